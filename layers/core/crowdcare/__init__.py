@@ -1,0 +1,1 @@
+"""CrowdCare core library: domain models, triage rules and AWS adapters (the Lambda layer)."""

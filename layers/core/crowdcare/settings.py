@@ -1,0 +1,79 @@
+"""Settings built once per cold start from the environment, failing fast and clearly.
+
+Each function declares the settings it needs as a small frozen model; `load_settings` maps every
+field to the upper-case environment variable of the same name. A required variable that is
+missing or malformed raises `ConfigurationError` naming each one, so a misconfigured deployment
+fails at its first invocation with a message an operator can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a usable deployment."""
+
+
+class SettingsModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+SettingsT = TypeVar("SettingsT", bound=SettingsModel)
+
+
+def load_settings(model: type[SettingsT], environ: Mapping[str, str]) -> SettingsT:
+    """Build `model` from `environ`, e.g. field `mentions_table` from `MENTIONS_TABLE`."""
+    values = {
+        name: environ[name.upper()]
+        for name in model.model_fields
+        if environ.get(name.upper(), "") != ""
+    }
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"{model.__name__} is not configured: {problems}") from exc
+
+
+class AwsSettings(SettingsModel):
+    """Where AWS is: the real one by default, the local emulator when AWS_ENDPOINT_URL is set."""
+
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+
+
+class IngestSettings(SettingsModel):
+    mentions_table: str
+    webhook_secrets_name: str
+    max_webhook_body_bytes: int = 256 * 1024
+    signature_tolerance_seconds: int = 300
+
+
+class StarterSettings(SettingsModel):
+    triage_state_machine_arn: str
+    idempotency_table: str
+
+
+class TriageSettings(SettingsModel):
+    mentions_table: str
+    responders_table: str
+    assignments_table: str
+    brand_name: str
+    brand_keywords: str = ""
+    sentiment_provider: str = "embedded"
+    routing_rules_parameter: str | None = None
+
+
+class NotifierSettings(SettingsModel):
+    responders_table: str
+    idempotency_table: str
+    sender_email: str
+    brand_name: str
+    dashboard_url: str
+    sms_min_priority: int = 70
