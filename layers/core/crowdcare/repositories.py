@@ -145,9 +145,6 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
     )
 
 
-class CapacityExhaustedError(Exception):
-    """Every candidate is at max_open (or the mention is already assigned)."""
-
 
 class ResponderRepository:
     """The Responders table: profiles plus the open-assignment counter that caps load."""

@@ -1,0 +1,172 @@
+"""Running the template's Lambda functions in this process, as Lambda would.
+
+Step Functions' `lambda:invoke` calls are answered by a botocore `before-call.lambda.Invoke`
+hook on the default session (the one moto's interpreter uses); the Mentions stream and the
+notifications queue are pumped into their functions as Lambda's event source mappings would.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import logging
+import sys
+import threading
+import traceback
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import ModuleType
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+from crowdcare_local.template import ACCOUNT_ID, REGION, FunctionSpec
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LocalContext:
+    """The parts of Lambda's context object that handlers and powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    timeout_ms: int = 15_000
+
+    def __post_init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+        self.function_version = "$LATEST"
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_ms
+
+
+class FunctionError(Exception):
+    """A handler raised: reported to the caller the way Lambda reports an unhandled error."""
+
+
+class LocalLambdaRuntime:
+    """Loads each function's handler from its folder and invokes it by name or ARN."""
+
+    def __init__(self, functions: dict[str, FunctionSpec], physical_names: dict[str, str]) -> None:
+        self._specs = functions
+        self._names = physical_names  # logical id -> function name
+        self._by_name = {name: logical for logical, name in physical_names.items()}
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.Lock()
+        self.invocations: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()
+
+    def _module(self, spec: FunctionSpec) -> ModuleType:
+        path = spec.module_path
+        key = str(path)
+        with self._lock:
+            if key not in self._modules:
+                name = "crowdcare_fn_" + "_".join(path.relative_to(path.parents[2]).with_suffix("").parts)
+                loader_spec = importlib.util.spec_from_file_location(name, path)
+                if loader_spec is None or loader_spec.loader is None:
+                    raise FunctionError(f"cannot load {path}")
+                module = importlib.util.module_from_spec(loader_spec)
+                sys.modules[name] = module
+                loader_spec.loader.exec_module(module)
+                self._modules[key] = module
+            return self._modules[key]
+
+    def handler(self, logical_id: str) -> Handler:
+        """The handler object of a function (imported on first use, like a cold start)."""
+        spec = self._specs[logical_id]
+        handler: Handler = getattr(self._module(spec), spec.attribute)
+        return handler
+
+    def logical_id_for(self, function: str) -> str:
+        """Map a function name or ARN (as Step Functions passes it) to its logical id."""
+        name = function.rsplit(":function:", 1)[-1].split(":", 1)[0]
+        if name in self._by_name:
+            return self._by_name[name]
+        if name in self._specs:
+            return name
+        raise FunctionError(f"no local function named {function}")
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        """Run the handler with a fresh context; count invocations and failures."""
+        self.invocations[logical_id] += 1
+        context = LocalContext(function_name=self._names.get(logical_id, logical_id))
+        try:
+            return self.handler(logical_id)(event, context)
+        except Exception:
+            self.failures[logical_id] += 1
+            raise
+
+    # ------------------------------------------------------------------ Step Functions hook
+    def install_invoke_hook(self, session: boto3.Session | None = None) -> None:
+        """Answer `lambda.Invoke` calls made through the default boto3 session in-process."""
+        if session is None:
+            if boto3.DEFAULT_SESSION is None:
+                boto3.setup_default_session()
+            session = boto3.DEFAULT_SESSION
+        assert session is not None
+        session.events.register("before-call.lambda.Invoke", self._on_invoke)
+
+    def _on_invoke(self, params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        from urllib.parse import unquote  # noqa: PLC0415
+
+        function = unquote(params["url_path"].split("/functions/", 1)[1].split("/", 1)[0])
+        event = json.loads(params["body"] or b"null")
+        parsed: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
+        try:
+            result = self.invoke(self.logical_id_for(function), event)
+            payload = json.dumps(result, default=str).encode()
+        except Exception as exc:  # noqa: BLE001 - every handler error becomes Lambda's FunctionError
+            payload = json.dumps(
+                {
+                    "errorMessage": str(exc),
+                    "errorType": type(exc).__name__,
+                    "stackTrace": traceback.format_exception(exc)[-3:],
+                }
+            ).encode()
+            parsed["FunctionError"] = "Unhandled"
+        parsed["Payload"] = io.BytesIO(payload)
+        parsed["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": {}}
+        return AWSResponse(params["url"], 200, {}, None), parsed
+
+
+def stream_record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB Streams record (as boto3 returns it) in Lambda's event shape."""
+    body = dict(record["dynamodb"])
+    created = body.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        body["ApproximateCreationDateTime"] = created.timestamp()
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", REGION),
+        "dynamodb": body,
+        "eventSourceARN": stream_arn,
+    }
+
+
+def matches_filter(record: dict[str, Any], patterns: list[dict[str, Any]]) -> bool:
+    """Lambda event filtering, for the simple patterns the template uses (field: [values])."""
+    if not patterns:
+        return True
+
+    def match(value: Any, pattern: Any) -> bool:
+        if isinstance(pattern, dict):
+            return isinstance(value, dict) and all(match(value.get(k), p) for k, p in pattern.items())
+        if isinstance(pattern, list):
+            return value in pattern
+        return bool(value == pattern)
+
+    return any(match(record, pattern) for pattern in patterns)

@@ -1,0 +1,494 @@
+"""The whole CrowdCare stack on one machine: moto in server mode, provisioned from template.yaml.
+
+`LocalStack.start()` boots the emulator on 127.0.0.1, creates every resource the template
+declares (an unknown resource type is an error, so the two cannot drift), points boto3 at the
+emulator, installs the in-process Lambda runtime and starts the event-source pump.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from crowdcare_local.runtime import LocalLambdaRuntime, matches_filter, stream_record_event
+from crowdcare_local.template import (
+    ACCOUNT_ID,
+    REGION,
+    REPO_ROOT,
+    TEMPLATE_PATH,
+    FunctionSpec,
+    IntrinsicResolver,
+    PhysicalResource,
+    TemplateError,
+    function_properties,
+    load_template,
+    parameter_values,
+)
+
+logger = logging.getLogger(__name__)
+
+# Secrets an operator adds after deploying (see template.yaml); the local stack makes its own.
+LOCAL_ONLY_SECRETS = ("x_consumer_secret",)
+
+PUMP_INTERVAL_SECONDS = 0.02
+
+
+@dataclass
+class EventSource:
+    """One event source mapping of the template: a stream or a queue feeding a function."""
+
+    function: str
+    kind: str  # "DynamoDB" or "SQS"
+    source_arn: str
+    batch_size: int
+    filters: list[dict[str, Any]] = field(default_factory=list)
+    max_retries: int = 3
+    on_failure_queue_arn: str | None = None
+    queue_url: str | None = None
+    shard_iterators: dict[str, str] = field(default_factory=dict)
+
+
+class LocalStack:
+    """Emulated AWS + the project's own functions, wired as template.yaml says."""
+
+    def __init__(
+        self,
+        *,
+        parameters: dict[str, str] | None = None,
+        stack_name: str = "crowdcare",
+        port: int = 0,
+        template_path: Path = TEMPLATE_PATH,
+    ) -> None:
+        self.stack_name = stack_name
+        self._port = port
+        self._template = load_template(template_path)
+        self._parameters = parameter_values(self._template, parameters or {})
+        self.resources: dict[str, PhysicalResource] = {}
+        self.functions: dict[str, FunctionSpec] = {}
+        self.sources: list[EventSource] = []
+        self._server: Any = None
+        self._pump: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._busy = threading.Lock()
+        self.runtime: LocalLambdaRuntime | None = None
+        self.endpoint_url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalStack:
+        """Boot the emulator, provision the template, start pumping events."""
+        self._start_emulator()
+        self._provision()
+        self.runtime = LocalLambdaRuntime(
+            self.functions, {lid: self.resources[lid].ref for lid in self.functions}
+        )
+        self.runtime.install_invoke_hook()
+        self._pump = threading.Thread(target=self._pump_forever, name="event-sources", daemon=True)
+        self._pump.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop pumping and shut the emulator down."""
+        self._stop.set()
+        if self._pump is not None:
+            self._pump.join(timeout=5)
+        if self._server is not None:
+            self._server.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def _start_emulator(self) -> None:
+        from moto.core.config import default_user_config  # noqa: PLC0415 - moto is local-only
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+        for noisy in ("werkzeug", "moto"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+        default_user_config["stepfunctions"]["execute_state_machine"] = True
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - the emulator's dummy credentials
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                "MOTO_PORT": str(port),
+                "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+            }
+        )
+        boto3.setup_default_session(region_name=REGION)
+
+    def client(self, service: str) -> Any:
+        """A boto3 client pointed at the emulator."""
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+
+    # ------------------------------------------------------------------ provisioning
+    def _provision(self) -> None:
+        resources = self._template["Resources"]
+        resolver = IntrinsicResolver(self._template, self._parameters, self.stack_name, self.resources)
+        # Functions first: their names and ARNs are known up front, and the state machine
+        # refers to them while the starter's environment refers to the state machine.
+        for logical_id, spec in resources.items():
+            if spec["Type"] == "AWS::Serverless::Function":
+                name = f"{self.stack_name}-{logical_id}"
+                arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+                self.resources[logical_id] = PhysicalResource(name, {"Arn": arn})
+        pending = [lid for lid, spec in resources.items() if spec["Type"] != "AWS::Serverless::Function"]
+        while pending:
+            deferred: list[str] = []
+            for logical_id in pending:
+                spec = resources[logical_id]
+                if "Condition" in spec and not resolver.condition(spec["Condition"]):
+                    continue
+                try:
+                    properties = resolver.resolve(spec.get("Properties", {}))
+                except TemplateError:
+                    deferred.append(logical_id)
+                    continue
+                self.resources[logical_id] = self._create(logical_id, spec["Type"], properties)
+            if deferred == pending:
+                raise TemplateError(f"cannot resolve references of {', '.join(deferred)}")
+            pending = deferred
+        for logical_id, spec in resources.items():
+            if spec["Type"] == "AWS::Serverless::Function":
+                self._register_function(logical_id, resolver)
+        self._apply_function_environment()
+
+    def _name(self, logical_id: str) -> str:
+        return f"{self.stack_name}-{logical_id}"
+
+    def _create(self, logical_id: str, kind: str, props: dict[str, Any]) -> PhysicalResource:
+        creator = {
+            "AWS::DynamoDB::Table": self._create_table,
+            "AWS::SQS::Queue": self._create_queue,
+            "AWS::SQS::QueuePolicy": self._create_queue_policy,
+            "AWS::SNS::Topic": self._create_topic,
+            "AWS::SNS::Subscription": self._create_subscription,
+            "AWS::SecretsManager::Secret": self._create_secret,
+            "AWS::SSM::Parameter": self._create_parameter,
+            "AWS::SES::EmailIdentity": self._create_email_identity,
+            "AWS::Logs::LogGroup": self._create_log_group,
+            "AWS::CloudWatch::Alarm": self._create_alarm,
+            "AWS::Serverless::StateMachine": self._create_state_machine,
+            "AWS::Serverless::LayerVersion": self._create_layer,
+            "AWS::Serverless::Api": self._create_api,
+        }.get(kind)
+        if creator is None:
+            raise TemplateError(f"{logical_id}: the local stack cannot provision {kind}")
+        return creator(logical_id, props)
+
+    def _create_table(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        name = self._name(logical_id)
+        ddb = self.client("dynamodb")
+        args: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if "GlobalSecondaryIndexes" in props:
+            args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if "StreamSpecification" in props:
+            args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        table = ddb.create_table(**args)["TableDescription"]
+        if "TimeToLiveSpecification" in props:
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+        attributes = {"Arn": table["TableArn"]}
+        if "LatestStreamArn" in table:
+            attributes["StreamArn"] = table["LatestStreamArn"]
+        return PhysicalResource(name, attributes)
+
+    def _create_queue(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        name = self._name(logical_id)
+        attributes: dict[str, str] = {}
+        for key in ("VisibilityTimeout", "MessageRetentionPeriod"):
+            if key in props:
+                attributes[key] = str(props[key])
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return PhysicalResource(url, {"Arn": arn, "QueueName": name})
+
+    def _create_queue_policy(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        sqs = self.client("sqs")
+        for url in props["Queues"]:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
+        return PhysicalResource(self._name(logical_id))
+
+    def _create_topic(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        name = self._name(logical_id)
+        arn = self.client("sns").create_topic(Name=name)["TopicArn"]
+        return PhysicalResource(arn, {"TopicName": name})
+
+    def _create_subscription(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        attributes = {}
+        if props.get("RawMessageDelivery"):
+            attributes["RawMessageDelivery"] = "true"
+        arn = self.client("sns").subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
+            Attributes=attributes, ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        return PhysicalResource(arn)
+
+    def _create_secret(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        generate = props.get("GenerateSecretString", {})
+        value = json.loads(generate.get("SecretStringTemplate", "{}"))
+        if "GenerateStringKey" in generate:
+            value[generate["GenerateStringKey"]] = secrets.token_urlsafe(36)
+        for key in LOCAL_ONLY_SECRETS:
+            value.setdefault(key, secrets.token_urlsafe(36))
+        arn = self.client("secretsmanager").create_secret(
+            Name=self._name(logical_id), SecretString=json.dumps(value)
+        )["ARN"]
+        return PhysicalResource(arn)
+
+    def _create_parameter(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        name = f"/{self.stack_name}/{logical_id}"
+        self.client("ssm").put_parameter(Name=name, Type=props.get("Type", "String"), Value=props["Value"])
+        return PhysicalResource(name)
+
+    def _create_email_identity(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        self.client("ses").verify_email_identity(EmailAddress=props["EmailIdentity"])
+        return PhysicalResource(props["EmailIdentity"])
+
+    def _create_log_group(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        name = f"/{self.stack_name}/{logical_id}"
+        self.client("logs").create_log_group(logGroupName=name)
+        return PhysicalResource(name, {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"})
+
+    def _create_alarm(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        name = self._name(logical_id)
+        args = {k: v for k, v in props.items() if k != "TreatMissingData"}
+        self.client("cloudwatch").put_metric_alarm(
+            AlarmName=name, TreatMissingData=props.get("TreatMissingData", "missing"),
+            **{k: (float(v) if k == "Threshold" else v) for k, v in args.items()},
+        )
+        return PhysicalResource(name)
+
+    def _create_state_machine(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        definition = (REPO_ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
+        for key, value in props.get("DefinitionSubstitutions", {}).items():
+            definition = definition.replace("${" + key + "}", str(value))
+        if "${" in definition:
+            raise TemplateError(f"{logical_id}: unresolved substitution left in the definition")
+        name = self._name(logical_id)
+        arn = self.client("stepfunctions").create_state_machine(
+            name=name, definition=definition, type=props.get("Type", "STANDARD"),
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-role",
+        )["stateMachineArn"]
+        return PhysicalResource(arn, {"Name": name, "Arn": arn})
+
+    def _create_layer(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        # The layer is the crowdcare package itself, already importable in this process.
+        return PhysicalResource(f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{self._name(logical_id)}:1")
+
+    def _create_api(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        return PhysicalResource(f"{self.stack_name}-local-api")
+
+    def _register_function(self, logical_id: str, resolver: IntrinsicResolver) -> None:
+        props = resolver.resolve(function_properties(self._template, logical_id))
+        spec = FunctionSpec(
+            logical_id=logical_id,
+            code_uri=REPO_ROOT / props["CodeUri"],
+            handler=props["Handler"],
+            environment={k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            events=props.get("Events", {}),
+        )
+        self.functions[logical_id] = spec
+        for event in spec.events.values():
+            self._register_event_source(logical_id, event)
+
+    def _register_event_source(self, logical_id: str, event: dict[str, Any]) -> None:
+        props = event.get("Properties", {})
+        if event["Type"] == "DynamoDB":
+            filters = [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
+            failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            self.sources.append(
+                EventSource(
+                    logical_id, "DynamoDB", props["Stream"], int(props.get("BatchSize", 100)),
+                    filters=filters, max_retries=int(props.get("MaximumRetryAttempts", 3)),
+                    on_failure_queue_arn=failure,
+                )
+            )
+        elif event["Type"] == "SQS":
+            queue_arn = props["Queue"]
+            url = next(r.ref for r in self.resources.values() if r.attributes.get("Arn") == queue_arn)
+            self.sources.append(
+                EventSource(logical_id, "SQS", queue_arn, int(props.get("BatchSize", 10)), queue_url=url)
+            )
+        # Api events are served by crowdcare_local.server; other kinds are not used yet.
+
+    def _apply_function_environment(self) -> None:
+        """All functions share this process, so their variables must agree where they overlap."""
+        merged: dict[str, str] = {}
+        for spec in self.functions.values():
+            for key, value in spec.environment.items():
+                if key == "POWERTOOLS_SERVICE_NAME":
+                    continue
+                if merged.get(key, value) != value:
+                    raise TemplateError(f"functions disagree on {key}; the local run needs one value")
+                merged[key] = value
+        merged.update(
+            POWERTOOLS_LOG_LEVEL=os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            POWERTOOLS_METRICS_DISABLED="true",
+            POWERTOOLS_TRACE_DISABLED="true",
+            POWERTOOLS_DEV="false",
+        )
+        os.environ.update(merged)
+
+    # ------------------------------------------------------------------ lookups
+    def ref(self, logical_id: str) -> str:
+        """What Ref returns for a resource (table name, queue URL, topic ARN, ...)."""
+        return self.resources[logical_id].ref
+
+    def secret_values(self, logical_id: str = "WebhookSecrets") -> dict[str, str]:
+        """The secrets the local senders sign with (read back from the emulator)."""
+        value = self.client("secretsmanager").get_secret_value(SecretId=self.ref(logical_id))
+        secret: dict[str, str] = json.loads(value["SecretString"])
+        return secret
+
+    # ------------------------------------------------------------------ event sources
+    def _pump_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                moved = self.pump_once()
+            except Exception:  # noqa: BLE001 - keep pumping; the error is logged for the operator
+                logger.exception("event source pump failed; retrying")
+                moved = 0
+            if not moved:
+                self._stop.wait(PUMP_INTERVAL_SECONDS)
+
+    def pump_once(self) -> int:
+        """Deliver one round of stream records and queue messages; returns how many moved."""
+        moved = 0
+        with self._busy:
+            for source in self.sources:
+                if source.kind == "DynamoDB":
+                    moved += self._pump_stream(source)
+                else:
+                    moved += self._pump_queue(source)
+        return moved
+
+    def _pump_stream(self, source: EventSource) -> int:
+        streams = self.client("dynamodbstreams")
+        if not source.shard_iterators:
+            shards = streams.describe_stream(StreamArn=source.source_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                source.shard_iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                    StreamArn=source.source_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+        moved = 0
+        for shard_id, iterator in list(source.shard_iterators.items()):
+            response = streams.get_records(ShardIterator=iterator, Limit=source.batch_size)
+            source.shard_iterators[shard_id] = response["NextShardIterator"]
+            records = [stream_record_event(r, source.source_arn) for r in response["Records"]]
+            records = [r for r in records if matches_filter(r, source.filters)]
+            if records:
+                moved += len(records)
+                self._deliver_stream_batch(source, records)
+        return moved
+
+    def _deliver_stream_batch(self, source: EventSource, records: list[dict[str, Any]]) -> None:
+        assert self.runtime is not None
+        for _attempt in range(source.max_retries + 1):
+            try:
+                result = self.runtime.invoke(source.function, {"Records": records})
+            except Exception:  # noqa: BLE001 - the whole batch is retried, as Lambda does
+                logger.exception("stream batch failed in %s", source.function)
+                continue
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            if not failed:
+                return
+            records = [r for r in records if r["dynamodb"]["SequenceNumber"] in failed]
+        if source.on_failure_queue_arn:
+            url = next(r.ref for r in self.resources.values() if r.attributes.get("Arn") == source.on_failure_queue_arn)
+            self.client("sqs").send_message(
+                QueueUrl=url,
+                MessageBody=json.dumps({"function": source.function, "records": records}, default=str),
+            )
+
+    def _pump_queue(self, source: EventSource) -> int:
+        assert self.runtime is not None and source.queue_url is not None
+        sqs = self.client("sqs")
+        messages = sqs.receive_message(
+            QueueUrl=source.queue_url, MaxNumberOfMessages=min(source.batch_size, 10),
+            AttributeNames=["All"], MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": m.get("MessageAttributes", {}),
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": source.source_arn,
+                    "awsRegion": REGION,
+                }
+                for m in messages
+            ]
+        }
+        try:
+            result = self.runtime.invoke(source.function, event)
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+        except Exception:  # noqa: BLE001 - the whole batch returns to the queue, as with Lambda
+            logger.exception("queue batch failed in %s", source.function)
+            failed = {m["MessageId"] for m in messages}
+        for message in messages:
+            if message["MessageId"] in failed:
+                # Locally a failed message is retried at once instead of after the visibility
+                # timeout; the redrive policy still moves it to the DLQ after maxReceiveCount.
+                sqs.change_message_visibility(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    # ------------------------------------------------------------------ waiting
+    def running_executions(self) -> int:
+        """How many workflow executions are still running."""
+        sfn = self.client("stepfunctions")
+        count = 0
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            paginator = sfn.get_paginator("list_executions")
+            for page in paginator.paginate(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"):
+                count += len(page["executions"])
+        return count
+
+    def settle(self, timeout: float = 120.0, on_progress: Any = None) -> bool:
+        """Wait until no event is in flight and no execution runs; False on timeout."""
+        deadline = time.monotonic() + timeout
+        quiet_rounds = 0
+        while time.monotonic() < deadline:
+            moved = self.pump_once()
+            running = self.running_executions()
+            if on_progress is not None:
+                on_progress(running)
+            quiet_rounds = quiet_rounds + 1 if moved == 0 and running == 0 else 0
+            if quiet_rounds >= 3:
+                return True
+            time.sleep(0.05)
+        return False

@@ -1,0 +1,150 @@
+"""Assignments: handing a mention to one responder without ever overloading anyone.
+
+A mention is assigned at most once (conditional put keyed on the mention) and a responder's
+open-assignment counter only moves through conditional writes in the same transaction, so two
+concurrent workflows can never push a responder past `max_open`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from crowdcare.models import Frozen, ResponderKind
+from crowdcare.repositories import from_item, to_item
+from crowdcare.triage.models import RouteKind
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class AssignmentStatus(StrEnum):
+    OPEN = "open"
+    REPLIED = "replied"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class Assignment(Frozen):
+    """One mention in one responder's hands."""
+
+    mention_id: str
+    responder_id: str
+    responder_kind: ResponderKind
+    route: RouteKind
+    priority: int
+    band: str
+    status: AssignmentStatus = AssignmentStatus.OPEN
+    assigned_at: datetime
+
+
+class AssignmentRepository:
+    """The Assignments table plus the responders' open counters, changed together."""
+
+    def __init__(
+        self, client: DynamoDBClient, assignments_table: str, responders_table: str
+    ) -> None:
+        self._client = client
+        self._assignments = assignments_table
+        self._responders = responders_table
+
+    def get(self, mention_id: str) -> Assignment | None:
+        """The assignment of a mention, or None when it has none."""
+        item = self._client.get_item(
+            TableName=self._assignments,
+            Key={"mention_id": {"S": mention_id}},
+            ConsistentRead=True,
+        ).get("Item")
+        return None if item is None else Assignment.model_validate(from_item(item))
+
+    def try_assign(self, assignment: Assignment) -> bool:
+        """Record the assignment and take one of the responder's slots, atomically.
+
+        Returns False when the responder is paused, unknown or at capacity. Raises
+        `AlreadyAssignedError` when the mention already has an assignment (a retried step).
+        """
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._assignments,
+                            "Item": to_item(assignment.model_dump(mode="json")),
+                            "ConditionExpression": "attribute_not_exists(mention_id)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._responders,
+                            "Key": {"responder_id": {"S": assignment.responder_id}},
+                            "UpdateExpression": "SET open_count = open_count + :one",
+                            "ConditionExpression": (
+                                "attribute_exists(responder_id) AND active = :true "
+                                "AND open_count < max_open"
+                            ),
+                            "ExpressionAttributeValues": {
+                                ":one": {"N": "1"},
+                                ":true": {"BOOL": True},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise AlreadyAssignedError(assignment.mention_id) from exc
+            return False
+        return True
+
+    def release(self, mention_id: str, status: AssignmentStatus) -> None:
+        """Close an open assignment and give the responder's slot back, atomically."""
+        current = self.get(mention_id)
+        if current is None or current.status is not AssignmentStatus.OPEN:
+            return
+        self._client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self._assignments,
+                        "Key": {"mention_id": {"S": mention_id}},
+                        "UpdateExpression": "SET #status = :closed",
+                        "ConditionExpression": "#status = :open",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":closed": {"S": status.value},
+                            ":open": {"S": AssignmentStatus.OPEN.value},
+                        },
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._responders,
+                        "Key": {"responder_id": {"S": current.responder_id}},
+                        "UpdateExpression": "SET open_count = open_count - :one",
+                        "ConditionExpression": "open_count > :zero",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}},
+                    }
+                },
+            ]
+        )
+
+    def list_all(self) -> Sequence[Assignment]:
+        """Every assignment (local summaries and small exports)."""
+        paginator = self._client.get_paginator("scan")
+        return [
+            Assignment.model_validate(from_item(item))
+            for page in paginator.paginate(TableName=self._assignments, ConsistentRead=True)
+            for item in page.get("Items", [])
+        ]
+
+
+class AlreadyAssignedError(Exception):
+    """The mention already has an assignment; a retried step must not assign it again."""

@@ -1,0 +1,206 @@
+"""Telling a responder they have a mention to answer: SES email, and SMS when it is urgent.
+
+Channel choice is a pure rule (`choose_channels`) so it is tested without AWS; the senders are
+thin adapters that receive their clients.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crowdcare.models import Frozen, QuietHours, Responder
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mypy_boto3_ses import SESClient
+    from mypy_boto3_sns import SNSClient
+
+    from crowdcare.repositories import ResponderRepository
+    from crowdcare.workflow import AssignmentNotice
+
+SMS_LIMIT = 160
+EXCERPT_LIMIT = 280
+
+
+class Channels(Frozen):
+    """Which channels a notice goes out on, and why SMS was or was not used."""
+
+    email: bool
+    sms: bool
+    sms_reason: str
+
+
+def in_quiet_hours(quiet: QuietHours, timezone: str, now: datetime) -> bool:
+    """Whether `now` falls inside the responder's quiet hours in their own time zone."""
+    try:
+        local_hour = now.astimezone(ZoneInfo(timezone)).hour
+    except ZoneInfoNotFoundError:
+        local_hour = now.hour
+    if quiet.start_hour == quiet.end_hour:
+        return False
+    if quiet.start_hour < quiet.end_hour:
+        return quiet.start_hour <= local_hour < quiet.end_hour
+    return local_hour >= quiet.start_hour or local_hour < quiet.end_hour
+
+
+def choose_channels(
+    responder: Responder, priority: int, sms_min_priority: int, now: datetime
+) -> Channels:
+    """Email always; SMS only when opted in, urgent enough, and not in quiet hours."""
+    if not responder.sms_opt_in or responder.phone is None:
+        return Channels(email=True, sms=False, sms_reason="not opted in to SMS")
+    if priority < sms_min_priority:
+        return Channels(email=True, sms=False, sms_reason=f"priority {priority} < {sms_min_priority}")
+    if in_quiet_hours(responder.quiet_hours, responder.timezone, now):
+        return Channels(email=True, sms=False, sms_reason="quiet hours")
+    return Channels(email=True, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")
+
+
+class Message(Frozen):
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def assignment_link(dashboard_url: str, mention_id: str) -> str:
+    """The dashboard page of one assignment."""
+    return f"{dashboard_url.rstrip('/')}/assignments/{mention_id}"
+
+
+def render(notice: AssignmentNotice, responder: Responder, brand: str, dashboard_url: str) -> Message:
+    """The email and SMS texts for one assignment notice."""
+    link = assignment_link(dashboard_url, notice.mention_id)
+    excerpt = notice.text if len(notice.text) <= EXCERPT_LIMIT else notice.text[: EXCERPT_LIMIT - 1] + "…"
+    subject = f"[{brand}] {notice.band} mention from {notice.author_handle} on {notice.platform}"
+    reasons = "\n".join(f"  - {reason}" for reason in notice.reasons)
+    text = (
+        f"Hi {responder.name},\n\n"
+        f"A {notice.platform} mention needs your answer (priority {notice.priority}, {notice.band}).\n\n"
+        f"{notice.author_handle} ({notice.author_followers} followers) wrote:\n"
+        f"  {excerpt}\n\n"
+        f"Why it came to you:\n{reasons}\n\n"
+        f"Answer it here: {link}\n"
+        f"Original post: {notice.url or 'n/a'}\n"
+    )
+    items = "".join(f"<li>{html.escape(reason)}</li>" for reason in notice.reasons)
+    body_html = (
+        f"<p>Hi {html.escape(responder.name)},</p>"
+        f"<p>A <b>{html.escape(notice.platform)}</b> mention needs your answer "
+        f"(priority <b>{notice.priority}</b>, {html.escape(notice.band)}).</p>"
+        f"<blockquote><b>{html.escape(notice.author_handle)}</b> "
+        f"({notice.author_followers} followers): {html.escape(excerpt)}</blockquote>"
+        f"<p>Why it came to you:</p><ul>{items}</ul>"
+        f'<p><a href="{html.escape(link)}">Answer it in the dashboard</a></p>'
+    )
+    sms = f"{brand}: {notice.band} mention from {notice.author_handle}. Answer: {link}"
+    return Message(subject=subject, text=text, html=body_html, sms=sms[:SMS_LIMIT])
+
+
+class EmailSender(Protocol):
+    def send(self, to: str, message: Message) -> str: ...
+
+
+class SmsSender(Protocol):
+    def send(self, phone: str, message: Message) -> str: ...
+
+
+class SesEmailSender:
+    """Sends the email through SES from the configured, verified sender address."""
+
+    def __init__(self, client: SESClient, sender: str) -> None:
+        self._client = client
+        self._sender = sender
+
+    def send(self, to: str, message: Message) -> str:
+        """Send one email; returns SES's message id."""
+        response = self._client.send_email(
+            Source=self._sender,
+            Destination={"ToAddresses": [to]},
+            Message={
+                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                "Body": {
+                    "Text": {"Data": message.text, "Charset": "UTF-8"},
+                    "Html": {"Data": message.html, "Charset": "UTF-8"},
+                },
+            },
+        )
+        return response["MessageId"]
+
+
+class SnsSmsSender:
+    """Sends a transactional SMS through SNS."""
+
+    def __init__(self, client: SNSClient) -> None:
+        self._client = client
+
+    def send(self, phone: str, message: Message) -> str:
+        """Send one SMS; returns SNS's message id."""
+        response = self._client.publish(
+            PhoneNumber=phone,
+            Message=message.sms,
+            MessageAttributes={
+                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
+            },
+        )
+        return response["MessageId"]
+
+
+class NotificationResult(Frozen):
+    mention_id: str
+    responder_id: str
+    email_id: str | None
+    sms_id: str | None
+    sms_reason: str
+
+
+class UnknownResponderError(Exception):
+    """The notice names a responder who is not in the table: parked for an operator."""
+
+
+class Notifier:
+    """Sends one assignment notice on the channels the responder's preferences allow."""
+
+    def __init__(
+        self,
+        *,
+        responders: ResponderRepository,
+        email: EmailSender,
+        sms: SmsSender,
+        brand: str,
+        dashboard_url: str,
+        sms_min_priority: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._responders = responders
+        self._email = email
+        self._sms = sms
+        self._brand = brand
+        self._dashboard_url = dashboard_url
+        self._sms_min_priority = sms_min_priority
+        self._clock = clock
+
+    def notify(self, notice: AssignmentNotice) -> NotificationResult:
+        """Email the responder, and text them when the rules allow."""
+        responder = self._responders.get(notice.responder_id)
+        if responder is None:
+            raise UnknownResponderError(notice.responder_id)
+        channels = choose_channels(responder, notice.priority, self._sms_min_priority, self._clock())
+        message = render(notice, responder, self._brand, self._dashboard_url)
+        email_id = self._email.send(responder.email, message) if channels.email else None
+        sms_id = (
+            self._sms.send(responder.phone, message)
+            if channels.sms and responder.phone is not None
+            else None
+        )
+        return NotificationResult(
+            mention_id=notice.mention_id,
+            responder_id=responder.responder_id,
+            email_id=email_id,
+            sms_id=sms_id,
+            sms_reason=channels.sms_reason,
+        )

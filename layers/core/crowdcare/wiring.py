@@ -1,0 +1,79 @@
+"""Composition: builds each function's services from its settings and the shared clients.
+
+Handlers call these once per cold start (behind functools.cache); tests and the local run call
+them with their own settings and clients, so nothing needs patching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+from crowdcare.assignments import AssignmentRepository
+from crowdcare.aws import AwsClients
+from crowdcare.notifications import Notifier, SesEmailSender, SnsSmsSender
+from crowdcare.repositories import MentionRepository, ResponderRepository
+from crowdcare.settings import NotifierSettings, StarterSettings, TriageSettings
+from crowdcare.starter import TriageStarter
+from crowdcare.triage import TriageRules, provider_for
+from crowdcare.workflow import TriageSteps
+
+RULES_MAX_AGE_SECONDS = 60
+
+
+def utc_now() -> datetime:
+    """The real clock; logic receives it as an argument so tests can inject their own."""
+    return datetime.now(UTC)
+
+
+def rules_source(settings: TriageSettings, clients: AwsClients) -> Callable[[], TriageRules]:
+    """Triage rules from the SSM parameter (cached for a minute), or the defaults."""
+    if settings.routing_rules_parameter is None:
+        defaults = TriageRules.default()
+        return lambda: defaults
+    provider = SSMProvider(boto3_client=clients.ssm)
+    name = settings.routing_rules_parameter
+
+    def load() -> TriageRules:
+        document = provider.get(name, max_age=RULES_MAX_AGE_SECONDS)
+        return TriageRules.model_validate_json(str(document))
+
+    return load
+
+
+def build_triage_steps(
+    settings: TriageSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> TriageSteps:
+    """The analyze / prioritize / route / assign steps wired to DynamoDB."""
+    return TriageSteps(
+        mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        assignments=AssignmentRepository(
+            clients.dynamodb, settings.assignments_table, settings.responders_table
+        ),
+        sentiment=provider_for(settings.sentiment_provider, lambda: clients.client("comprehend")),
+        rules=rules_source(settings, clients),
+        clock=clock,
+    )
+
+
+def build_starter(settings: StarterSettings, clients: AwsClients) -> TriageStarter:
+    """The stream starter's Step Functions adapter."""
+    return TriageStarter(clients.stepfunctions, settings.triage_state_machine_arn)
+
+
+def build_notifier(
+    settings: NotifierSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> Notifier:
+    """The notifier wired to SES and SNS SMS."""
+    return Notifier(
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        email=SesEmailSender(clients.ses, settings.sender_email),
+        sms=SnsSmsSender(clients.sns),
+        brand=settings.brand_name,
+        dashboard_url=settings.dashboard_url,
+        sms_min_priority=settings.sms_min_priority,
+        clock=clock,
+    )

@@ -1,0 +1,171 @@
+"""The triage workflow's steps: analyze ▶ prioritize ▶ route ▶ assign.
+
+Each step receives the case built so far (a `TriageCase`) and returns it with its own part
+filled in; the state machine in `statemachines/triage.asl.json` passes the case from step to
+step. Steps are idempotent so Step Functions may retry any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import Field
+
+from crowdcare.assignments import AlreadyAssignedError, Assignment, AssignmentRepository
+from crowdcare.models import Frozen, Mention, MentionStatus, ResponderKind
+from crowdcare.repositories import MentionRepository, ResponderRepository
+from crowdcare.triage import SentimentProvider, TriageRules, analyze, prioritize, route
+from crowdcare.triage.models import Analysis, Priority, RouteDecision, RouteKind, Triage
+
+Clock = Callable[[], datetime]
+
+
+class AssignmentNotice(Frozen):
+    """What the assignments topic carries to the notifier (and any other subscriber)."""
+
+    mention_id: str
+    responder_id: str
+    route: RouteKind
+    priority: int
+    band: str
+    reasons: tuple[str, ...]
+    platform: str
+    url: str
+    author_handle: str
+    author_followers: int
+    text: str
+    assigned_at: datetime
+
+    @classmethod
+    def build(
+        cls, mention: Mention, assignment: Assignment, priority: Priority, decision: RouteDecision
+    ) -> AssignmentNotice:
+        """The notice for a mention just assigned."""
+        return cls(
+            mention_id=assignment.mention_id,
+            responder_id=assignment.responder_id,
+            route=decision.route,
+            priority=priority.score,
+            band=priority.band,
+            reasons=priority.reasons + decision.reasons,
+            platform=mention.platform.value,
+            url=mention.url,
+            author_handle=mention.author.handle,
+            author_followers=mention.author.followers,
+            text=mention.text,
+            assigned_at=assignment.assigned_at,
+        )
+
+
+class TriageCase(Frozen):
+    """The workflow's state: the mention and what each step has concluded so far."""
+
+    mention: Mention
+    analysis: Analysis | None = None
+    priority: Priority | None = None
+    decision: RouteDecision | None = None
+    assignment: Assignment | None = None
+    notice: AssignmentNotice | None = Field(
+        default=None, description="published to the assignments topic by the workflow"
+    )
+    status: MentionStatus = MentionStatus.RECEIVED
+
+
+
+
+class MissingStepError(Exception):
+    """A step ran before the step it depends on: the definition and the code disagree."""
+
+
+def _require[T](value: T | None, what: str) -> T:
+    if value is None:
+        raise MissingStepError(f"{what} is missing from the case")
+    return value
+
+
+class TriageSteps:
+    """The step logic, with every collaborator passed in."""
+
+    def __init__(
+        self,
+        *,
+        mentions: MentionRepository,
+        responders: ResponderRepository,
+        assignments: AssignmentRepository,
+        sentiment: SentimentProvider,
+        rules: Callable[[], TriageRules],
+        clock: Clock,
+    ) -> None:
+        self._mentions = mentions
+        self._responders = responders
+        self._assignments = assignments
+        self._sentiment = sentiment
+        self._rules = rules
+        self._clock = clock
+
+    def analyze(self, case: TriageCase) -> TriageCase:
+        """Language, sentiment, intent and flags of the mention."""
+        analysis = analyze(case.mention.text, case.mention.lang_hint, self._sentiment, self._rules())
+        return case.model_copy(update={"analysis": analysis})
+
+    def prioritize(self, case: TriageCase) -> TriageCase:
+        """A 0-100 priority with its reasons."""
+        analysis = _require(case.analysis, "analysis")
+        age = (self._clock() - case.mention.created_at).total_seconds()
+        priority = prioritize(analysis, case.mention.author, self._rules(), age_seconds=max(age, 0))
+        return case.model_copy(update={"priority": priority})
+
+    def route(self, case: TriageCase) -> TriageCase:
+        """Decide none / community / employee, rank candidates, and record the triage."""
+        analysis = _require(case.analysis, "analysis")
+        priority = _require(case.priority, "priority")
+        decision = route(
+            case.mention,
+            analysis,
+            priority,
+            self._responders.list_all(),
+            self._rules(),
+            self._clock(),
+        )
+        status = MentionStatus.NO_ACTION if decision.route is RouteKind.NONE else MentionStatus.TRIAGED
+        self._mentions.record_triage(
+            case.mention.mention_id, Triage(analysis=analysis, priority=priority, decision=decision), status
+        )
+        return case.model_copy(update={"decision": decision, "status": status})
+
+    def assign(self, case: TriageCase) -> TriageCase:
+        """Give the mention to the first candidate with a free slot, or queue it."""
+        priority = _require(case.priority, "priority")
+        decision = _require(case.decision, "decision")
+        mention_id = case.mention.mention_id
+        kind = ResponderKind.EMPLOYEE if decision.route is RouteKind.EMPLOYEE else ResponderKind.ADVOCATE
+        for responder_id in decision.candidates:
+            assignment = Assignment(
+                mention_id=mention_id,
+                responder_id=responder_id,
+                responder_kind=kind,
+                route=decision.route,
+                priority=priority.score,
+                band=priority.band,
+                assigned_at=self._clock(),
+            )
+            try:
+                taken = self._assignments.try_assign(assignment)
+            except AlreadyAssignedError:
+                # A retry of this step after a successful write: report what was stored.
+                return self._assigned(case, _require(self._assignments.get(mention_id), "assignment"))
+            if taken:
+                self._mentions.set_status(mention_id, MentionStatus.ASSIGNED, f"to {responder_id}")
+                return self._assigned(case, assignment)
+        self._mentions.set_status(mention_id, MentionStatus.QUEUED, "no candidate had a free slot")
+        return case.model_copy(update={"status": MentionStatus.QUEUED})
+
+    @staticmethod
+    def _assigned(case: TriageCase, assignment: Assignment) -> TriageCase:
+        notice = AssignmentNotice.build(
+            case.mention, assignment, _require(case.priority, "priority"), _require(case.decision, "decision")
+        )
+        return case.model_copy(
+            update={"assignment": assignment, "notice": notice, "status": MentionStatus.ASSIGNED}
+        )
