@@ -53,6 +53,9 @@ class Analysis(Frozen):
     legal: bool = False
     spam: bool = False
     angry: bool = False
+    urgency: tuple[str, ...] = Field(
+        default=(), description="urgency keywords found in the text, for prioritize's reasons"
+    )
 
 
 class Priority(Frozen):
