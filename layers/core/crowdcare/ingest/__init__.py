@@ -1,0 +1,1 @@
+"""Ingestion: verify webhook signatures, validate bodies into `Mention`s, store each once."""

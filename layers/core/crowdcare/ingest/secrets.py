@@ -1,0 +1,62 @@
+"""The webhook signing secrets: one JSON secret in AWS Secrets Manager.
+
+The secret is read through powertools' `SecretsProvider`, which caches it for `max_age`
+seconds, so warm invocations do not call Secrets Manager and a rotated secret is picked up
+within five minutes. Secret values never appear in logs, reprs or error messages.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crowdcare.settings import ConfigurationError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+SECRETS_MAX_AGE_SECONDS = 300
+
+_Secret = Annotated[str, Field(min_length=16, repr=False)]
+
+
+class WebhookSecrets(BaseModel):
+    """The shared secrets webhooks are signed with; other platforms' keys may be added."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    generic_webhook_secret: _Secret
+    x_consumer_secret: _Secret
+
+    def __repr_args__(self) -> Any:
+        # Only key names: a stray log line or traceback must not carry a secret.
+        return [("keys", sorted(self.model_dump()))]
+
+    @property
+    def generic_key(self) -> bytes:
+        """The generic webhook HMAC key as bytes."""
+        return self.generic_webhook_secret.encode()
+
+    @property
+    def x_key(self) -> bytes:
+        """The X app's consumer secret as bytes (signs CRC answers and deliveries)."""
+        return self.x_consumer_secret.encode()
+
+
+def load_webhook_secrets(
+    provider: SecretsProvider, name: str, max_age: int = SECRETS_MAX_AGE_SECONDS
+) -> WebhookSecrets:
+    """Read and validate the secret `name`; a missing key raises `ConfigurationError`."""
+    value = provider.get(name, transform="json", max_age=max_age)
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"secret {name} must be a JSON object")
+    try:
+        return WebhookSecrets.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            for err in exc.errors(include_input=False, include_url=False, include_context=False)
+        )
+        # `from None`: the ValidationError's text would include the secret values.
+        raise ConfigurationError(f"secret {name} is not usable: {problems}") from None
