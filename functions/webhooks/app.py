@@ -1,0 +1,216 @@
+"""Webhooks: platforms push mentions here; each is verified, validated and stored once.
+
+Routes (API Gateway REST, payload format 1.0, handler ``app.app``):
+
+* ``GET  /health``         -> 200 ``{"status": "ok"}``
+* ``POST /webhooks/generic`` -> 202 ``{"accepted": n, "duplicates": m}``
+* ``GET  /webhooks/x?crc_token=...`` -> 200 ``{"response_token": "sha256=..."}``
+* ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m}``
+
+Rejections store nothing: 413 ``{"error": "payload too large", "limit_bytes": N}`` (checked
+first), 401 ``{"error": "invalid signature", "reason": ...}``, 400 ``{"error": "invalid payload",
+"details": [{"loc": ..., "msg": ...}]}``. The handler only writes to DynamoDB and answers; the
+table's stream starts everything downstream.
+
+Dependencies are built lazily, once per cold start, by the cached accessors below
+(`settings`, `clients`, `mention_repository`, `ingest_service`, `secrets_provider`) from the
+environment: ``MENTIONS_TABLE`` and ``WEBHOOK_SECRETS_NAME`` (required),
+``MAX_WEBHOOK_BODY_BYTES`` and ``SIGNATURE_TOLERANCE_SECONDS`` (optional), ``AWS_REGION`` and
+``AWS_ENDPOINT_URL`` (where AWS is). Nothing is read at import time, so tests set the environment
+(and start moto), then call `reset_dependencies()` to have the next request rebuild everything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from chalice.app import Chalice, Request, Response
+from crowdcare.aws import AwsClients
+from crowdcare.ingest.payloads import InvalidPayloadError, parse_generic, parse_x_activity
+from crowdcare.ingest.secrets import WebhookSecrets, load_webhook_secrets
+from crowdcare.ingest.service import IngestResult, IngestService
+from crowdcare.ingest.signatures import (
+    GENERIC_SIGNATURE_HEADER,
+    GENERIC_TIMESTAMP_HEADER,
+    X_SIGNATURE_HEADER,
+    SignatureError,
+    verify_generic,
+    verify_x,
+    x_crc_response,
+)
+from crowdcare.models import Mention
+from crowdcare.repositories import MentionRepository
+from crowdcare.settings import AwsSettings, IngestSettings, load_settings
+
+app = Chalice(app_name="crowdcare-webhooks")
+logger = Logger(service="webhooks")
+
+_MAX_CRC_TOKEN_CHARS = 1024
+
+
+def utc_now() -> datetime:
+    """The current time; the one place this function reads the clock."""
+    return datetime.now(UTC)
+
+
+@cache
+def settings() -> IngestSettings:
+    """Ingest settings from the environment (raises ConfigurationError when incomplete)."""
+    return load_settings(IngestSettings, os.environ)
+
+
+@cache
+def clients() -> AwsClients:
+    """boto3 clients for this function, pointed at AWS_ENDPOINT_URL when it is set."""
+    return AwsClients(load_settings(AwsSettings, os.environ))
+
+
+@cache
+def mention_repository() -> MentionRepository:
+    """The Mentions table."""
+    return MentionRepository(clients().dynamodb, settings().mentions_table)
+
+
+@cache
+def ingest_service() -> IngestService:
+    """The service every route hands its mentions to."""
+    return IngestService(mention_repository(), clock=utc_now)
+
+
+@cache
+def secrets_provider() -> SecretsProvider:
+    """Secrets Manager through powertools: values cached across warm invocations."""
+    return SecretsProvider(boto3_client=clients().secretsmanager)
+
+
+def webhook_secrets() -> WebhookSecrets:
+    """The signing secrets (re-read from Secrets Manager at most every five minutes)."""
+    return load_webhook_secrets(secrets_provider(), settings().webhook_secrets_name)
+
+
+def reset_dependencies() -> None:
+    """Forget every built dependency, so the next request rebuilds them from the environment."""
+    settings.cache_clear()
+    clients.cache_clear()
+    mention_repository.cache_clear()
+    ingest_service.cache_clear()
+    secrets_provider.cache_clear()
+
+
+@app.middleware("http")
+def correlate(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Tag every log line of a request with API Gateway's request id."""
+    logger.set_correlation_id(event.context.get("requestId"))
+    return get_response(event)
+
+
+def _request() -> Request:
+    request = app.current_request
+    if request is None:  # only outside a request, i.e. a programming error
+        raise RuntimeError("no current request")
+    return request
+
+
+def _raw_body() -> bytes:
+    body = _request().raw_body
+    return body if isinstance(body, bytes) else body.encode()
+
+
+def _too_large(body: bytes, platform: str) -> Response | None:
+    limit = settings().max_webhook_body_bytes
+    if len(body) <= limit:
+        return None
+    logger.warning("webhook rejected", extra={"platform": platform, "reason": "too large"})
+    return Response(status_code=413, body={"error": "payload too large", "limit_bytes": limit})
+
+
+def _bad_signature(error: SignatureError, platform: str) -> Response:
+    logger.warning("webhook rejected", extra={"platform": platform, "reason": error.reason})
+    return Response(status_code=401, body={"error": "invalid signature", "reason": error.reason})
+
+
+def _bad_payload(error: InvalidPayloadError, platform: str) -> Response:
+    logger.warning(
+        "webhook rejected",
+        extra={"platform": platform, "reason": "invalid payload", "problems": len(error.details)},
+    )
+    return Response(
+        status_code=400, body={"error": "invalid payload", "details": list(error.details)}
+    )
+
+
+def _ingest(mentions: list[Mention], platform: str, status_code: int) -> Response:
+    result: IngestResult = ingest_service().ingest(mentions)
+    logger.info(
+        "webhook ingested",
+        extra={"platform": platform, "accepted": result.accepted, "duplicates": result.duplicates},
+    )
+    return Response(
+        status_code=status_code,
+        body={"accepted": result.accepted, "duplicates": result.duplicates},
+    )
+
+
+@app.route("/health", methods=["GET"])
+def health() -> dict[str, str]:
+    """Liveness: answers without touching any dependency."""
+    return {"status": "ok"}
+
+
+@app.route("/webhooks/generic", methods=["POST"])
+def generic_webhook() -> Response:
+    """A signed generic delivery of one mention: 202 once stored (or already stored)."""
+    body = _raw_body()
+    if (rejection := _too_large(body, "generic")) is not None:
+        return rejection
+    headers = _request().headers
+    try:
+        verify_generic(
+            webhook_secrets().generic_key,
+            headers.get(GENERIC_TIMESTAMP_HEADER),
+            headers.get(GENERIC_SIGNATURE_HEADER),
+            body,
+            utc_now(),
+            settings().signature_tolerance_seconds,
+        )
+        payload = parse_generic(body)
+    except SignatureError as error:
+        return _bad_signature(error, "generic")
+    except InvalidPayloadError as error:
+        return _bad_payload(error, "generic")
+    raw = body.decode("utf-8", errors="replace")
+    return _ingest([payload.to_mention(raw)], payload.platform.value, status_code=202)
+
+
+@app.route("/webhooks/x", methods=["GET"])
+def x_crc() -> Response:
+    """X's challenge-response check, proving we hold the app's consumer secret."""
+    query = _request().query_params
+    crc_token = (query.get("crc_token") if query else None) or ""
+    if not crc_token or len(crc_token) > _MAX_CRC_TOKEN_CHARS:
+        logger.warning("crc rejected", extra={"platform": "x", "reason": "missing crc_token"})
+        return Response(status_code=400, body={"error": "missing crc_token"})
+    token = x_crc_response(webhook_secrets().x_key, crc_token)
+    return Response(status_code=200, body={"response_token": token})
+
+
+@app.route("/webhooks/x", methods=["POST"])
+def x_activity() -> Response:
+    """An X Account Activity delivery: every tweet_create_event not by the brand is stored."""
+    body = _raw_body()
+    if (rejection := _too_large(body, "x")) is not None:
+        return rejection
+    try:
+        verify_x(webhook_secrets().x_key, _request().headers.get(X_SIGNATURE_HEADER), body)
+        payload = parse_x_activity(body)
+    except SignatureError as error:
+        return _bad_signature(error, "x")
+    except InvalidPayloadError as error:
+        return _bad_payload(error, "x")
+    raw = body.decode("utf-8", errors="replace")
+    return _ingest(payload.mentions(raw), "x", status_code=200)

@@ -1,0 +1,101 @@
+"""Shared fixtures for integration tests (moto-backed AWS, in-process Chalice apps).
+
+Fixtures are named after the function they serve (`webhook_env`, ...) so that several
+functions' fixtures can live here side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+from moto import mock_aws
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+# --- webhooks -------------------------------------------------------------------------------
+
+WEBHOOK_MENTIONS_TABLE = "crowdcare-test-mentions"
+WEBHOOK_SECRETS_NAME = "crowdcare/test/webhooks"
+WEBHOOK_GENERIC_SECRET = "generic-webhook-secret-0123456789"
+WEBHOOK_X_CONSUMER_SECRET = "x-consumer-secret-abcdefghijklmnop"
+
+
+@dataclass(frozen=True)
+class WebhookEnv:
+    """What a webhooks test needs: the app module, its AWS resources and the secrets."""
+
+    app_module: ModuleType
+    dynamodb: DynamoDBClient
+    secretsmanager: SecretsManagerClient
+    mentions_table: str
+    generic_secret: bytes
+    x_consumer_secret: bytes
+
+    def stored_ids(self) -> list[str]:
+        """The mention_id of every item in the Mentions table, sorted."""
+        items = self.dynamodb.scan(TableName=self.mentions_table, ConsistentRead=True)["Items"]
+        return sorted(item["mention_id"]["S"] for item in items)
+
+
+def create_mentions_table(dynamodb: DynamoDBClient, name: str) -> None:
+    """The Mentions table as template.yaml declares it: key mention_id, stream NEW_IMAGE."""
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "mention_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+
+
+@pytest.fixture
+def webhook_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookEnv]:
+    """functions/webhooks/app.py wired to moto: Mentions table, signing secret, fresh caches."""
+    for name, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "MENTIONS_TABLE": WEBHOOK_MENTIONS_TABLE,
+        "WEBHOOK_SECRETS_NAME": WEBHOOK_SECRETS_NAME,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "MAX_WEBHOOK_BODY_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        secretsmanager = boto3.client("secretsmanager", region_name="us-east-1")
+        create_mentions_table(dynamodb, WEBHOOK_MENTIONS_TABLE)
+        secretsmanager.create_secret(
+            Name=WEBHOOK_SECRETS_NAME,
+            SecretString=json.dumps(
+                {
+                    "generic_webhook_secret": WEBHOOK_GENERIC_SECRET,
+                    "x_consumer_secret": WEBHOOK_X_CONSUMER_SECRET,
+                }
+            ),
+        )
+        from functions.webhooks import app as webhooks
+
+        webhooks.reset_dependencies()
+        try:
+            yield WebhookEnv(
+                app_module=webhooks,
+                dynamodb=dynamodb,
+                secretsmanager=secretsmanager,
+                mentions_table=WEBHOOK_MENTIONS_TABLE,
+                generic_secret=WEBHOOK_GENERIC_SECRET.encode(),
+                x_consumer_secret=WEBHOOK_X_CONSUMER_SECRET.encode(),
+            )
+        finally:
+            webhooks.reset_dependencies()
