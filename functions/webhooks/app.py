@@ -9,8 +9,9 @@ Routes (API Gateway REST, payload format 1.0, handler ``app.app``):
 
 Rejections store nothing: 413 ``{"error": "payload too large", "limit_bytes": N}`` (checked
 first), 401 ``{"error": "invalid signature", "reason": ...}``, 400 ``{"error": "invalid payload",
-"details": [{"loc": ..., "msg": ...}]}``. The handler only writes to DynamoDB and answers; the
-table's stream starts everything downstream.
+"details": [{"loc": ..., "msg": ...}]}``; the X routes answer 503 ``{"error": "webhook not
+configured"}`` while the secret has no ``x_consumer_secret``. The handler only writes to DynamoDB
+and answers; the table's stream starts everything downstream.
 
 Dependencies are built lazily, once per cold start, by the cached accessors below
 (`settings`, `clients`, `mention_repository`, `ingest_service`, `secrets_provider`) from the
@@ -45,7 +46,7 @@ from crowdcare.ingest.signatures import (
 )
 from crowdcare.models import Mention
 from crowdcare.repositories import MentionRepository
-from crowdcare.settings import AwsSettings, IngestSettings, load_settings
+from crowdcare.settings import AwsSettings, ConfigurationError, IngestSettings, load_settings
 
 app = Chalice(app_name="crowdcare-webhooks")
 logger = Logger(service="webhooks")
@@ -144,6 +145,13 @@ def _bad_payload(error: InvalidPayloadError, platform: str) -> Response:
     )
 
 
+def _not_configured(platform: str) -> Response:
+    # Operator action needed (e.g. the X consumer secret not yet added): 503 tells the platform
+    # to retry later rather than give up, and the error log tells the operator.
+    logger.error("webhook not configured", extra={"platform": platform})
+    return Response(status_code=503, body={"error": "webhook not configured"})
+
+
 def _ingest(mentions: list[Mention], platform: str, status_code: int) -> Response:
     result: IngestResult = ingest_service().ingest(mentions)
     logger.info(
@@ -195,8 +203,11 @@ def x_crc() -> Response:
     if not crc_token or len(crc_token) > _MAX_CRC_TOKEN_CHARS:
         logger.warning("crc rejected", extra={"platform": "x", "reason": "missing crc_token"})
         return Response(status_code=400, body={"error": "missing crc_token"})
-    token = x_crc_response(webhook_secrets().x_key, crc_token)
-    return Response(status_code=200, body={"response_token": token})
+    try:
+        key = webhook_secrets().x_key
+    except ConfigurationError:
+        return _not_configured("x")
+    return Response(status_code=200, body={"response_token": x_crc_response(key, crc_token)})
 
 
 @app.route("/webhooks/x", methods=["POST"])
@@ -206,7 +217,11 @@ def x_activity() -> Response:
     if (rejection := _too_large(body, "x")) is not None:
         return rejection
     try:
-        verify_x(webhook_secrets().x_key, _request().headers.get(X_SIGNATURE_HEADER), body)
+        key = webhook_secrets().x_key
+    except ConfigurationError:
+        return _not_configured("x")
+    try:
+        verify_x(key, _request().headers.get(X_SIGNATURE_HEADER), body)
         payload = parse_x_activity(body)
     except SignatureError as error:
         return _bad_signature(error, "x")

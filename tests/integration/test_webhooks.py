@@ -405,10 +405,12 @@ def test_webhook_secrets_never_show_their_values(webhook_env: WebhookEnv) -> Non
 
 def test_incomplete_secret_is_a_configuration_error(webhook_env: WebhookEnv) -> None:
     """A secret missing a key or holding a short one fails clearly, without its values."""
-    # GIVEN a secret whose generic key is too short and whose X key is missing
+    # GIVEN a secret whose generic key is too short and whose X key is too short as well
     webhook_env.secretsmanager.put_secret_value(
         SecretId="crowdcare/test/webhooks",
-        SecretString=json.dumps({"generic_webhook_secret": "short-VALUE"}),
+        SecretString=json.dumps(
+            {"generic_webhook_secret": "short-VALUE", "x_consumer_secret": "short-X"}
+        ),
     )
     # WHEN the app loads it
     with pytest.raises(ConfigurationError) as excinfo:
@@ -418,4 +420,26 @@ def test_incomplete_secret_is_a_configuration_error(webhook_env: WebhookEnv) -> 
     assert "generic_webhook_secret" in message
     assert "x_consumer_secret" in message
     assert "short-VALUE" not in message
+    assert "short-X" not in message
     assert excinfo.value.__cause__ is None
+
+
+def test_generic_works_before_the_x_secret_is_added(
+    client: Client, webhook_env: WebhookEnv
+) -> None:
+    """As deployed (generic secret only), generic deliveries work and X routes answer 503."""
+    # GIVEN the secret as template.yaml creates it: only generic_webhook_secret
+    webhook_env.secretsmanager.put_secret_value(
+        SecretId="crowdcare/test/webhooks",
+        SecretString=json.dumps({"generic_webhook_secret": webhook_env.generic_secret.decode()}),
+    )
+    webhook_env.app_module.reset_dependencies()
+    # WHEN a generic delivery, a CRC check and an X delivery arrive
+    generic = _post_generic(client, webhook_env, _body(load_event("generic_mention")))
+    crc = client.http.get("/webhooks/x?crc_token=abc")
+    x = _post_x(client, webhook_env, _body(load_event("x_tweet_create_events")))
+    # THEN the generic one is stored and both X requests say the webhook is not configured
+    assert generic.status_code == 202
+    assert (crc.status_code, _json(crc)) == (503, {"error": "webhook not configured"})
+    assert x.status_code == 503
+    assert webhook_env.stored_ids() == ["generic#forum-88213"]

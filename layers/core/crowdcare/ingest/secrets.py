@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from crowdcare.settings import ConfigurationError
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 SECRETS_MAX_AGE_SECONDS = 300
 
-_Secret = Annotated[str, Field(min_length=16, repr=False)]
+_Secret = Annotated[str, StringConstraints(min_length=16)]
 
 
 class WebhookSecrets(BaseModel):
@@ -27,7 +27,9 @@ class WebhookSecrets(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     generic_webhook_secret: _Secret
-    x_consumer_secret: _Secret
+    # Optional: template.yaml generates only the generic secret; the X consumer secret is X's
+    # and is added after deploying. Until then the generic webhook must keep working.
+    x_consumer_secret: _Secret | None = None
 
     def __repr_args__(self) -> Any:
         # Only key names: a stray log line or traceback must not carry a secret.
@@ -40,7 +42,9 @@ class WebhookSecrets(BaseModel):
 
     @property
     def x_key(self) -> bytes:
-        """The X app's consumer secret as bytes (signs CRC answers and deliveries)."""
+        """The X app's consumer secret as bytes; ConfigurationError while it is not set."""
+        if self.x_consumer_secret is None:
+            raise ConfigurationError("x_consumer_secret is not set in the webhook secret")
         return self.x_consumer_secret.encode()
 
 
