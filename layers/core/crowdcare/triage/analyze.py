@@ -18,7 +18,7 @@ _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]*[A-Za-z]{2,}")
 # the number patterns run so they never count as personal data.
 _REFERENCE: Final = re.compile(
     r"(?:order|ticket|case|tracking|invoice|ref(?:erence)?|rma|pedido|commande|bestellung)"
-    r"\s*(?:no\.?|number|num|nr\.?|id)?\s*[:#]?\s*[A-Za-z0-9][A-Za-z0-9-]{3,}",
+    r"\s*(?:no\.?|number|num|nr\.?|id)?(?:\s+(?:is|was))?\s*[:#]?\s*[A-Za-z0-9][A-Za-z0-9-]{3,}",
     re.IGNORECASE,
 )
 # Phones: an international +number, or a grouped national number; a bare run of digits is

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Self
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from crowdcare.models import Frozen
 
@@ -290,7 +290,19 @@ class TriageRules(Frozen):
     )
     routing: RoutingWeights = RoutingWeights()
 
+    # Defaults are validated too, so the built-in keyword lists get the same normalisation as
+    # a loaded document (and default() == model_validate_json(default().model_dump_json())).
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
     _compiled: CompiledRules | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Two documents are equal when their settings are; the compiled cache is not a setting.
+        if not isinstance(other, TriageRules):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # holds a dict: unhashable, like the default
 
     @field_validator(
         "urgency_words", "legal_words", "anger_markers", "spam_markers", "promo_words",

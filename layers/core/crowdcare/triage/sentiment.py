@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import N_SCALAR, SentimentIntensityAnalyzer
 
 from crowdcare.triage.models import Sentiment, SentimentLabel, SentimentScores
 from crowdcare.triage.rules import TriageRules
@@ -200,9 +200,12 @@ class EmbeddedSentimentProvider:
 
     def detect(self, text: str, language: str) -> Sentiment:
         """VADER scores of `text`; labels use VADER's neutral band and the rules' mixed cut."""
-        for pattern, replacement in _NEGATIONS.get(language, ()):
-            text = pattern.sub(replacement, text)
-        figures: dict[str, float] = self._analyzer(language).polarity_scores(text)
+        analyzer = self._analyzer(language)
+        if language in _NEGATIONS:
+            for pattern, replacement in _NEGATIONS[language]:
+                text = pattern.sub(replacement, text)
+            text = _bind_negations(text, analyzer.lexicon)
+        figures: dict[str, float] = analyzer.polarity_scores(text)
         pos, neg, neu = figures["pos"], figures["neg"], figures["neu"]
         compound = max(-1.0, min(1.0, figures["compound"]))
         return Sentiment(
@@ -210,6 +213,38 @@ class EmbeddedSentimentProvider:
             scores=scores_from_proportions(pos, neg, neu),
             compound=compound,
         )
+
+
+_NEGATED_PREFIX: Final = "not_"
+_CLAUSE_END: Final = tuple(",.;:!?")
+_NEGATION_REACH: Final = 3  # words a negator may reach forward, like VADER's look-back
+
+
+def _bind_negations(text: str, lexicon: Mapping[str, float]) -> str:
+    """Fuse each "not" with the next sentiment word into one pre-negated token ("not_bueno").
+
+    VADER negates any word with "not" up to three words before it, even across a comma, so
+    "not funciona, es horrible" would flip "horrible" to praise. A fused token negates exactly
+    one word and stops at the end of the clause.
+    """
+    out: list[str] = []
+    reach = 0
+    for raw in text.split():
+        token = raw
+        word = token.strip(".,;:!?¡¿\"'()").lower()
+        if word == "not":
+            reach = _NEGATION_REACH
+            continue
+        if reach:
+            if word in lexicon and _NEGATED_PREFIX + word in lexicon:
+                token = _NEGATED_PREFIX + token.lstrip("¡¿\"'(")
+                reach = 0
+            else:
+                reach -= 1
+            if token.endswith(_CLAUSE_END):
+                reach = 0
+        out.append(token)
+    return " ".join(out)
 
 
 def _build_analyzer(language: str) -> Any:
@@ -221,6 +256,9 @@ def _build_analyzer(language: str) -> Any:
         for word, valence in _LEXICONS[language].items():
             lexicon[word] = valence
             lexicon.setdefault(_fold(word), valence)
+        # Pre-negated twins (VADER's own negation scalar) for _bind_negations' fused tokens.
+        negated = {_NEGATED_PREFIX + word: valence * N_SCALAR for word, valence in lexicon.items()}
+        lexicon.update(negated)
         analyzer.lexicon = lexicon
     return analyzer
 
