@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crowdcare.aws import default_clients
-from crowdcare.idempotency import once_per_key
+from crowdcare.idempotency import OncePerKey, once_per_key
 from crowdcare.notifications import NotificationResult
 from crowdcare.settings import NotifierSettings, load_settings
 from crowdcare.wiring import build_notifier
@@ -26,7 +26,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
-def notify_once() -> Any:
+def notify_once() -> OncePerKey[Any]:
     settings = load_settings(NotifierSettings, os.environ)
     notifier = build_notifier(settings, default_clients())
     # SQS delivers at least once: a notice is sent once per (mention, responder).
@@ -53,6 +53,7 @@ def send_notice(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    notify_once().register(context)
     return process_partial_response(
         event=event, record_handler=send_notice, processor=processor, context=context
     )

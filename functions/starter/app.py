@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crowdcare.aws import default_clients
-from crowdcare.idempotency import once_per_key
+from crowdcare.idempotency import OncePerKey, once_per_key
 from crowdcare.repositories import stored_mention_from_item
 from crowdcare.settings import StarterSettings, load_settings
 from crowdcare.wiring import build_starter
@@ -23,7 +23,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @cache
-def start_once() -> Any:
+def start_once() -> OncePerKey[Any]:
     settings = load_settings(StarterSettings, os.environ)
     starter = build_starter(settings, default_clients())
     # A stream batch can be delivered again after a partial failure: start each mention once.
@@ -42,6 +42,7 @@ def start_triage(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    start_once().register(context)
     return process_partial_response(
         event=event, record_handler=start_triage, processor=processor, context=context
     )

@@ -116,6 +116,7 @@ class LocalStack:
         for noisy in ("werkzeug", "moto"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
+        _let_executions_overlap()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -492,3 +493,55 @@ class LocalStack:
                 return True
             time.sleep(0.05)
         return False
+
+
+def _let_executions_overlap() -> None:
+    """Work around moto deep-copying a state machine, running executions included.
+
+    moto 5.2 clones the state machine on every StartExecution; a running execution holds a
+    lock, so a second start while one runs fails with a 500. Executions are shared, not
+    cloned: the clone only needs the definition.
+    """
+    from moto.stepfunctions.parser.backend.execution import Execution  # noqa: PLC0415
+
+    def share(self: Execution, memo: dict[int, Any]) -> Execution:
+        return self
+
+    Execution.__deepcopy__ = share  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    message_id: str
+    source: str
+    to: tuple[str, ...]
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SentSms:
+    message_id: str
+    phone: str
+    text: str
+
+
+def sent_emails() -> list[SentEmail]:
+    """Emails SES accepted, read back from the in-process emulator."""
+    from moto.ses.models import ses_backends  # noqa: PLC0415 - moto is local-only
+
+    return [
+        SentEmail(m.id, m.source, tuple(m.destinations.get("ToAddresses", [])), m.subject, m.body)
+        for m in ses_backends[ACCOUNT_ID][REGION].sent_messages
+        if hasattr(m, "subject")
+    ]
+
+
+def sent_sms() -> list[SentSms]:
+    """SMS that SNS accepted, read back from the in-process emulator."""
+    from moto.sns.models import sns_backends  # noqa: PLC0415
+
+    return [
+        SentSms(message_id, phone, text)
+        for message_id, (phone, text) in sns_backends[ACCOUNT_ID][REGION].sms_messages.items()
+    ]

@@ -13,11 +13,27 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
     PydanticSerializer,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from crowdcare.aws import AwsClients
 
 ONE_DAY_SECONDS = 24 * 60 * 60
+
+
+class OncePerKey[R]:
+    """A function that runs once per key; call `register(context)` in each invocation."""
+
+    def __init__(self, func: Callable[..., R], config: IdempotencyConfig) -> None:
+        self._func = func
+        self._config = config
+
+    def register(self, context: LambdaContext) -> None:
+        """Let powertools size in-progress locks by the invocation's remaining time."""
+        self._config.register_lambda_context(context)
+
+    def __call__(self, **kwargs: Any) -> R:
+        return self._func(**kwargs)
 
 
 def once_per_key[R](
@@ -28,7 +44,7 @@ def once_per_key[R](
     key: str,
     expires_after_seconds: int = ONE_DAY_SECONDS,
     result_model: type[BaseModel] | None = None,
-) -> Callable[..., R]:
+) -> OncePerKey[R]:
     """Wrap `func` so that a call whose keyword argument `key` was seen before is a no-op.
 
     The argument is a pydantic model; its JSON is the idempotency key. The earlier result is
@@ -44,4 +60,4 @@ def once_per_key[R](
         config=config,
         output_serializer=None if result_model is None else PydanticSerializer(result_model),
     )
-    return wrapped
+    return OncePerKey(wrapped, config)

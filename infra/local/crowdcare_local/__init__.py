@@ -1,0 +1,1 @@
+"""CrowdCare on one machine: the embedded AWS emulator, the local API server, the CLI."""
