@@ -7,8 +7,9 @@ thin adapters that receive their clients.
 from __future__ import annotations
 
 import html
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crowdcare.models import Frozen, QuietHours, Responder
@@ -38,8 +39,10 @@ def in_quiet_hours(quiet: QuietHours, timezone: str, now: datetime) -> bool:
     """Whether `now` falls inside the responder's quiet hours in their own time zone."""
     try:
         local_hour = now.astimezone(ZoneInfo(timezone)).hour
-    except ZoneInfoNotFoundError:
-        local_hour = now.hour
+    except (ZoneInfoNotFoundError, ValueError):
+        # Unknown ("Mars/Olympus") or malformed ("", "../x") names: read the hour in UTC, not in
+        # whatever offset the clock happens to carry.
+        local_hour = now.astimezone(UTC).hour
     if quiet.start_hour == quiet.end_hour:
         return False
     if quiet.start_hour < quiet.end_hour:
@@ -68,8 +71,12 @@ class Message(Frozen):
 
 
 def assignment_link(dashboard_url: str, mention_id: str) -> str:
-    """The dashboard page of one assignment."""
-    return f"{dashboard_url.rstrip('/')}/assignments/{mention_id}"
+    """The dashboard page of one assignment.
+
+    The id is percent-encoded: mention ids contain '#' ("x#123"), which would otherwise start
+    a URL fragment and send the responder to the wrong page.
+    """
+    return f"{dashboard_url.rstrip('/')}/assignments/{quote(mention_id, safe='')}"
 
 
 def render(notice: AssignmentNotice, responder: Responder, brand: str, dashboard_url: str) -> Message:
@@ -97,8 +104,14 @@ def render(notice: AssignmentNotice, responder: Responder, brand: str, dashboard
         f"<p>Why it came to you:</p><ul>{items}</ul>"
         f'<p><a href="{html.escape(link)}">Answer it in the dashboard</a></p>'
     )
-    sms = f"{brand}: {notice.band} mention from {notice.author_handle}. Answer: {link}"
-    return Message(subject=subject, text=text, html=body_html, sms=sms[:SMS_LIMIT])
+    # The link is what the SMS is for: shorten the handle, never the link, to fit one SMS.
+    sms_tail = f". Answer: {link}"
+    sms_head = f"{brand}: {notice.band} mention from {notice.author_handle}"
+    room = max(SMS_LIMIT - len(sms_tail), 0)
+    if len(sms_head) > room:
+        sms_head = sms_head[: max(room - 1, 0)] + "…"
+    sms = (sms_head + sms_tail)[:SMS_LIMIT]
+    return Message(subject=subject, text=text, html=body_html, sms=sms)
 
 
 class EmailSender(Protocol):
