@@ -79,6 +79,7 @@ class LocalLambdaRuntime:
                 module = importlib.util.module_from_spec(loader_spec)
                 sys.modules[name] = module
                 loader_spec.loader.exec_module(module)
+                _logs_to_stderr(module)
                 self._modules[key] = module
             return self._modules[key]
 
@@ -138,6 +139,18 @@ class LocalLambdaRuntime:
         parsed["Payload"] = io.BytesIO(payload)
         parsed["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": {}}
         return AWSResponse(params["url"], 200, {}, None), parsed
+
+
+def _logs_to_stderr(module: ModuleType) -> None:
+    """Lambda's logs go to CloudWatch; locally they go to stderr, so stdout stays the
+    command's own output (`crowdcare demo --json` prints exactly one JSON object)."""
+    from aws_lambda_powertools import Logger  # noqa: PLC0415
+
+    for value in vars(module).values():
+        if isinstance(value, Logger):
+            handler = value.registered_handler
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(sys.stderr)
 
 
 def stream_record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
