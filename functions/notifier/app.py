@@ -8,10 +8,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from crowdcare.aws import default_clients
 from crowdcare.idempotency import OncePerKey, once_per_key
 from crowdcare.notifications import NotificationResult
@@ -45,14 +49,18 @@ def send_notice(record: SQSRecord) -> None:
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
     logger.info(
         "responder notified",
-        extra={"mention_id": notice.mention_id, "responder_id": notice.responder_id, "result": result},
+        extra={
+            "mention_id": notice.mention_id,
+            "responder_id": notice.responder_id,
+            "result": result,
+        },
     )
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     notify_once().register(context)
     return process_partial_response(
         event=event, record_handler=send_notice, processor=processor, context=context

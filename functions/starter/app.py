@@ -7,10 +7,14 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from crowdcare.aws import default_clients
 from crowdcare.idempotency import OncePerKey, once_per_key
 from crowdcare.repositories import stored_mention_from_item
@@ -36,12 +40,14 @@ def start_triage(record: DynamoDBRecord) -> None:
     image = record.raw_event["dynamodb"]["NewImage"]
     mention = stored_mention_from_item(image).mention
     execution_arn = start_once()(mention=mention)
-    logger.info("triage started", extra={"mention_id": mention.mention_id, "execution": execution_arn})
+    logger.info(
+        "triage started", extra={"mention_id": mention.mention_id, "execution": execution_arn}
+    )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     start_once().register(context)
     return process_partial_response(
         event=event, record_handler=start_triage, processor=processor, context=context

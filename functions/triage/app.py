@@ -9,7 +9,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from crowdcare.aws import default_clients
 from crowdcare.settings import TriageSettings, load_settings
 from crowdcare.wiring import build_triage_steps

@@ -9,20 +9,35 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from crowdcare_local.demo import load_deliveries
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     """Run the demo once, in its own process, with its outbox in a temporary folder."""
     outbox = tmp_path_factory.mktemp("outbox")
     completed = subprocess.run(
-        [sys.executable, "-m", "crowdcare_local.cli", "demo", "--no-serve", "--json", "--port", "0",
-         "--outbox", str(outbox)],
-        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "crowdcare_local.cli",
+            "demo",
+            "--no-serve",
+            "--json",
+            "--port",
+            "0",
+            "--outbox",
+            str(outbox),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     return completed, outbox
 

@@ -62,7 +62,7 @@ def test_rules_are_immutable() -> None:
     rules = TriageRules.default()
     # WHEN a field is assigned THEN pydantic refuses
     with pytest.raises(ValidationError):
-        rules.employee_priority = 10  # type: ignore[misc]
+        rules.employee_priority = 10
 
 
 def test_keyword_matching_is_word_bounded_and_phrase_aware() -> None:

@@ -16,16 +16,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from crowdcare.ingest.signatures import sign_generic
-from crowdcare.models import QuietHours, Responder
-from crowdcare.starter import execution_name
+from crowdcare.models import QuietHours, Responder, ResponderKind
 from crowdcare.repositories import MentionRepository, ResponderRepository
+from crowdcare.starter import execution_name
 from crowdcare_local.server import LocalApiServer
 from crowdcare_local.stack import LocalStack
 
 TABLES = ("MentionsTable", "RespondersTable", "AssignmentsTable", "IdempotencyTable")
-QUEUES = ("TriageParkingQueue", "NotificationsQueue", "NotificationsDeadLetterQueue", "StreamFailureQueue")
+QUEUES = (
+    "TriageParkingQueue",
+    "NotificationsQueue",
+    "NotificationsDeadLetterQueue",
+    "StreamFailureQueue",
+)
 
 
 @dataclass
@@ -73,18 +77,24 @@ class Deployed:
         prefix = execution_name(mention_id)
         return [
             e
-            for e in sfn.list_executions(stateMachineArn=self.stack.ref("TriageStateMachine"))["executions"]
+            for e in sfn.list_executions(stateMachineArn=self.stack.ref("TriageStateMachine"))[
+                "executions"
+            ]
             if e["name"] == prefix
         ]
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         sfn = self.stack.client("stepfunctions")
-        return list(sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"])
+        return list(
+            sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+        )
 
     def queue_messages(self, logical_id: str) -> list[dict[str, Any]]:
         sqs = self.stack.client("sqs")
         return list(
-            sqs.receive_message(QueueUrl=self.stack.ref(logical_id), MaxNumberOfMessages=10).get("Messages", [])
+            sqs.receive_message(QueueUrl=self.stack.ref(logical_id), MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
         )
 
 
@@ -122,15 +132,27 @@ def stack(deployed: Deployed) -> Deployed:
 
 RESPONDERS = (
     Responder(
-        responder_id="adv.ana", kind="advocate", name="Ana", email="ana@example.com",
-        languages=("en", "es"), skills=("thermostat", "app"), max_open=3,
+        responder_id="adv.ana",
+        kind=ResponderKind.ADVOCATE,
+        name="Ana",
+        email="ana@example.com",
+        languages=("en", "es"),
+        skills=("thermostat", "app"),
+        max_open=3,
     ),
     Responder(
-        responder_id="emp.owen", kind="employee", name="Owen", email="owen@example.com",
-        phone="+15555550123", sms_opt_in=True, timezone="UTC",
+        responder_id="emp.owen",
+        kind=ResponderKind.EMPLOYEE,
+        name="Owen",
+        email="owen@example.com",
+        phone="+15555550123",
+        sms_opt_in=True,
+        timezone="UTC",
         # equal start and end: never quiet, so the test does not depend on the wall clock
         quiet_hours=QuietHours(start_hour=0, end_hour=0),
-        languages=("en",), skills=("billing", "security", "privacy"), max_open=5,
+        languages=("en",),
+        skills=("billing", "security", "privacy"),
+        max_open=5,
     ),
 )
 

@@ -54,7 +54,10 @@ def test_question_is_routed_to_a_community_advocate_who_is_emailed(stack: Deploy
     responder = stack.responders.get("adv.ana")
     assert responder is not None and responder.open_count == 1
     (execution,) = stack.executions("facebook#q1")
-    assert _entered_states(stack, execution["executionArn"])[-2:] == ["Publish Assignment", "Responder Assigned"]
+    assert _entered_states(stack, execution["executionArn"])[-2:] == [
+        "Publish Assignment",
+        "Responder Assigned",
+    ]
 
 
 def test_legal_threat_from_angry_customer_goes_to_an_employee_with_sms(stack: Deployed) -> None:
@@ -85,7 +88,9 @@ def test_praise_needs_no_reply_and_costs_no_assignment(stack: Deployed) -> None:
     # GIVEN the usual responders
     emails_before = len(sent_emails())
     # WHEN a happy customer posts praise
-    stack.post_generic(mention_payload("praise1", "Love my new Brightwave Mesh, the wifi is amazing! 😍"))
+    stack.post_generic(
+        mention_payload("praise1", "Love my new Brightwave Mesh, the wifi is amazing! 😍")
+    )
     stack.settle()
     # THEN the mention is marked no-action, nobody is assigned, no email is sent
     stored = stack.mentions.get("facebook#praise1")
@@ -96,7 +101,11 @@ def test_praise_needs_no_reply_and_costs_no_assignment(stack: Deployed) -> None:
     assert len(sent_emails()) == emails_before
     (execution,) = stack.executions("facebook#praise1")
     assert _entered_states(stack, execution["executionArn"]) == [
-        "Analyze Mention", "Score Priority", "Choose Route", "Does Someone Need To Answer?", "No Reply Needed",
+        "Analyze Mention",
+        "Score Priority",
+        "Choose Route",
+        "Does Someone Need To Answer?",
+        "No Reply Needed",
     ]
 
 
@@ -123,15 +132,19 @@ def test_failing_step_is_retried_then_parked_for_an_operator(stack: Deployed) ->
         Item=to_item({"responder_id": "broken", "kind": "robot"}),
     )
     # WHEN a mention arrives
-    stack.post_generic(mention_payload("fail1", "My thermostat shows error E42, what does it mean?"))
+    stack.post_generic(
+        mention_payload("fail1", "My thermostat shows error E42, what does it mean?")
+    )
     stack.settle()
     # THEN the route step ran 1 + 2 retries, the execution failed, and the case is parked
     (execution,) = stack.executions("facebook#fail1")
     assert execution["status"] == "FAILED"
     history = stack.history(execution["executionArn"])
     route_attempts = [
-        e for e in history
-        if e["type"] == "TaskScheduled" and "RouteFunction" in e["taskScheduledEventDetails"]["parameters"]
+        e
+        for e in history
+        if e["type"] == "TaskScheduled"
+        and "RouteFunction" in e["taskScheduledEventDetails"]["parameters"]
     ]
     assert len(route_attempts) == 3
     parked = stack.queue_messages("TriageParkingQueue")

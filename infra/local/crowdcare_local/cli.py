@@ -13,19 +13,33 @@ from crowdcare_local import triage_cli
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="crowdcare", description="CrowdCare: social customer service, run locally on an embedded AWS emulator."
+        prog="crowdcare",
+        description="CrowdCare: social customer service, run locally on an embedded AWS emulator.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
         "demo", help="boot the local stack, replay the bundled sample mentions, print a summary"
     )
-    demo.add_argument("--no-serve", action="store_true", help="exit after the summary instead of serving")
-    demo.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
-    demo.add_argument("--port", type=int, default=8000, help="local API port (default 8000; 0 picks a free one)")
-    demo.add_argument("--outbox", type=Path, default=Path(".crowdcare/outbox"), help="where sent email/SMS are written")
+    demo.add_argument(
+        "--no-serve", action="store_true", help="exit after the summary instead of serving"
+    )
+    demo.add_argument(
+        "--json", action="store_true", help="print the summary as one JSON object on stdout"
+    )
+    demo.add_argument(
+        "--port", type=int, default=8000, help="local API port (default 8000; 0 picks a free one)"
+    )
+    demo.add_argument(
+        "--outbox",
+        type=Path,
+        default=Path(".crowdcare/outbox"),
+        help="where sent email/SMS are written",
+    )
 
-    triage = commands.add_parser("triage", help="triage JSON lines from a file or stdin, one JSON line out per input")
+    triage = commands.add_parser(
+        "triage", help="triage JSON lines from a file or stdin, one JSON line out per input"
+    )
     triage_cli.configure_parser(triage)
     return parser
 
@@ -36,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from crowdcare_local.demo import run_demo  # noqa: PLC0415 - keeps `crowdcare triage` fast
 
-        return run_demo(serve=not args.no_serve, as_json=args.json, port=args.port, outbox=args.outbox)
+        return run_demo(
+            serve=not args.no_serve, as_json=args.json, port=args.port, outbox=args.outbox
+        )
     return triage_cli.run(args, sys.stdin, sys.stdout, sys.stderr)
 
 

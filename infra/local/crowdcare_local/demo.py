@@ -23,6 +23,7 @@ from crowdcare.assignments import AssignmentRepository
 from crowdcare.ingest.signatures import sign_generic, sign_x
 from crowdcare.models import Responder
 from crowdcare.repositories import MentionRepository, ResponderRepository
+
 from crowdcare_local.outbox import write_outbox
 from crowdcare_local.progress import ProgressBar
 from crowdcare_local.stack import LocalStack, sent_emails, sent_sms
@@ -59,7 +60,9 @@ def load_deliveries(path: Path | None = None) -> list[Delivery]:
     text = (
         path.read_text(encoding="utf-8")
         if path is not None
-        else resources.files("crowdcare_local").joinpath("samples/mentions.jsonl").read_text(encoding="utf-8")
+        else resources.files("crowdcare_local")
+        .joinpath("samples/mentions.jsonl")
+        .read_text(encoding="utf-8")
     )
     deliveries = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -67,7 +70,11 @@ def load_deliveries(path: Path | None = None) -> list[Delivery]:
             continue
         try:
             item = json.loads(line)
-            deliveries.append(Delivery(item["delivery"], item["payload"], item.get("tamper"), item.get("note", "")))
+            deliveries.append(
+                Delivery(
+                    item["delivery"], item["payload"], item.get("tamper"), item.get("note", "")
+                )
+            )
         except (json.JSONDecodeError, KeyError) as exc:
             raise ValueError(f"sample line {number} is not a delivery: {exc}") from exc
     return deliveries
@@ -78,7 +85,9 @@ def load_responders(path: Path | None = None) -> list[Responder]:
     text = (
         path.read_text(encoding="utf-8")
         if path is not None
-        else resources.files("crowdcare_local").joinpath("samples/responders.json").read_text(encoding="utf-8")
+        else resources.files("crowdcare_local")
+        .joinpath("samples/responders.json")
+        .read_text(encoding="utf-8")
     )
     return [Responder.model_validate(item) for item in json.loads(text)]
 
@@ -105,7 +114,9 @@ class Replayer:
             behind = (last - moment).total_seconds() / span * REPLAY_WINDOW.total_seconds()
             return self._now - timedelta(seconds=behind + 5)
 
-        return [Delivery(d.kind, _rewrite_times(d.payload, shift), d.tamper, d.note) for d in deliveries]
+        return [
+            Delivery(d.kind, _rewrite_times(d.payload, shift), d.tamper, d.note) for d in deliveries
+        ]
 
     def send(self, delivery: Delivery) -> DeliveryOutcome:
         """Post one delivery as its platform would (or broken, as its `tamper` says)."""
@@ -113,7 +124,9 @@ class Replayer:
         if delivery.tamper == "malformed_json":
             body = body[: max(len(body) // 2, 1)]
         if delivery.tamper == "oversized":
-            body = json.dumps({**delivery.payload, "padding": "x" * OVERSIZE_PADDING_BYTES}).encode()
+            body = json.dumps(
+                {**delivery.payload, "padding": "x" * OVERSIZE_PADDING_BYTES}
+            ).encode()
         timestamp = int(self._now.timestamp())
         if delivery.tamper == "stale_timestamp":
             timestamp += 3600 if "future" in delivery.note.lower() else -900
@@ -124,18 +137,29 @@ class Replayer:
             headers["x-twitter-webhooks-signature"] = sign_x(key, body)
         else:
             path = "/webhooks/generic"
-            key = b"not-the-webhook-secret" if delivery.tamper == "bad_signature" else self._generic_key
+            key = (
+                b"not-the-webhook-secret"
+                if delivery.tamper == "bad_signature"
+                else self._generic_key
+            )
             headers["X-CrowdCare-Timestamp"] = str(timestamp)
             headers["X-CrowdCare-Signature"] = sign_generic(key, timestamp, body)
         if delivery.tamper == "missing_signature":
             headers = {k: v for k, v in headers.items() if "signature" not in k.lower()}
         return self._post(path, body, headers, delivery.tamper)
 
-    def _post(self, path: str, body: bytes, headers: dict[str, str], tamper: str | None) -> DeliveryOutcome:
-        request = urllib.request.Request(self._base_url + path, data=body, headers=headers, method="POST")  # noqa: S310 - loopback URL we built
+    def _post(
+        self, path: str, body: bytes, headers: dict[str, str], tamper: str | None
+    ) -> DeliveryOutcome:
+        # Only ever the local API server's http://127.0.0.1 URL, built by this class.
+        request = urllib.request.Request(  # noqa: S310
+            self._base_url + path, data=body, headers=headers, method="POST"
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                return DeliveryOutcome(response.status, json.loads(response.read() or b"{}"), tamper)
+                return DeliveryOutcome(
+                    response.status, json.loads(response.read() or b"{}"), tamper
+                )
         except urllib.error.HTTPError as error:
             raw = error.read()
             try:
@@ -162,13 +186,15 @@ X_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
 
 def _parse_time(value: str) -> datetime | None:
-    for parse in (lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")), lambda v: datetime.strptime(v, X_TIME_FORMAT)):
+    """An ISO-8601 or X-style (v1.1) timestamp; None when it is neither or has no zone."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
         try:
-            moment = parse(value)
+            moment = datetime.strptime(value, X_TIME_FORMAT)  # noqa: DTZ007 - %z carries the zone
         except ValueError:
-            continue
-        return moment if moment.tzinfo is not None else None
-    return None
+            return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _rewrite_times(payload: Any, shift: Any) -> Any:
@@ -183,16 +209,26 @@ def _rewrite_times(payload: Any, shift: Any) -> Any:
             is_x = "+0000" in value and "T" not in value
             result["created_at"] = shifted.strftime(X_TIME_FORMAT) if is_x else shifted.isoformat()
     if "tweet_create_events" in result:
-        result["tweet_create_events"] = [_rewrite_times(t, shift) for t in result["tweet_create_events"]]
+        result["tweet_create_events"] = [
+            _rewrite_times(t, shift) for t in result["tweet_create_events"]
+        ]
     return result
+
+
+def _reason(body: dict[str, Any]) -> str:
+    return str(body.get("reason") or body.get("error") or body.get("message", ""))
 
 
 def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> dict[str, Any]:
     """Everything the demo did, read back from the webhooks' answers and the emulator."""
     ddb = stack.client("dynamodb")
     mentions = MentionRepository(ddb, stack.ref("MentionsTable")).scan()
-    responders = {r.responder_id: r for r in ResponderRepository(ddb, stack.ref("RespondersTable")).list_all()}
-    assignments = AssignmentRepository(ddb, stack.ref("AssignmentsTable"), stack.ref("RespondersTable")).list_all()
+    responders = {
+        r.responder_id: r for r in ResponderRepository(ddb, stack.ref("RespondersTable")).list_all()
+    }
+    assignments = AssignmentRepository(
+        ddb, stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
+    ).list_all()
     sqs = stack.client("sqs")
 
     def depth(logical_id: str) -> int:
@@ -200,12 +236,12 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
             QueueUrl=stack.ref(logical_id),
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
 
     rejected = Counter(
-        f"{o.status} {o.body.get('reason') or o.body.get('error') or o.body.get('message', '')}".strip()
-        for o in report.outcomes
-        if o.status >= 400
+        f"{o.status} {_reason(o.body)}".strip() for o in report.outcomes if o.status >= 400
     )
     triaged = [m.triage for m in mentions if m.triage is not None]
     per_responder = Counter(a.responder_id for a in assignments)
@@ -215,8 +251,12 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
         "deliveries": {
             "sent": len(report.outcomes),
             "accepted_deliveries": sum(1 for o in report.outcomes if o.status < 400),
-            "mentions_accepted": sum(int(o.body.get("accepted", 0)) for o in report.outcomes if o.status < 400),
-            "duplicates_dropped": sum(int(o.body.get("duplicates", 0)) for o in report.outcomes if o.status < 400),
+            "mentions_accepted": sum(
+                int(o.body.get("accepted", 0)) for o in report.outcomes if o.status < 400
+            ),
+            "duplicates_dropped": sum(
+                int(o.body.get("duplicates", 0)) for o in report.outcomes if o.status < 400
+            ),
             "rejected": sum(rejected.values()),
             "rejected_by_reason": dict(sorted(rejected.items())),
         },
@@ -226,7 +266,9 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
         },
         "triage": {
             "languages": dict(Counter(t.analysis.language for t in triaged).most_common()),
-            "sentiment": dict(Counter(t.analysis.sentiment.label.value for t in triaged).most_common()),
+            "sentiment": dict(
+                Counter(t.analysis.sentiment.label.value for t in triaged).most_common()
+            ),
             "intent": dict(Counter(t.analysis.intent.value for t in triaged).most_common()),
             "priority_bands": dict(sorted(Counter(t.priority.band for t in triaged).items())),
             "route": dict(Counter(t.decision.route.value for t in triaged).most_common()),
@@ -235,8 +277,11 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
             "total": len(assignments),
             "queued_without_free_responder": sum(1 for m in mentions if m.status.value == "queued"),
             "per_responder": {
-                rid: {"name": responders[rid].name if rid in responders else rid,
-                      "kind": responders[rid].kind.value if rid in responders else "?", "open": count}
+                rid: {
+                    "name": responders[rid].name if rid in responders else rid,
+                    "kind": responders[rid].kind.value if rid in responders else "?",
+                    "open": count,
+                }
                 for rid, count in per_responder.most_common()
             },
         },
@@ -252,7 +297,9 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
             "state_transitions_per_mention": round(stats.transitions_per_execution, 2),
             "lambda_invocations_per_mention": round(
                 sum(stack.runtime.invocations.values()) / max(stats.executions, 1), 2
-            ) if stack.runtime else 0,
+            )
+            if stack.runtime
+            else 0,
         },
         "elapsed_seconds": round(elapsed, 1),
     }
@@ -261,25 +308,50 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
 def render_summary(summary: dict[str, Any], out: TextIO) -> None:
     """The summary as a person reads it."""
     d, m, t = summary["deliveries"], summary["mentions"], summary["triage"]
-    a, n, f, w = summary["assignments"], summary["notifications"], summary["failures"], summary["workflow"]
+    a, n, f, w = (
+        summary["assignments"],
+        summary["notifications"],
+        summary["failures"],
+        summary["workflow"],
+    )
     line = "─" * 64
-    out.write(f"\n{line}\nCrowdCare demo — {d['sent']} webhook deliveries in {summary['elapsed_seconds']} s\n{line}\n")
-    out.write(f"Received    {d['accepted_deliveries']} deliveries accepted → {d['mentions_accepted']} new mentions, "
-              f"{d['duplicates_dropped']} duplicates dropped\n")
+    out.write(
+        f"\n{line}\nCrowdCare demo — {d['sent']} webhook deliveries "
+        f"in {summary['elapsed_seconds']} s\n{line}\n"
+    )
+    out.write(
+        f"Received    {d['accepted_deliveries']} deliveries accepted → "
+        f"{d['mentions_accepted']} new mentions, {d['duplicates_dropped']} duplicates dropped\n"
+    )
     out.write(f"Rejected    {d['rejected']}\n")
     for reason, count in d["rejected_by_reason"].items():
-        out.write(f"              {count:>3} × {reason}\n")
-    out.write(f"Stored      {m['stored']} mentions: " + ", ".join(f"{k} {v}" for k, v in m["by_status"].items()) + "\n")
-    for title, key in (("Languages", "languages"), ("Sentiment", "sentiment"), ("Intent", "intent"),
-                       ("Priority", "priority_bands"), ("Route", "route")):
+        out.write(f"              {count:>3} x {reason}\n")
+    out.write(
+        f"Stored      {m['stored']} mentions: "
+        + ", ".join(f"{k} {v}" for k, v in m["by_status"].items())
+        + "\n"
+    )
+    for title, key in (
+        ("Languages", "languages"),
+        ("Sentiment", "sentiment"),
+        ("Intent", "intent"),
+        ("Priority", "priority_bands"),
+        ("Route", "route"),
+    ):
         out.write(f"{title:<12}" + ", ".join(f"{k} {v}" for k, v in t[key].items()) + "\n")
-    out.write(f"Assigned    {a['total']} mentions ({a['queued_without_free_responder']} queued: every candidate was full)\n")
+    out.write(
+        f"Assigned    {a['total']} mentions "
+        f"({a['queued_without_free_responder']} queued: every candidate was full)\n"
+    )
     for rid, info in a["per_responder"].items():
         out.write(f"              {info['open']:>3} → {info['name']} ({info['kind']}, {rid})\n")
     out.write(f"Notified    {n['emails_sent']} emails, {n['sms_sent']} SMS\n")
     out.write("Failures    " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in f.items()) + "\n")
-    out.write(f"Workflow    {w['executions']} executions, {w['state_transitions_per_mention']} state transitions "
-              f"and {w['lambda_invocations_per_mention']} Lambda invocations per mention\n{line}\n")
+    out.write(
+        f"Workflow    {w['executions']} executions, "
+        f"{w['state_transitions_per_mention']} state transitions and "
+        f"{w['lambda_invocations_per_mention']} Lambda invocations per mention\n{line}\n"
+    )
 
 
 def run_demo(
@@ -299,7 +371,9 @@ def run_demo(
     stack = LocalStack().start()
     server = LocalApiServer(stack, port=port).start()
     try:
-        responders_repo = ResponderRepository(stack.client("dynamodb"), stack.ref("RespondersTable"))
+        responders_repo = ResponderRepository(
+            stack.client("dynamodb"), stack.ref("RespondersTable")
+        )
         for responder in load_responders():
             responders_repo.put(responder)
         replayer = Replayer(server.url, stack.secret_values(), datetime.now(UTC))
@@ -311,7 +385,9 @@ def run_demo(
             bar.advance()
         bar.done()
         waiting = ProgressBar("Waiting for workflows", None, stderr)
-        settled = stack.settle(timeout=300, on_progress=lambda running: waiting.status(f"{running} running"))
+        settled = stack.settle(
+            timeout=300, on_progress=lambda running: waiting.status(f"{running} running")
+        )
         waiting.done("all finished" if settled else "timed out")
         summary = build_summary(stack, report, time.monotonic() - started)
         summary["outbox"] = str(write_outbox(outbox, sent_emails(), sent_sms()))

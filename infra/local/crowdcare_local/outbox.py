@@ -29,8 +29,12 @@ def write_outbox(folder: Path, emails: Sequence[SentEmail], texts: Sequence[Sent
             message.set_content(body, subtype="html")
         else:
             message.set_content(body)
-        (folder / f"{number:04d}-{sent.to[0] if sent.to else 'unknown'}.eml").write_bytes(bytes(message))
+        (folder / f"{number:04d}-{sent.to[0] if sent.to else 'unknown'}.eml").write_bytes(
+            bytes(message)
+        )
     with (folder / "sms.jsonl").open("w", encoding="utf-8") as handle:
         for text in texts:
-            handle.write(json.dumps({"id": text.message_id, "to": text.phone, "text": text.text}) + "\n")
+            handle.write(
+                json.dumps({"id": text.message_id, "to": text.phone, "text": text.text}) + "\n"
+            )
     return folder

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 import boto3
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from crowdcare_local.template import ACCOUNT_ID, REGION, FunctionSpec
 
@@ -42,7 +42,9 @@ class LocalContext:
 
     def __post_init__(self) -> None:
         self.aws_request_id = str(uuid.uuid4())
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+        )
         self.function_version = "$LATEST"
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = "local"
@@ -72,7 +74,9 @@ class LocalLambdaRuntime:
         key = str(path)
         with self._lock:
             if key not in self._modules:
-                name = "crowdcare_fn_" + "_".join(path.relative_to(path.parents[2]).with_suffix("").parts)
+                name = "crowdcare_fn_" + "_".join(
+                    path.relative_to(path.parents[2]).with_suffix("").parts
+                )
                 loader_spec = importlib.util.spec_from_file_location(name, path)
                 if loader_spec is None or loader_spec.loader is None:
                     raise FunctionError(f"cannot load {path}")
@@ -116,9 +120,12 @@ class LocalLambdaRuntime:
                 boto3.setup_default_session()
             session = boto3.DEFAULT_SESSION
         assert session is not None
-        session.events.register("before-call.lambda.Invoke", self._on_invoke)
+        # botocore types handlers as returning None; a before-call handler may return a response.
+        session.events.register("before-call.lambda.Invoke", self._on_invoke)  # type: ignore[arg-type]
 
-    def _on_invoke(self, params: dict[str, Any], model: Any, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    def _on_invoke(
+        self, params: dict[str, Any], model: Any, **_: Any
+    ) -> tuple[AWSResponse, dict[str, Any]]:
         from urllib.parse import unquote  # noqa: PLC0415
 
         function = unquote(params["url_path"].split("/functions/", 1)[1].split("/", 1)[0])
@@ -138,7 +145,7 @@ class LocalLambdaRuntime:
             parsed["FunctionError"] = "Unhandled"
         parsed["Payload"] = io.BytesIO(payload)
         parsed["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": {}}
-        return AWSResponse(params["url"], 200, {}, None), parsed
+        return AWSResponse(params["url"], 200, HTTPHeaders(), None), parsed
 
 
 def _logs_to_stderr(module: ModuleType) -> None:
@@ -177,7 +184,9 @@ def matches_filter(record: dict[str, Any], patterns: list[dict[str, Any]]) -> bo
 
     def match(value: Any, pattern: Any) -> bool:
         if isinstance(pattern, dict):
-            return isinstance(value, dict) and all(match(value.get(k), p) for k, p in pattern.items())
+            return isinstance(value, dict) and all(
+                match(value.get(k), p) for k, p in pattern.items()
+            )
         if isinstance(pattern, list):
             return value in pattern
         return bool(value == pattern)

@@ -41,7 +41,9 @@ def api_routes(stack: LocalStack) -> list[ApiRoute]:
                 continue
             path = event["Properties"]["Path"]
             regex = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "/?$"
-            routes.append(ApiRoute(event["Properties"]["Method"].upper(), re.compile(regex), logical_id))
+            routes.append(
+                ApiRoute(event["Properties"]["Method"].upper(), re.compile(regex), logical_id)
+            )
     return routes
 
 
@@ -55,8 +57,10 @@ class LocalApiServer:
         self._gateways: dict[str, LocalGateway] = {}
         for route in self._routes:
             if route.function not in self._gateways:
-                app = runtime.handler(route.function)
-                config = Config.create(chalice_stage="local", function_name=route.function, lambda_timeout=15)
+                app: Any = runtime.handler(route.function)  # a Chalice app (Handler: app.app)
+                config = Config.create(
+                    chalice_stage="local", function_name=route.function, lambda_timeout=15
+                )
                 self._gateways[route.function] = LocalGateway(app, config)
         server = self
 
@@ -68,7 +72,7 @@ class LocalApiServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 logger.debug(format, *args)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -80,7 +84,9 @@ class LocalApiServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> LocalApiServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="local-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="local-api", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -93,14 +99,21 @@ class LocalApiServer:
         path = request.path.split("?", 1)[0]
         length = int(request.headers.get("Content-Length") or 0)
         if length > MAX_REQUEST_BYTES:
-            self._reply(request, 413, {"Content-Type": "application/json"}, b'{"message":"Request Too Long"}')
+            self._reply(
+                request,
+                413,
+                {"Content-Type": "application/json"},
+                b'{"message":"Request Too Long"}',
+            )
             return
         body = request.rfile.read(length) if length else None
         route = next(
             (r for r in self._routes if r.method == request.command and r.pattern.match(path)), None
         )
         if route is None:
-            self._reply(request, 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}')
+            self._reply(
+                request, 404, {"Content-Type": "application/json"}, b'{"message":"Not Found"}'
+            )
             return
         headers = {k.lower(): v for k, v in request.headers.items()}
         response = self._gateways[route.function].handle_request(
@@ -112,7 +125,9 @@ class LocalApiServer:
         self._reply(request, int(response["statusCode"]), response.get("headers", {}), payload)
 
     @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    def _reply(
+        request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes
+    ) -> None:
         request.send_response(status)
         for key, value in headers.items():
             if key.lower() != "content-length":

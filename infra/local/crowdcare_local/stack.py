@@ -124,7 +124,7 @@ class LocalStack:
         os.environ.update(
             {
                 "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - the emulator's dummy credentials
+                "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
                 "AWS_ENDPOINT_URL": self.endpoint_url,
@@ -142,7 +142,9 @@ class LocalStack:
     # ------------------------------------------------------------------ provisioning
     def _provision(self) -> None:
         resources = self._template["Resources"]
-        resolver = IntrinsicResolver(self._template, self._parameters, self.stack_name, self.resources)
+        resolver = IntrinsicResolver(
+            self._template, self._parameters, self.stack_name, self.resources
+        )
         # Functions first: their names and ARNs are known up front, and the state machine
         # refers to them while the starter's environment refers to the state machine.
         for logical_id, spec in resources.items():
@@ -150,7 +152,9 @@ class LocalStack:
                 name = f"{self.stack_name}-{logical_id}"
                 arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
                 self.resources[logical_id] = PhysicalResource(name, {"Arn": arn})
-        pending = [lid for lid, spec in resources.items() if spec["Type"] != "AWS::Serverless::Function"]
+        pending = [
+            lid for lid, spec in resources.items() if spec["Type"] != "AWS::Serverless::Function"
+        ]
         while pending:
             deferred: list[str] = []
             for logical_id in pending:
@@ -209,7 +213,9 @@ class LocalStack:
             args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         table = ddb.create_table(**args)["TableDescription"]
         if "TimeToLiveSpecification" in props:
-            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+            ddb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"]
+            )
         attributes = {"Arn": table["TableArn"]}
         if "LatestStreamArn" in table:
             attributes["StreamArn"] = table["LatestStreamArn"]
@@ -225,13 +231,17 @@ class LocalStack:
             attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
         sqs = self.client("sqs")
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         return PhysicalResource(url, {"Arn": arn, "QueueName": name})
 
     def _create_queue_policy(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         sqs = self.client("sqs")
         for url in props["Queues"]:
-            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
+            sqs.set_queue_attributes(
+                QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])}
+            )
         return PhysicalResource(self._name(logical_id))
 
     def _create_topic(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
@@ -244,8 +254,11 @@ class LocalStack:
         if props.get("RawMessageDelivery"):
             attributes["RawMessageDelivery"] = "true"
         arn = self.client("sns").subscribe(
-            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
-            Attributes=attributes, ReturnSubscriptionArn=True,
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
         )["SubscriptionArn"]
         return PhysicalResource(arn)
 
@@ -263,7 +276,9 @@ class LocalStack:
 
     def _create_parameter(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         name = f"/{self.stack_name}/{logical_id}"
-        self.client("ssm").put_parameter(Name=name, Type=props.get("Type", "String"), Value=props["Value"])
+        self.client("ssm").put_parameter(
+            Name=name, Type=props.get("Type", "String"), Value=props["Value"]
+        )
         return PhysicalResource(name)
 
     def _create_email_identity(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
@@ -273,13 +288,16 @@ class LocalStack:
     def _create_log_group(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         name = f"/{self.stack_name}/{logical_id}"
         self.client("logs").create_log_group(logGroupName=name)
-        return PhysicalResource(name, {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"})
+        return PhysicalResource(
+            name, {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}:*"}
+        )
 
     def _create_alarm(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         name = self._name(logical_id)
         args = {k: v for k, v in props.items() if k != "TreatMissingData"}
         self.client("cloudwatch").put_metric_alarm(
-            AlarmName=name, TreatMissingData=props.get("TreatMissingData", "missing"),
+            AlarmName=name,
+            TreatMissingData=props.get("TreatMissingData", "missing"),
             **{k: (float(v) if k == "Threshold" else v) for k, v in args.items()},
         )
         return PhysicalResource(name)
@@ -292,14 +310,18 @@ class LocalStack:
             raise TemplateError(f"{logical_id}: unresolved substitution left in the definition")
         name = self._name(logical_id)
         arn = self.client("stepfunctions").create_state_machine(
-            name=name, definition=definition, type=props.get("Type", "STANDARD"),
+            name=name,
+            definition=definition,
+            type=props.get("Type", "STANDARD"),
             roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-role",
         )["stateMachineArn"]
         return PhysicalResource(arn, {"Name": name, "Arn": arn})
 
     def _create_layer(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         # The layer is the crowdcare package itself, already importable in this process.
-        return PhysicalResource(f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{self._name(logical_id)}:1")
+        return PhysicalResource(
+            f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{self._name(logical_id)}:1"
+        )
 
     def _create_api(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         return PhysicalResource(f"{self.stack_name}-local-api")
@@ -310,7 +332,9 @@ class LocalStack:
             logical_id=logical_id,
             code_uri=REPO_ROOT / props["CodeUri"],
             handler=props["Handler"],
-            environment={k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            environment={
+                k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()
+            },
             events=props.get("Events", {}),
         )
         self.functions[logical_id] = spec
@@ -320,20 +344,30 @@ class LocalStack:
     def _register_event_source(self, logical_id: str, event: dict[str, Any]) -> None:
         props = event.get("Properties", {})
         if event["Type"] == "DynamoDB":
-            filters = [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
+            filters = [
+                json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])
+            ]
             failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
             self.sources.append(
                 EventSource(
-                    logical_id, "DynamoDB", props["Stream"], int(props.get("BatchSize", 100)),
-                    filters=filters, max_retries=int(props.get("MaximumRetryAttempts", 3)),
+                    logical_id,
+                    "DynamoDB",
+                    props["Stream"],
+                    int(props.get("BatchSize", 100)),
+                    filters=filters,
+                    max_retries=int(props.get("MaximumRetryAttempts", 3)),
                     on_failure_queue_arn=failure,
                 )
             )
         elif event["Type"] == "SQS":
             queue_arn = props["Queue"]
-            url = next(r.ref for r in self.resources.values() if r.attributes.get("Arn") == queue_arn)
+            url = next(
+                r.ref for r in self.resources.values() if r.attributes.get("Arn") == queue_arn
+            )
             self.sources.append(
-                EventSource(logical_id, "SQS", queue_arn, int(props.get("BatchSize", 10)), queue_url=url)
+                EventSource(
+                    logical_id, "SQS", queue_arn, int(props.get("BatchSize", 10)), queue_url=url
+                )
             )
         # Api events are served by crowdcare_local.server; other kinds are not used yet.
 
@@ -345,7 +379,9 @@ class LocalStack:
                 if key == "POWERTOOLS_SERVICE_NAME":
                     continue
                 if merged.get(key, value) != value:
-                    raise TemplateError(f"functions disagree on {key}; the local run needs one value")
+                    raise TemplateError(
+                        f"functions disagree on {key}; the local run needs one value"
+                    )
                 merged[key] = value
         merged.update(
             POWERTOOLS_LOG_LEVEL=os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
@@ -371,7 +407,7 @@ class LocalStack:
         while not self._stop.is_set():
             try:
                 moved = self.pump_once()
-            except Exception:  # noqa: BLE001 - keep pumping; the error is logged for the operator
+            except Exception:
                 logger.exception("event source pump failed; retrying")
                 moved = 0
             if not moved:
@@ -391,10 +427,14 @@ class LocalStack:
     def _pump_stream(self, source: EventSource) -> int:
         streams = self.client("dynamodbstreams")
         if not source.shard_iterators:
-            shards = streams.describe_stream(StreamArn=source.source_arn)["StreamDescription"]["Shards"]
+            shards = streams.describe_stream(StreamArn=source.source_arn)["StreamDescription"][
+                "Shards"
+            ]
             for shard in shards:
                 source.shard_iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                    StreamArn=source.source_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                    StreamArn=source.source_arn,
+                    ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON",
                 )["ShardIterator"]
         moved = 0
         for shard_id, iterator in list(source.shard_iterators.items()):
@@ -412,7 +452,7 @@ class LocalStack:
         for _attempt in range(source.max_retries + 1):
             try:
                 result = self.runtime.invoke(source.function, {"Records": records})
-            except Exception:  # noqa: BLE001 - the whole batch is retried, as Lambda does
+            except Exception:
                 logger.exception("stream batch failed in %s", source.function)
                 continue
             failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
@@ -420,18 +460,27 @@ class LocalStack:
                 return
             records = [r for r in records if r["dynamodb"]["SequenceNumber"] in failed]
         if source.on_failure_queue_arn:
-            url = next(r.ref for r in self.resources.values() if r.attributes.get("Arn") == source.on_failure_queue_arn)
+            url = next(
+                r.ref
+                for r in self.resources.values()
+                if r.attributes.get("Arn") == source.on_failure_queue_arn
+            )
             self.client("sqs").send_message(
                 QueueUrl=url,
-                MessageBody=json.dumps({"function": source.function, "records": records}, default=str),
+                MessageBody=json.dumps(
+                    {"function": source.function, "records": records}, default=str
+                ),
             )
 
     def _pump_queue(self, source: EventSource) -> int:
-        assert self.runtime is not None and source.queue_url is not None
+        assert self.runtime is not None
+        assert source.queue_url is not None
         sqs = self.client("sqs")
         messages = sqs.receive_message(
-            QueueUrl=source.queue_url, MaxNumberOfMessages=min(source.batch_size, 10),
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=min(source.batch_size, 10),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return 0
@@ -454,7 +503,7 @@ class LocalStack:
         try:
             result = self.runtime.invoke(source.function, event)
             failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
-        except Exception:  # noqa: BLE001 - the whole batch returns to the queue, as with Lambda
+        except Exception:
             logger.exception("queue batch failed in %s", source.function)
             failed = {m["MessageId"] for m in messages}
         for message in messages:
@@ -462,10 +511,14 @@ class LocalStack:
                 # Locally a failed message is retried at once instead of after the visibility
                 # timeout; the redrive policy still moves it to the DLQ after maxReceiveCount.
                 sqs.change_message_visibility(
-                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    QueueUrl=source.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
                 )
             else:
-                sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                sqs.delete_message(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
         return len(messages)
 
     # ------------------------------------------------------------------ waiting
@@ -475,7 +528,9 @@ class LocalStack:
         count = 0
         for machine in sfn.list_state_machines()["stateMachines"]:
             paginator = sfn.get_paginator("list_executions")
-            for page in paginator.paginate(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"):
+            for page in paginator.paginate(
+                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+            ):
                 count += len(page["executions"])
         return count
 

@@ -89,14 +89,14 @@ class IntrinsicResolver:
         """Evaluate a named condition from the Conditions section."""
         return bool(self.resolve(self._template.get("Conditions", {})[name]))
 
-    def resolve(self, value: Any) -> Any:
+    def resolve(self, value: Any) -> Any:  # noqa: PLR0911 - one return per intrinsic reads best
         """Resolve every intrinsic inside `value`."""
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self._ref(argument)
             if key == "Fn::GetAtt":

@@ -19,7 +19,11 @@ class WorkflowStats:
 
     @property
     def failed(self) -> int:
-        return self.statuses.get("FAILED", 0) + self.statuses.get("TIMED_OUT", 0) + self.statuses.get("ABORTED", 0)
+        return (
+            self.statuses.get("FAILED", 0)
+            + self.statuses.get("TIMED_OUT", 0)
+            + self.statuses.get("ABORTED", 0)
+        )
 
     @property
     def transitions_per_execution(self) -> float:
@@ -33,10 +37,14 @@ def workflow_stats(stack: LocalStack) -> WorkflowStats:
     transitions = 0
     by_path: Counter[str] = Counter()
     for machine in sfn.list_state_machines()["stateMachines"]:
-        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine["stateMachineArn"]):
+        for page in sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=machine["stateMachineArn"]
+        ):
             for execution in page["executions"]:
                 statuses[execution["status"]] += 1
-                events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+                events = sfn.get_execution_history(
+                    executionArn=execution["executionArn"], maxResults=1000
+                )["events"]
                 entered = [e for e in events if e["type"].endswith("StateEntered")]
                 transitions += len(entered)
                 final = entered[-1]["stateEnteredEventDetails"]["name"] if entered else "none"

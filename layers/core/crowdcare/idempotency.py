@@ -52,7 +52,9 @@ def once_per_key[R](
     to store and rebuild a pydantic result).
     """
     store = DynamoDBPersistenceLayer(table_name=table, boto3_client=clients.dynamodb)
-    config = IdempotencyConfig(expires_after_seconds=expires_after_seconds, raise_on_no_idempotency_key=True)
+    config = IdempotencyConfig(
+        expires_after_seconds=expires_after_seconds, raise_on_no_idempotency_key=True
+    )
     wrapped: Callable[..., Any] = idempotent_function(
         func,
         data_keyword_argument=key,

@@ -145,7 +145,6 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
     )
 
 
-
 class ResponderRepository:
     """The Responders table: profiles plus the open-assignment counter that caps load."""
 
@@ -155,7 +154,9 @@ class ResponderRepository:
 
     def put(self, responder: Responder) -> None:
         """Create or replace a responder profile."""
-        self._client.put_item(TableName=self._table, Item=to_item(responder.model_dump(mode="json")))
+        self._client.put_item(
+            TableName=self._table, Item=to_item(responder.model_dump(mode="json"))
+        )
 
     def get(self, responder_id: str) -> Responder | None:
         """The responder, or None when unknown."""

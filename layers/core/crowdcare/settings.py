@@ -9,7 +9,6 @@ fails at its first invocation with a message an operator can act on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -22,10 +21,9 @@ class SettingsModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
-SettingsT = TypeVar("SettingsT", bound=SettingsModel)
-
-
-def load_settings(model: type[SettingsT], environ: Mapping[str, str]) -> SettingsT:
+def load_settings[SettingsT: SettingsModel](
+    model: type[SettingsT], environ: Mapping[str, str]
+) -> SettingsT:
     """Build `model` from `environ`, e.g. field `mentions_table` from `MENTIONS_TABLE`."""
     values = {
         name: environ[name.upper()]
@@ -35,9 +33,7 @@ def load_settings(model: type[SettingsT], environ: Mapping[str, str]) -> Setting
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors())
         raise ConfigurationError(f"{model.__name__} is not configured: {problems}") from exc
 
 

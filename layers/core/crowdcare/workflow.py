@@ -72,8 +72,6 @@ class TriageCase(Frozen):
     status: MentionStatus = MentionStatus.RECEIVED
 
 
-
-
 class MissingStepError(Exception):
     """A step ran before the step it depends on: the definition and the code disagree."""
 
@@ -106,7 +104,9 @@ class TriageSteps:
 
     def analyze(self, case: TriageCase) -> TriageCase:
         """Language, sentiment, intent and flags of the mention."""
-        analysis = analyze(case.mention.text, case.mention.lang_hint, self._sentiment, self._rules())
+        analysis = analyze(
+            case.mention.text, case.mention.lang_hint, self._sentiment, self._rules()
+        )
         return case.model_copy(update={"analysis": analysis})
 
     def prioritize(self, case: TriageCase) -> TriageCase:
@@ -128,9 +128,13 @@ class TriageSteps:
             self._rules(),
             self._clock(),
         )
-        status = MentionStatus.NO_ACTION if decision.route is RouteKind.NONE else MentionStatus.TRIAGED
+        status = (
+            MentionStatus.NO_ACTION if decision.route is RouteKind.NONE else MentionStatus.TRIAGED
+        )
         self._mentions.record_triage(
-            case.mention.mention_id, Triage(analysis=analysis, priority=priority, decision=decision), status
+            case.mention.mention_id,
+            Triage(analysis=analysis, priority=priority, decision=decision),
+            status,
         )
         return case.model_copy(update={"decision": decision, "status": status})
 
@@ -139,7 +143,11 @@ class TriageSteps:
         priority = _require(case.priority, "priority")
         decision = _require(case.decision, "decision")
         mention_id = case.mention.mention_id
-        kind = ResponderKind.EMPLOYEE if decision.route is RouteKind.EMPLOYEE else ResponderKind.ADVOCATE
+        kind = (
+            ResponderKind.EMPLOYEE
+            if decision.route is RouteKind.EMPLOYEE
+            else ResponderKind.ADVOCATE
+        )
         for responder_id in decision.candidates:
             assignment = Assignment(
                 mention_id=mention_id,
@@ -154,7 +162,9 @@ class TriageSteps:
                 taken = self._assignments.try_assign(assignment)
             except AlreadyAssignedError:
                 # A retry of this step after a successful write: report what was stored.
-                return self._assigned(case, _require(self._assignments.get(mention_id), "assignment"))
+                return self._assigned(
+                    case, _require(self._assignments.get(mention_id), "assignment")
+                )
             if taken:
                 self._mentions.set_status(mention_id, MentionStatus.ASSIGNED, f"to {responder_id}")
                 return self._assigned(case, assignment)
@@ -164,7 +174,10 @@ class TriageSteps:
     @staticmethod
     def _assigned(case: TriageCase, assignment: Assignment) -> TriageCase:
         notice = AssignmentNotice.build(
-            case.mention, assignment, _require(case.priority, "priority"), _require(case.decision, "decision")
+            case.mention,
+            assignment,
+            _require(case.priority, "priority"),
+            _require(case.decision, "decision"),
         )
         return case.model_copy(
             update={"assignment": assignment, "notice": notice, "status": MentionStatus.ASSIGNED}
