@@ -99,3 +99,90 @@ def webhook_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookEnv]:
             )
         finally:
             webhooks.reset_dependencies()
+
+
+# --- core adapters (repositories, assignments, notifier, idempotency) ----------------------
+
+CORE_MENTIONS_TABLE = "crowdcare-core-test-mentions"
+CORE_RESPONDERS_TABLE = "crowdcare-core-test-responders"
+CORE_ASSIGNMENTS_TABLE = "crowdcare-core-test-assignments"
+CORE_IDEMPOTENCY_TABLE = "crowdcare-core-test-idempotency"
+CORE_REGION = "us-east-1"
+CORE_ACCOUNT = "123456789012"  # moto's default account
+
+
+@dataclass(frozen=True)
+class CoreAws:
+    """moto clients and the four core tables, shaped as template.yaml declares them."""
+
+    dynamodb: DynamoDBClient
+    mentions_table: str
+    responders_table: str
+    assignments_table: str
+    idempotency_table: str
+    region: str
+    account: str
+
+
+@pytest.fixture
+def core_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[CoreAws]:
+    """A fresh moto account with the Mentions, Responders, Assignments and Idempotency tables."""
+    for name, value in {
+        "AWS_DEFAULT_REGION": CORE_REGION,
+        "AWS_REGION": CORE_REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=CORE_REGION)
+        create_mentions_table(dynamodb, CORE_MENTIONS_TABLE)
+        dynamodb.create_table(
+            TableName=CORE_RESPONDERS_TABLE,
+            AttributeDefinitions=[{"AttributeName": "responder_id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "responder_id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.create_table(
+            TableName=CORE_ASSIGNMENTS_TABLE,
+            AttributeDefinitions=[
+                {"AttributeName": "mention_id", "AttributeType": "S"},
+                {"AttributeName": "responder_id", "AttributeType": "S"},
+                {"AttributeName": "assigned_at", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_responder",
+                    "KeySchema": [
+                        {"AttributeName": "responder_id", "KeyType": "HASH"},
+                        {"AttributeName": "assigned_at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.create_table(
+            TableName=CORE_IDEMPOTENCY_TABLE,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.update_time_to_live(
+            TableName=CORE_IDEMPOTENCY_TABLE,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+        )
+        yield CoreAws(
+            dynamodb=dynamodb,
+            mentions_table=CORE_MENTIONS_TABLE,
+            responders_table=CORE_RESPONDERS_TABLE,
+            assignments_table=CORE_ASSIGNMENTS_TABLE,
+            idempotency_table=CORE_IDEMPOTENCY_TABLE,
+            region=CORE_REGION,
+            account=CORE_ACCOUNT,
+        )
