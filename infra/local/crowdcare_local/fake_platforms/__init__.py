@@ -1,0 +1,1 @@
+"""A fake of every social platform's API, on loopback only, for the local run and the tests."""
