@@ -130,11 +130,13 @@ class FakePlatformServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self._httpd.serve_forever, name="fake-platforms", daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, name="fake-platforms", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
