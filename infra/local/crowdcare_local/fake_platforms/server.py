@@ -89,7 +89,7 @@ class FakePlatformServer:
             if method == request.method and pattern.match(request.path):
                 reply = handler(request)
                 status, body = reply[0], reply[1]
-                headers = reply[2] if len(reply) == 3 else {}  # type: ignore[misc]
+                headers = reply[2] if len(reply) == 3 else {}
                 return status, body, headers
         return 404, {"error": f"no fake route for {request.method} {request.path}"}, {}
 
