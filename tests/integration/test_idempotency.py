@@ -1,0 +1,135 @@
+"""once_per_key against a moto idempotency table: one run per key, the same result on repeats."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from crowdcare.aws import AwsClients
+from crowdcare.idempotency import once_per_key
+from crowdcare.settings import AwsSettings
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import CoreAws
+
+
+class Notice(BaseModel):
+    mention_id: str
+    responder_id: str
+
+
+class Sent(BaseModel):
+    message_id: str
+    channels: tuple[str, ...]
+    cost: float
+
+
+class Recorder:
+    """The side effect under test: counts its calls and returns a distinct result each time."""
+
+    def __init__(self) -> None:
+        self.calls: list[Notice] = []
+
+    def send(self, notice: Notice) -> Sent:
+        self.calls.append(notice)
+        return Sent(
+            message_id=f"msg-{len(self.calls)}", channels=("email", "sms"), cost=0.00645
+        )
+
+    def send_dict(self, notice: Notice) -> dict[str, object]:
+        self.calls.append(notice)
+        return {"message_id": f"msg-{len(self.calls)}", "count": len(self.calls)}
+
+
+class FakeLambdaContext:
+    """Just enough of a Lambda context for powertools to size its in-progress lock."""
+
+    function_name = "crowdcare-notifier"
+    aws_request_id = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+CONTEXT: Any = FakeLambdaContext()
+
+
+@pytest.fixture
+def clients(core_aws: CoreAws) -> AwsClients:
+    """Clients from the production factory, pointed at moto by the active mock."""
+    return AwsClients(AwsSettings(aws_region=core_aws.region))
+
+
+def test_same_argument_runs_once_and_returns_the_same_result(
+    core_aws: CoreAws, clients: AwsClients
+) -> None:
+    """A second call with an equal pydantic argument does not run the function again."""
+    # GIVEN a side effect wrapped with once_per_key and a pydantic result model
+    recorder = Recorder()
+    send = once_per_key(
+        recorder.send, table=core_aws.idempotency_table, clients=clients, key="notice",
+        result_model=Sent,
+    )
+    send.register(CONTEXT)
+    # WHEN it is called twice with equal (not identical) arguments
+    first = send(notice=Notice(mention_id="x#1", responder_id="ana"))
+    second = send(notice=Notice(mention_id="x#1", responder_id="ana"))
+    # THEN the function ran once and both calls return the first result, as the model
+    assert len(recorder.calls) == 1
+    assert first == Sent(message_id="msg-1", channels=("email", "sms"), cost=0.00645)
+    assert isinstance(second, Sent)
+    assert second == first
+
+
+def test_different_argument_runs_again(core_aws: CoreAws, clients: AwsClients) -> None:
+    """A call with a different argument is a new key and runs the function."""
+    # GIVEN a wrapped side effect already called once
+    recorder = Recorder()
+    send = once_per_key(
+        recorder.send, table=core_aws.idempotency_table, clients=clients, key="notice",
+        result_model=Sent,
+    )
+    send.register(CONTEXT)
+    first = send(notice=Notice(mention_id="x#1", responder_id="ana"))
+    # WHEN it is called for another responder of the same mention
+    second = send(notice=Notice(mention_id="x#1", responder_id="bob"))
+    # THEN it ran twice, with two results
+    assert len(recorder.calls) == 2
+    assert (first.message_id, second.message_id) == ("msg-1", "msg-2")
+
+
+def test_the_record_is_stored_with_an_expiry(core_aws: CoreAws, clients: AwsClients) -> None:
+    """The idempotency record lands in the table with the configured TTL attribute."""
+    # GIVEN a wrapped side effect
+    recorder = Recorder()
+    send = once_per_key(
+        recorder.send, table=core_aws.idempotency_table, clients=clients, key="notice",
+        expires_after_seconds=3600, result_model=Sent,
+    )
+    send.register(CONTEXT)
+    # WHEN it is called
+    send(notice=Notice(mention_id="x#1", responder_id="ana"))
+    # THEN one completed record with an expiration exists
+    items = core_aws.dynamodb.scan(TableName=core_aws.idempotency_table)["Items"]
+    assert len(items) == 1
+    assert items[0]["status"]["S"] == "COMPLETED"
+    assert int(items[0]["expiration"]["N"]) > 0
+
+
+def test_plain_results_round_trip_without_a_model(
+    core_aws: CoreAws, clients: AwsClients
+) -> None:
+    """Without result_model a JSON-able result is stored and returned as is on a repeat."""
+    # GIVEN a wrapped side effect returning a dict
+    recorder = Recorder()
+    send = once_per_key(
+        recorder.send_dict, table=core_aws.idempotency_table, clients=clients, key="notice"
+    )
+    send.register(CONTEXT)
+    # WHEN it is called twice with the same argument
+    first = send(notice=Notice(mention_id="x#9", responder_id="ana"))
+    second = send(notice=Notice(mention_id="x#9", responder_id="ana"))
+    # THEN it ran once and the repeat returns the stored dict
+    assert len(recorder.calls) == 1
+    assert second == first == {"message_id": "msg-1", "count": 1}
