@@ -1,0 +1,164 @@
+"""The one HTTP client every platform adapter uses: JSON in and out, polite retries.
+
+429 and 5xx answers are retried with exponential backoff and full jitter, waiting at least as
+long as the platform's own rate-limit headers ask (`Retry-After`, `x-rate-limit-reset`,
+`x-ratelimit-reset`, `ratelimit-reset`). A caller with a deadline (a Lambda about to time out)
+passes it, and the client gives up rather than sleep past it. Sleep, clock and randomness are
+injected so tests run instantly and deterministically.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+
+
+class PlatformError(Exception):
+    """A platform call failed; `retryable` says whether trying later may succeed."""
+
+    def __init__(
+        self, message: str, *, status: int | None, retryable: bool, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
+    """How long the platform asks us to wait, from whichever rate-limit header it sends."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if "retry-after" in lowered:
+        try:
+            return max(float(lowered["retry-after"]), 0.0)
+        except ValueError:
+            return None
+    for name in ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset"):
+        if name in lowered:
+            try:
+                value = float(lowered[name])
+            except ValueError:
+                continue
+            # An epoch timestamp (X) or a number of seconds (Reddit, Mastodon's draft header).
+            return max(value - now, 0.0) if value > 1_000_000_000 else max(value, 0.0)
+    return None
+
+
+Transport = Callable[[urllib.request.Request, float], HttpResponse]
+
+
+def urllib_transport(request: urllib.request.Request, timeout: float) -> HttpResponse:
+    """Send with the standard library; an HTTP error status is returned, not raised."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - base URL is configuration
+            raw = response.read()
+            return HttpResponse(response.status, _decode(raw), dict(response.headers))
+    except urllib.error.HTTPError as error:
+        return HttpResponse(error.code, _decode(error.read()), dict(error.headers))
+
+
+def _decode(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw.decode(errors="replace")
+
+
+@dataclass
+class JsonHttpClient:
+    """JSON over HTTP against one platform's base URL (configurable: tests use a fake)."""
+
+    base_url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: float = 10.0
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    transport: Transport = urllib_transport
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    rng: random.Random = field(default_factory=random.Random)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None, **kw: Any) -> HttpResponse:
+        """GET `path` with query `params`."""
+        query = f"?{urlencode(params, doseq=True)}" if params else ""
+        return self.request("GET", path + query, **kw)
+
+    def post(
+        self, path: str, payload: Any = None, *, form: bool = False, **kw: Any
+    ) -> HttpResponse:
+        """POST a JSON (or form-encoded) body to `path`."""
+        return self.request("POST", path, payload=payload, form=form, **kw)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        payload: Any = None,
+        form: bool = False,
+        headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+    ) -> HttpResponse:
+        """Send, retrying 429/5xx and network errors with backoff; raise PlatformError."""
+        body: bytes | None = None
+        all_headers = {"Accept": "application/json", **self.headers, **(headers or {})}
+        if payload is not None:
+            if form:
+                body = urlencode(payload, doseq=True).encode()
+                all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+            else:
+                body = json.dumps(payload).encode()
+                all_headers["Content-Type"] = "application/json"
+        url = self.base_url.rstrip("/") + path
+        last_error: PlatformError | None = None
+        for attempt in range(self.max_attempts):
+            request = urllib.request.Request(url, data=body, headers=all_headers, method=method)  # noqa: S310
+            try:
+                response = self.transport(request, self.timeout)
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                last_error = PlatformError(f"{method} {path}: {exc}", status=None, retryable=True)
+                wait = self._backoff(attempt, None)
+            else:
+                if response.status < 400:
+                    return response
+                retryable = response.status in RETRYABLE
+                hint = retry_after_seconds(response.headers, self.clock())
+                last_error = PlatformError(
+                    f"{method} {path}: HTTP {response.status}",
+                    status=response.status,
+                    retryable=retryable,
+                    retry_after=hint,
+                )
+                if not retryable:
+                    raise last_error
+                wait = self._backoff(attempt, hint)
+            if attempt + 1 == self.max_attempts:
+                break
+            if deadline is not None and self.clock() + wait >= deadline:
+                break
+            self.sleep(wait)
+        assert last_error is not None
+        raise last_error
+
+    def _backoff(self, attempt: int, hint: float | None) -> float:
+        jittered = self.rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        return max(jittered, hint or 0.0)
