@@ -117,6 +117,7 @@ class LocalStack:
             logging.getLogger(noisy).setLevel(logging.ERROR)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         _let_executions_overlap()
+        _make_dynamodb_writes_atomic()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
@@ -563,6 +564,33 @@ def _let_executions_overlap() -> None:
         return self
 
     Execution.__deepcopy__ = share  # type: ignore[attr-defined]
+
+
+def _make_dynamodb_writes_atomic() -> None:
+    """Make moto's DynamoDB writes atomic with respect to each other, as DynamoDB's are.
+
+    moto 5.2 snapshots the tables a transaction touches and, when the transaction is cancelled,
+    restores the snapshot, wiping writes other threads made meanwhile. The local stack runs many
+    workflows at once, so every write takes one lock.
+    """
+    import functools  # noqa: PLC0415
+
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    if getattr(DynamoDBBackend, "_crowdcare_atomic", False):
+        return
+    lock = threading.RLock()
+    writes = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+    for name in writes:
+        original = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(original)
+        def atomic(*args: Any, _write: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _write(*args, **kwargs)
+
+        setattr(DynamoDBBackend, name, atomic)
+    DynamoDBBackend._crowdcare_atomic = True  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
