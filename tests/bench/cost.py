@@ -1,0 +1,145 @@
+"""What one mention costs on AWS: the pricing arithmetic behind `make bench`, kept pure.
+
+Prices are public us-east-1 list prices (see `PRICES_SOURCE`); how much work a mention causes
+(state transitions, Lambda invocations, SNS publishes, SQS requests) is measured on the local
+stack and passed in as a `MentionProfile`. Two designs are priced from the same profile:
+
+* CrowdCare: the triage state machine is EXPRESS, billed per request plus duration x memory;
+* baseline: the same states as one STANDARD execution per mention, billed per state transition.
+
+Everything else (Lambda, SNS, SQS) is the same in both, so it is priced once and added to both.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+PER_MILLION = 1_000_000
+EXPRESS_MEMORY_CHUNK_MB = 64  # Express memory is billed in 64 MB chunks
+EXPRESS_DURATION_STEP_MS = 100  # Express duration is rounded up to the next 100 ms
+LAMBDA_DURATION_STEP_MS = 1  # Lambda duration is rounded up to the next millisecond
+MB_PER_GB = 1024
+
+PRICES_AS_OF = "2026-11"
+PRICES_SOURCE = (
+    "AWS public list prices, us-east-1, after free tiers: aws.amazon.com/step-functions/pricing, "
+    "/lambda/pricing (arm64), /sns/pricing, /sqs/pricing (standard queues)"
+)
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Unit prices in USD."""
+
+    express_per_request: float = 1.00 / PER_MILLION
+    # First 1,000 GB-hours a month; CrowdCare at 1M mentions uses about 5 GB-hours.
+    express_per_gb_second: float = 0.00001667
+    standard_per_transition: float = 0.025 / 1_000
+    lambda_per_request: float = 0.20 / PER_MILLION
+    lambda_arm64_per_gb_second: float = 0.0000133334
+    sns_per_publish: float = 0.50 / PER_MILLION
+    sqs_per_request: float = 0.40 / PER_MILLION
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What the bench cannot measure locally: memory sizes and billed durations."""
+
+    express_memory_mb: int = 64
+    express_duration_ms: float = 300.0
+    lambda_memory_mb: int = 256  # template.yaml Globals.Function.MemorySize
+    lambda_duration_ms: float = 50.0
+
+
+@dataclass(frozen=True)
+class MentionProfile:
+    """Average work caused by one mention, as measured on the local stack."""
+
+    state_transitions: float
+    lambda_invocations: float
+    sns_publishes: float
+    sqs_requests: float
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """USD per mention, split by what is billed."""
+
+    workflow: float
+    lambda_: float
+    messaging: float
+
+    @property
+    def total(self) -> float:
+        """Everything together, per mention."""
+        return self.workflow + self.lambda_ + self.messaging
+
+    def per_million(self) -> dict[str, float]:
+        """The same figures per 1,000,000 mentions (as JSON-ready floats)."""
+        figures = {key.rstrip("_"): value * PER_MILLION for key, value in asdict(self).items()}
+        return figures | {"total": self.total * PER_MILLION}
+
+
+def express_billed_gb_seconds(memory_mb: float, duration_ms: float) -> float:
+    """GB-seconds Express bills for one execution: memory and duration both rounded up."""
+    memory = math.ceil(memory_mb / EXPRESS_MEMORY_CHUNK_MB) * EXPRESS_MEMORY_CHUNK_MB
+    duration = math.ceil(duration_ms / EXPRESS_DURATION_STEP_MS) * EXPRESS_DURATION_STEP_MS
+    return (memory / MB_PER_GB) * (duration / 1000)
+
+
+def express_execution_cost(prices: Prices, assumptions: Assumptions) -> float:
+    """USD for one Express execution: the request plus its billed duration x memory."""
+    gb_seconds = express_billed_gb_seconds(
+        assumptions.express_memory_mb, assumptions.express_duration_ms
+    )
+    return prices.express_per_request + gb_seconds * prices.express_per_gb_second
+
+
+def lambda_invocation_cost(prices: Prices, assumptions: Assumptions) -> float:
+    """USD for one arm64 Lambda invocation at the assumed memory and duration."""
+    duration = (
+        math.ceil(assumptions.lambda_duration_ms / LAMBDA_DURATION_STEP_MS)
+        * LAMBDA_DURATION_STEP_MS
+    )
+    gb_seconds = (assumptions.lambda_memory_mb / MB_PER_GB) * (duration / 1000)
+    return prices.lambda_per_request + gb_seconds * prices.lambda_arm64_per_gb_second
+
+
+def _shared_costs(
+    profile: MentionProfile, prices: Prices, assumptions: Assumptions
+) -> tuple[float, float]:
+    lambda_cost = profile.lambda_invocations * lambda_invocation_cost(prices, assumptions)
+    messaging = (
+        profile.sns_publishes * prices.sns_per_publish
+        + profile.sqs_requests * prices.sqs_per_request
+    )
+    return lambda_cost, messaging
+
+
+def express_design_cost(
+    profile: MentionProfile, prices: Prices, assumptions: Assumptions
+) -> CostBreakdown:
+    """CrowdCare as built: one Express execution per mention plus the shared services."""
+    lambda_cost, messaging = _shared_costs(profile, prices, assumptions)
+    return CostBreakdown(express_execution_cost(prices, assumptions), lambda_cost, messaging)
+
+
+def standard_baseline_cost(
+    profile: MentionProfile, prices: Prices, assumptions: Assumptions
+) -> CostBreakdown:
+    """The same states as one Standard execution per mention: every transition billed."""
+    lambda_cost, messaging = _shared_costs(profile, prices, assumptions)
+    workflow = profile.state_transitions * prices.standard_per_transition
+    return CostBreakdown(workflow, lambda_cost, messaging)
+
+
+def pricing_table(prices: Prices, assumptions: Assumptions) -> dict[str, Any]:
+    """Prices and assumptions as one JSON-ready document, with their source and date."""
+    return {
+        "as_of": PRICES_AS_OF,
+        "source": PRICES_SOURCE,
+        "prices_usd": asdict(prices),
+        "assumptions": asdict(assumptions),
+    }
