@@ -6,23 +6,33 @@ Routes (API Gateway REST, payload format 1.0, handler ``app.app``):
 * ``POST /webhooks/generic`` -> 202 ``{"accepted": n, "duplicates": m}``
 * ``GET  /webhooks/x?crc_token=...`` -> 200 ``{"response_token": "sha256=..."}``
 * ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m}``
+* ``GET  /webhooks/meta?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`` -> 200 with
+  the challenge as ``text/plain``; 403 ``{"error": "verification failed"}`` for a wrong mode or
+  token
+* ``POST /webhooks/meta``  -> 200 ``{"accepted": n, "duplicates": m, "ignored": i, "parked": p,
+  "problems": [{"entry", "change", "reason", "details"}]}``: Facebook Page and Instagram
+  deliveries batch many entries; each good change is stored, each bad one is sent to the ingest
+  parking queue with its reason, and the answer is 200 so Meta does not redeliver the good ones
 
 Rejections store nothing: 413 ``{"error": "payload too large", "limit_bytes": N}`` (checked
 first), 401 ``{"error": "invalid signature", "reason": ...}``, 400 ``{"error": "invalid payload",
 "details": [{"loc": ..., "msg": ...}]}``; the X routes answer 503 ``{"error": "webhook not
-configured"}`` while the secret has no ``x_consumer_secret``. The handler only writes to DynamoDB
+configured"}`` while the secret has no ``x_consumer_secret``, the Meta routes while it has no
+``meta_app_secret`` (POST) or ``meta_verify_token`` (GET). The handler only writes to DynamoDB
 and answers; the table's stream starts everything downstream.
 
 Dependencies are built lazily, once per cold start, by the cached accessors below
 (`settings`, `clients`, `mention_repository`, `ingest_service`, `secrets_provider`) from the
 environment: ``MENTIONS_TABLE`` and ``WEBHOOK_SECRETS_NAME`` (required),
-``MAX_WEBHOOK_BODY_BYTES`` and ``SIGNATURE_TOLERANCE_SECONDS`` (optional), ``AWS_REGION`` and
+``MAX_WEBHOOK_BODY_BYTES`` and ``SIGNATURE_TOLERANCE_SECONDS`` (optional),
+``INGEST_PARKING_QUEUE_URL`` (required by the Meta POST route only), ``AWS_REGION`` and
 ``AWS_ENDPOINT_URL`` (where AWS is). Nothing is read at import time, so tests set the environment
 (and start moto), then call `reset_dependencies()` to have the next request rebuild everything.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,26 +42,37 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from chalice.app import Chalice, Request, Response
 from crowdcare.aws import AwsClients
+from crowdcare.ingest.meta import parse_meta
+from crowdcare.ingest.parking import IngestParking
 from crowdcare.ingest.payloads import InvalidPayloadError, parse_generic, parse_x_activity
 from crowdcare.ingest.secrets import WebhookSecrets, load_webhook_secrets
 from crowdcare.ingest.service import IngestResult, IngestService
 from crowdcare.ingest.signatures import (
     GENERIC_SIGNATURE_HEADER,
     GENERIC_TIMESTAMP_HEADER,
+    META_SIGNATURE_HEADER,
     X_SIGNATURE_HEADER,
     SignatureError,
     verify_generic,
+    verify_meta,
     verify_x,
     x_crc_response,
 )
 from crowdcare.models import Mention
 from crowdcare.repositories import MentionRepository
-from crowdcare.settings import AwsSettings, ConfigurationError, IngestSettings, load_settings
+from crowdcare.settings import (
+    AwsSettings,
+    ConfigurationError,
+    IngestSettings,
+    ParkingSettings,
+    load_settings,
+)
 
 app = Chalice(app_name="crowdcare-webhooks")
 logger = Logger(service="webhooks")
 
 _MAX_CRC_TOKEN_CHARS = 1024
+_MAX_CHALLENGE_CHARS = 1024
 
 
 def utc_now() -> datetime:
@@ -89,6 +110,13 @@ def secrets_provider() -> SecretsProvider:
     return SecretsProvider(boto3_client=clients().secretsmanager)
 
 
+@cache
+def ingest_parking() -> IngestParking:
+    """The queue where batched webhooks park the entries they could not store."""
+    queue_url = load_settings(ParkingSettings, os.environ).ingest_parking_queue_url
+    return IngestParking(clients().client("sqs"), queue_url, clock=utc_now)
+
+
 def webhook_secrets() -> WebhookSecrets:
     """The signing secrets (re-read from Secrets Manager at most every five minutes)."""
     return load_webhook_secrets(secrets_provider(), settings().webhook_secrets_name)
@@ -101,6 +129,7 @@ def reset_dependencies() -> None:
     mention_repository.cache_clear()
     ingest_service.cache_clear()
     secrets_provider.cache_clear()
+    ingest_parking.cache_clear()
 
 
 @app.middleware("http")
@@ -229,3 +258,67 @@ def x_activity() -> Response:
         return _bad_payload(error, "x")
     raw = body.decode("utf-8", errors="replace")
     return _ingest(payload.mentions(raw), "x", status_code=200)
+
+
+@app.route("/webhooks/meta", methods=["GET"])
+def meta_verification() -> Response:
+    """Meta's subscription handshake: echo `hub.challenge` when mode and token are right."""
+    query = _request().query_params
+    mode = (query.get("hub.mode") if query else None) or ""
+    token = (query.get("hub.verify_token") if query else None) or ""
+    challenge = (query.get("hub.challenge") if query else None) or ""
+    if not challenge or len(challenge) > _MAX_CHALLENGE_CHARS:
+        logger.warning("meta verification rejected", extra={"reason": "missing challenge"})
+        return Response(status_code=400, body={"error": "missing hub.challenge"})
+    try:
+        expected = webhook_secrets().meta_token
+    except ConfigurationError:
+        return _not_configured("meta")
+    if mode != "subscribe" or not hmac.compare_digest(token.encode(), expected.encode()):
+        logger.warning("meta verification rejected", extra={"reason": "mode or token"})
+        return Response(status_code=403, body={"error": "verification failed"})
+    return Response(status_code=200, body=challenge, headers={"Content-Type": "text/plain"})
+
+
+@app.route("/webhooks/meta", methods=["POST"])
+def meta_delivery() -> Response:
+    """A Facebook Page or Instagram delivery: good changes stored, bad ones parked, 200."""
+    body = _raw_body()
+    if (rejection := _too_large(body, "meta")) is not None:
+        return rejection
+    try:
+        key = webhook_secrets().meta_key
+    except ConfigurationError:
+        return _not_configured("meta")
+    try:
+        verify_meta(key, _request().headers.get(META_SIGNATURE_HEADER), body)
+        batch = parse_meta(body)
+    except SignatureError as error:
+        return _bad_signature(error, "meta")
+    except InvalidPayloadError as error:
+        return _bad_payload(error, "meta")
+    # Store first: a failure to park then answers 500, Meta redelivers, and the stored
+    # mentions come back as duplicates while the bad ones get another chance to be parked.
+    result = ingest_service().ingest(batch.mentions)
+    for bad in batch.bad:
+        ingest_parking().park(bad)
+    logger.info(
+        "webhook ingested",
+        extra={
+            "platform": batch.platform.value,
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "ignored": batch.ignored,
+            "parked": len(batch.bad),
+        },
+    )
+    return Response(
+        status_code=200,
+        body={
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "ignored": batch.ignored,
+            "parked": len(batch.bad),
+            "problems": [bad.report() for bad in batch.bad],
+        },
+    )

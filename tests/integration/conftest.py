@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -19,6 +19,7 @@ from moto import mock_aws
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
 
 # --- webhooks -------------------------------------------------------------------------------
 
@@ -186,3 +187,55 @@ def core_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[CoreAws]:
             region=CORE_REGION,
             account=CORE_ACCOUNT,
         )
+
+
+# --- Meta webhooks (facebook, instagram) ----------------------------------------------------
+
+META_APP_SECRET = "meta-app-secret-0123456789abcdef"
+META_VERIFY_TOKEN = "meta-verify-token-brightwave-42"
+META_PARKING_QUEUE = "crowdcare-test-ingest-parking"
+
+
+@dataclass(frozen=True)
+class MetaWebhookEnv:
+    """The webhooks app with the Meta secrets added and an ingest parking queue."""
+
+    base: WebhookEnv
+    sqs: SQSClient
+    parking_queue_url: str
+    app_secret: bytes
+    verify_token: str
+
+    def parked(self) -> list[dict[str, Any]]:
+        """Every message in the parking queue, parsed (received once, then left alone)."""
+        messages = self.sqs.receive_message(
+            QueueUrl=self.parking_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60
+        ).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+
+@pytest.fixture
+def meta_webhook_env(webhook_env: WebhookEnv, monkeypatch: pytest.MonkeyPatch) -> MetaWebhookEnv:
+    """webhook_env plus meta_app_secret/meta_verify_token in the secret and a parking queue."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName=META_PARKING_QUEUE)["QueueUrl"]
+    monkeypatch.setenv("INGEST_PARKING_QUEUE_URL", queue_url)
+    webhook_env.secretsmanager.put_secret_value(
+        SecretId=WEBHOOK_SECRETS_NAME,
+        SecretString=json.dumps(
+            {
+                "generic_webhook_secret": WEBHOOK_GENERIC_SECRET,
+                "x_consumer_secret": WEBHOOK_X_CONSUMER_SECRET,
+                "meta_app_secret": META_APP_SECRET,
+                "meta_verify_token": META_VERIFY_TOKEN,
+            }
+        ),
+    )
+    webhook_env.app_module.reset_dependencies()
+    return MetaWebhookEnv(
+        base=webhook_env,
+        sqs=sqs,
+        parking_queue_url=queue_url,
+        app_secret=META_APP_SECRET.encode(),
+        verify_token=META_VERIFY_TOKEN,
+    )

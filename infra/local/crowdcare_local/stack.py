@@ -37,7 +37,7 @@ from crowdcare_local.template import (
 logger = logging.getLogger(__name__)
 
 # Secrets an operator adds after deploying (see template.yaml); the local stack makes its own.
-LOCAL_ONLY_SECRETS = ("x_consumer_secret",)
+LOCAL_ONLY_SECRETS = ("x_consumer_secret", "meta_app_secret", "meta_verify_token")
 
 PUMP_INTERVAL_SECONDS = 0.02
 

@@ -51,6 +51,12 @@ class IngestSettings(SettingsModel):
     signature_tolerance_seconds: int = 300
 
 
+class ParkingSettings(SettingsModel):
+    """Where batched webhooks (Meta) park the entries they could not store."""
+
+    ingest_parking_queue_url: str
+
+
 class StarterSettings(SettingsModel):
     triage_state_machine_arn: str
     idempotency_table: str

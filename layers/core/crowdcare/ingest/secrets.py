@@ -30,6 +30,10 @@ class WebhookSecrets(BaseModel):
     # Optional: template.yaml generates only the generic secret; the X consumer secret is X's
     # and is added after deploying. Until then the generic webhook must keep working.
     x_consumer_secret: _Secret | None = None
+    # Optional for the same reason: the Meta app secret is Meta's, and the verify token is
+    # chosen by the operator when subscribing the webhook in the Meta app dashboard.
+    meta_app_secret: _Secret | None = None
+    meta_verify_token: _Secret | None = None
 
     def __repr_args__(self) -> Any:
         # Only key names: a stray log line or traceback must not carry a secret.
@@ -46,6 +50,20 @@ class WebhookSecrets(BaseModel):
         if self.x_consumer_secret is None:
             raise ConfigurationError("x_consumer_secret is not set in the webhook secret")
         return self.x_consumer_secret.encode()
+
+    @property
+    def meta_key(self) -> bytes:
+        """The Meta app secret as bytes; ConfigurationError while it is not set."""
+        if self.meta_app_secret is None:
+            raise ConfigurationError("meta_app_secret is not set in the webhook secret")
+        return self.meta_app_secret.encode()
+
+    @property
+    def meta_token(self) -> str:
+        """The token Meta echoes in its verification request; ConfigurationError while unset."""
+        if self.meta_verify_token is None:
+            raise ConfigurationError("meta_verify_token is not set in the webhook secret")
+        return self.meta_verify_token
 
 
 def load_webhook_secrets(

@@ -10,7 +10,10 @@ Two schemes are supported:
   ``X-CrowdCare-Signature: sha256=<hex HMAC-SHA256(secret, f"{timestamp}." + body)>``; binding the
   timestamp into the digest and bounding its age stops a captured delivery being replayed later;
 * the X Account Activity API: the CRC challenge answer and the
-  ``x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256(consumer secret, body)>`` header.
+  ``x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256(consumer secret, body)>`` header;
+* Meta webhooks (Facebook Pages, Instagram): ``X-Hub-Signature-256: sha256=<hex
+  HMAC-SHA256(app secret, raw body)>``. Meta signs no timestamp and redelivers for up to 36
+  hours, so freshness cannot be checked: replays are harmless because storing is idempotent.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datetime import datetime
 GENERIC_TIMESTAMP_HEADER = "X-CrowdCare-Timestamp"
 GENERIC_SIGNATURE_HEADER = "X-CrowdCare-Signature"
 X_SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+META_SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 _SCHEME = "sha256="
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -115,4 +119,24 @@ def verify_x(secret: bytes, header: str | None, body: bytes) -> None:
     if len(received) != _SHA256_BYTES:
         raise SignatureError("malformed signature")
     if not hmac.compare_digest(_hmac_sha256(secret, body), received):
+        raise SignatureError("signature mismatch")
+
+
+def sign_meta(app_secret: bytes, body: bytes) -> str:
+    """The `X-Hub-Signature-256` value Meta sends with `body`."""
+    return _SCHEME + _hmac_sha256(app_secret, body).hex()
+
+
+def verify_meta(app_secret: bytes, header: str | None, body: bytes) -> None:
+    """Accept a Meta webhook delivery or raise `SignatureError` saying why not.
+
+    Only the SHA-256 header is accepted; Meta's legacy SHA-1 `X-Hub-Signature` is not.
+    Meta sends lower-case hex; upper-case is accepted too (hex is case-insensitive).
+    """
+    if not header:
+        raise SignatureError("missing signature")
+    digest = header.removeprefix(_SCHEME).lower()
+    if not header.startswith(_SCHEME) or _HEX_DIGEST.fullmatch(digest) is None:
+        raise SignatureError("malformed signature")
+    if not hmac.compare_digest(_hmac_sha256(app_secret, body), bytes.fromhex(digest)):
         raise SignatureError("signature mismatch")
