@@ -1,28 +1,73 @@
 """Triage: analyze ▶ prioritize ▶ route, pure domain logic driven by `TriageRules`."""
 
-from crowdcare.triage.analyze import analyze
-from crowdcare.triage.engine import TriageEngine
-from crowdcare.triage.language import SUPPORTED_LANGUAGES, detect_language
-from crowdcare.triage.models import (
-    Analysis,
-    Intent,
-    Priority,
-    RouteDecision,
-    RouteKind,
-    Sentiment,
-    SentimentLabel,
-    SentimentScores,
-    Triage,
-)
-from crowdcare.triage.priority import band_for, prioritize
-from crowdcare.triage.routing import route
-from crowdcare.triage.rules import PriorityBands, PriorityWeights, RoutingWeights, TriageRules
-from crowdcare.triage.sentiment import (
-    ComprehendSentimentProvider,
-    EmbeddedSentimentProvider,
-    SentimentProvider,
-    provider_for,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crowdcare.triage.analyze import analyze
+    from crowdcare.triage.engine import TriageEngine
+    from crowdcare.triage.language import SUPPORTED_LANGUAGES, detect_language
+    from crowdcare.triage.models import (
+        Analysis,
+        Intent,
+        Priority,
+        RouteDecision,
+        RouteKind,
+        Sentiment,
+        SentimentLabel,
+        SentimentScores,
+        Triage,
+    )
+    from crowdcare.triage.priority import band_for, prioritize
+    from crowdcare.triage.routing import route
+    from crowdcare.triage.rules import PriorityBands, PriorityWeights, RoutingWeights, TriageRules
+    from crowdcare.triage.sentiment import (
+        ComprehendSentimentProvider,
+        EmbeddedSentimentProvider,
+        SentimentProvider,
+        provider_for,
+    )
+
+# Loaded on first use (PEP 562): importing `crowdcare.triage.models` alone, as the repositories
+# do, must not load the language and sentiment models into every function's cold start.
+_LAZY = {
+    "Analysis": "crowdcare.triage.models",
+    "ComprehendSentimentProvider": "crowdcare.triage.sentiment",
+    "EmbeddedSentimentProvider": "crowdcare.triage.sentiment",
+    "Intent": "crowdcare.triage.models",
+    "Priority": "crowdcare.triage.models",
+    "PriorityBands": "crowdcare.triage.rules",
+    "PriorityWeights": "crowdcare.triage.rules",
+    "RouteDecision": "crowdcare.triage.models",
+    "RouteKind": "crowdcare.triage.models",
+    "RoutingWeights": "crowdcare.triage.rules",
+    "SUPPORTED_LANGUAGES": "crowdcare.triage.language",
+    "Sentiment": "crowdcare.triage.models",
+    "SentimentLabel": "crowdcare.triage.models",
+    "SentimentProvider": "crowdcare.triage.sentiment",
+    "SentimentScores": "crowdcare.triage.models",
+    "Triage": "crowdcare.triage.models",
+    "TriageEngine": "crowdcare.triage.engine",
+    "TriageRules": "crowdcare.triage.rules",
+    "analyze": "crowdcare.triage.analyze",
+    "band_for": "crowdcare.triage.priority",
+    "detect_language": "crowdcare.triage.language",
+    "prioritize": "crowdcare.triage.priority",
+    "provider_for": "crowdcare.triage.sentiment",
+    "route": "crowdcare.triage.routing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
