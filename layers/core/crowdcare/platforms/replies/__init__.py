@@ -1,0 +1,210 @@
+"""Public replies on every platform: one adapter per platform, built from configuration.
+
+Base URLs come from settings (so tests and the local run point them at the fake platform
+server) and credentials from one Secrets Manager secret, read through powertools and cached.
+A platform without a base URL or without credentials has no adapter: a reply to it is parked
+with that reason instead of failing obscurely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from crowdcare.models import Platform
+from crowdcare.platforms.http import JsonHttpClient
+from crowdcare.platforms.replies.base import (
+    MASTODON_DEFAULT_MAX,
+    LengthLimit,
+    PostedReply,
+    Reach,
+    ReplyAdapter,
+    ReplyTargetError,
+    ReplyTooLongError,
+    default_limits,
+)
+from crowdcare.platforms.replies.bluesky import BlueskyReplyAdapter
+from crowdcare.platforms.replies.facebook import FacebookReplyAdapter
+from crowdcare.platforms.replies.instagram import InstagramReplyAdapter
+from crowdcare.platforms.replies.mastodon import MastodonReplyAdapter
+from crowdcare.platforms.replies.reddit import RedditReplyAdapter
+from crowdcare.platforms.replies.x import XReplyAdapter
+from crowdcare.settings import ConfigurationError, SettingsModel
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+__all__ = [
+    "ClientFactory",
+    "LengthLimit",
+    "PlatformCredentials",
+    "PostedReply",
+    "Reach",
+    "ReplyAdapter",
+    "ReplyAdapters",
+    "ReplyPlatformSettings",
+    "ReplyTargetError",
+    "ReplyTooLongError",
+    "build_reply_adapters",
+    "default_limits",
+    "load_platform_credentials",
+]
+
+CREDENTIALS_MAX_AGE_SECONDS = 300
+REDDIT_USER_AGENT = "server:crowdcare:0.1 (social customer service)"
+
+
+class ReplyPlatformSettings(SettingsModel):
+    """Where each platform's API is, and the secret holding the brand accounts' tokens."""
+
+    platform_credentials_name: str
+    x_api_base_url: str | None = None
+    facebook_graph_base_url: str | None = None
+    instagram_graph_base_url: str | None = None
+    reddit_api_base_url: str | None = None
+    mastodon_base_url: str | None = None
+    bluesky_base_url: str | None = None
+    mastodon_max_chars: int = MASTODON_DEFAULT_MAX
+    reddit_user_agent: str = REDDIT_USER_AGENT
+    platform_timeout_seconds: float = 8.0
+    platform_max_attempts: int = 3
+
+
+class PlatformCredentials(BaseModel):
+    """The brand accounts' tokens (one JSON secret); a missing key disables that platform."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    x_access_token: str | None = None
+    facebook_page_access_token: str | None = None
+    instagram_access_token: str | None = None
+    reddit_access_token: str | None = None
+    mastodon_access_token: str | None = None
+    bluesky_identifier: str | None = None
+    bluesky_app_password: str | None = None
+
+    def __repr_args__(self) -> Any:
+        # Only which keys are set: a stray log line or traceback must not carry a token.
+        return [("keys", sorted(k for k, v in self.model_dump().items() if v))]
+
+
+def load_platform_credentials(
+    provider: SecretsProvider, name: str, max_age: int = CREDENTIALS_MAX_AGE_SECONDS
+) -> PlatformCredentials:
+    """Read and validate the credentials secret (cached by powertools for `max_age`)."""
+    value = provider.get(name, transform="json", max_age=max_age)
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"secret {name} must be a JSON object")
+    try:
+        return PlatformCredentials.model_validate(value)
+    except ValidationError:
+        # `from None`: the ValidationError's text would include the token values.
+        raise ConfigurationError(f"secret {name} has a non-string value") from None
+
+
+ClientFactory = Callable[[str, dict[str, str]], JsonHttpClient]
+
+
+def client_factory(settings: ReplyPlatformSettings) -> ClientFactory:
+    """JsonHttpClients with the configured timeout and attempts (a Lambda-sized budget)."""
+
+    def make(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
+        return JsonHttpClient(
+            base_url=base_url,
+            headers=headers,
+            timeout=settings.platform_timeout_seconds,
+            max_attempts=settings.platform_max_attempts,
+            max_delay=5.0,
+        )
+
+    return make
+
+
+def build_reply_adapters(
+    settings: ReplyPlatformSettings,
+    credentials: PlatformCredentials,
+    clock: Callable[[], datetime],
+    make_client: ClientFactory | None = None,
+) -> dict[Platform, ReplyAdapter]:
+    """An adapter for every platform that has both a base URL and credentials."""
+    make = make_client or client_factory(settings)
+    adapters: dict[Platform, ReplyAdapter] = {}
+
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    if settings.x_api_base_url and credentials.x_access_token:
+        adapters[Platform.X] = XReplyAdapter(
+            make(settings.x_api_base_url, bearer(credentials.x_access_token)), clock
+        )
+    if settings.facebook_graph_base_url and credentials.facebook_page_access_token:
+        adapters[Platform.FACEBOOK] = FacebookReplyAdapter(
+            make(settings.facebook_graph_base_url, bearer(credentials.facebook_page_access_token)),
+            clock,
+        )
+    if settings.instagram_graph_base_url and credentials.instagram_access_token:
+        adapters[Platform.INSTAGRAM] = InstagramReplyAdapter(
+            make(settings.instagram_graph_base_url, bearer(credentials.instagram_access_token)),
+            clock,
+        )
+    if settings.reddit_api_base_url and credentials.reddit_access_token:
+        headers = {
+            **bearer(credentials.reddit_access_token),
+            "User-Agent": settings.reddit_user_agent,
+        }
+        adapters[Platform.REDDIT] = RedditReplyAdapter(
+            make(settings.reddit_api_base_url, headers), clock
+        )
+    if settings.mastodon_base_url and credentials.mastodon_access_token:
+        adapters[Platform.MASTODON] = MastodonReplyAdapter(
+            make(settings.mastodon_base_url, bearer(credentials.mastodon_access_token)),
+            clock,
+            max_chars=settings.mastodon_max_chars,
+        )
+    if (
+        settings.bluesky_base_url
+        and credentials.bluesky_identifier
+        and credentials.bluesky_app_password
+    ):
+        adapters[Platform.BLUESKY] = BlueskyReplyAdapter(
+            make(settings.bluesky_base_url, {}),
+            clock,
+            identifier=credentials.bluesky_identifier,
+            app_password=credentials.bluesky_app_password,
+        )
+    return adapters
+
+
+class ReplyAdapters:
+    """The current adapters: rebuilt when the credentials secret changes (token rotation)."""
+
+    def __init__(
+        self,
+        settings: ReplyPlatformSettings,
+        credentials: Callable[[], PlatformCredentials],
+        clock: Callable[[], datetime],
+        make_client: ClientFactory | None = None,
+    ) -> None:
+        self._settings = settings
+        self._credentials = credentials
+        self._clock = clock
+        self._make_client = make_client
+        self._built_for: PlatformCredentials | None = None
+        self._adapters: dict[Platform, ReplyAdapter] = {}
+
+    def current(self) -> Mapping[Platform, ReplyAdapter]:
+        """Adapters for the credentials as they are now."""
+        credentials = self._credentials()
+        if credentials != self._built_for:
+            self._adapters = build_reply_adapters(
+                self._settings, credentials, self._clock, self._make_client
+            )
+            self._built_for = credentials
+        return self._adapters
+
+    def get(self, platform: Platform) -> ReplyAdapter | None:
+        """The adapter for `platform`, or None when it is not configured."""
+        return self.current().get(platform)

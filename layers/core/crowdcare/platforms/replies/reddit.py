@@ -1,0 +1,81 @@
+"""Reddit (OAuth API at oauth.reddit.com): a reply is a comment on the submission or comment.
+
+POST /api/comment (form: api_type=json, thing_id=t3_… or t1_…, text) answers 200 with
+{"json": {"errors": [...], "data": {"things": [{"kind": "t1", "data": {...}}]}}}; Reddit
+reports refusals (rate limit, locked thread) as error codes inside that 200.
+GET /api/info?id=t1_… gives the comment's score and votes. The client carries the bearer
+token and the descriptive User-Agent Reddit requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from crowdcare.models import Mention, Platform
+from crowdcare.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.platforms.replies.base import (
+    REDDIT_LIMIT,
+    AdapterBase,
+    PostedReply,
+    Reach,
+    as_int,
+)
+
+# Error codes inside a 200 that mean "later": everything else is a refusal to park.
+_RETRYABLE_CODES = frozenset({"RATELIMIT"})
+_THING_PREFIXES = ("t1_", "t3_")
+
+
+def thing_id(mention: Mention) -> str:
+    """Reddit's fullname of the mention: as stored, or t3_ for a submission, t1_ for a comment."""
+    if mention.post_id.startswith(_THING_PREFIXES):
+        return mention.post_id
+    return ("t1_" if mention.parent_id else "t3_") + mention.post_id
+
+
+class RedditReplyAdapter(AdapterBase):
+    """Replies as the brand's Reddit account."""
+
+    def __init__(self, client: JsonHttpClient, clock: Callable[[], datetime]) -> None:
+        super().__init__(Platform.REDDIT, REDDIT_LIMIT, clock)
+        self._client = client
+
+    def post_reply(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply:
+        """Comment `text` (markdown) in reply to the mention."""
+        self.check_length(text)
+        response = self._client.post(
+            "/api/comment",
+            {"api_type": "json", "thing_id": thing_id(mention), "text": text},
+            form=True,
+        )
+        body: dict[str, Any] = response.body if isinstance(response.body, dict) else {}
+        result = body.get("json", {})
+        errors = result.get("errors") or []
+        if errors:
+            codes = [str(e[0]) for e in errors if isinstance(e, list) and e]
+            raise PlatformError(
+                f"Reddit refused the comment: {', '.join(codes) or 'unknown error'}",
+                status=response.status,
+                retryable=bool(codes) and all(code in _RETRYABLE_CODES for code in codes),
+            )
+        things = result.get("data", {}).get("things", [])
+        data = things[0].get("data", {}) if things and isinstance(things[0], dict) else {}
+        name = data.get("name") or (f"t1_{data['id']}" if data.get("id") else None)
+        if not name:
+            raise PlatformError(
+                "Reddit: no comment in the answer", status=response.status, retryable=False
+            )
+        return self._posted(str(name), "https://www.reddit.com" + str(data.get("permalink", "")))
+
+    def reach(self, posted: PostedReply) -> Reach:
+        """Upvotes of a posted comment; Reddit has no reposts, and /api/info has no reply
+        count for comments, so replies stay 0."""
+        response = self._client.get("/api/info", {"id": posted.post_id})
+        body = response.body if isinstance(response.body, dict) else {}
+        children = body.get("data", {}).get("children", [])
+        data = children[0].get("data", {}) if children and isinstance(children[0], dict) else {}
+        return Reach(likes=as_int(data.get("ups", data.get("score"))))

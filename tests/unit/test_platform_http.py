@@ -1,0 +1,169 @@
+"""The shared platform HTTP client: polite retries, honest failures, deadlines kept."""
+
+from __future__ import annotations
+
+import random
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from crowdcare.platforms.http import (
+    HttpResponse,
+    JsonHttpClient,
+    PlatformError,
+    retry_after_seconds,
+)
+
+NOW = 1_750_000_000.0
+
+
+@dataclass
+class ScriptedTransport:
+    """Answers each request with the next scripted response (or raises it)."""
+
+    script: list[HttpResponse | Exception]
+    requests: list[urllib.request.Request] = field(default_factory=list)
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> HttpResponse:
+        self.requests.append(request)
+        answer = self.script.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@dataclass
+class FakeTime:
+    now: float = NOW
+    slept: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+def ok(body: Any = None) -> HttpResponse:
+    return HttpResponse(200, body if body is not None else {"ok": True}, {})
+
+
+def status(code: int, headers: dict[str, str] | None = None) -> HttpResponse:
+    return HttpResponse(code, {"error": code}, headers or {})
+
+
+def client(
+    transport: Callable[[urllib.request.Request, float], HttpResponse],
+    time: FakeTime,
+    **kw: Any,
+) -> JsonHttpClient:
+    return JsonHttpClient(
+        base_url="https://api.example/v1/",
+        headers={"Authorization": "Bearer t"},
+        transport=transport,
+        sleep=time.sleep,
+        clock=time.clock,
+        rng=random.Random(7),  # noqa: S311 - jitter, not cryptography
+        **kw,
+    )
+
+
+def test_429_is_retried_after_the_retry_after_header() -> None:
+    """A 429 with Retry-After: 7 waits at least 7 seconds, then the retry succeeds."""
+    # GIVEN a platform that rate-limits once
+    time = FakeTime()
+    transport = ScriptedTransport([status(429, {"Retry-After": "7"}), ok({"id": "1"})])
+    # WHEN a post is sent
+    response = client(transport, time).post("/things", {"a": 1})
+    # THEN it succeeded on the second attempt after waiting as asked
+    assert response.body == {"id": "1"}
+    assert len(transport.requests) == 2
+    assert time.slept and time.slept[0] >= 7
+
+
+def test_503_is_retried_with_backoff() -> None:
+    """Two 503s are retried, with jittered backoff bounded by the exponential ceiling."""
+    time = FakeTime()
+    transport = ScriptedTransport([status(503), status(503), ok()])
+    response = client(transport, time, base_delay=0.5).get("/things", {"q": "x"})
+    assert response.status == 200
+    assert len(time.slept) == 2
+    assert 0 <= time.slept[0] <= 0.5
+    assert 0 <= time.slept[1] <= 1.0
+    assert transport.requests[0].full_url == "https://api.example/v1/things?q=x"
+
+
+def test_gives_up_after_max_attempts_with_a_retryable_error() -> None:
+    """A platform that keeps failing raises a retryable PlatformError after max_attempts."""
+    time = FakeTime()
+    transport = ScriptedTransport([status(500), status(502), status(504)])
+    with pytest.raises(PlatformError) as caught:
+        client(transport, time, max_attempts=3).get("/things")
+    assert caught.value.retryable
+    assert caught.value.status == 504
+    assert len(transport.requests) == 3
+    assert len(time.slept) == 2  # no pointless sleep after the last attempt
+
+
+def test_400_raises_at_once_and_is_not_retryable() -> None:
+    """A client error is the caller's mistake: no retry, not retryable."""
+    time = FakeTime()
+    transport = ScriptedTransport([status(400), ok()])
+    with pytest.raises(PlatformError) as caught:
+        client(transport, time).post("/things", {"bad": True})
+    assert not caught.value.retryable
+    assert caught.value.status == 400
+    assert len(transport.requests) == 1
+    assert time.slept == []
+
+
+def test_network_errors_and_timeouts_are_retried() -> None:
+    """A refused connection and a timeout are transient: retried, then success."""
+    time = FakeTime()
+    transport = ScriptedTransport(
+        [urllib.error.URLError("connection refused"), TimeoutError("read timed out"), ok()]
+    )
+    assert client(transport, time).get("/things").status == 200
+    assert len(transport.requests) == 3
+
+
+def test_deadline_is_respected() -> None:
+    """A wait that would pass the caller's deadline is not taken: the error is raised now."""
+    time = FakeTime()
+    transport = ScriptedTransport([status(429, {"Retry-After": "30"}), ok()])
+    with pytest.raises(PlatformError) as caught:
+        client(transport, time).request("GET", "/things", deadline=NOW + 10)
+    assert caught.value.retryable
+    assert caught.value.retry_after == 30
+    assert time.slept == []
+    assert len(transport.requests) == 1
+
+
+def test_form_posts_are_url_encoded() -> None:
+    """A form post (Reddit) sends an urlencoded body with the matching content type."""
+    time = FakeTime()
+    transport = ScriptedTransport([ok()])
+    client(transport, time).post("/api/comment", {"thing_id": "t3_x", "text": "a b"}, form=True)
+    sent = transport.requests[0]
+    assert sent.data == b"thing_id=t3_x&text=a+b"
+    assert sent.get_header("Content-type") == "application/x-www-form-urlencoded"
+    assert sent.get_header("Authorization") == "Bearer t"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "5"}, 5.0),
+        ({"x-rate-limit-reset": str(int(NOW) + 12)}, 12.0),  # X: an epoch timestamp
+        ({"X-Ratelimit-Reset": "42"}, 42.0),  # Reddit: seconds
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_rate_limit_headers_are_read(headers: dict[str, str], expected: float | None) -> None:
+    """Each platform's rate-limit header gives how long to wait."""
+    assert retry_after_seconds(headers, NOW) == expected
