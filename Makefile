@@ -1,6 +1,9 @@
 # Every target the README names. `make demo` and `make test` set everything up themselves.
 SHELL := /bin/bash
-PYTHON ?= $(firstword $(shell command -v python3.13) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+# The first Python 3.13 that actually runs (a pyenv shim for a version that is not selected
+# exists but fails, so each candidate is tried).
+PYTHON ?= $(shell for c in $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $$(command -v python3.13); do \
+	"$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$c"; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
