@@ -11,7 +11,7 @@ import pytest
 from crowdcare.models import Author, Mention, Platform
 from crowdcare.platforms.http import JsonHttpClient, PlatformError
 from crowdcare.platforms.replies import (
-    PlatformCredentials,
+    ReplyCredentials,
     ReplyPlatformSettings,
     ReplyTargetError,
     ReplyTooLongError,
@@ -28,7 +28,7 @@ from crowdcare.platforms.replies.bluesky import BlueskyReplyAdapter
 from crowdcare.platforms.replies.facebook import FacebookReplyAdapter
 from crowdcare.platforms.replies.instagram import InstagramReplyAdapter
 from crowdcare.platforms.replies.mastodon import MastodonReplyAdapter
-from crowdcare.platforms.replies.reddit import RedditReplyAdapter
+from crowdcare.platforms.replies.reddit import RedditPasswordGrant, RedditReplyAdapter
 from crowdcare.platforms.replies.x import XReplyAdapter
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
@@ -218,6 +218,13 @@ def test_instagram_reach_counts_likes_and_replies(server: FakePlatformServer) ->
 # ---------------------------------------------------------------------------- Reddit
 
 
+def reddit(server: FakePlatformServer) -> RedditReplyAdapter:
+    grant = RedditPasswordGrant(
+        http(server, "reddit_auth", token=None), "client", "secret", "brightwavehelp", "pw"
+    )
+    return RedditReplyAdapter(http(server, "reddit", token=None), clock, grant)
+
+
 @pytest.mark.parametrize(
     ("post_id", "parent_id", "thing"),
     [("abc12", None, "t3_abc12"), ("def34", "t3_abc12", "t1_def34"), ("t1_zz9", None, "t1_zz9")],
@@ -226,9 +233,10 @@ def test_reddit_comments_on_the_right_thing(
     server: FakePlatformServer, post_id: str, parent_id: str | None, thing: str
 ) -> None:
     """Reddit: a form post to /api/comment with thing_id t3_ (submission) or t1_ (comment)."""
-    adapter = RedditReplyAdapter(http(server, "reddit"), clock)
+    adapter = reddit(server)
     posted = adapter.post_reply(mention(Platform.REDDIT, post_id, parent_id), "**Thanks**")
     [sent] = outbound.posted(server, "reddit")
+    assert [c.path for c in server.calls] == ["/reddit/api/v1/access_token", "/reddit/api/comment"]
     assert sent["request"] == {"api_type": "json", "thing_id": thing, "text": "**Thanks**"}
     assert posted.post_id == sent["id"]
     assert posted.post_id.startswith("t1_")
@@ -246,17 +254,26 @@ def test_reddit_error_codes_in_a_200_are_refusals(
     server.routes.insert(0, server.routes.pop())  # ahead of the registered route
     # WHEN a reply is posted THEN a PlatformError says whether to retry
     with pytest.raises(PlatformError) as caught:
-        RedditReplyAdapter(http(server, "reddit"), clock).post_reply(
-            mention(Platform.REDDIT, "abc"), "Hi"
-        )
+        reddit(server).post_reply(mention(Platform.REDDIT, "abc"), "Hi")
     assert caught.value.retryable is retryable
     assert code in str(caught.value)
     assert outbound.posted(server) == []
 
 
+def test_reddit_fetches_a_new_token_when_the_old_one_expired(server: FakePlatformServer) -> None:
+    """Reddit: a 401 (expired hourly token) gets a new token once, then the reply is posted."""
+    adapter = reddit(server)
+    adapter.post_reply(mention(Platform.REDDIT, "abc"), "first")
+    server.inject_faults("/reddit/api/comment", [401])
+    adapter.post_reply(mention(Platform.REDDIT, "abc"), "second")
+    tokens = [c for c in server.calls if c.path == "/reddit/api/v1/access_token"]
+    assert len(tokens) == 2
+    assert [p["text"] for p in outbound.posted(server, "reddit")] == ["first", "second"]
+
+
 def test_reddit_reach_reads_upvotes(server: FakePlatformServer) -> None:
     """Reddit: ups of the comment from /api/info."""
-    adapter = RedditReplyAdapter(http(server, "reddit"), clock)
+    adapter = reddit(server)
     posted = adapter.post_reply(mention(Platform.REDDIT, "abc"), "Hi")
     outbound.set_reach(server, "reddit", posted.post_id, likes=31)
     assert adapter.reach(posted) == Reach(likes=31)
@@ -387,8 +404,11 @@ def test_adapters_are_built_only_for_configured_platforms(server: FakePlatformSe
         mastodon_max_chars=700,
         bluesky_base_url=urls["bluesky"],
     )
-    credentials = PlatformCredentials(
-        x_access_token="x-token", mastodon_access_token="m-token", reddit_access_token="r"
+    credentials = ReplyCredentials(
+        x_user_access_token="x-token",
+        mastodon_access_token="m-token",
+        reddit_client_id="only-half-of-reddit",
+        bluesky_handle="",
     )
     adapters = build_reply_adapters(settings, credentials, clock)
     assert set(adapters) == {Platform.X, Platform.MASTODON}

@@ -57,6 +57,35 @@ class ParkingSettings(SettingsModel):
     ingest_parking_queue_url: str
 
 
+class PollerSettings(SettingsModel):
+    """The scheduled poller: where to store, which sources to read, and where the platforms are.
+
+    `poll_sources` is a comma-separated subset of crowdcare.platforms.sources.SOURCE_NAMES
+    (empty: poll nothing). Base URLs are configuration so that self-hosted Mastodon instances,
+    tests and the local run can point elsewhere; the template gives the public defaults.
+    """
+
+    mentions_table: str
+    cursors_table: str
+    platform_credentials_name: str
+    poll_sources: str = ""
+    poll_query: str = "brightwave"
+    mastodon_hashtag: str = "brightwave"
+    reddit_base_url: str = "https://oauth.reddit.com"
+    reddit_auth_url: str = "https://www.reddit.com"
+    reddit_user_agent: str = "crowdcare-poller/0.1"
+    mastodon_base_url: str = "https://mastodon.social"
+    bluesky_base_url: str = "https://bsky.social"
+    x_api_base_url: str = "https://api.x.com"
+    poll_safety_margin_seconds: float = 10.0
+
+    @property
+    def source_names(self) -> list[str]:
+        """The configured sources, in order, without blanks or repeats."""
+        names = [name.strip() for name in self.poll_sources.split(",") if name.strip()]
+        return list(dict.fromkeys(names))
+
+
 class StarterSettings(SettingsModel):
     triage_state_machine_arn: str
     idempotency_table: str

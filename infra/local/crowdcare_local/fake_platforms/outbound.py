@@ -5,7 +5,8 @@ Each platform lives under its own prefix, and an adapter's base URL includes it
 APIs answer, closely enough for the adapters. Every reply is recorded in
 `server.state["posted"]` (platform, id, url, in_reply_to, text, and the raw request); reach
 figures come from `set_reach(...)`, zero until set. Writes without an Authorization header are
-answered 401, as the real APIs do.
+answered 401, as the real APIs do. Bluesky's createSession and Reddit's access_token are also
+registered by feeds.py; whichever registered first answers, and both work for replies.
 """
 
 from __future__ import annotations
@@ -175,6 +176,16 @@ def _graph_read(server: FakePlatformServer, platform: str, object_id: str) -> Re
 # ---------------------------------------------------------------------------- Reddit
 
 
+def _reddit_token(request: FakeRequest) -> Reply:
+    form = {k: v[0] for k, v in request.form().items()}
+    if not request.headers.get("authorization", "").startswith("Basic ") or not form.get(
+        "password"
+    ):
+        return 401, {"message": "Unauthorized", "error": 401}
+    token = {"access_token": f"fake-reddit-{_next_id()}", "token_type": "bearer"}
+    return 200, {**token, "expires_in": 3600, "scope": "*"}
+
+
 def _reddit_comment(server: FakePlatformServer, request: FakeRequest) -> Reply:
     if (denied := _unauthorized(request)) is not None:
         return denied
@@ -282,7 +293,6 @@ def _bluesky_session(server: FakePlatformServer, request: FakeRequest) -> Reply:
     if not body.get("identifier") or not body.get("password"):
         return 401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
     token = f"fake-jwt-{_next_id()}"
-    server.state.setdefault("bluesky_tokens", set()).add(token)
     return 200, {
         "accessJwt": token,
         "refreshJwt": f"{token}-refresh",
@@ -292,8 +302,8 @@ def _bluesky_session(server: FakePlatformServer, request: FakeRequest) -> Reply:
 
 
 def _bluesky_authorized(server: FakePlatformServer, request: FakeRequest) -> bool:
-    token = request.headers.get("authorization", "").removeprefix("Bearer ")
-    return token in server.state.get("bluesky_tokens", set())
+    # Any session token will do: feeds.py's createSession may be the one that answered.
+    return request.headers.get("authorization", "").startswith("Bearer ")
 
 
 def _bluesky_posts(server: FakePlatformServer) -> dict[str, dict[str, Any]]:
@@ -379,6 +389,7 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
 
         s.route("POST", rf"/{platform}/{_GRAPH_VERSION}{_OBJECT_ID}/{edge}", post)
         s.route("GET", rf"/{platform}/{_GRAPH_VERSION}{_OBJECT_ID}", read)
+    s.route("POST", r"/reddit/api/v1/access_token", _reddit_token)
     s.route("POST", r"/reddit/api/comment", lambda r: _reddit_comment(s, r))
     s.route("GET", r"/reddit/api/info", lambda r: _reddit_info(s, r))
     s.route("POST", r"/mastodon/api/v1/statuses", lambda r: _mastodon_create(s, r))
@@ -399,6 +410,7 @@ def base_urls(server: FakePlatformServer) -> dict[str, str]:
         "facebook": f"{server.url}/facebook/v21.0",
         "instagram": f"{server.url}/instagram/v21.0",
         "reddit": f"{server.url}/reddit",
+        "reddit_auth": f"{server.url}/reddit",
         "mastodon": f"{server.url}/mastodon",
         "bluesky": f"{server.url}/bluesky",
     }

@@ -30,7 +30,7 @@ from crowdcare.platforms.replies.bluesky import BlueskyReplyAdapter
 from crowdcare.platforms.replies.facebook import FacebookReplyAdapter
 from crowdcare.platforms.replies.instagram import InstagramReplyAdapter
 from crowdcare.platforms.replies.mastodon import MastodonReplyAdapter
-from crowdcare.platforms.replies.reddit import RedditReplyAdapter
+from crowdcare.platforms.replies.reddit import RedditPasswordGrant, RedditReplyAdapter
 from crowdcare.platforms.replies.x import XReplyAdapter
 from crowdcare.settings import ConfigurationError, SettingsModel
 
@@ -40,11 +40,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ClientFactory",
     "LengthLimit",
-    "PlatformCredentials",
     "PostedReply",
     "Reach",
     "ReplyAdapter",
     "ReplyAdapters",
+    "ReplyCredentials",
     "ReplyPlatformSettings",
     "ReplyTargetError",
     "ReplyTooLongError",
@@ -58,13 +58,18 @@ REDDIT_USER_AGENT = "server:crowdcare:0.1 (social customer service)"
 
 
 class ReplyPlatformSettings(SettingsModel):
-    """Where each platform's API is, and the secret holding the brand accounts' tokens."""
+    """Where each platform's API is, and the secret holding the brand accounts' credentials.
+
+    The variable names are shared with the poller (X_API_BASE_URL, REDDIT_BASE_URL, ...), so
+    one set of template parameters points reading and replying at the same place.
+    """
 
     platform_credentials_name: str
     x_api_base_url: str | None = None
     facebook_graph_base_url: str | None = None
     instagram_graph_base_url: str | None = None
-    reddit_api_base_url: str | None = None
+    reddit_base_url: str | None = None
+    reddit_auth_url: str | None = None
     mastodon_base_url: str | None = None
     bluesky_base_url: str | None = None
     mastodon_max_chars: int = MASTODON_DEFAULT_MAX
@@ -73,17 +78,24 @@ class ReplyPlatformSettings(SettingsModel):
     platform_max_attempts: int = 3
 
 
-class PlatformCredentials(BaseModel):
-    """The brand accounts' tokens (one JSON secret); a missing key disables that platform."""
+class ReplyCredentials(BaseModel):
+    """The reply side of the PlatformCredentials secret (JSON, shared with the poller).
+
+    A missing or empty key disables replies on that platform. X needs a user-context token
+    (the poller's app-only bearer token cannot post).
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    x_access_token: str | None = None
+    x_user_access_token: str | None = None
     facebook_page_access_token: str | None = None
     instagram_access_token: str | None = None
-    reddit_access_token: str | None = None
+    reddit_client_id: str | None = None
+    reddit_client_secret: str | None = None
+    reddit_username: str | None = None
+    reddit_password: str | None = None
     mastodon_access_token: str | None = None
-    bluesky_identifier: str | None = None
+    bluesky_handle: str | None = None
     bluesky_app_password: str | None = None
 
     def __repr_args__(self) -> Any:
@@ -93,13 +105,13 @@ class PlatformCredentials(BaseModel):
 
 def load_platform_credentials(
     provider: SecretsProvider, name: str, max_age: int = CREDENTIALS_MAX_AGE_SECONDS
-) -> PlatformCredentials:
+) -> ReplyCredentials:
     """Read and validate the credentials secret (cached by powertools for `max_age`)."""
     value = provider.get(name, transform="json", max_age=max_age)
     if not isinstance(value, dict):
         raise ConfigurationError(f"secret {name} must be a JSON object")
     try:
-        return PlatformCredentials.model_validate(value)
+        return ReplyCredentials.model_validate(value)
     except ValidationError:
         # `from None`: the ValidationError's text would include the token values.
         raise ConfigurationError(f"secret {name} has a non-string value") from None
@@ -125,7 +137,7 @@ def client_factory(settings: ReplyPlatformSettings) -> ClientFactory:
 
 def build_reply_adapters(
     settings: ReplyPlatformSettings,
-    credentials: PlatformCredentials,
+    credentials: ReplyCredentials,
     clock: Callable[[], datetime],
     make_client: ClientFactory | None = None,
 ) -> dict[Platform, ReplyAdapter]:
@@ -136,9 +148,9 @@ def build_reply_adapters(
     def bearer(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
-    if settings.x_api_base_url and credentials.x_access_token:
+    if settings.x_api_base_url and credentials.x_user_access_token:
         adapters[Platform.X] = XReplyAdapter(
-            make(settings.x_api_base_url, bearer(credentials.x_access_token)), clock
+            make(settings.x_api_base_url, bearer(credentials.x_user_access_token)), clock
         )
     if settings.facebook_graph_base_url and credentials.facebook_page_access_token:
         adapters[Platform.FACEBOOK] = FacebookReplyAdapter(
@@ -150,13 +162,24 @@ def build_reply_adapters(
             make(settings.instagram_graph_base_url, bearer(credentials.instagram_access_token)),
             clock,
         )
-    if settings.reddit_api_base_url and credentials.reddit_access_token:
-        headers = {
-            **bearer(credentials.reddit_access_token),
-            "User-Agent": settings.reddit_user_agent,
-        }
+    reddit_keys = (
+        credentials.reddit_client_id,
+        credentials.reddit_client_secret,
+        credentials.reddit_username,
+        credentials.reddit_password,
+    )
+    if settings.reddit_base_url and settings.reddit_auth_url and all(reddit_keys):
+        agent = {"User-Agent": settings.reddit_user_agent}
         adapters[Platform.REDDIT] = RedditReplyAdapter(
-            make(settings.reddit_api_base_url, headers), clock
+            make(settings.reddit_base_url, agent),
+            clock,
+            RedditPasswordGrant(
+                make(settings.reddit_auth_url, agent),
+                client_id=str(credentials.reddit_client_id),
+                client_secret=str(credentials.reddit_client_secret),
+                username=str(credentials.reddit_username),
+                password=str(credentials.reddit_password),
+            ),
         )
     if settings.mastodon_base_url and credentials.mastodon_access_token:
         adapters[Platform.MASTODON] = MastodonReplyAdapter(
@@ -166,14 +189,14 @@ def build_reply_adapters(
         )
     if (
         settings.bluesky_base_url
-        and credentials.bluesky_identifier
+        and credentials.bluesky_handle
         and credentials.bluesky_app_password
     ):
         adapters[Platform.BLUESKY] = BlueskyReplyAdapter(
             make(settings.bluesky_base_url, {}),
             clock,
-            identifier=credentials.bluesky_identifier,
-            app_password=credentials.bluesky_app_password,
+            identifier=str(credentials.bluesky_handle),
+            app_password=str(credentials.bluesky_app_password),
         )
     return adapters
 
@@ -184,7 +207,7 @@ class ReplyAdapters:
     def __init__(
         self,
         settings: ReplyPlatformSettings,
-        credentials: Callable[[], PlatformCredentials],
+        credentials: Callable[[], ReplyCredentials],
         clock: Callable[[], datetime],
         make_client: ClientFactory | None = None,
     ) -> None:
@@ -192,7 +215,7 @@ class ReplyAdapters:
         self._credentials = credentials
         self._clock = clock
         self._make_client = make_client
-        self._built_for: PlatformCredentials | None = None
+        self._built_for: ReplyCredentials | None = None
         self._adapters: dict[Platform, ReplyAdapter] = {}
 
     def current(self) -> Mapping[Platform, ReplyAdapter]:
