@@ -16,17 +16,40 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
+from crowdcare.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
 from crowdcare.aws import default_clients
 from crowdcare.idempotency import OncePerKey, once_per_key
-from crowdcare.notifications import NotificationResult
+from crowdcare.lifecycle import AssignmentLifecycle
+from crowdcare.notifications import NotificationResult, UndeliverableError
 from crowdcare.settings import NotifierSettings, load_settings
-from crowdcare.wiring import build_notifier
+from crowdcare.wiring import build_lifecycle, build_notifier, utc_now
 from crowdcare.workflow import AssignmentNotice
 
 logger = Logger(service="notifier")
 tracer = Tracer(service="notifier")
 metrics = Metrics(namespace="CrowdCare", service="notifier")
 processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def settings() -> NotifierSettings:
+    return load_settings(NotifierSettings, os.environ)
+
+
+@cache
+def lifecycle() -> AssignmentLifecycle:
+    return build_lifecycle(
+        assignments_table=settings().assignments_table,
+        responders_table=settings().responders_table,
+        audit_table=settings().audit_table,
+        clients=default_clients(),
+    )
+
+
+@cache
+def audit() -> AuditTrail:
+    return AuditTrail(default_clients().dynamodb, settings().audit_table)
 
 
 @cache
@@ -45,14 +68,56 @@ def notify_once() -> OncePerKey[Any]:
 
 def send_notice(record: SQSRecord) -> None:
     notice = AssignmentNotice.model_validate_json(record.body)
-    result = notify_once()(notice=notice)
+    try:
+        result = notify_once()(notice=notice)
+    except UndeliverableError as exc:
+        # No channel reaches this responder: retrying cannot help, move the workflow on now.
+        give_up(notice, str(exc))
+        return
+    except (ClientError, BotoCoreError) as exc:
+        # boto already retried; SQS redelivers a few more times, then the workflow moves on
+        # rather than waiting out the SLA with nobody told.
+        if int(record.attributes.approximate_receive_count) < settings().notify_attempts:
+            raise
+        give_up(notice, f"{type(exc).__name__}: {exc}")
+        return
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
+    audit().append(
+        AuditEntry(
+            mention_id=notice.mention_id,
+            at=utc_now(),
+            action=AuditAction.NOTIFIED,
+            actor=SYSTEM,
+            responder_id=notice.responder_id,
+            attempt=notice.attempt,
+            reason=", ".join(
+                [*(["email"] if result.email_id else ["no email (suppressed)"]),
+                 "SMS" if result.sms_id else f"no SMS ({result.sms_reason})"]
+            ),
+        )
+    )
     logger.info(
         "responder notified",
         extra={
             "mention_id": notice.mention_id,
             "responder_id": notice.responder_id,
             "result": result,
+        },
+    )
+
+
+def give_up(notice: AssignmentNotice, reason: str) -> None:
+    """Tell the waiting workflow the notice could not be delivered (it asks the next one)."""
+    moved = lifecycle().notification_failed(
+        notice.mention_id, notice.responder_id, notice.attempt, reason
+    )
+    metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=1)
+    logger.warning(
+        "notification failed",
+        extra={
+            "mention_id": notice.mention_id,
+            "responder_id": notice.responder_id,
+            "workflow_moved_on": moved,
         },
     )
 

@@ -46,11 +46,3 @@ def route(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         route_name = case.decision.route.value.capitalize()
         metrics.add_metric(name=f"MentionsRouted{route_name}", unit=MetricUnit.Count, value=1)
     return case.model_dump(mode="json")
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def assign(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    case = steps().assign(TriageCase.model_validate(event))
-    logger.info("assignment step done", extra={"status": case.status.value})
-    return case.model_dump(mode="json")

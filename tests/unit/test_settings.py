@@ -17,6 +17,8 @@ NOTIFIER_ENV = {
     "SENDER_EMAIL": "care@example.com",
     "BRAND_NAME": "Brightwave",
     "DASHBOARD_URL": "https://care.example.com",
+    "ASSIGNMENTS_TABLE": "assignments",
+    "AUDIT_TABLE": "audit",
 }
 
 
@@ -33,6 +35,8 @@ def test_fields_come_from_upper_case_variables() -> None:
         sender_email="care@example.com",
         brand_name="Brightwave",
         dashboard_url="https://care.example.com",
+        assignments_table="assignments",
+        audit_table="audit",
         sms_min_priority=85,
     )
 

@@ -1,4 +1,4 @@
-"""TriageSteps wired to moto DynamoDB: analyze ▶ prioritize ▶ route ▶ assign on real samples."""
+"""TriageSteps (analyze ▶ prioritize ▶ route) then the lifecycle's pick, on moto DynamoDB."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from typing import Any
 import boto3
 import pytest
 from crowdcare.assignments import Assignment, AssignmentRepository
+from crowdcare.audit import AuditAction, AuditTrail
+from crowdcare.deeplinks import DeepLinkSigner
+from crowdcare.lifecycle import LifecycleCase, LifecycleSteps, NextStep
 from crowdcare.models import Author, Mention, MentionStatus, Platform, Responder, ResponderKind
 from crowdcare.repositories import MentionRepository, ResponderRepository
 from crowdcare.triage import EmbeddedSentimentProvider, RouteKind, TriageRules
 from crowdcare.triage.models import Intent
-from crowdcare.workflow import TriageCase, TriageSteps
+from crowdcare.workflow import AssignmentNotice, TriageCase, TriageSteps
 from moto import mock_aws
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -42,6 +45,9 @@ class World:
     mentions: MentionRepository
     responders: ResponderRepository
     assignments: AssignmentRepository
+    lifecycle: LifecycleSteps
+    audit: AuditTrail
+    published: list[AssignmentNotice]
 
 
 def _table(client: Any, name: str, key: str) -> None:
@@ -69,18 +75,53 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         _table(client, "mentions", "mention_id")
         _table(client, "responders", "responder_id")
         _table(client, "assignments", "mention_id")
+        client.create_table(
+            TableName="audit",
+            KeySchema=[
+                {"AttributeName": "mention_id", "KeyType": "HASH"},
+                {"AttributeName": "entry_key", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "mention_id", "AttributeType": "S"},
+                {"AttributeName": "entry_key", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
         mentions = MentionRepository(client, "mentions")
         responders = ResponderRepository(client, "responders")
         assignments = AssignmentRepository(client, "assignments", "responders")
+        clock = StepClock()
         steps = TriageSteps(
             mentions=mentions,
             responders=responders,
-            assignments=assignments,
             sentiment=EmbeddedSentimentProvider(),
             rules=lambda: RULES,
-            clock=StepClock(),
+            clock=clock,
         )
-        yield World(steps, mentions, responders, assignments)
+        audit = AuditTrail(client, "audit")
+        published: list[AssignmentNotice] = []
+        lifecycle = LifecycleSteps(
+            mentions=mentions,
+            responders=responders,
+            assignments=assignments,
+            audit=audit,
+            publisher=Published(published),
+            signer=lambda: DeepLinkSigner(b"k" * 32),
+            rules=lambda: RULES,
+            dashboard_url="https://care.example.com",
+            clock=clock,
+        )
+        yield World(steps, mentions, responders, assignments, lifecycle, audit, published)
+
+
+@dataclass
+class Published:
+    """Collects published notices instead of sending them to SNS."""
+
+    notices: list[AssignmentNotice]
+
+    def publish(self, notice: AssignmentNotice) -> None:
+        self.notices.append(notice)
 
 
 def advocate(rid: str, languages: tuple[str, ...], **fields: object) -> Responder:
@@ -114,6 +155,12 @@ def routed(world: World, mention: Mention) -> TriageCase:
     return world.steps.route(world.steps.prioritize(world.steps.analyze(case)))
 
 
+def lifecycle_case(case: TriageCase) -> LifecycleCase:
+    """What triage hands the assignment workflow (Start Assignment Workflow's Input)."""
+    assert case.priority is not None and case.decision is not None
+    return LifecycleCase(mention=case.mention, priority=case.priority, decision=case.decision)
+
+
 def open_count(world: World, rid: str) -> int:
     responder = world.responders.get(rid)
     assert responder is not None
@@ -126,32 +173,39 @@ def test_complaint_goes_to_the_advocate_who_speaks_its_language(world: World) ->
     world.responders.put(advocate("tom", ("en",)))
     world.responders.put(advocate("lucia", ("es", "en")))
     mention = stored_mention(world, SPANISH_COMPLAINT)
-    # WHEN the four steps run
-    case = world.steps.assign(routed(world, mention))
+    # WHEN the three triage steps run, then the assignment workflow picks and notifies
+    triaged = routed(world, mention)
+    case = world.lifecycle.pick(lifecycle_case(triaged))
+    notice = world.lifecycle.notify(case, "token-1")
     # THEN the analysis and route are as expected, and lucia holds the assignment
-    assert case.analysis is not None
-    assert (case.analysis.language, case.analysis.intent) == ("es", Intent.COMPLAINT)
-    assert case.decision is not None
+    assert triaged.analysis is not None
+    assert (triaged.analysis.language, triaged.analysis.intent) == ("es", Intent.COMPLAINT)
     assert case.decision.route is RouteKind.COMMUNITY
     assert case.decision.candidates == ("lucia",)
-    assert case.status is MentionStatus.ASSIGNED
+    assert case.next is NextStep.WAIT
     assert case.assignment is not None
     assert case.assignment.responder_id == "lucia"
-    assert world.assignments.get(mention.mention_id) == case.assignment
+    stored_assignment = world.assignments.get(mention.mention_id)
+    assert stored_assignment is not None and stored_assignment.task_token == "token-1"
     assert (open_count(world, "lucia"), open_count(world, "tom")) == (1, 0)
-    # AND the notice carries what the notifier needs
-    assert case.notice is not None
-    assert case.notice.responder_id == "lucia"
-    assert case.notice.mention_id == "x#1890000000000000001"
-    assert case.notice.text == SPANISH_COMPLAINT
-    assert case.notice.priority == case.priority.score  # type: ignore[union-attr]
-    assert case.notice.reasons[-1].startswith("community: 1 advocate(s) speak 'es'")
-    # AND the stored mention records the triage and the assignment
+    # AND the notice carries what the notifier needs, with the deadline and a signed link
+    assert world.published == [notice]
+    assert notice.responder_id == "lucia"
+    assert notice.mention_id == "x#1890000000000000001"
+    assert notice.text == SPANISH_COMPLAINT
+    assert notice.priority == case.priority.score
+    assert notice.reasons[-1].startswith("community: 1 advocate(s) speak 'es'")
+    assert notice.deadline == case.assignment.assigned_at + timedelta(
+        seconds=RULES.assignment.sla_for(case.priority.band)
+    )
+    assert notice.link is not None and "/assignments/x%231890000000000000001?t=1." in notice.link
+    # AND the stored mention records the triage and the assignment, and the audit the step
     stored = world.mentions.get(mention.mention_id)
     assert stored is not None
     assert stored.status is MentionStatus.ASSIGNED
     assert stored.triage is not None
     assert stored.triage.decision == case.decision
+    assert [e.action for e in world.audit.history(mention.mention_id)] == [AuditAction.ASSIGNED]
 
 
 def test_spam_needs_no_reply_and_is_not_assigned(world: World) -> None:
@@ -175,23 +229,24 @@ def test_spam_needs_no_reply_and_is_not_assigned(world: World) -> None:
 
 
 def test_mention_is_queued_when_every_candidate_is_full(world: World) -> None:
-    """When the ranked candidates fill up between route and assign, the mention is queued."""
+    """When the ranked candidates fill up between route and pick and no employee exists, the
+    mention is queued."""
     # GIVEN a Spanish complaint routed to lucia, the only Spanish advocate (max_open 1)
     world.responders.put(advocate("lucia", ("es",), max_open=1))
     case = routed(world, stored_mention(world, SPANISH_COMPLAINT))
     assert case.decision is not None
     assert case.decision.candidates == ("lucia",)
-    # AND another workflow takes her last slot before assign runs
+    # AND another workflow takes her last slot before pick runs
     other = Assignment(
         mention_id="x#other", responder_id="lucia", responder_kind=ResponderKind.ADVOCATE,
         route=RouteKind.COMMUNITY, priority=40, band="P3", assigned_at=NOW,
     )
     assert world.assignments.try_assign(other)
-    # WHEN assign runs
-    result = world.steps.assign(case)
+    # WHEN pick runs
+    result = world.lifecycle.pick(lifecycle_case(case))
     # THEN the mention is queued, unassigned, and lucia stays at 1
-    assert result.status is MentionStatus.QUEUED
-    assert (result.assignment, result.notice) == (None, None)
+    assert result.next is NextStep.QUEUED
+    assert result.assignment is None
     assert world.assignments.get(case.mention.mention_id) is None
     stored = world.mentions.get(case.mention.mention_id)
     assert stored is not None
@@ -199,20 +254,20 @@ def test_mention_is_queued_when_every_candidate_is_full(world: World) -> None:
     assert open_count(world, "lucia") == 1
 
 
-def test_retried_assign_returns_the_same_assignment(world: World) -> None:
-    """Running assign again after it succeeded returns the stored assignment and takes no slot."""
+def test_retried_pick_returns_the_same_assignment(world: World) -> None:
+    """Running pick again after it succeeded returns the stored assignment and takes no slot."""
     # GIVEN a routed Spanish complaint
     world.responders.put(advocate("lucia", ("es",)))
     world.responders.put(advocate("marta", ("es",)))
-    case = routed(world, stored_mention(world, SPANISH_COMPLAINT))
-    # WHEN assign runs twice (a Step Functions retry after a lost response); the clock moves on
-    first = world.steps.assign(case)
-    second = world.steps.assign(case)
+    case = lifecycle_case(routed(world, stored_mention(world, SPANISH_COMPLAINT)))
+    # WHEN pick runs, and again on the same input (a Step Functions retry after a lost
+    # response, which re-sends the state the first run started from); the clock moves on
+    first = world.lifecycle.pick(case)
+    second = world.lifecycle.pick(case)
     # THEN both report the same stored assignment, and only one slot was taken in total
     assert first.assignment is not None
     assert second.assignment == first.assignment
-    assert second.notice == first.notice
-    assert second.status is MentionStatus.ASSIGNED
+    assert (second.next, second.attempt, second.tried) == (NextStep.WAIT, 1, first.tried)
     assert len(world.assignments.list_all()) == 1
     assert open_count(world, "lucia") + open_count(world, "marta") == 1
     assert open_count(world, first.assignment.responder_id) == 1

@@ -23,7 +23,13 @@ from crowdcare.starter import execution_name
 from crowdcare_local.server import LocalApiServer
 from crowdcare_local.stack import LocalStack
 
-TABLES = ("MentionsTable", "RespondersTable", "AssignmentsTable", "IdempotencyTable")
+TABLES = (
+    "MentionsTable",
+    "RespondersTable",
+    "AssignmentsTable",
+    "IdempotencyTable",
+    "AuditTable",
+)
 QUEUES = (
     "TriageParkingQueue",
     "NotificationsQueue",
@@ -68,8 +74,11 @@ class Deployed:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
 
-    def settle(self) -> None:
-        assert self.stack.settle(timeout=60), "the local stack did not settle in 60 s"
+    def settle(self, *, until_done: bool = False) -> None:
+        """Wait until only a person (or an SLA timer) can move anything on."""
+        assert self.stack.settle(timeout=60, until_done=until_done), (
+            "the local stack did not settle in 60 s"
+        )
 
     def executions(self, mention_id: str) -> list[dict[str, Any]]:
         """The triage executions started for one mention (tests share the state machine)."""

@@ -55,8 +55,8 @@ def test_question_is_routed_to_a_community_advocate_who_is_emailed(stack: Deploy
     assert responder is not None and responder.open_count == 1
     (execution,) = stack.executions("facebook#q1")
     assert _entered_states(stack, execution["executionArn"])[-2:] == [
-        "Publish Assignment",
-        "Responder Assigned",
+        "Start Assignment Workflow",
+        "Assignment Started",
     ]
 
 

@@ -117,6 +117,7 @@ class LocalStack:
             logging.getLogger(noisy).setLevel(logging.ERROR)
         default_user_config["stepfunctions"]["execute_state_machine"] = True
         _let_executions_overlap()
+        _fix_callback_gaps()
         _make_dynamodb_writes_atomic()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
         self._server.start()
@@ -548,8 +549,13 @@ class LocalStack:
         return len(messages)
 
     # ------------------------------------------------------------------ waiting
-    def running_executions(self) -> int:
-        """How many workflow executions are still running."""
+    def running_executions(self, *, count_waiting: bool = True) -> int:
+        """How many workflow executions are still running.
+
+        With `count_waiting=False`, an execution parked on a task token (an assignment waiting
+        for its responder) does not count: nothing happens there until someone answers or the
+        SLA passes.
+        """
         sfn = self.client("stepfunctions")
         count = 0
         for machine in sfn.list_state_machines()["stateMachines"]:
@@ -557,16 +563,30 @@ class LocalStack:
             for page in paginator.paginate(
                 stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
             ):
-                count += len(page["executions"])
+                for execution in page["executions"]:
+                    if count_waiting or not self._waiting_for_callback(execution["executionArn"]):
+                        count += 1
         return count
 
-    def settle(self, timeout: float = 120.0, on_progress: Any = None) -> bool:
-        """Wait until no event is in flight and no execution runs; False on timeout."""
+    def _waiting_for_callback(self, execution_arn: str) -> bool:
+        events = self.client("stepfunctions").get_execution_history(
+            executionArn=execution_arn, maxResults=1000
+        )["events"]
+        return bool(events) and events[-1]["type"] == "TaskSubmitted"
+
+    def settle(
+        self, timeout: float = 120.0, on_progress: Any = None, *, until_done: bool = True
+    ) -> bool:
+        """Wait until no event is in flight and no execution runs; False on timeout.
+
+        With `until_done=False`, executions waiting for a person (task token) may stay: the
+        stack is settled once only a human (or an SLA timer) can move anything on.
+        """
         deadline = time.monotonic() + timeout
         quiet_rounds = 0
         while time.monotonic() < deadline:
             moved = self.pump_once()
-            running = self.running_executions()
+            running = self.running_executions(count_waiting=until_done)
             if on_progress is not None:
                 on_progress(running)
             quiet_rounds = quiet_rounds + 1 if moved == 0 and running == 0 else 0
@@ -589,6 +609,62 @@ def _let_executions_overlap() -> None:
         return self
 
     Execution.__deepcopy__ = share  # type: ignore[attr-defined]
+
+
+def _fix_callback_gaps() -> None:
+    """Work around three gaps of moto 5.2's Step Functions interpreter (cloud behaviour kept):
+
+    * `arn:aws:states:::states:startExecution` passes `StateMachineArn`/`Input`/`Name` to boto3
+      unconverted (KeyError): they are lower-camel-cased as the service integration does.
+    * An answer (SendTaskSuccess/Failure) that arrives before a task with HeartbeatSeconds
+      has set up its heartbeat watch is lost and the task times out: the watch now starts
+      already notified when an answer is waiting.
+    * SendTaskFailure drops its `cause`: it is passed on, so a decline keeps its reason.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: PLC0415
+        state_task_service_sfn as sfn_service,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (  # noqa: PLC0415
+        CallbackEndpoint,
+    )
+    from moto.stepfunctions.responses import StepFunctionResponse  # noqa: PLC0415
+
+    service = sfn_service.StateTaskServiceSfn
+    if getattr(service, "_crowdcare_patched", False):
+        return
+    original_normalise = service._normalise_parameters
+
+    def normalise(self: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_normalise(self, parameters, *args, **kwargs)
+        if self._get_boto_service_action() == "start_execution":
+            for key in ("StateMachineArn", "Input", "Name"):
+                if key in parameters:
+                    parameters[key[0].lower() + key[1:]] = parameters.pop(key)
+
+    service._normalise_parameters = normalise  # type: ignore[method-assign]
+    service._crowdcare_patched = True  # type: ignore[attr-defined]
+
+    original_setup = CallbackEndpoint.setup_heartbeat_endpoint
+
+    def setup(self: CallbackEndpoint, heartbeat_seconds: int) -> Any:
+        endpoint = original_setup(self, heartbeat_seconds=heartbeat_seconds)
+        if self.get_outcome() is not None:
+            endpoint.notify()  # type: ignore[no-untyped-call]
+        return endpoint
+
+    CallbackEndpoint.setup_heartbeat_endpoint = setup  # type: ignore[method-assign]
+
+    def send_task_failure(self: Any) -> Any:
+        from moto.core.responses import EmptyResult  # noqa: PLC0415
+
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
 
 
 def _make_dynamodb_writes_atomic() -> None:

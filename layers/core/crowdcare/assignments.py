@@ -1,8 +1,9 @@
 """Assignments: handing a mention to one responder without ever overloading anyone.
 
-A mention is assigned at most once (conditional put keyed on the mention) and a responder's
-open-assignment counter only moves through conditional writes in the same transaction, so two
-concurrent workflows can never push a responder past `max_open`.
+A mention has at most one open assignment (conditional put keyed on the mention; a closed one
+may be replaced by the next attempt) and a responder's open-assignment counter only moves
+through conditional writes in the same transaction, so two concurrent workflows can never push
+a responder past `max_open`, and closing an assignment always gives its slot back.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
+from pydantic import Field
 
 from crowdcare.models import Frozen, ResponderKind
 from crowdcare.repositories import from_item, to_item
@@ -28,6 +30,7 @@ class AssignmentStatus(StrEnum):
     REPLIED = "replied"
     DECLINED = "declined"
     EXPIRED = "expired"
+    UNDELIVERED = "undelivered"  # the notification could not be sent
 
 
 class Assignment(Frozen):
@@ -41,6 +44,11 @@ class Assignment(Frozen):
     band: str
     status: AssignmentStatus = AssignmentStatus.OPEN
     assigned_at: datetime
+    attempt: int = Field(default=1, ge=1, description="1 for the first responder asked, then 2…")
+    deadline: datetime | None = Field(default=None, description="assigned_at + the band's SLA")
+    task_token: str | None = Field(
+        default=None, description="the waiting workflow's callback token (never shown to users)"
+    )
 
 
 class AssignmentRepository:
@@ -66,7 +74,8 @@ class AssignmentRepository:
         """Record the assignment and take one of the responder's slots, atomically.
 
         Returns False when the responder is paused, unknown or at capacity. Raises
-        `AlreadyAssignedError` when the mention already has an assignment (a retried step).
+        `AlreadyAssignedError` when the mention already has an open assignment (a retried
+        step); a closed one (declined, expired) is replaced by the next attempt.
         """
         try:
             self._client.transact_write_items(
@@ -75,7 +84,13 @@ class AssignmentRepository:
                         "Put": {
                             "TableName": self._assignments,
                             "Item": to_item(assignment.model_dump(mode="json")),
-                            "ConditionExpression": "attribute_not_exists(mention_id)",
+                            "ConditionExpression": (
+                                "attribute_not_exists(mention_id) OR #status <> :open"
+                            ),
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":open": {"S": AssignmentStatus.OPEN.value}
+                            },
                         }
                     },
                     {
@@ -104,37 +119,87 @@ class AssignmentRepository:
             return False
         return True
 
-    def release(self, mention_id: str, status: AssignmentStatus) -> None:
-        """Close an open assignment and give the responder's slot back, atomically."""
+    def store_token(
+        self, mention_id: str, responder_id: str, attempt: int, token: str, deadline: datetime
+    ) -> bool:
+        """Keep the workflow's task token on the open assignment it belongs to.
+
+        Returns False when that assignment is no longer open (it was closed meanwhile).
+        """
+        try:
+            self._client.update_item(
+                TableName=self._assignments,
+                Key={"mention_id": {"S": mention_id}},
+                UpdateExpression="SET task_token = :token, deadline = :deadline",
+                ConditionExpression=(
+                    "#status = :open AND responder_id = :responder AND attempt = :attempt"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":token": {"S": token},
+                    ":deadline": {"S": deadline.isoformat()},
+                    ":open": {"S": AssignmentStatus.OPEN.value},
+                    ":responder": {"S": responder_id},
+                    ":attempt": {"N": str(attempt)},
+                },
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release(
+        self, mention_id: str, status: AssignmentStatus, attempt: int | None = None
+    ) -> Assignment | None:
+        """Close an open assignment and give the responder's slot back, atomically.
+
+        With `attempt`, only that attempt is closed, so a late or repeated call never closes
+        the next responder's assignment. Returns the closed assignment, or None when there was
+        nothing open to close (already closed: releasing twice is a no-op).
+        """
         current = self.get(mention_id)
         if current is None or current.status is not AssignmentStatus.OPEN:
-            return
-        self._client.transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": self._assignments,
-                        "Key": {"mention_id": {"S": mention_id}},
-                        "UpdateExpression": "SET #status = :closed",
-                        "ConditionExpression": "#status = :open",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {
-                            ":closed": {"S": status.value},
-                            ":open": {"S": AssignmentStatus.OPEN.value},
-                        },
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": self._responders,
-                        "Key": {"responder_id": {"S": current.responder_id}},
-                        "UpdateExpression": "SET open_count = open_count - :one",
-                        "ConditionExpression": "open_count > :zero",
-                        "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}},
-                    }
-                },
-            ]
-        )
+            return None
+        if attempt is not None and current.attempt != attempt:
+            return None
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._assignments,
+                            "Key": {"mention_id": {"S": mention_id}},
+                            "UpdateExpression": "SET #status = :closed REMOVE task_token",
+                            "ConditionExpression": "#status = :open AND attempt = :attempt",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":closed": {"S": status.value},
+                                ":open": {"S": AssignmentStatus.OPEN.value},
+                                ":attempt": {"N": str(current.attempt)},
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._responders,
+                            "Key": {"responder_id": {"S": current.responder_id}},
+                            "UpdateExpression": "SET open_count = open_count - :one",
+                            "ConditionExpression": "open_count > :zero",
+                            "ExpressionAttributeValues": {
+                                ":one": {"N": "1"},
+                                ":zero": {"N": "0"},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            # Someone closed it between our read and write: that caller released the slot.
+            return None
+        return current.model_copy(update={"status": status, "task_token": None})
 
     def list_all(self) -> Sequence[Assignment]:
         """Every assignment (local summaries and small exports)."""

@@ -50,6 +50,8 @@ class MentionStatus(StrEnum):
     ASSIGNED = "assigned"
     QUEUED = "queued"
     PARKED = "parked"
+    REPLIED = "replied"
+    OVERDUE = "overdue"  # the employee SLA passed too; the admins were alerted
 
 
 class Mention(Frozen):
@@ -97,6 +99,13 @@ class QuietHours(Frozen):
     end_hour: Annotated[int, Field(ge=0, le=23)] = 7
 
 
+class QuietHoursPolicy(StrEnum):
+    """What happens to a responder's notification during their quiet hours."""
+
+    EMAIL_ONLY = "email_only"  # still assigned, emailed, never texted
+    SKIP = "skip"  # not assigned at all until their quiet hours end
+
+
 class Responder(Frozen):
     """Someone who answers mentions: matched on languages, skills and current load."""
 
@@ -111,6 +120,10 @@ class Responder(Frozen):
     handles: tuple[str, ...] = Field(default=(), description="own social handles, never routed")
     timezone: str = "UTC"
     quiet_hours: QuietHours = QuietHours()
+    quiet_hours_policy: QuietHoursPolicy = QuietHoursPolicy.EMAIL_ONLY
+    email_suppressed: bool = Field(
+        default=False, description="SES reported a bounce or complaint: do not email"
+    )
     max_open: Annotated[int, Field(ge=1, le=100)] = 5
     open_count: Annotated[int, Field(ge=0)] = 0
     active: bool = True

@@ -51,16 +51,29 @@ def in_quiet_hours(quiet: QuietHours, timezone: str, now: datetime) -> bool:
 
 
 def choose_channels(
-    responder: Responder, priority: int, sms_min_priority: int, now: datetime
+    responder: Responder,
+    priority: int,
+    sms_min_priority: int,
+    now: datetime,
+    *,
+    sms_opted_out: bool = False,
 ) -> Channels:
-    """Email always; SMS only when opted in, urgent enough, and not in quiet hours."""
+    """Email unless suppressed (bounce/complaint); SMS only when opted in, not opted out at the
+    carrier, urgent enough, and not in the responder's quiet hours."""
+    email = not responder.email_suppressed
+
+    def without_sms(reason: str) -> Channels:
+        return Channels(email=email, sms=False, sms_reason=reason)
+
     if not responder.sms_opt_in or responder.phone is None:
-        return Channels(email=True, sms=False, sms_reason="not opted in to SMS")
+        return without_sms("not opted in to SMS")
+    if sms_opted_out:
+        return without_sms("opted out of SMS (STOP)")
     if priority < sms_min_priority:
-        return Channels(email=True, sms=False, sms_reason=f"priority {priority} < {sms_min_priority}")
+        return without_sms(f"priority {priority} < {sms_min_priority}")
     if in_quiet_hours(responder.quiet_hours, responder.timezone, now):
-        return Channels(email=True, sms=False, sms_reason="quiet hours")
-    return Channels(email=True, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")
+        return without_sms("quiet hours")
+    return Channels(email=email, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")
 
 
 class Message(Frozen):
@@ -79,19 +92,31 @@ def assignment_link(dashboard_url: str, mention_id: str) -> str:
     return f"{dashboard_url.rstrip('/')}/assignments/{quote(mention_id, safe='')}"
 
 
-def render(notice: AssignmentNotice, responder: Responder, brand: str, dashboard_url: str) -> Message:
+def render(
+    notice: AssignmentNotice, responder: Responder, brand: str, dashboard_url: str
+) -> Message:
     """The email and SMS texts for one assignment notice."""
-    link = assignment_link(dashboard_url, notice.mention_id)
-    excerpt = notice.text if len(notice.text) <= EXCERPT_LIMIT else notice.text[: EXCERPT_LIMIT - 1] + "…"
+    link = notice.link or assignment_link(dashboard_url, notice.mention_id)
+    deadline = (
+        "" if notice.deadline is None
+        else notice.deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    )
+    excerpt = (
+        notice.text
+        if len(notice.text) <= EXCERPT_LIMIT
+        else notice.text[: EXCERPT_LIMIT - 1] + "…"
+    )
     subject = f"[{brand}] {notice.band} mention from {notice.author_handle} on {notice.platform}"
     reasons = "\n".join(f"  - {reason}" for reason in notice.reasons)
     text = (
         f"Hi {responder.name},\n\n"
-        f"A {notice.platform} mention needs your answer (priority {notice.priority}, {notice.band}).\n\n"
+        f"A {notice.platform} mention needs your answer "
+        f"(priority {notice.priority}, {notice.band}).\n\n"
         f"{notice.author_handle} ({notice.author_followers} followers) wrote:\n"
         f"  {excerpt}\n\n"
         f"Why it came to you:\n{reasons}\n\n"
-        f"Answer it here: {link}\n"
+        + (f"Please answer by {deadline}.\n" if deadline else "")
+        + f"Answer it here: {link}\n"
         f"Original post: {notice.url or 'n/a'}\n"
     )
     items = "".join(f"<li>{html.escape(reason)}</li>" for reason in notice.reasons)
@@ -102,7 +127,8 @@ def render(notice: AssignmentNotice, responder: Responder, brand: str, dashboard
         f"<blockquote><b>{html.escape(notice.author_handle)}</b> "
         f"({notice.author_followers} followers): {html.escape(excerpt)}</blockquote>"
         f"<p>Why it came to you:</p><ul>{items}</ul>"
-        f'<p><a href="{html.escape(link)}">Answer it in the dashboard</a></p>'
+        + (f"<p>Please answer by <b>{deadline}</b>.</p>" if deadline else "")
+        + f'<p><a href="{html.escape(link)}">Answer it in the dashboard</a></p>'
     )
     # The link is what the SMS is for: shorten the handle, never the link, to fit one SMS.
     sms_tail = f". Answer: {link}"
@@ -120,6 +146,8 @@ class EmailSender(Protocol):
 
 class SmsSender(Protocol):
     def send(self, phone: str, message: Message) -> str: ...
+
+    def opted_out(self, phone: str) -> bool: ...
 
 
 class SesEmailSender:
@@ -162,6 +190,10 @@ class SnsSmsSender:
         )
         return response["MessageId"]
 
+    def opted_out(self, phone: str) -> bool:
+        """Whether the number replied STOP (SNS keeps the opt-out list)."""
+        return self._client.check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"]
+
 
 class NotificationResult(Frozen):
     mention_id: str
@@ -173,6 +205,10 @@ class NotificationResult(Frozen):
 
 class UnknownResponderError(Exception):
     """The notice names a responder who is not in the table: parked for an operator."""
+
+
+class UndeliverableError(Exception):
+    """No channel can reach the responder (email suppressed and no SMS): asking them is moot."""
 
 
 class Notifier:
@@ -202,7 +238,20 @@ class Notifier:
         responder = self._responders.get(notice.responder_id)
         if responder is None:
             raise UnknownResponderError(notice.responder_id)
-        channels = choose_channels(responder, notice.priority, self._sms_min_priority, self._clock())
+        # Ask the carrier's opt-out list only when an SMS could be sent at all.
+        opted_out = (
+            responder.sms_opt_in
+            and responder.phone is not None
+            and self._sms.opted_out(responder.phone)
+        )
+        channels = choose_channels(
+            responder, notice.priority, self._sms_min_priority, self._clock(),
+            sms_opted_out=opted_out,
+        )
+        if not channels.email and not channels.sms:
+            raise UndeliverableError(
+                f"email suppressed and no SMS ({channels.sms_reason})"
+            )
         message = render(notice, responder, self._brand, self._dashboard_url)
         email_id = self._email.send(responder.email, message) if channels.email else None
         sms_id = (

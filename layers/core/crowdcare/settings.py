@@ -107,4 +107,26 @@ class NotifierSettings(SettingsModel):
     sender_email: str
     brand_name: str
     dashboard_url: str
+    # The lifecycle: a notice that cannot be delivered moves its workflow on (task failure).
+    assignments_table: str
+    audit_table: str
     sms_min_priority: int = 70
+    notify_attempts: int = 3
+
+
+class LifecycleSettings(SettingsModel):
+    """The assignment workflow's steps and the lifecycle API."""
+
+    mentions_table: str
+    responders_table: str
+    assignments_table: str
+    audit_table: str
+    assignments_topic_arn: str
+    deep_link_secret_name: str
+    dashboard_url: str
+    routing_rules_parameter: str | None = None
+
+
+class SesFeedbackSettings(SettingsModel):
+    responders_table: str
+    admin_alerts_topic_arn: str

@@ -9,18 +9,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from aws_lambda_powertools.utilities.parameters import SSMProvider
+from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
 from crowdcare.assignments import AssignmentRepository
+from crowdcare.audit import AuditTrail
 from crowdcare.aws import AwsClients
+from crowdcare.deeplinks import DeepLinkSigner
+from crowdcare.lifecycle import AssignmentLifecycle, LifecycleSteps, SnsNoticePublisher
 from crowdcare.notifications import Notifier, SesEmailSender, SnsSmsSender
 from crowdcare.repositories import MentionRepository, ResponderRepository
-from crowdcare.settings import NotifierSettings, StarterSettings, TriageSettings
+from crowdcare.settings import (
+    ConfigurationError,
+    LifecycleSettings,
+    NotifierSettings,
+    StarterSettings,
+    TriageSettings,
+)
 from crowdcare.starter import TriageStarter
 from crowdcare.triage import TriageRules, provider_for
 from crowdcare.workflow import TriageSteps
 
 RULES_MAX_AGE_SECONDS = 60
+SECRET_MAX_AGE_SECONDS = 300
+DEEP_LINK_SECRET_KEY = "deep_link_secret"  # noqa: S105 - the key's name in the JSON secret
 
 
 def utc_now() -> datetime:
@@ -28,7 +39,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def rules_source(settings: TriageSettings, clients: AwsClients) -> Callable[[], TriageRules]:
+def rules_source(
+    settings: TriageSettings | LifecycleSettings, clients: AwsClients
+) -> Callable[[], TriageRules]:
     """Triage rules from the SSM parameter (cached for a minute), or the defaults."""
     if settings.routing_rules_parameter is None:
         defaults = TriageRules.default()
@@ -46,13 +59,10 @@ def rules_source(settings: TriageSettings, clients: AwsClients) -> Callable[[], 
 def build_triage_steps(
     settings: TriageSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
 ) -> TriageSteps:
-    """The analyze / prioritize / route / assign steps wired to DynamoDB."""
+    """The analyze / prioritize / route steps wired to DynamoDB."""
     return TriageSteps(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
-        assignments=AssignmentRepository(
-            clients.dynamodb, settings.assignments_table, settings.responders_table
-        ),
         sentiment=provider_for(settings.sentiment_provider, lambda: clients.client("comprehend")),
         rules=rules_source(settings, clients),
         clock=clock,
@@ -75,5 +85,58 @@ def build_notifier(
         brand=settings.brand_name,
         dashboard_url=settings.dashboard_url,
         sms_min_priority=settings.sms_min_priority,
+        clock=clock,
+    )
+
+
+def deep_link_signer(
+    settings: LifecycleSettings, clients: AwsClients
+) -> Callable[[], DeepLinkSigner]:
+    """The link signer, its secret read from Secrets Manager (cached; rotation within 5 min)."""
+    provider = SecretsProvider(boto3_client=clients.secretsmanager)
+
+    def load() -> DeepLinkSigner:
+        document = provider.get(
+            settings.deep_link_secret_name, transform="json", max_age=SECRET_MAX_AGE_SECONDS
+        )
+        if not isinstance(document, dict) or DEEP_LINK_SECRET_KEY not in document:
+            raise ConfigurationError(f"the deep-link secret has no {DEEP_LINK_SECRET_KEY}")
+        return DeepLinkSigner(str(document[DEEP_LINK_SECRET_KEY]).encode())
+
+    return load
+
+
+def build_lifecycle_steps(
+    settings: LifecycleSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> LifecycleSteps:
+    """The assignment workflow's steps wired to DynamoDB, SNS and the link secret."""
+    return LifecycleSteps(
+        mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        assignments=AssignmentRepository(
+            clients.dynamodb, settings.assignments_table, settings.responders_table
+        ),
+        audit=AuditTrail(clients.dynamodb, settings.audit_table),
+        publisher=SnsNoticePublisher(clients.sns, settings.assignments_topic_arn),
+        signer=deep_link_signer(settings, clients),
+        rules=rules_source(settings, clients),
+        dashboard_url=settings.dashboard_url,
+        clock=clock,
+    )
+
+
+def build_lifecycle(
+    *,
+    assignments_table: str,
+    responders_table: str,
+    audit_table: str,
+    clients: AwsClients,
+    clock: Callable[[], datetime] = utc_now,
+) -> AssignmentLifecycle:
+    """The public lifecycle API (reply, decline, heartbeat) for the dashboard and poster."""
+    return AssignmentLifecycle(
+        assignments=AssignmentRepository(clients.dynamodb, assignments_table, responders_table),
+        audit=AuditTrail(clients.dynamodb, audit_table),
+        stepfunctions=clients.stepfunctions,
         clock=clock,
     )

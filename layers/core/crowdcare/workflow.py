@@ -1,4 +1,4 @@
-"""The triage workflow's steps: analyze ▶ prioritize ▶ route ▶ assign.
+"""The triage workflow's steps: analyze ▶ prioritize ▶ route (then the assignment workflow).
 
 Each step receives the case built so far (a `TriageCase`) and returns it with its own part
 filled in; the state machine in `statemachines/triage.asl.json` passes the case from step to
@@ -12,8 +12,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from crowdcare.assignments import AlreadyAssignedError, Assignment, AssignmentRepository
-from crowdcare.models import Frozen, Mention, MentionStatus, ResponderKind
+from crowdcare.assignments import Assignment
+from crowdcare.models import Frozen, Mention, MentionStatus
 from crowdcare.repositories import MentionRepository, ResponderRepository
 from crowdcare.triage import SentimentProvider, TriageRules, analyze, prioritize, route
 from crowdcare.triage.models import Analysis, Priority, RouteDecision, RouteKind, Triage
@@ -36,6 +36,11 @@ class AssignmentNotice(Frozen):
     author_followers: int
     text: str
     assigned_at: datetime
+    attempt: int = 1
+    deadline: datetime | None = None
+    link: str | None = Field(
+        default=None, description="signed deep link to the assignment, for its responder only"
+    )
 
     @classmethod
     def build(
@@ -90,14 +95,12 @@ class TriageSteps:
         *,
         mentions: MentionRepository,
         responders: ResponderRepository,
-        assignments: AssignmentRepository,
         sentiment: SentimentProvider,
         rules: Callable[[], TriageRules],
         clock: Clock,
     ) -> None:
         self._mentions = mentions
         self._responders = responders
-        self._assignments = assignments
         self._sentiment = sentiment
         self._rules = rules
         self._clock = clock
@@ -137,48 +140,3 @@ class TriageSteps:
             status,
         )
         return case.model_copy(update={"decision": decision, "status": status})
-
-    def assign(self, case: TriageCase) -> TriageCase:
-        """Give the mention to the first candidate with a free slot, or queue it."""
-        priority = _require(case.priority, "priority")
-        decision = _require(case.decision, "decision")
-        mention_id = case.mention.mention_id
-        kind = (
-            ResponderKind.EMPLOYEE
-            if decision.route is RouteKind.EMPLOYEE
-            else ResponderKind.ADVOCATE
-        )
-        for responder_id in decision.candidates:
-            assignment = Assignment(
-                mention_id=mention_id,
-                responder_id=responder_id,
-                responder_kind=kind,
-                route=decision.route,
-                priority=priority.score,
-                band=priority.band,
-                assigned_at=self._clock(),
-            )
-            try:
-                taken = self._assignments.try_assign(assignment)
-            except AlreadyAssignedError:
-                # A retry of this step after a successful write: report what was stored.
-                return self._assigned(
-                    case, _require(self._assignments.get(mention_id), "assignment")
-                )
-            if taken:
-                self._mentions.set_status(mention_id, MentionStatus.ASSIGNED, f"to {responder_id}")
-                return self._assigned(case, assignment)
-        self._mentions.set_status(mention_id, MentionStatus.QUEUED, "no candidate had a free slot")
-        return case.model_copy(update={"status": MentionStatus.QUEUED})
-
-    @staticmethod
-    def _assigned(case: TriageCase, assignment: Assignment) -> TriageCase:
-        notice = AssignmentNotice.build(
-            case.mention,
-            assignment,
-            _require(case.priority, "priority"),
-            _require(case.decision, "decision"),
-        )
-        return case.model_copy(
-            update={"assignment": assignment, "notice": notice, "status": MentionStatus.ASSIGNED}
-        )

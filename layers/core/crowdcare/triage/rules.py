@@ -122,6 +122,38 @@ class RoutingWeights(Frozen):
     language: Weight = Field(default=4.0, description="employees only: advocates must match")
 
 
+class AssignmentRules(Frozen):
+    """The assignment lifecycle's timers and bounds (SLA per priority band, reassignment)."""
+
+    sla_seconds: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=lambda: {"P1": 900, "P2": 1800, "P3": 3600, "P4": 7200},
+        description="time a responder has to reply or show life (heartbeat), per band",
+    )
+    employee_sla_seconds: Annotated[int, Field(ge=1)] = Field(
+        default=3600, description="time an employee has once a mention is escalated"
+    )
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = Field(
+        default=3, description="community responders tried before escalating to an employee"
+    )
+    hold_limit_factor: Annotated[int, Field(ge=1, le=48)] = Field(
+        default=4,
+        description="a responder who keeps sending heartbeats may hold a mention this many"
+        " SLAs at most (the task's TimeoutSeconds); without heartbeats the SLA applies",
+    )
+
+    @field_validator("sla_seconds")
+    @classmethod
+    def _known_bands(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = {"P1", "P2", "P3", "P4"} - set(value)
+        if missing:
+            raise ValueError("sla_seconds needs every band; missing " + ", ".join(sorted(missing)))
+        return value
+
+    def sla_for(self, band: str) -> int:
+        """The SLA of a priority band (the lowest band's for an unknown one)."""
+        return self.sla_seconds.get(band, self.sla_seconds["P4"])
+
+
 class TriageRules(Frozen):
     """All thresholds, weights and keyword lists of analyze, prioritize and route."""
 
@@ -289,6 +321,9 @@ class TriageRules(Frozen):
         default=30, description="'other' intent, not negative, below this: no action"
     )
     routing: RoutingWeights = RoutingWeights()
+
+    # --- assignment lifecycle ----------------------------------------------------------
+    assignment: AssignmentRules = AssignmentRules()
 
     # Defaults are validated too, so the built-in keyword lists get the same normalisation as
     # a loaded document (and default() == model_validate_json(default().model_dump_json())).
