@@ -13,6 +13,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,6 +196,7 @@ class LocalStack:
             "AWS::Serverless::StateMachine": self._create_state_machine,
             "AWS::Serverless::LayerVersion": self._create_layer,
             "AWS::Serverless::Api": self._create_api,
+            **self._cognito_creators(),
         }.get(kind)
         if creator is None:
             raise TemplateError(f"{logical_id}: the local stack cannot provision {kind}")
@@ -330,6 +332,41 @@ class LocalStack:
 
     def _create_api(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         return PhysicalResource(f"{self.stack_name}-local-api")
+
+    # ------------------------------------------------------------------ Cognito (dashboard)
+    # The responder dashboard's user pool, app client and groups. moto issues real RS256
+    # tokens and serves the pool's JWKS, so the API verifies them exactly as in the cloud.
+    def _cognito_creators(self) -> dict[str, Callable[[str, dict[str, Any]], PhysicalResource]]:
+        return {
+            "AWS::Cognito::UserPool": self._create_user_pool,
+            "AWS::Cognito::UserPoolClient": self._create_user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._create_user_pool_group,
+        }
+
+    def _create_user_pool(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        args: dict[str, Any] = {"PoolName": props.get("UserPoolName", self._name(logical_id))}
+        for key in ("Policies", "AutoVerifiedAttributes", "AdminCreateUserConfig"):
+            if key in props:
+                args[key] = props[key]
+        pool = self.client("cognito-idp").create_user_pool(**args)["UserPool"]
+        return PhysicalResource(pool["Id"], {"Arn": pool["Arn"], "ProviderName": pool["Id"]})
+
+    def _create_user_pool_client(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        client = self.client("cognito-idp").create_user_pool_client(
+            UserPoolId=props["UserPoolId"],
+            ClientName=props.get("ClientName", self._name(logical_id)),
+            GenerateSecret=bool(props.get("GenerateSecret", False)),
+            ExplicitAuthFlows=props.get("ExplicitAuthFlows", []),
+        )["UserPoolClient"]
+        return PhysicalResource(client["ClientId"])
+
+    def _create_user_pool_group(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        self.client("cognito-idp").create_group(
+            UserPoolId=props["UserPoolId"],
+            GroupName=props["GroupName"],
+            Description=props.get("Description", ""),
+        )
+        return PhysicalResource(props["GroupName"])
 
     def _register_function(self, logical_id: str, resolver: IntrinsicResolver) -> None:
         props = resolver.resolve(function_properties(self._template, logical_id))

@@ -1,0 +1,400 @@
+// CrowdCare responder dashboard: plain JS, no build step. Signs in against Cognito
+// (USER_PASSWORD_AUTH), keeps the ID token in sessionStorage and calls the /api routes with it.
+"use strict";
+
+const CONFIG = JSON.parse(document.body.dataset.config);
+const FEED_REFRESH_MS = 15000;
+const $ = (sel, root = document) => root.querySelector(sel);
+const state = { token: sessionStorage.getItem("cc.token"), me: null, view: null, drafts: {}, timer: null };
+
+// ------------------------------------------------------------------ small helpers
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+function say(message) {
+  const box = $("#status");
+  box.textContent = message;
+  box.classList.add("show");
+  clearTimeout(say.t);
+  say.t = setTimeout(() => box.classList.remove("show"), 3500);
+}
+function alertBox(message) {
+  const box = $("#alert");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+function number(n) { return new Intl.NumberFormat().format(n); }
+function words(value) { return value.split(/[,;\s]+/).map((w) => w.trim()).filter(Boolean); }
+function timeLeft(seconds) {
+  const abs = Math.abs(seconds);
+  const h = Math.floor(abs / 3600), m = Math.floor((abs % 3600) / 60);
+  const text = h ? `${h} h ${m} min` : `${m} min`;
+  return seconds < 0 ? `${text} overdue` : `${text} left`;
+}
+function friendly(error) {
+  if (!error) return "Something went wrong. Please try again.";
+  if (error.details && error.details.length) {
+    return error.details.map((d) => `${d.loc.replace(/_/g, " ")}: ${d.msg}`).join("; ");
+  }
+  return error.error ? error.error.charAt(0).toUpperCase() + error.error.slice(1) + "." : String(error);
+}
+
+// ------------------------------------------------------------------ API and sign-in
+class ApiError extends Error {
+  constructor(status, body) { super(friendly(body)); this.status = status; this.body = body; }
+}
+async function api(method, path, body, contentType = "application/json") {
+  const headers = { Authorization: `Bearer ${state.token}` };
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers["Content-Type"] = contentType;
+    init.body = contentType === "application/json" ? JSON.stringify(body) : body;
+  }
+  let response;
+  // Relative to the page, so the deployed stage prefix (/v1/) is kept.
+  try { response = await fetch(path.replace(/^\//, ""), init); }
+  catch { throw new ApiError(0, { error: "cannot reach the server; check your connection" }); }
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401) { signOut("Your session has ended. Please sign in again."); throw new ApiError(401, data); }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+async function signIn(username, password) {
+  const response = await fetch(CONFIG.cognitoEndpoint.replace(/\/$/, "") + "/", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth" },
+    body: JSON.stringify({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: CONFIG.clientId, AuthParameters: { USERNAME: username, PASSWORD: password } }),
+  }).catch(() => null);
+  if (!response) throw new Error("Cannot reach the sign-in service. Check your connection.");
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const kind = (data.__type || "").split("#").pop();
+    if (kind === "NotAuthorizedException" || kind === "UserNotFoundException") throw new Error("Wrong username or password.");
+    if (kind === "PasswordResetRequiredException") throw new Error("Your password must be reset: ask an admin.");
+    throw new Error("Sign-in failed. Please try again.");
+  }
+  if (!data.AuthenticationResult) throw new Error("This account needs a new password first: ask an admin.");
+  return data.AuthenticationResult.IdToken;
+}
+function signOut(message) {
+  sessionStorage.removeItem("cc.token");
+  state.token = null; state.me = null;
+  clearInterval(state.timer);
+  $("#nav").hidden = true; $("#who").hidden = true;
+  document.querySelectorAll(".view").forEach((v) => { v.hidden = true; });
+  $("#view-signin").hidden = false;
+  $("#signin-error").textContent = message || "";
+  history.replaceState(null, "", "#");
+}
+
+// ------------------------------------------------------------------ navigation
+const VIEWS = [
+  { id: "feed", label: "Feed", load: loadFeed },
+  { id: "replies", label: "My replies", load: loadReplies },
+  { id: "approvals", label: "Approvals", staff: true, load: loadApprovals },
+  { id: "queue", label: "Queue", staff: true, load: loadQueue },
+  { id: "leaderboard", label: "Leaderboard", load: loadLeaderboard },
+  { id: "profile", label: "Profile", load: loadProfile },
+  { id: "responders", label: "Responders", admin: true, load: loadResponders },
+  { id: "rules", label: "Rules", admin: true, load: loadRules },
+];
+function allowed(view) {
+  const roles = state.me ? state.me.roles : [];
+  if (view.admin) return roles.includes("admin");
+  if (view.staff) return roles.includes("employee") || roles.includes("admin");
+  return true;
+}
+function buildNav() {
+  const nav = $("#nav");
+  nav.replaceChildren(...VIEWS.filter(allowed).map((v) => el("a", { href: `#${v.id}`, "data-view": v.id }, v.label)));
+  nav.hidden = false;
+}
+async function show(id) {
+  const view = VIEWS.find((v) => v.id === id && allowed(v)) || VIEWS[0];
+  state.view = view.id;
+  document.querySelectorAll(".view").forEach((v) => { v.hidden = v.id !== `view-${view.id}`; });
+  document.querySelectorAll("#nav a").forEach((a) => {
+    if (a.dataset.view === view.id) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  });
+  alertBox("");
+  try { await view.load(); } catch (error) { if (error.status !== 401) alertBox(error.message); }
+}
+async function start() {
+  $("#view-signin").hidden = true;
+  state.me = await api("GET", "/api/me");
+  $("#who-name").textContent = state.me.responder ? state.me.responder.name : state.me.username;
+  $("#who").hidden = false;
+  buildNav();
+  await show(location.hash.slice(1) || "feed");
+  clearInterval(state.timer);
+  state.timer = setInterval(() => { if (state.view === "feed" && !document.hidden) loadFeed().catch(() => {}); }, FEED_REFRESH_MS);
+}
+
+// ------------------------------------------------------------------ feed
+function card(item) {
+  const draft = state.drafts[item.mention_id] || "";
+  const textarea = el("textarea", { id: `reply-${item.mention_id}`, rows: 3, "aria-describedby": `count-${item.mention_id}` });
+  textarea.value = draft;
+  const counter = el("div", { class: "counter", id: `count-${item.mention_id}`, "aria-live": "polite" });
+  const previewText = el("p");
+  const sendButton = el("button", { type: "submit", class: "primary" }, "Send reply");
+  const error = el("p", { class: "error", role: "alert" });
+  function refresh() {
+    const length = textarea.value.trim().length;
+    counter.textContent = `${length} / ${item.reply_limit} characters`;
+    counter.classList.toggle("over", length > item.reply_limit);
+    sendButton.disabled = length === 0 || length > item.reply_limit;
+    previewText.textContent = textarea.value.trim() || "Your reply appears here as it will be posted.";
+    state.drafts[item.mention_id] = textarea.value;
+  }
+  textarea.addEventListener("input", refresh);
+  refresh();
+  const pending = item.latest_reply && item.latest_reply.status === "pending_approval";
+  const form = el("form", {
+    class: "composer",
+    onsubmit: async (event) => {
+      event.preventDefault(); error.textContent = ""; sendButton.disabled = true;
+      try {
+        const result = await api("POST", `/api/mentions/${encodeURIComponent(item.mention_id)}/reply`, { text: textarea.value });
+        delete state.drafts[item.mention_id];
+        say(result.status === "posted" ? "Reply posted. Points added!" : "Reply sent for approval.");
+        await loadFeed();
+      } catch (e) { error.textContent = e.message; sendButton.disabled = false; }
+    },
+  },
+  el("label", { for: textarea.id }, `Reply to ${item.author.handle}`), textarea, counter,
+  el("div", { class: "preview", "aria-label": "Preview" },
+    el("div", { class: "who-line" }, `Preview on ${item.platform}, replying to ${item.author.handle}`), previewText),
+  error, el("div", { class: "actions" }, sendButton));
+  const reason = el("input", { id: `decline-${item.mention_id}`, placeholder: "e.g. outside my product knowledge" });
+  const declineError = el("p", { class: "error", role: "alert" });
+  const decline = el("details", { class: "decline" }, el("summary", {}, "Can't answer this one?"),
+    el("form", {
+      onsubmit: async (event) => {
+        event.preventDefault(); declineError.textContent = "";
+        try {
+          await api("POST", `/api/mentions/${encodeURIComponent(item.mention_id)}/decline`, { reason: reason.value });
+          say("Handed back. Someone else will take it."); await loadFeed();
+        } catch (e) { declineError.textContent = e.message; }
+      },
+    }, el("label", { for: reason.id }, "Reason"), reason, declineError,
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "danger" }, "Decline and hand back"))));
+  const latest = item.latest_reply;
+  const stateLine = latest && latest.status !== "posted" ? el("div", { class: `state ${latest.status}` },
+    latest.status === "pending_approval" ? "Your reply is waiting for an employee's approval."
+      : latest.status === "rejected" ? `Your last reply was not approved: “${latest.note}”. Try again below.`
+        : "Your last reply could not be posted; it is saved. Try again.") : null;
+  const due = el("span", { class: `due ${item.seconds_left < 0 ? "late" : item.seconds_left < 900 ? "soon" : ""}` }, timeLeft(item.seconds_left));
+  return el("li", { class: `card ${item.band}`, "data-mention": item.mention_id },
+    el("article", { "aria-label": `Mention from ${item.author.handle}` },
+      el("div", { class: "meta" },
+        el("span", { class: `badge ${item.band}` }, item.band), el("span", {}, `priority ${item.priority}`),
+        el("span", { class: "author" }, item.author.handle, item.author.verified ? el("span", { class: "verified", title: "verified" }, " ✔") : null),
+        el("span", {}, `${number(item.author.followers)} followers`),
+        el("span", { class: "badge soft" }, item.platform), item.language ? el("span", {}, item.language) : null, due),
+      item.thread.map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
+      el("p", { class: "post" }, item.text),
+      item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      item.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
+        el("ul", {}, item.reasons.map((r) => el("li", {}, r)))) : null,
+      stateLine, pending ? null : form, decline));
+}
+async function loadFeed() {
+  const focused = document.activeElement && document.activeElement.id;
+  const data = await api("GET", "/api/feed");
+  const list = $("#feed");
+  list.replaceChildren(...data.items.map(card));
+  if (!data.items.length) list.append(el("li", { class: "empty" }, "Nothing assigned to you right now. We'll email you when something comes in."));
+  $("#feed-summary").textContent = data.items.length ? `${data.items.length} open, most urgent first. Updates every ${FEED_REFRESH_MS / 1000} s.` : "";
+  if (focused) { const again = document.getElementById(focused); if (again) again.focus(); }
+}
+
+// ------------------------------------------------------------------ replies, approvals, queue
+async function loadReplies() {
+  const data = await api("GET", "/api/replies");
+  const labels = { pending_approval: "Waiting for approval", posted: "Posted", rejected: "Not approved", failed: "Not posted yet", posting: "Posting" };
+  $("#replies").replaceChildren(...data.items.map((r) => el("li", { class: "card" },
+    el("div", { class: "meta" }, el("span", { class: "badge soft" }, labels[r.status] || r.status), el("span", {}, new Date(r.created_at).toLocaleString())),
+    el("p", { class: "post" }, r.text),
+    r.original_text ? el("p", { class: "muted" }, `Edited by an employee; you wrote: “${r.original_text}”`) : null,
+    r.note ? el("div", { class: `state ${r.status}` }, `Note from ${r.decided_by}: ${r.note}`) : null)));
+  if (!data.items.length) $("#replies").append(el("li", { class: "empty" }, "You have not replied to anything yet."));
+}
+async function loadApprovals() {
+  const data = await api("GET", "/api/approvals");
+  $("#approvals").replaceChildren(...data.items.map((a) => {
+    const id = a.reply.reply_id;
+    const text = el("textarea", { id: `approve-text-${id}`, rows: 3 }); text.value = a.reply.text;
+    const note = el("input", { id: `approve-note-${id}`, placeholder: "Required when rejecting" });
+    const error = el("p", { class: "error", role: "alert" });
+    async function decide(action) {
+      error.textContent = "";
+      try {
+        await api("POST", `/api/approvals/${encodeURIComponent(id)}`, { action, note: note.value, text: text.value !== a.reply.text ? text.value : null });
+        say(action === "approve" ? "Approved and posted." : "Rejected; the advocate will see your note."); await loadApprovals();
+      } catch (e) { error.textContent = e.message; }
+    }
+    return el("li", { class: "card", "data-reply": id },
+      el("div", { class: "meta" }, el("span", { class: "author" }, a.responder_name), el("span", {}, `answering ${a.mention.author} on ${a.mention.platform}`)),
+      el("div", { class: "thread" }, a.mention.text),
+      el("label", { for: text.id }, `Reply (up to ${a.reply_limit} characters)`), text,
+      el("label", { for: note.id }, "Note for the advocate"), note, error,
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "primary", onclick: () => decide("approve") }, "Approve and post"),
+        el("button", { type: "button", class: "danger", onclick: () => decide("reject") }, "Reject")));
+  }));
+  if (!data.items.length) $("#approvals").append(el("li", { class: "empty" }, "No replies are waiting. Nice."));
+}
+async function loadQueue() {
+  const data = await api("GET", "/api/queue");
+  const rows = data.items.map((m) => el("tr", {}, el("td", {}, el("span", { class: `badge ${m.band}` }, m.band || "–")),
+    el("td", {}, m.author), el("td", {}, m.platform), el("td", {}, m.text)));
+  $("#queue tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "The queue is empty."))]));
+}
+
+// ------------------------------------------------------------------ leaderboard, profile
+async function loadLeaderboard() {
+  const data = await api("GET", "/api/leaderboard");
+  const me = state.me.username;
+  for (const [key, table] of [["this_week", "#board-week"], ["all_time", "#board-all"]]) {
+    const rows = data[key].map((s) => el("tr", { class: s.responder_id === me ? "me" : null },
+      el("td", {}, s.rank), el("td", {}, s.name), el("td", { class: "num" }, s.replies), el("td", { class: "num" }, number(s.points))));
+    $(`${table} tbody`).replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No points yet."))]));
+  }
+}
+async function loadProfile() {
+  state.me = await api("GET", "/api/me");
+  const r = state.me.responder;
+  const form = $("#profile-form");
+  if (!r) { $("#profile-error").textContent = "You have no responder profile yet: ask an admin to add you."; return; }
+  form.skills.value = r.skills.join(", "); form.languages.value = r.languages.join(", ");
+  form.timezone.value = r.timezone; form.quiet_start.value = r.quiet_hours.start_hour; form.quiet_end.value = r.quiet_hours.end_hour;
+  form.phone.value = r.phone || "";
+  form.querySelectorAll("input[name=notify]").forEach((i) => { i.checked = i.value === state.me.notify; });
+  $("#p-state").textContent = `${r.active ? "Active: you receive new mentions." : "Paused: you receive no new mentions."} Trust: ${state.me.trust} posted replies${state.me.roles.includes("advocate") && state.me.trust < state.me.trust_threshold ? ` (replies need approval until ${state.me.trust_threshold})` : ""}.`;
+  $("#pause-toggle").textContent = r.active ? "Pause new mentions" : "Resume new mentions";
+}
+async function saveProfile(body, message) {
+  $("#profile-error").textContent = "";
+  try { await api("PUT", "/api/me", body); say(message); await loadProfile(); }
+  catch (e) { $("#profile-error").textContent = e.message; }
+}
+
+// ------------------------------------------------------------------ admin
+async function loadResponders() {
+  const data = await api("GET", "/api/admin/responders");
+  state.responders = data.items;
+  $("#responders tbody").replaceChildren(...data.items.map((r) => el("tr", {},
+    el("td", {}, r.responder_id), el("td", {}, r.name), el("td", {}, r.kind), el("td", {}, r.languages.join(", ")),
+    el("td", {}, r.skills.join(", ")), el("td", {}, `${r.open_count} / ${r.max_open}`), el("td", {}, r.active ? "active" : "paused"),
+    el("td", {}, el("button", { type: "button", class: "link", onclick: () => editResponder(r) }, `Edit ${r.name}`)))));
+}
+function editResponder(r) {
+  const form = $("#responder-form");
+  form.hidden = false; $("#responder-error").textContent = "";
+  $("#responder-form-title").textContent = r ? `Edit ${r.name}` : "Add a responder";
+  form.responder_id.value = r ? r.responder_id : ""; form.responder_id.readOnly = Boolean(r);
+  form.name.value = r ? r.name : ""; form.email.value = r ? r.email : ""; form.kind.value = r ? r.kind : "advocate";
+  form.languages.value = r ? r.languages.join(", ") : "en"; form.skills.value = r ? r.skills.join(", ") : "";
+  form.max_open.value = r ? r.max_open : 5; form.active.checked = r ? r.active : true;
+  form.dataset.base = JSON.stringify(r || {});
+  form.name.focus();
+}
+async function loadRules() {
+  const data = await api("GET", "/api/admin/rules");
+  const e = data.effective, form = $("#rules-form");
+  form.employee_priority.value = e.employee_priority; form.no_action_max_priority.value = e.no_action_max_priority;
+  form.high_influence_followers.value = e.high_influence_followers; form.sla_minutes.value = Math.round(e.sla_seconds / 60);
+  const bands = $("#rule-bands");
+  const perBand = e.assignment && e.assignment.sla_seconds;
+  bands.hidden = !perBand;
+  bands.replaceChildren(el("legend", {}, "SLA target per band (minutes)"));
+  if (perBand) for (const [band, seconds] of Object.entries(perBand)) {
+    bands.append(el("label", { for: `sla-${band}` }, band), el("input", { id: `sla-${band}`, "data-band": band, type: "number", min: 1, value: Math.round(seconds / 60) }), " ");
+  }
+  $("#rule-json").value = JSON.stringify(data.document, null, 2);
+}
+
+// ------------------------------------------------------------------ wiring
+document.addEventListener("DOMContentLoaded", () => {
+  $("#signin-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target; const error = $("#signin-error"); error.textContent = "";
+    if (!form.username.value || !form.password.value) { error.textContent = "Enter your username and password."; return; }
+    const button = form.querySelector("button"); button.disabled = true;
+    try {
+      state.token = await signIn(form.username.value.trim(), form.password.value);
+      sessionStorage.setItem("cc.token", state.token); form.password.value = "";
+      await start();
+    } catch (e) { error.textContent = e.message; $("#view-signin").hidden = false; }
+    finally { button.disabled = false; }
+  });
+  $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
+  window.addEventListener("hashchange", () => { if (state.me) show(location.hash.slice(1)); });
+  $("#profile-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const f = event.target; const notify = f.querySelector("input[name=notify]:checked");
+    const body = { skills: words(f.skills.value), languages: words(f.languages.value).map((w) => w.toLowerCase()), timezone: f.timezone.value.trim(),
+      quiet_hours: { start_hour: Number(f.quiet_start.value), end_hour: Number(f.quiet_end.value) } };
+    if (notify) body.notify = notify.value;
+    if (f.phone.value.trim()) body.phone = f.phone.value.trim();
+    saveProfile(body, "Profile saved.");
+  });
+  $("#pause-toggle").addEventListener("click", () => {
+    const active = state.me.responder && state.me.responder.active;
+    saveProfile({ active: !active }, active ? "Paused: no new mentions until you resume." : "Welcome back: new mentions can reach you.");
+  });
+  $("#import-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = $("#csv-file").files[0]; const out = $("#import-report");
+    if (!file) { out.textContent = "Choose a CSV file first."; return; }
+    try {
+      const report = await api("POST", "/api/admin/responders/import", await file.text(), "text/csv");
+      out.replaceChildren(el("ul", { class: "report" },
+        el("li", { class: "good" }, `${report.created.length} added, ${report.updated.length} updated.`),
+        report.errors.map((e) => el("li", { class: "bad" }, `Line ${e.line}${e.responder_id ? ` (${e.responder_id})` : ""}: ${e.problems.join("; ")}`))));
+      await loadResponders();
+    } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
+  });
+  $("#responder-new").addEventListener("click", () => editResponder(null));
+  $("#responder-cancel").addEventListener("click", () => { $("#responder-form").hidden = true; });
+  $("#responder-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = event.target; const base = JSON.parse(f.dataset.base || "{}");
+    const body = { ...base, name: f.name.value.trim(), email: f.email.value.trim(), kind: f.kind.value, languages: words(f.languages.value),
+      skills: words(f.skills.value), max_open: Number(f.max_open.value), active: f.active.checked };
+    delete body.responder_id; delete body.open_count; delete body.reputation;
+    try {
+      await api("PUT", `/api/admin/responders/${encodeURIComponent(f.responder_id.value.trim())}`, body);
+      f.hidden = true; say("Responder saved."); await loadResponders();
+    } catch (e) { $("#responder-error").textContent = e.message; }
+  });
+  $("#rules-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = event.target; $("#rules-error").textContent = "";
+    let doc;
+    try { doc = JSON.parse($("#rule-json").value || "{}"); } catch { $("#rules-error").textContent = "The rules document is not valid JSON."; return; }
+    doc.employee_priority = Number(f.employee_priority.value); doc.no_action_max_priority = Number(f.no_action_max_priority.value);
+    doc.high_influence_followers = Number(f.high_influence_followers.value); doc.sla_seconds = Number(f.sla_minutes.value) * 60;
+    const bands = document.querySelectorAll("#rule-bands input[data-band]");
+    if (bands.length) {
+      doc.assignment = doc.assignment || {};
+      doc.assignment.sla_seconds = Object.fromEntries([...bands].map((i) => [i.dataset.band, Number(i.value) * 60]));
+    }
+    try { await api("PUT", "/api/admin/rules", doc); say("Rules saved. The workflow uses them within a minute."); await loadRules(); }
+    catch (e) { $("#rules-error").textContent = e.message; }
+  });
+  if (state.token) start().catch((e) => { if (e.status !== 401) signOut(e.message); });
+  else signOut();
+});

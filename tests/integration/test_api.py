@@ -1,0 +1,757 @@
+"""The dashboard API (functions/api) on moto: every route, who may call it, and what it refuses.
+
+Tokens are real: moto's Cognito issues RS256 ID tokens for users created in a moto user pool,
+and the API verifies them against moto's published JWKS. Expired, wrong-audience and
+wrongly-signed tokens are made with the same key (or a stranger's) to check each refusal.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from types import ModuleType
+from typing import Any
+
+import boto3
+import jwt
+import pytest
+from chalice.test import Client
+from crowdcare.assignments import Assignment, AssignmentRepository
+from crowdcare.auth import StaticKeys
+from crowdcare.ledger import LedgerRepository
+from crowdcare.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.repositories import MentionRepository, ResponderRepository
+from crowdcare.triage.models import RouteKind
+from crowdcare_local.template import function_properties, load_template
+from cryptography.hazmat.primitives.asymmetric import rsa
+from moto import mock_aws
+
+REGION = "us-east-1"
+TABLES = {
+    "MENTIONS_TABLE": "api-test-mentions",
+    "RESPONDERS_TABLE": "api-test-responders",
+    "ASSIGNMENTS_TABLE": "api-test-assignments",
+    "APPROVALS_TABLE": "api-test-approvals",
+    "LEDGER_TABLE": "api-test-ledger",
+}
+RULES_PARAMETER = "/api-test/rules"
+PASSWORD = "Correct-horse-42"
+USERS = {
+    "adv.ana": ("advocate",),
+    "adv.ben": ("advocate",),
+    "emp.owen": ("employee",),
+    "admin.zoe": ("admin", "employee"),
+}
+
+
+def _moto_jwk(name: str) -> dict[str, Any]:
+    raw = resources.files("moto.cognitoidp").joinpath(f"resources/{name}.json.gz").read_bytes()
+    loaded: dict[str, Any] = json.loads(gzip.decompress(raw))
+    return loaded
+
+
+@dataclass
+class Api:
+    """The app under test, its client and helpers to make tokens and data."""
+
+    module: ModuleType
+    client: Client
+    ddb: Any
+    pool_id: str
+    client_id: str
+    tokens: dict[str, str]
+
+    def call(
+        self, method: str, path: str, user: str | None = None, body: Any = None, **headers: str
+    ) -> Any:
+        """One request as `user` (or anonymous); JSON bodies by default."""
+        if user is not None:
+            headers.setdefault("Authorization", f"Bearer {self.tokens[user]}")
+        if body is not None and not isinstance(body, str | bytes):
+            body = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        return self.client.http.request(method, path, headers=headers, body=body)
+
+    def signed(self, **overrides: Any) -> str:
+        """A token signed with the pool's own key (moto's), with claims overridden."""
+        now = int(time.time())
+        claims = {
+            "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{self.pool_id}",
+            "sub": "sub-ana",
+            "aud": self.client_id,
+            "token_use": "id",
+            "iat": now,
+            "exp": now + 3600,
+            "cognito:username": "adv.ana",
+            "cognito:groups": ["advocate"],
+        } | overrides
+        key = jwt.PyJWK.from_dict(_moto_jwk("jwks-private")).key
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})
+
+    def assign(
+        self, mention_id: str, responder_id: str, kind: ResponderKind, priority: int = 60
+    ) -> None:
+        repo = AssignmentRepository(
+            self.ddb, TABLES["ASSIGNMENTS_TABLE"], TABLES["RESPONDERS_TABLE"]
+        )
+        assert repo.try_assign(
+            Assignment(
+                mention_id=mention_id,
+                responder_id=responder_id,
+                responder_kind=kind,
+                route=RouteKind.COMMUNITY if kind is ResponderKind.ADVOCATE else RouteKind.EMPLOYEE,
+                priority=priority,
+                band="P2" if priority >= 50 else "P3",
+                assigned_at=datetime.now(UTC),
+            )
+        )
+
+
+def _create_tables(ddb: Any) -> None:
+    simple = {
+        "MENTIONS_TABLE": "mention_id",
+        "RESPONDERS_TABLE": "responder_id",
+    }
+    for env, key in simple.items():
+        ddb.create_table(
+            TableName=TABLES[env],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+
+    def gsi(name: str, hash_key: str, range_key: str) -> dict[str, Any]:
+        return {
+            "IndexName": name,
+            "KeySchema": [
+                {"AttributeName": hash_key, "KeyType": "HASH"},
+                {"AttributeName": range_key, "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+
+    ddb.create_table(
+        TableName=TABLES["ASSIGNMENTS_TABLE"],
+        AttributeDefinitions=[
+            {"AttributeName": n, "AttributeType": "S"}
+            for n in ("mention_id", "responder_id", "assigned_at")
+        ],
+        KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[gsi("by_responder", "responder_id", "assigned_at")],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.create_table(
+        TableName=TABLES["APPROVALS_TABLE"],
+        AttributeDefinitions=[
+            {"AttributeName": n, "AttributeType": "S"}
+            for n in ("reply_id", "status", "responder_id", "created_at")
+        ],
+        KeySchema=[{"AttributeName": "reply_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            gsi("by_status", "status", "created_at"),
+            gsi("by_responder", "responder_id", "created_at"),
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.create_table(
+        TableName=TABLES["LEDGER_TABLE"],
+        AttributeDefinitions=[
+            {"AttributeName": "responder_id", "AttributeType": "S"},
+            {"AttributeName": "entry_id", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "responder_id", "KeyType": "HASH"},
+            {"AttributeName": "entry_id", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def _mention(post_id: str, text: str, platform: Platform = Platform.FACEBOOK) -> Mention:
+    return Mention(
+        platform=platform,
+        post_id=post_id,
+        url=f"https://example.com/{post_id}",
+        author=Author(id=f"u{post_id}", handle=f"@user{post_id}", followers=1200, verified=True),
+        text=text,
+        created_at=datetime.now(UTC),
+    )
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """functions/api on moto: tables, rules parameter, a user pool with four users, tokens."""
+    env = {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "ROUTING_RULES_PARAMETER": RULES_PARAMETER,
+        **TABLES,
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "APPROVAL_TRUST_THRESHOLD"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        _create_tables(ddb)
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=RULES_PARAMETER, Value="{}", Type="String"
+        )
+        cognito = boto3.client("cognito-idp", region_name=REGION)
+        pool_id = cognito.create_user_pool(PoolName="responders")["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="dashboard",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        for group in ("advocate", "employee", "admin"):
+            cognito.create_group(UserPoolId=pool_id, GroupName=group)
+        tokens = {}
+        for username, groups in USERS.items():
+            cognito.admin_create_user(
+                UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS"
+            )
+            cognito.admin_set_user_password(
+                UserPoolId=pool_id, Username=username, Password=PASSWORD, Permanent=True
+            )
+            for group in groups:
+                cognito.admin_add_user_to_group(
+                    UserPoolId=pool_id, Username=username, GroupName=group
+                )
+            auth = cognito.initiate_auth(
+                ClientId=client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD},
+            )
+            tokens[username] = auth["AuthenticationResult"]["IdToken"]
+        monkeypatch.setenv("USER_POOL_ID", pool_id)
+        monkeypatch.setenv("USER_POOL_CLIENT_ID", client_id)
+
+        responders = ResponderRepository(ddb, TABLES["RESPONDERS_TABLE"])
+        for rid, kind in (
+            ("adv.ana", ResponderKind.ADVOCATE),
+            ("adv.ben", ResponderKind.ADVOCATE),
+            ("emp.owen", ResponderKind.EMPLOYEE),
+            ("admin.zoe", ResponderKind.EMPLOYEE),
+        ):
+            responders.put(
+                Responder(
+                    responder_id=rid,
+                    kind=kind,
+                    name=rid.split(".")[1].title(),
+                    email=f"{rid}@example.com",
+                    skills=("thermostat",),
+                )
+            )
+        mentions = MentionRepository(ddb, TABLES["MENTIONS_TABLE"])
+        mentions.put_if_new(
+            _mention("1", "My thermostat stopped heating, help!"), datetime.now(UTC)
+        )
+        mentions.put_if_new(_mention("2", "How do I pair the app?", Platform.X), datetime.now(UTC))
+        mentions.put_if_new(_mention("3", "Billing question"), datetime.now(UTC))
+
+        from functions.api import app as api_app
+
+        api_app.reset_dependencies()
+        # The JWKS moto publishes for every pool (served over HTTP in the local run).
+        monkeypatch.setattr(api_app, "signing_keys", lambda: StaticKeys(_moto_jwk("jwks-public")))
+        try:
+            with Client(api_app.app) as client:
+                harness = Api(api_app, client, ddb, pool_id, client_id, tokens)
+                harness.assign("facebook#1", "adv.ana", ResponderKind.ADVOCATE, priority=70)
+                harness.assign("x#2", "adv.ana", ResponderKind.ADVOCATE, priority=40)
+                harness.assign("facebook#3", "adv.ben", ResponderKind.ADVOCATE)
+                yield harness
+        finally:
+            api_app.reset_dependencies()
+
+
+def _json(response: Any) -> Any:
+    return json.loads(response.body)
+
+
+# --------------------------------------------------------------------------- the template
+def test_chalice_routes_match_the_api_function_events() -> None:
+    """Every route of the API app is an Api event of ApiFunction in template.yaml, and back."""
+    # GIVEN the Api events of ApiFunction
+    props = function_properties(load_template(), "ApiFunction")
+    declared = {
+        (e["Properties"]["Path"], e["Properties"]["Method"].upper())
+        for e in props["Events"].values()
+        if e["Type"] == "Api"
+    }
+    # WHEN the Chalice routes are read
+    from functions.api import app as api_app
+
+    routed = {(p, m) for p, entries in api_app.app.routes.items() for m in entries}
+    # THEN they are the same set
+    assert routed == declared
+
+
+# --------------------------------------------------------------------------- authentication
+API_ROUTES = [
+    ("GET", "/api/me"),
+    ("PUT", "/api/me"),
+    ("GET", "/api/feed"),
+    ("POST", "/api/mentions/facebook%231/reply"),
+    ("POST", "/api/mentions/facebook%231/decline"),
+    ("GET", "/api/replies"),
+    ("GET", "/api/leaderboard"),
+    ("GET", "/api/queue"),
+    ("GET", "/api/approvals"),
+    ("POST", "/api/approvals/r1"),
+    ("GET", "/api/admin/responders"),
+    ("PUT", "/api/admin/responders/adv.new"),
+    ("POST", "/api/admin/responders/import"),
+    ("GET", "/api/admin/rules"),
+    ("PUT", "/api/admin/rules"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), API_ROUTES)
+def test_every_api_route_refuses_a_request_without_a_token(
+    api: Api, method: str, path: str
+) -> None:
+    """No Authorization header: 401 "not signed in", whatever the route."""
+    # GIVEN no token WHEN the route is called
+    content = "text/csv" if path.endswith("import") else "application/json"
+    response = api.call(method, path, body="{}", **{"Content-Type": content})
+    # THEN it is refused as unauthenticated
+    assert response.status_code == 401
+    assert _json(response) == {"error": "not signed in", "reason": "missing token"}
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"exp": int(time.time()) - 120}, "token expired"),
+        ({"aud": "some-other-client"}, "wrong audience"),
+        ({"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"}, "wrong issuer"),
+        ({"token_use": "access"}, "not an id token"),
+    ],
+    ids=["expired", "wrong-audience", "wrong-issuer", "access-token"],
+)
+def test_a_token_that_fails_a_check_is_refused(
+    api: Api, claims: dict[str, Any], reason: str
+) -> None:
+    """A token signed by the pool but expired, for another client, another pool, or an access
+    token, is refused with the reason."""
+    # GIVEN a pool-signed token with one claim wrong
+    token = api.signed(**claims)
+    # WHEN it is used
+    response = api.call("GET", "/api/feed", Authorization=f"Bearer {token}")
+    # THEN 401 says why
+    assert response.status_code == 401
+    assert _json(response)["reason"] == reason
+
+
+def test_a_token_signed_by_another_key_is_refused(api: Api) -> None:
+    """Same kid, same claims, a stranger's key: the signature does not verify."""
+    # GIVEN a token signed with a key the pool never published
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "iss": f"https://cognito-idp.{REGION}.amazonaws.com/{api.pool_id}",
+            "sub": "x",
+            "aud": api.client_id,
+            "token_use": "id",
+            "exp": now + 600,
+            "cognito:username": "admin.zoe",
+            "cognito:groups": ["admin"],
+        },
+        stranger,
+        algorithm="RS256",
+        headers={"kid": "dummy"},
+    )
+    # WHEN it is used THEN it is refused
+    response = api.call("GET", "/api/admin/responders", Authorization=f"Bearer {token}")
+    assert response.status_code == 401
+    assert _json(response)["reason"] == "bad signature"
+
+
+@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer not.a.jwt", "Bearer x"])
+def test_a_malformed_authorization_header_is_refused(api: Api, header: str) -> None:
+    """Garbage in the Authorization header is a 401, never a 500."""
+    response = api.call("GET", "/api/me", Authorization=header)
+    assert response.status_code == 401
+
+
+def test_page_and_assets_are_public_and_carry_the_sign_in_settings(api: Api) -> None:
+    """GET / serves the page with the pool and client ids; the script and styles are served."""
+    # WHEN the page and its assets are fetched without a token
+    page = api.call("GET", "/")
+    script = api.call("GET", "/static/app.js")
+    styles = api.call("GET", "/static/app.css")
+    # THEN they are served, and the page knows where to sign in
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert api.client_id in page.body.decode()
+    assert script.status_code == 200
+    assert styles.status_code == 200
+    assert api.call("GET", "/static/secrets.py").status_code == 404
+
+
+# --------------------------------------------------------------------------- roles
+@pytest.mark.parametrize(
+    ("method", "path", "user"),
+    [
+        ("GET", "/api/queue", "adv.ana"),
+        ("GET", "/api/approvals", "adv.ana"),
+        ("POST", "/api/approvals/r1", "adv.ana"),
+        ("GET", "/api/admin/responders", "emp.owen"),
+        ("PUT", "/api/admin/responders/adv.new", "emp.owen"),
+        ("POST", "/api/admin/responders/import", "adv.ana"),
+        ("GET", "/api/admin/rules", "emp.owen"),
+        ("PUT", "/api/admin/rules", "adv.ana"),
+    ],
+)
+def test_a_role_without_the_right_is_refused(api: Api, method: str, path: str, user: str) -> None:
+    """Advocates get no employee routes, employees no admin routes: 403."""
+    content = "text/csv" if path.endswith("import") else "application/json"
+    response = api.call(method, path, user, body="{}", **{"Content-Type": content})
+    assert response.status_code == 403
+    assert _json(response) == {"error": "your role does not allow this"}
+
+
+def test_acting_on_anothers_assignment_is_refused_and_logged(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ana replying to or declining Ben's mention: 403, and the attempt is logged."""
+    # GIVEN Ben's assignment facebook#3
+    with caplog.at_level(logging.WARNING):
+        # WHEN Ana tries to reply and to decline
+        reply = api.call("POST", "/api/mentions/facebook%233/reply", "adv.ana", {"text": "hi"})
+        decline = api.call(
+            "POST", "/api/mentions/facebook%233/decline", "adv.ana", {"reason": "not mine"}
+        )
+    # THEN both are refused, nothing is stored, and the log names who tried
+    assert reply.status_code == 403
+    assert decline.status_code == 403
+    assert _json(reply) == {"error": "this mention is assigned to someone else"}
+    assert api.call("GET", "/api/replies", "adv.ana").body == b'{"items":[]}'
+    assert any("forbidden" in r.getMessage() for r in caplog.records) or "adv.ana" in caplog.text
+
+
+# --------------------------------------------------------------------------- feed and reply
+def test_feed_lists_only_own_open_assignments_most_urgent_first(api: Api) -> None:
+    """Ana sees her two mentions, priority 70 before 40, with author and time left; not Ben's."""
+    response = api.call("GET", "/api/feed", "adv.ana")
+    assert response.status_code == 200
+    items = _json(response)["items"]
+    assert [i["mention_id"] for i in items] == ["facebook#1", "x#2"]
+    first = items[0]
+    assert first["author"] == {
+        "handle": "@user1",
+        "display_name": "",
+        "followers": 1200,
+        "verified": True,
+    }
+    assert 0 < first["seconds_left"] <= 3600 * 2
+    assert items[1]["reply_limit"] == 280  # X
+
+
+def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_appear(
+    api: Api,
+) -> None:
+    """Low-trust advocate: 202 pending; employee approves (edited): posted, +10 on the board,
+    assignment closed."""
+    # WHEN Ana replies
+    submitted = api.call(
+        "POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "  Try a reset first.  "}
+    )
+    # THEN it waits for approval
+    assert submitted.status_code == 202
+    reply = _json(submitted)
+    assert reply["status"] == "pending_approval"
+    assert reply["text"] == "Try a reset first."
+    # AND a second reply to the same mention is refused while it waits
+    again = api.call("POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "More"})
+    assert again.status_code == 409
+    # AND the employee sees it in the approvals queue
+    queue = _json(api.call("GET", "/api/approvals", "emp.owen"))["items"]
+    assert [a["reply"]["reply_id"] for a in queue] == [reply["reply_id"]]
+    # WHEN the employee approves an edited text
+    decided = api.call(
+        "POST",
+        f"/api/approvals/{reply['reply_id']}",
+        "emp.owen",
+        {"action": "approve", "text": "Try a reset first (hold 10 s)."},
+    )
+    # THEN it is posted, with the original kept, and points appear for Ana
+    assert decided.status_code == 200
+    posted = _json(decided)
+    assert posted["status"] == "posted"
+    assert posted["original_text"] == "Try a reset first."
+    board = _json(api.call("GET", "/api/leaderboard", "adv.ben"))
+    assert board["all_time"][0] | {"name": "Ana"} == {
+        "rank": 1,
+        "responder_id": "adv.ana",
+        "points": 10,
+        "replies": 1,
+        "name": "Ana",
+    }
+    assert board["this_week"][0]["points"] == 10
+    # AND the mention left her feed, and approving twice is a conflict
+    feed = _json(api.call("GET", "/api/feed", "adv.ana"))["items"]
+    assert [i["mention_id"] for i in feed] == ["x#2"]
+    twice = api.call(
+        "POST", f"/api/approvals/{reply['reply_id']}", "emp.owen", {"action": "approve"}
+    )
+    assert twice.status_code == 409
+
+
+def test_rejection_needs_a_note_costs_points_and_the_advocate_sees_it(api: Api) -> None:
+    """Reject without a note: 400; with one: rejected, -5 points, note in the advocate's list."""
+    reply = _json(api.call("POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "lol"}))
+    bare = api.call("POST", f"/api/approvals/{reply['reply_id']}", "emp.owen", {"action": "reject"})
+    assert bare.status_code == 400
+    rejected = api.call(
+        "POST",
+        f"/api/approvals/{reply['reply_id']}",
+        "emp.owen",
+        {"action": "reject", "note": "Please be specific and kind."},
+    )
+    assert _json(rejected)["status"] == "rejected"
+    mine = _json(api.call("GET", "/api/replies", "adv.ana"))["items"]
+    assert mine[0]["note"] == "Please be specific and kind."
+    board = _json(api.call("GET", "/api/leaderboard", "adv.ana"))
+    assert board["all_time"][0]["points"] == -5
+    # AND she may try again on the same, still open, mention
+    feed = _json(api.call("GET", "/api/feed", "adv.ana"))["items"]
+    assert feed[0]["latest_reply"]["status"] == "rejected"
+
+
+def test_an_employee_reply_is_posted_at_once(api: Api) -> None:
+    """Employees need no approval: 201 posted."""
+    MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"]).put_if_new(
+        _mention("9", "Is my data safe?"), datetime.now(UTC)
+    )
+    api.assign("facebook#9", "emp.owen", ResponderKind.EMPLOYEE)
+    response = api.call("POST", "/api/mentions/facebook%239/reply", "emp.owen", {"text": "Yes."})
+    assert response.status_code == 201
+    assert _json(response)["status"] == "posted"
+    assert api.module.publisher().published[0][:2] == ("facebook#9", "Yes.")
+
+
+def test_trusted_advocate_posts_without_approval(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the trust threshold at 0 an advocate's reply is posted directly."""
+    monkeypatch.setenv("APPROVAL_TRUST_THRESHOLD", "0")
+    api.module.reset_dependencies()
+    monkeypatch.setattr(api.module, "signing_keys", lambda: StaticKeys(_moto_jwk("jwks-public")))
+    response = api.call("POST", "/api/mentions/x%232/reply", "adv.ana", {"text": "Open the app"})
+    assert response.status_code == 201
+    entries = LedgerRepository(api.ddb, TABLES["LEDGER_TABLE"]).for_responder("adv.ana")
+    assert [e.points for e in entries] == [10]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"text": "x" * 281}, 400, "the reply is 281 characters; x allows 280"),
+        ({"text": "   "}, 400, "the reply is empty"),
+        ({}, 400, "invalid request"),
+        ("{not json", 400, "invalid request"),
+    ],
+    ids=["too-long", "blank", "missing-text", "not-json"],
+)
+def test_reply_validation(api: Api, body: Any, status: int, message: str) -> None:
+    """The composer's limits hold on the server too: the platform's length, no blank replies."""
+    response = api.call("POST", "/api/mentions/x%232/reply", "adv.ana", body)
+    assert response.status_code == status
+    assert _json(response)["error"] == message
+
+
+def test_reply_to_an_unassigned_mention_is_404(api: Api) -> None:
+    """A mention with no assignment: 404 in plain words."""
+    response = api.call("POST", "/api/mentions/x%23404/reply", "adv.ana", {"text": "hi"})
+    assert response.status_code == 404
+    assert _json(response) == {"error": "this mention is not assigned to anyone"}
+
+
+def test_decline_hands_the_mention_back(api: Api) -> None:
+    """Decline with a reason: the assignment closes, the mention is queued for employees."""
+    short = api.call("POST", "/api/mentions/x%232/decline", "adv.ana", {"reason": "no"})
+    assert short.status_code == 400
+    response = api.call(
+        "POST", "/api/mentions/x%232/decline", "adv.ana", {"reason": "I don't know the app"}
+    )
+    assert response.status_code == 200
+    assert [i["mention_id"] for i in _json(api.call("GET", "/api/feed", "adv.ana"))["items"]] == [
+        "facebook#1"
+    ]
+    queue = _json(api.call("GET", "/api/queue", "emp.owen"))["items"]
+    assert [q["mention_id"] for q in queue] == ["x#2"]
+    again = api.call("POST", "/api/mentions/x%232/decline", "adv.ana", {"reason": "again!"})
+    assert again.status_code == 409
+
+
+def test_decision_validation(api: Api) -> None:
+    """Unknown action: 400 with the field; unknown reply: 404."""
+    bad = api.call("POST", "/api/approvals/nope", "emp.owen", {"action": "maybe"})
+    assert bad.status_code == 400
+    assert _json(bad)["details"][0]["loc"] == "action"
+    missing = api.call("POST", "/api/approvals/nope", "emp.owen", {"action": "approve"})
+    assert missing.status_code == 404
+
+
+# --------------------------------------------------------------------------- profile
+def test_profile_read_update_pause_and_resume(api: Api) -> None:
+    """A responder edits skills, languages, zone, quiet hours, notices, and pauses."""
+    me = _json(api.call("GET", "/api/me", "adv.ana"))
+    assert me["roles"] == ["advocate"]
+    assert me["notify"] == "email"
+    updated = api.call(
+        "PUT",
+        "/api/me",
+        "adv.ana",
+        {
+            "skills": ["thermostat", "app"],
+            "languages": ["en", "es"],
+            "timezone": "Europe/Madrid",
+            "quiet_hours": {"start_hour": 21, "end_hour": 8},
+            "notify": "both",
+            "phone": "+34600555101",
+            "active": False,
+        },
+    )
+    assert updated.status_code == 200
+    responder = _json(updated)["responder"]
+    assert responder["skills"] == ["thermostat", "app"]
+    assert responder["active"] is False
+    assert responder["sms_opt_in"] is True
+    assert responder["open_count"] == 2  # the workflow's counter is untouched
+    assert _json(updated)["notify"] == "both"
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"languages": ["English"]}, "languages.0"),
+        ({"quiet_hours": {"start_hour": 25, "end_hour": 1}}, "quiet_hours.start_hour"),
+        ({"notify": "pigeon"}, "notify"),
+        ({"open_count": 0}, "open_count"),
+    ],
+)
+def test_profile_validation(api: Api, body: dict[str, Any], loc: str) -> None:
+    """Bad profile fields come back as 400 naming the field."""
+    response = api.call("PUT", "/api/me", "adv.ana", body)
+    assert response.status_code == 400
+    assert _json(response)["details"][0]["loc"] == loc
+
+
+def test_text_messages_need_a_phone_number(api: Api) -> None:
+    """Choosing SMS without a phone number is refused in plain words."""
+    response = api.call("PUT", "/api/me", "adv.ana", {"notify": "sms"})
+    assert response.status_code == 400
+    assert _json(response) == {"error": "add a phone number to get text messages"}
+
+
+# --------------------------------------------------------------------------- admin
+def test_admin_lists_creates_and_edits_responders(api: Api) -> None:
+    """Admins list responders, create one (201) and edit it (200) without touching its load."""
+    listed = _json(api.call("GET", "/api/admin/responders", "admin.zoe"))["items"]
+    assert [r["responder_id"] for r in listed] == ["admin.zoe", "adv.ana", "adv.ben", "emp.owen"]
+    body = {"kind": "advocate", "name": "Nia", "email": "nia@example.com", "skills": ["app"]}
+    created = api.call("PUT", "/api/admin/responders/adv.nia", "admin.zoe", body)
+    assert created.status_code == 201
+    edited = api.call(
+        "PUT",
+        "/api/admin/responders/adv.ana",
+        "admin.zoe",
+        {"kind": "advocate", "name": "Ana M.", "email": "ana@example.com", "max_open": 8},
+    )
+    assert edited.status_code == 200
+    assert _json(edited)["open_count"] == 2
+    assert _json(edited)["max_open"] == 8
+    bad = api.call("PUT", "/api/admin/responders/adv.nia", "admin.zoe", {"kind": "robot"})
+    assert bad.status_code == 400
+    assert {d["loc"] for d in _json(bad)["details"]} == {"kind", "name", "email"}
+
+
+def test_csv_import_stores_good_rows_and_reports_bad_ones(api: Api) -> None:
+    """Three good rows (one an update), three bad ones: the good are stored, each bad row is
+    named by line with its reasons."""
+    csv_text = (
+        "responder_id,kind,name,email,languages,skills,timezone,max_open\n"
+        "adv.kai,advocate,Kai,kai@example.com,en;de,app,Europe/Berlin,4\n"
+        "adv.bad,wizard,Bad,bad@example.com,en,,UTC,3\n"
+        "adv.lin,advocate,Lin,lin@example.com,en,thermostat,Asia/Taipei,\n"
+        "adv.zone,advocate,Zone,zone@example.com,en,,Nowhere/Land,2\n"
+        "adv.ana,advocate,Ana Updated,ana@example.com,en,thermostat,UTC,6\n"
+        "adv.kai,advocate,Kai Again,kai2@example.com,en,,UTC,2\n"
+    )
+    response = api.call(
+        "POST",
+        "/api/admin/responders/import",
+        "admin.zoe",
+        csv_text,
+        **{"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200
+    report = _json(response)
+    assert report["created"] == ["adv.kai", "adv.lin"]
+    assert report["updated"] == ["adv.ana"]
+    assert [(e["line"], e["responder_id"]) for e in report["errors"]] == [
+        (3, "adv.bad"),
+        (5, "adv.zone"),
+        (7, "adv.kai"),
+    ]
+    assert "kind" in report["errors"][0]["problems"][0]
+    assert "unknown time zone" in report["errors"][1]["problems"][0]
+    assert "already appears on line 2" in report["errors"][2]["problems"][0]
+    stored = ResponderRepository(api.ddb, TABLES["RESPONDERS_TABLE"]).get("adv.ana")
+    assert stored is not None
+    assert (stored.name, stored.open_count) == ("Ana Updated", 2)
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "message"),
+    [
+        ("", "the file is empty: expected a header line naming the columns"),
+        ("responder_id,name\nx,y\n", "the header is missing required columns: kind, email"),
+    ],
+)
+def test_csv_import_refuses_an_unreadable_file(api: Api, csv_text: str, message: str) -> None:
+    """A file with no usable header is refused as a whole, saying why."""
+    response = api.call(
+        "POST",
+        "/api/admin/responders/import",
+        "admin.zoe",
+        csv_text or "\n",
+        **{"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 400
+    assert _json(response)["error"] == message
+
+
+def test_rules_are_validated_and_stored_in_the_parameter(api: Api) -> None:
+    """Admins read the rules, save a valid change (to SSM) and get 400 for an invalid one."""
+    before = _json(api.call("GET", "/api/admin/rules", "admin.zoe"))
+    assert before["document"] == {}
+    assert before["effective"]["employee_priority"] == 80
+    saved = api.call("PUT", "/api/admin/rules", "admin.zoe", {"employee_priority": 75})
+    assert saved.status_code == 200
+    assert _json(saved)["document"] == {"employee_priority": 75}
+    stored = boto3.client("ssm", region_name=REGION).get_parameter(Name=RULES_PARAMETER)
+    assert json.loads(stored["Parameter"]["Value"]) == {"employee_priority": 75}
+    bad = api.call(
+        "PUT",
+        "/api/admin/rules",
+        "admin.zoe",
+        {"employee_priority": 20, "no_action_max_priority": 30, "bands": {"p1": 10}},
+    )
+    assert bad.status_code == 400
+    assert _json(bad)["error"] == "invalid request"
+    unknown = api.call("PUT", "/api/admin/rules", "admin.zoe", {"employe_priority": 1})
+    assert _json(unknown)["details"][0]["loc"] == "employe_priority"
