@@ -239,3 +239,18 @@ def meta_webhook_env(webhook_env: WebhookEnv, monkeypatch: pytest.MonkeyPatch) -
         app_secret=META_APP_SECRET.encode(),
         verify_token=META_VERIFY_TOKEN,
     )
+
+
+# --- poller (cursors table) -------------------------------------------------------------------
+
+POLLER_CURSORS_TABLE = "crowdcare-test-cursors"
+
+
+def create_cursors_table(dynamodb: DynamoDBClient, name: str = POLLER_CURSORS_TABLE) -> None:
+    """The Cursors table as template.yaml declares it: key source."""
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "source", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "source", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
