@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -167,3 +168,12 @@ def test_form_posts_are_url_encoded() -> None:
 def test_rate_limit_headers_are_read(headers: dict[str, str], expected: float | None) -> None:
     """Each platform's rate-limit header gives how long to wait."""
     assert retry_after_seconds(headers, NOW) == expected
+
+
+def test_mastodon_iso_reset_header_is_honoured() -> None:
+    """Mastodon's ISO 8601 X-RateLimit-Reset is read as seconds from now."""
+    # GIVEN a reset time 30 s after "now"
+    headers = {"X-RateLimit-Reset": "2026-11-24T12:00:30.000Z"}
+    now = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC).timestamp()
+    # WHEN the wait is computed THEN it is those 30 s
+    assert retry_after_seconds(headers, now) == 30.0

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -51,11 +52,18 @@ def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
             return None
     for name in ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset"):
         if name in lowered:
+            raw = lowered[name]
             try:
-                value = float(lowered[name])
+                value = float(raw)
             except ValueError:
-                continue
-            # An epoch timestamp (X) or a number of seconds (Reddit, Mastodon's draft header).
+                # Mastodon sends an ISO 8601 time.
+                try:
+                    return max(
+                        datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp() - now, 0.0
+                    )
+                except ValueError:
+                    continue
+            # An epoch timestamp (X) or a number of seconds (Reddit).
             return max(value - now, 0.0) if value > 1_000_000_000 else max(value, 0.0)
     return None
 
