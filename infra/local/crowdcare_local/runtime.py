@@ -87,6 +87,17 @@ class LocalLambdaRuntime:
                 self._modules[key] = module
             return self._modules[key]
 
+    def forget_built_dependencies(self) -> None:
+        """Clear every cached accessor of the loaded handlers (like a cold start), so they
+        rebuild their services, e.g. after the rules parameter changed."""
+        with self._lock:
+            modules = list(self._modules.values())
+        for module in modules:
+            for value in vars(module).values():
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear) and getattr(value, "__module__", None) == module.__name__:
+                    clear()
+
     def handler(self, logical_id: str) -> Handler:
         """The handler object of a function (imported on first use, like a cold start)."""
         spec = self._specs[logical_id]

@@ -460,6 +460,15 @@ class LocalStack:
         """What Ref returns for a resource (table name, queue URL, topic ARN, ...)."""
         return self.resources[logical_id].ref
 
+    def set_rules(self, document: str) -> None:
+        """Store a rules document (JSON) in RoutingRulesParameter and make every function
+        read it now rather than after its cache expires (a deploy would start cold)."""
+        self.client("ssm").put_parameter(
+            Name=self.ref("RoutingRulesParameter"), Value=document, Type="String", Overwrite=True
+        )
+        if self.runtime is not None:
+            self.runtime.forget_built_dependencies()
+
     def secret_values(self, logical_id: str = "WebhookSecrets") -> dict[str, str]:
         """The secrets the local senders sign with (read back from the emulator)."""
         value = self.client("secretsmanager").get_secret_value(SecretId=self.ref(logical_id))
