@@ -52,7 +52,7 @@ from crowdcare.dashboard import (
     ResponderEdit,
     build_dashboard,
 )
-from crowdcare.responders_csv import CsvFileError, parse_responders
+from crowdcare.responders_csv import CsvFileError, parse_responders, plain_message
 from crowdcare.settings import AwsSettings, load_settings
 from pydantic import BaseModel, ValidationError
 
@@ -146,7 +146,7 @@ def _error(status: int, message: str, **extra: Any) -> Response:
 
 def _invalid(error: ValidationError) -> Response:
     details = [
-        {"loc": ".".join(str(p) for p in e["loc"]) or "body", "msg": e["msg"]}
+        {"loc": ".".join(str(p) for p in e["loc"]) or "body", "msg": plain_message(e)}
         for e in error.errors()
     ]
     return _error(400, "invalid request", details=details)

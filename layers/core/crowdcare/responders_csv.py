@@ -13,12 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from crowdcare.models import Frozen, QuietHours, Responder
+from crowdcare.models import Frozen, Responder
 
 REQUIRED_COLUMNS = ("responder_id", "kind", "name", "email")
 OPTIONAL_COLUMNS = (
@@ -71,11 +72,29 @@ def _words(value: str) -> tuple[str, ...]:
     return tuple(w for w in _LIST_SPLIT.split(value.strip()) if w)
 
 
+# Pattern checks read as regexes; people get these words instead.
+_PATTERN_WORDS = {
+    "email": "is not an email address",
+    "phone": "must be an international number, e.g. +4915112345678",
+    "responder_id": "may hold only letters, digits, '.', '_' and '-'",
+    "languages": "must be a two- or three-letter language code, e.g. en",
+}
+
+
+def plain_message(detail: Mapping[str, Any]) -> str:
+    """A validation problem in words a person understands (pydantic's, except for patterns)."""
+    if detail.get("type") == "string_pattern_mismatch":
+        for part in detail.get("loc", ()):
+            if str(part) in _PATTERN_WORDS:
+                return _PATTERN_WORDS[str(part)]
+    return str(detail["msg"])
+
+
 def _describe(error: ValidationError) -> list[str]:
     problems = []
     for detail in error.errors():
         field = ".".join(str(part) for part in detail["loc"]) or "row"
-        problems.append(f"{field}: {detail['msg']}")
+        problems.append(f"{field}: {plain_message(detail)}")
     return problems
 
 
@@ -151,8 +170,6 @@ def parse_responders(text: str) -> CsvImport:
         if rid and rid in seen:
             problems.append(f"responder_id {rid!r} already appears on line {seen[rid]}")
         try:
-            if isinstance(values.get("quiet_hours"), dict):
-                values["quiet_hours"] = QuietHours.model_validate(values["quiet_hours"])
             responder = Responder.model_validate(values)
         except ValidationError as error:
             problems.extend(_describe(error))
