@@ -7,7 +7,19 @@ passwords are for the local emulator only; nothing here touches a real account.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
+import argparse
+import contextlib
+import json
+import logging
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from crowdcare.assignments import AssignmentRepository
+from crowdcare.ingest.signatures import sign_generic
+from crowdcare.repositories import ResponderRepository
 
 if TYPE_CHECKING:
     from crowdcare_local.stack import LocalStack
@@ -57,3 +69,98 @@ def print_sign_in(users: list[tuple[str, str, str]], url: str, out: TextIO) -> N
     out.write(f"Dashboard   {url}/  (sign in as one of these)\n")
     for username, password, role in users:
         out.write(f"                {role:<9} {username:<18} password {password}\n")
+
+
+SAMPLE_MENTION = {
+    "platform": "facebook",
+    "post_id": "dash-1",
+    "url": "https://facebook.com/brightwave/posts/dash-1",
+    "author": {
+        "id": "u-dash-1",
+        "handle": "@lena_at_home",
+        "display_name": "Lena",
+        "followers": 1840,
+        "verified": False,
+    },
+    "text": "How do I set a weekly heating schedule on my Brightwave Thermo? "
+    "The app keeps going back to the default.",
+    "lang": "en",
+}
+
+
+def post_mention(stack: LocalStack, api_url: str, payload: dict[str, Any]) -> int:
+    """Deliver one mention through the signed generic webhook, as a platform would."""
+    body = json.dumps({**payload, "created_at": datetime.now(UTC).isoformat()}).encode()
+    timestamp = int(time.time())
+    key = stack.secret_values()["generic_webhook_secret"].encode()
+    request = urllib.request.Request(  # noqa: S310 - loopback URL
+        api_url + "/webhooks/generic",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-CrowdCare-Timestamp": str(timestamp),
+            "X-CrowdCare-Signature": sign_generic(key, timestamp, body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return int(response.status)
+
+
+def wait_for_assignment(stack: LocalStack, mention_id: str, timeout: float = 60.0) -> str:
+    """Who the workflow assigned the mention to (raises TimeoutError when nobody was)."""
+    repository = AssignmentRepository(
+        stack.client("dynamodb"), stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assignment = repository.get(mention_id)
+        if assignment is not None:
+            return assignment.responder_id
+        time.sleep(0.1)
+    raise TimeoutError(f"{mention_id} was not assigned within {timeout} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a small dashboard demo: the sample responders, demo sign-ins, one live mention.
+
+    Prints one JSON line ({"url", "endpoint", "users", "assigned_to"}) once ready, then serves
+    until standard input closes (the browser tests drive it this way) or Ctrl-C.
+    """
+    from crowdcare_local.demo import load_responders  # noqa: PLC0415 - heavy local imports
+    from crowdcare_local.server import LocalApiServer  # noqa: PLC0415
+    from crowdcare_local.stack import LocalStack  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m crowdcare_local.dashboard_demo")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    with LocalStack(stack_name="crowdcare-dashboard") as stack:
+        server = LocalApiServer(stack, port=args.port).start()
+        try:
+            responders = ResponderRepository(stack.client("dynamodb"), stack.ref("RespondersTable"))
+            advocates = {u[0] for u in DEMO_USERS if "advocate" in u[2]}
+            for responder in load_responders():
+                # Only the demo advocates take community mentions, so the live one reaches them.
+                active = responder.kind.value == "employee" or responder.responder_id in advocates
+                responders.put(responder.model_copy(update={"active": active}))
+            users = seed_users(stack)
+            post_mention(stack, server.url, SAMPLE_MENTION)
+            assigned = wait_for_assignment(stack, "facebook#dash-1")
+            ready = {
+                "url": server.url,
+                "endpoint": stack.endpoint_url,
+                "users": [{"username": u, "password": p, "role": r} for u, p, r in users],
+                "assigned_to": assigned,
+            }
+            sys.stdout.write(json.dumps(ready) + "\n")
+            sys.stdout.flush()
+            with contextlib.suppress(KeyboardInterrupt):
+                sys.stdin.read()  # until the parent closes our stdin
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

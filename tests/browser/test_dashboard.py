@@ -1,0 +1,206 @@
+"""The responder dashboard in a real browser (Playwright driving Debian's Chromium).
+
+The local dashboard demo runs in a child process (its own moto, template stack and API server,
+so it never shares state with other tests' stacks): a mention arrives through the signed
+generic webhook, the workflow assigns it to an advocate, and the browser takes it from there.
+Screenshots of the main screens are saved into docs/ for the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "docs"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
+)
+if not CHROMIUM.is_file():
+    pytest.skip(
+        "Chromium is missing: apt-get install -y chromium (.ci/run does this)",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[dict[str, Any]]:
+    """The dashboard demo in a child process; its first stdout line says where it is."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crowdcare_local.dashboard_demo", "--port", "0"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{REPO / 'layers/core'}:{REPO / 'infra/local'}"},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        process.kill()
+        pytest.fail("the dashboard demo did not start")
+    try:
+        yield json.loads(line)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium from Debian, launched the way CI can run it."""
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def _password(demo: dict[str, Any], username: str) -> str:
+    return str(next(u["password"] for u in demo["users"] if u["username"] == username))
+
+
+def _sign_in(page: Any, demo: dict[str, Any], username: str) -> None:
+    page.goto(demo["url"] + "/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(_password(demo, username))
+    page.get_by_role("button", name="Sign in").click()
+    sync_api.expect(page.get_by_role("link", name="Feed")).to_be_visible()
+
+
+def _shot(page: Any, name: str, *, full_page: bool = True) -> None:
+    DOCS.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(DOCS / name), full_page=full_page)
+
+
+def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], browser: Any) -> None:
+    """Advocate signs in, sees the mention, replies; the reply waits; an employee approves it;
+    it is posted and the advocate's points appear on the leaderboard."""
+    advocate = demo["assigned_to"]
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    expect = sync_api.expect
+
+    # GIVEN a wrong password: the sign-in form says so in plain words
+    page.goto(demo["url"] + "/")
+    page.get_by_label("Username").fill(advocate)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#signin-error")).to_have_text("Wrong username or password.")
+
+    # WHEN the advocate signs in
+    _sign_in(page, demo, advocate)
+    # THEN the feed shows the mention with its author and time left
+    card = page.locator("li.card").filter(has_text="weekly heating schedule")
+    expect(card).to_be_visible()
+    expect(card).to_contain_text("@lena_at_home")
+    expect(card).to_contain_text("1,840 followers")
+    expect(card.locator(".due")).to_contain_text(re.compile(r"left|overdue"))
+
+    # WHEN a too-long reply is typed, the composer says so and will not send
+    box = card.get_by_label("Reply to @lena_at_home")
+    box.fill("x" * 8001)
+    expect(card.locator(".counter")).to_have_class(re.compile("over"))
+    expect(card.get_by_role("button", name="Send reply")).to_be_disabled()
+    # AND a good reply shows as it will appear
+    reply = "Hi Lena! Open Schedule > Weekly, set your times, then tap Save on each day."
+    box.fill(reply)
+    expect(card.locator(".preview")).to_contain_text(reply)
+    _shot(page, "dashboard-feed.png")
+    card.get_by_role("button", name="Send reply").click()
+
+    # THEN it waits for approval
+    expect(page.locator("li.card .state.pending_approval")).to_be_visible()
+    page.get_by_role("link", name="My replies").click()
+    expect(page.locator("#replies")).to_contain_text("Waiting for approval")
+    page.get_by_role("button", name="Sign out").click()
+
+    # WHEN an employee approves it
+    _sign_in(page, demo, "emp.rachel.kim")
+    page.get_by_role("link", name="Approvals").click()
+    pending = page.locator("#approvals li.card").filter(has_text="answering @lena_at_home")
+    expect(pending).to_be_visible()
+    _shot(page, "dashboard-approvals.png")
+    pending.get_by_role("button", name="Approve and post").click()
+    expect(page.locator("#approvals")).to_contain_text("No replies are waiting")
+
+    # THEN the advocate's points appear on the leaderboard
+    page.get_by_role("link", name="Leaderboard").click()
+    row = page.locator("#board-week tbody tr").first
+    expect(row).to_contain_text("María López")
+    expect(row).to_contain_text("10")
+    _shot(page, "dashboard-leaderboard.png")
+    page.get_by_role("button", name="Sign out").click()
+
+    # AND the advocate's feed is empty and the reply shows as posted
+    _sign_in(page, demo, advocate)
+    expect(page.locator("#feed")).to_contain_text("Nothing assigned to you right now")
+    page.get_by_role("link", name="My replies").click()
+    expect(page.locator("#replies")).to_contain_text("Posted")
+    context.close()
+
+
+def test_admin_imports_responders_and_sees_row_errors(
+    demo: dict[str, Any], browser: Any, tmp_path: Path
+) -> None:
+    """An admin imports a CSV with a bad row: the good rows are added, the bad one explained."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    _sign_in(page, demo, "emp.owen.price")
+    page.get_by_role("link", name="Responders").click()
+    csv_file = tmp_path / "responders.csv"
+    csv_file.write_text(
+        "responder_id,kind,name,email,languages,skills,timezone\n"
+        "adv.kai.lee,advocate,Kai Lee,kai@example.com,en;de,app,Europe/Berlin\n"
+        "adv.broken,wizard,Bro Ken,not-an-email,en,,Nowhere/Land\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Import").click()
+    report = page.locator("#import-report")
+    sync_api.expect(report).to_contain_text("1 added, 0 updated.")
+    sync_api.expect(report).to_contain_text("Line 3 (adv.broken)")
+    sync_api.expect(page.locator("#responders")).to_contain_text("Kai Lee")
+    _shot(page, "dashboard-admin.png")
+
+    # AND the profile page works on a phone-sized screen
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    small = phone.new_page()
+    _sign_in(small, demo, "adv.jonas.weber")
+    small.get_by_role("link", name="Profile").click()
+    sync_api.expect(small.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+    small.get_by_label("Time zone").fill("Mars/Olympus")
+    small.get_by_role("button", name="Save profile").click()
+    sync_api.expect(small.locator("#profile-error")).to_contain_text("unknown time zone")
+    small.get_by_label("Time zone").fill("Europe/Berlin")
+    small.get_by_role("button", name="Pause new mentions").click()
+    sync_api.expect(small.locator("#p-state")).to_contain_text("Paused")
+    sync_api.expect(small.locator("#status")).not_to_have_class(re.compile("show"), timeout=6000)
+    _shot(small, "dashboard-profile-mobile.png", full_page=False)
+    phone.close()
+    context.close()
