@@ -47,10 +47,11 @@ from crowdcare.dashboard import (
     DeclineRequest,
     ForbiddenError,
     ProfileUpdate,
-    RecordingPublisher,
+    ReplyPublisher,
     ReplyRequest,
     ResponderEdit,
     build_dashboard,
+    build_publisher,
 )
 from crowdcare.responders_csv import CsvFileError, parse_responders, plain_message
 from crowdcare.settings import AwsSettings, load_settings
@@ -105,9 +106,9 @@ def verifier() -> TokenVerifier:
 
 
 @cache
-def publisher() -> RecordingPublisher:
-    """Until the platform adapters are wired in, replies are recorded (and kept in Replies)."""
-    return RecordingPublisher()
+def publisher() -> ReplyPublisher:
+    """The reply pipeline (queue, poster, platform adapters) when configured."""
+    return build_publisher(settings(), clients(), utc_now)
 
 
 @cache

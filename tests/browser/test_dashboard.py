@@ -13,11 +13,14 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from crowdcare.repositories import from_item
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -92,10 +95,44 @@ def _sign_in(page: Any, demo: dict[str, Any], username: str) -> None:
     sync_api.expect(page.get_by_role("link", name="Feed")).to_be_visible()
 
 
+def _pipeline_reply(demo: dict[str, Any], mention_id: str, timeout: float = 30.0) -> Any:
+    """The reply pipeline's record for a mention, once the poster has posted it."""
+    ddb = boto3.client(
+        "dynamodb",
+        region_name="us-east-1",
+        endpoint_url=demo["endpoint"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    table = "crowdcare-dashboard-RepliesTable"
+    deadline = time.monotonic() + timeout
+    record: Any = None
+    while time.monotonic() < deadline:
+        items = [from_item(i) for i in ddb.scan(TableName=table, ConsistentRead=True)["Items"]]
+        record = next((i for i in items if i["mention_id"] == mention_id), None)
+        if record is not None and record["status"] == "posted":
+            return record
+        time.sleep(0.2)
+    return record
+
+
 def _shot(page: Any, name: str, *, full_page: bool = True) -> None:
     DOCS.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(DOCS / name), full_page=full_page)
+
+
+def test_a_wrong_password_is_explained_in_plain_words(demo: dict[str, Any], browser: Any) -> None:
+    """Cognito refuses the password: the form says so, and nothing else happens."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(demo["url"] + "/")
+    page.get_by_label("Username").fill(demo["assigned_to"])
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    sync_api.expect(page.locator("#signin-error")).to_have_text("Wrong username or password.")
+    sync_api.expect(page.get_by_role("link", name="Feed")).to_be_hidden()
+    context.close()
 
 
 def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], browser: Any) -> None:
@@ -105,13 +142,6 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     expect = sync_api.expect
-
-    # GIVEN a wrong password: the sign-in form says so in plain words
-    page.goto(demo["url"] + "/")
-    page.get_by_label("Username").fill(advocate)
-    page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#signin-error")).to_have_text("Wrong username or password.")
 
     # WHEN the advocate signs in
     _sign_in(page, demo, advocate)
@@ -156,6 +186,12 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     expect(row).to_contain_text("10")
     _shot(page, "dashboard-leaderboard.png")
     page.get_by_role("button", name="Sign out").click()
+
+    # AND the reply pipeline posted it on the (fake) platform through its adapter
+    posted = _pipeline_reply(demo, "facebook#dash-1")
+    assert posted["status"] == "posted"
+    assert posted["text"] == reply
+    assert posted["posted"]["url"].startswith("http")
 
     # AND the advocate's feed is empty and the reply shows as posted
     _sign_in(page, demo, advocate)

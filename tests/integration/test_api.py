@@ -557,7 +557,7 @@ def test_trusted_advocate_posts_without_approval(api: Api, monkeypatch: pytest.M
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [
-        ({"text": "x" * 281}, 400, "the reply is 281 characters; x allows 280"),
+        ({"text": "x" * 281}, 400, "the reply is 281 weighted characters"),
         ({"text": "   "}, 400, "the reply is empty"),
         ({}, 400, "invalid request"),
         ("{not json", 400, "invalid request"),
@@ -568,7 +568,7 @@ def test_reply_validation(api: Api, body: Any, status: int, message: str) -> Non
     """The composer's limits hold on the server too: the platform's length, no blank replies."""
     response = api.call("POST", "/api/mentions/x%232/reply", "adv.ana", body)
     assert response.status_code == status
-    assert _json(response)["error"] == message
+    assert _json(response)["error"].startswith(message)
 
 
 def test_reply_to_an_unassigned_mention_is_404(api: Api) -> None:

@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     until standard input closes (the browser tests drive it this way) or Ctrl-C.
     """
     from crowdcare_local.demo import load_responders  # noqa: PLC0415 - heavy local imports
+    from crowdcare_local.fake_platforms.server import FakePlatformServer  # noqa: PLC0415
+    from crowdcare_local.reply_demo import (  # noqa: PLC0415
+        configure_reply_adapters,
+        reply_parameters,
+    )
     from crowdcare_local.server import LocalApiServer  # noqa: PLC0415
     from crowdcare_local.stack import LocalStack  # noqa: PLC0415
 
@@ -135,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    with LocalStack(stack_name="crowdcare-dashboard") as stack:
+    # Approved replies are posted by the real reply poster, to the fake platforms.
+    platforms = FakePlatformServer().start()
+    stack = LocalStack(stack_name="crowdcare-dashboard", parameters=reply_parameters(platforms))
+    with stack:
+        configure_reply_adapters(stack, platforms)
         server = LocalApiServer(stack, port=args.port).start()
         try:
             responders = ResponderRepository(stack.client("dynamodb"), stack.ref("RespondersTable"))
@@ -159,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdin.read()  # until the parent closes our stdin
         finally:
             server.stop()
+            platforms.stop()
     return 0
 
 

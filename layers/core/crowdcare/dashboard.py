@@ -16,6 +16,7 @@ Two seams wait for work that lands separately:
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -28,6 +29,12 @@ from pydantic import Field, field_validator
 
 from crowdcare.assignments import Assignment, AssignmentRepository, AssignmentStatus
 from crowdcare.ledger import LedgerRepository, PointsReason, entry_for, leaderboard
+from crowdcare.lifecycle import (
+    AssignmentClosedError,
+    AssignmentError,
+    AssignmentLifecycle,
+    NotYourAssignmentError,
+)
 from crowdcare.models import (
     Frozen,
     Mention,
@@ -37,6 +44,10 @@ from crowdcare.models import (
     Responder,
     ResponderKind,
 )
+from crowdcare.platforms.replies.base import ReplyTooLongError, default_limits
+from crowdcare.replies import ReplyRequest as PipelineRequest
+from crowdcare.replies import ReplyService, UnsupportedPlatformError
+from crowdcare.reply_wiring import ReplyServiceSettings, build_reply_service
 from crowdcare.repositories import (
     MentionRepository,
     ResponderRepository,
@@ -47,6 +58,7 @@ from crowdcare.repositories import (
 from crowdcare.responders_csv import CsvImport, RowError
 from crowdcare.settings import SettingsModel
 from crowdcare.triage.rules import TriageRules
+from crowdcare.wiring import build_lifecycle
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -65,6 +77,15 @@ REPLY_LIMITS: dict[Platform, int] = {
     Platform.GENERIC: 5_000,
 }
 DEFAULT_TRUST_THRESHOLD = 3
+# The reply pipeline's own limits, counted the way each platform counts (X weighs URLs...).
+PLATFORM_LIMITS = default_limits()
+logger = logging.getLogger(__name__)
+
+
+def reply_limit(platform: Platform) -> int:
+    """The most a reply on `platform` may hold (in the platform's own unit)."""
+    limit = PLATFORM_LIMITS.get(platform)
+    return limit.max_length if limit is not None else REPLY_LIMITS[platform]
 
 
 # --------------------------------------------------------------------------------- errors
@@ -98,20 +119,47 @@ class PublishError(DashboardError):
 
 # --------------------------------------------------------------------------------- seams
 class ReplyPublisher(Protocol):
-    """Posts a reply publicly on the mention's platform; returns the platform's reference."""
+    """Posts a reply publicly on the mention's platform; returns a reference to it."""
 
-    def publish(self, mention: Mention, text: str, reply_id: str) -> str: ...
+    def publish(self, mention: Mention, reply: Reply) -> str: ...
 
 
 class RecordingPublisher:
-    """Keeps replies in memory (the local run, and until the platform adapters are wired)."""
+    """Keeps replies in memory: tests, and deployments without the reply pipeline."""
 
     def __init__(self) -> None:
         self.published: list[tuple[str, str, str]] = []
 
-    def publish(self, mention: Mention, text: str, reply_id: str) -> str:
-        self.published.append((mention.mention_id, text, reply_id))
-        return f"recorded:{reply_id}"
+    def publish(self, mention: Mention, reply: Reply) -> str:
+        self.published.append((mention.mention_id, reply.text, reply.reply_id))
+        return f"recorded:{reply.reply_id}"
+
+
+class QueuedReplyPublisher:
+    """Hands the reply to the reply pipeline (crowdcare.replies.ReplyService).
+
+    The service stores it in the Replies table and queues it; ReplyPosterFunction posts it
+    through the platform's adapter, retrying and parking failures, so a platform outage never
+    loses a reply. The reference returned is the pipeline's reply id.
+    """
+
+    def __init__(self, service: ReplyService, clock: Callable[[], datetime]) -> None:
+        self._service = service
+        self._clock = clock
+
+    def publish(self, mention: Mention, reply: Reply) -> str:
+        try:
+            record = self._service.submit(
+                PipelineRequest(
+                    mention_id=mention.mention_id,
+                    responder_id=reply.responder_id,
+                    text=reply.text,
+                    requested_at=self._clock(),
+                )
+            )
+        except (UnsupportedPlatformError, ReplyTooLongError) as error:
+            raise DashboardError(str(error)) from error
+        return f"reply:{record.reply_id}"
 
 
 class AssignmentEvents(Protocol):
@@ -140,6 +188,41 @@ class ReleasingLifecycle:
 
     def heartbeat(self, mention_id: str, responder_id: str) -> None:
         """Nothing to extend without the lifecycle's SLA timers."""
+
+
+class LifecycleEvents:
+    """The assignment lifecycle (crowdcare.lifecycle.AssignmentLifecycle) behind the seam.
+
+    Declining answers the waiting workflow, which frees the slot and asks the next candidate.
+    A reply that is posted after its assignment closed (an SLA ran out during approval) is
+    still posted: the workflow has moved on, so there is nothing left to tell it.
+    """
+
+    def __init__(self, lifecycle: AssignmentLifecycle) -> None:
+        self._lifecycle = lifecycle
+
+    def replied(self, mention_id: str, responder_id: str, reply_url: str) -> None:
+        try:
+            self._lifecycle.replied(mention_id, responder_id, reply_url)
+        except AssignmentError:
+            logger.warning("reply posted after its assignment closed: %s", mention_id)
+
+    def declined(self, mention_id: str, responder_id: str, reason: str) -> None:
+        try:
+            self._lifecycle.declined(mention_id, responder_id, reason)
+        except NotYourAssignmentError as error:
+            raise ForbiddenError("this mention is assigned to someone else") from error
+        except AssignmentClosedError as error:
+            raise ConflictError(
+                "this mention is not waiting for an answer right now; try again in a minute"
+            ) from error
+
+    def heartbeat(self, mention_id: str, responder_id: str) -> None:
+        try:
+            self._lifecycle.heartbeat(mention_id, responder_id)
+        except AssignmentError:
+            # Not waiting yet (assigned a moment ago) or already closed: nothing to extend.
+            logger.info("no heartbeat for %s: not waiting", mention_id)
 
 
 # --------------------------------------------------------------------------------- models
@@ -522,12 +605,18 @@ class Dashboard:
     @staticmethod
     def _check_length(mention: Mention, text: str) -> str:
         clean = text.strip()
-        limit = REPLY_LIMITS[mention.platform]
         if not clean:
             raise DashboardError("the reply is empty")
-        if len(clean) > limit:
+        limit = PLATFORM_LIMITS.get(mention.platform)
+        if limit is not None:
+            try:
+                limit.check(mention.platform, clean)
+            except ReplyTooLongError as error:
+                raise DashboardError(f"the {error}") from error
+        elif len(clean) > REPLY_LIMITS[mention.platform]:
             raise DashboardError(
-                f"the reply is {len(clean)} characters; {mention.platform.value} allows {limit}"
+                f"the reply is {len(clean)} characters long; {mention.platform.value} allows"
+                f" at most {REPLY_LIMITS[mention.platform]} characters"
             )
         return clean
 
@@ -608,7 +697,7 @@ class Dashboard:
             assigned_at=assignment.assigned_at,
             due_at=due,
             seconds_left=int((due - now).total_seconds()),
-            reply_limit=REPLY_LIMITS[mention.platform],
+            reply_limit=reply_limit(mention.platform),
             latest_reply=latest,
         )
 
@@ -661,7 +750,7 @@ class Dashboard:
     def _post(self, reply: Reply, mention: Mention, current: ReplyStatus) -> Reply:
         """Publish, then record it; the reply is stored before the platform is called."""
         try:
-            ref = self._publisher.publish(mention, reply.text, reply.reply_id)
+            ref = self._publisher.publish(mention, reply)
         except Exception as error:
             failed = reply.model_copy(
                 update={
@@ -720,7 +809,7 @@ class Dashboard:
                         "author": stored.mention.author.handle,
                         "url": stored.mention.url,
                     },
-                    "reply_limit": REPLY_LIMITS[stored.mention.platform],
+                    "reply_limit": reply_limit(stored.mention.platform),
                 }
             )
         return result
@@ -866,6 +955,28 @@ class ApiSettings(SettingsModel):
     user_pool_id: str
     user_pool_client_id: str
     approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
+    # The assignment lifecycle (decline, heartbeat, replied answer the waiting workflow) and
+    # the reply pipeline; without them, assignments are released directly and replies kept.
+    audit_table: str | None = None
+    replies_table: str | None = None
+    reply_queue_url: str | None = None
+
+
+def build_publisher(
+    settings: ApiSettings, clients: AwsClients, clock: Callable[[], datetime]
+) -> ReplyPublisher:
+    """The reply pipeline when it is configured, else a recording publisher."""
+    if settings.replies_table and settings.reply_queue_url:
+        service = build_reply_service(
+            ReplyServiceSettings(
+                mentions_table=settings.mentions_table,
+                replies_table=settings.replies_table,
+                reply_queue_url=settings.reply_queue_url,
+            ),
+            clients,
+        )
+        return QueuedReplyPublisher(service, clock)
+    return RecordingPublisher()
 
 
 def build_dashboard(
@@ -879,6 +990,16 @@ def build_dashboard(
     ddb = clients.dynamodb
     mentions = MentionRepository(ddb, settings.mentions_table)
     assignments = AssignmentRepository(ddb, settings.assignments_table, settings.responders_table)
+    if lifecycle is None and settings.audit_table:
+        lifecycle = LifecycleEvents(
+            build_lifecycle(
+                assignments_table=settings.assignments_table,
+                responders_table=settings.responders_table,
+                audit_table=settings.audit_table,
+                clients=clients,
+                clock=clock,
+            )
+        )
     return Dashboard(
         mentions=mentions,
         responders=ResponderStore(ddb, settings.responders_table),
