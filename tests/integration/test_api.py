@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from types import ModuleType
 from typing import Any
@@ -458,6 +458,35 @@ def test_feed_lists_only_own_open_assignments_most_urgent_first(api: Api) -> Non
     }
     assert 0 < first["seconds_left"] <= 3600 * 2
     assert items[1]["reply_limit"] == 280  # X
+
+
+def test_feed_counts_down_to_the_deadline_the_lifecycle_set(api: Api) -> None:
+    """When the workflow recorded a deadline, time left is measured to it."""
+    # GIVEN an assignment whose workflow waits until ten minutes from now
+    MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"]).put_if_new(
+        _mention("7", "Router offline"), datetime.now(UTC)
+    )
+    deadline = datetime.now(UTC) + timedelta(minutes=10)
+    assignments = AssignmentRepository(
+        api.ddb, TABLES["ASSIGNMENTS_TABLE"], TABLES["RESPONDERS_TABLE"]
+    )
+    assert assignments.try_assign(
+        Assignment(
+            mention_id="facebook#7",
+            responder_id="adv.ben",
+            responder_kind=ResponderKind.ADVOCATE,
+            route=RouteKind.COMMUNITY,
+            priority=90,
+            band="P1",
+            assigned_at=datetime.now(UTC),
+            deadline=deadline,
+        )
+    )
+    # WHEN Ben reads his feed
+    items = _json(api.call("GET", "/api/feed", "adv.ben"))["items"]
+    # THEN the most urgent item comes first and counts down to that deadline
+    assert items[0]["mention_id"] == "facebook#7"
+    assert 540 <= items[0]["seconds_left"] <= 600
 
 
 def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_appear(

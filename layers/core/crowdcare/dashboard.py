@@ -671,7 +671,10 @@ class Dashboard:
     ) -> FeedItem:
         mention = stored.mention
         triage = stored.triage
-        due = assignment.assigned_at + timedelta(seconds=sla_seconds(rules, assignment.band))
+        # The lifecycle records the deadline it waits for; before it does, the band's SLA.
+        due = assignment.deadline or assignment.assigned_at + timedelta(
+            seconds=sla_seconds(rules, assignment.band)
+        )
         reasons: tuple[str, ...] = ()
         if triage is not None:
             reasons = triage.priority.reasons + triage.decision.reasons
