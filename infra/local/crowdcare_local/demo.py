@@ -7,6 +7,7 @@ what the webhooks answered, what triage concluded, who was assigned, what was em
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -19,8 +20,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from crowdcare.assignments import AssignmentRepository
+from crowdcare.assignments import AssignmentRepository, AssignmentStatus
+from crowdcare.audit import AuditAction, AuditTrail
 from crowdcare.ingest.signatures import sign_generic, sign_x
+from crowdcare.lifecycle import AssignmentError, AssignmentLifecycle
 from crowdcare.models import Responder
 from crowdcare.repositories import MentionRepository, ResponderRepository
 
@@ -31,6 +34,18 @@ from crowdcare_local.workflow_stats import workflow_stats
 
 OVERSIZE_PADDING_BYTES = 300 * 1024
 REPLAY_WINDOW = timedelta(minutes=30)
+
+# SLAs of seconds so the demo shows the whole lifecycle (timeouts, reassignment, escalation,
+# admin alerts) in about a minute; a deployment keeps minutes to hours (TriageRules defaults).
+DEMO_RULES = {
+    "assignment": {
+        "sla_seconds": {"P1": 4, "P2": 5, "P3": 6, "P4": 8},
+        "employee_sla_seconds": 6,
+        "max_attempts": 2,
+        "hold_limit_factor": 2,
+    }
+}
+ANSWER_EVERY = 3  # every third notified responder replies; the others stay silent
 
 
 @dataclass(frozen=True)
@@ -245,8 +260,9 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
     )
     triaged = [m.triage for m in mentions if m.triage is not None]
     per_responder = Counter(a.responder_id for a in assignments)
-    stats = workflow_stats(stack)
+    stats = workflow_stats(stack, "TriageStateMachine")
     emails, texts = sent_emails(), sent_sms()
+    audit = AuditTrail(ddb, stack.ref("AuditTable")).scan()
     return {
         "deliveries": {
             "sent": len(report.outcomes),
@@ -285,7 +301,12 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
                 for rid, count in per_responder.most_common()
             },
         },
-        "notifications": {"emails_sent": len(emails), "sms_sent": len(texts)},
+        "notifications": {
+            "emails_sent": len(emails),
+            "sms_sent": len(texts),
+            "attempts_notified": sum(1 for e in audit if e.action is AuditAction.NOTIFIED),
+        },
+        "lifecycle": lifecycle_summary(stack, audit),
         "failures": {
             "executions_failed": stats.failed,
             "parked_for_operator": depth("TriageParkingQueue"),
@@ -303,6 +324,93 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
         },
         "elapsed_seconds": round(elapsed, 1),
     }
+
+
+def lifecycle_summary(stack: LocalStack, audit: list[Any]) -> dict[str, Any]:
+    """What the assignment workflows did, from the audit trail and their histories."""
+    by_mention: dict[str, list[Any]] = {}
+    for entry in audit:
+        by_mention.setdefault(entry.mention_id, []).append(entry)
+    actions = Counter(e.action for e in audit)
+    to_employee: list[float] = []
+    for entries in by_mention.values():
+        escalated = [e for e in entries if e.action is AuditAction.ESCALATED]
+        first = next((e for e in entries if e.action is AuditAction.ASSIGNED), None)
+        if escalated and first is not None:
+            reached = next(
+                (e for e in entries
+                 if e.action is AuditAction.ASSIGNED and e.at >= escalated[0].at),
+                None,
+            )
+            if reached is not None:
+                to_employee.append((reached.at - first.at).total_seconds())
+    stats = workflow_stats(stack, "AssignmentStateMachine")
+    ordered = sorted(to_employee)
+    return {
+        "executions": stats.executions,
+        "outcomes": _outcomes(by_mention),
+        "attempts": actions[AuditAction.ASSIGNED],
+        "replied": actions[AuditAction.REPLIED],
+        "timed_out": actions[AuditAction.TIMED_OUT],
+        "declined": actions[AuditAction.DECLINED],
+        "notification_failed": actions[AuditAction.NOTIFICATION_FAILED],
+        "reassigned": sum(
+            1 for entries in by_mention.values()
+            if sum(1 for e in entries if e.action is AuditAction.ASSIGNED) > 1
+        ),
+        "escalated": actions[AuditAction.ESCALATED],
+        "admins_alerted": actions[AuditAction.ADMINS_ALERTED],
+        "state_transitions_per_execution": round(stats.transitions_per_execution, 2),
+        "transitions_by_final_state": stats.transitions_by_path,
+        "seconds_to_reach_an_employee": {
+            "count": len(ordered),
+            "median": round(ordered[len(ordered) // 2], 1) if ordered else None,
+            "max": round(ordered[-1], 1) if ordered else None,
+        },
+    }
+
+
+def _outcomes(by_mention: dict[str, list[Any]]) -> dict[str, int]:
+    finals = Counter(entries[-1].action.value for entries in by_mention.values() if entries)
+    return dict(finals.most_common())
+
+
+def settle_answering(
+    stack: LocalStack, lifecycle: AssignmentLifecycle, timeout: float, on_progress: Any
+) -> bool:
+    """Run until every workflow has finished, replying as every ANSWER_EVERY-th responder."""
+    assignments = AssignmentRepository(
+        stack.client("dynamodb"), stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
+    )
+    seen: set[tuple[str, int]] = set()
+    deadline = time.monotonic() + timeout
+    quiet_rounds = 0
+    while time.monotonic() < deadline:
+        moved = stack.pump_once()
+        for assignment in assignments.list_all():
+            key = (assignment.mention_id, assignment.attempt)
+            if (
+                assignment.status is not AssignmentStatus.OPEN
+                or assignment.task_token is None
+                or key in seen
+            ):
+                continue
+            seen.add(key)
+            if len(seen) % ANSWER_EVERY == 0:
+                # Its SLA may have passed meanwhile (closed, or already reassigned).
+                with contextlib.suppress(AssignmentError):
+                    lifecycle.replied(
+                        assignment.mention_id,
+                        assignment.responder_id,
+                        f"{assignment.mention_id}#reply-by-{assignment.responder_id}",
+                    )
+        running = stack.running_executions()
+        on_progress(running)
+        quiet_rounds = quiet_rounds + 1 if moved == 0 and running == 0 else 0
+        if quiet_rounds >= 3:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def render_summary(summary: dict[str, Any], out: TextIO) -> None:
@@ -345,7 +453,23 @@ def render_summary(summary: dict[str, Any], out: TextIO) -> None:
     )
     for rid, info in a["per_responder"].items():
         out.write(f"              {info['open']:>3} → {info['name']} ({info['kind']}, {rid})\n")
-    out.write(f"Notified    {n['emails_sent']} emails, {n['sms_sent']} SMS\n")
+    out.write(
+        f"Notified    {n['emails_sent']} emails, {n['sms_sent']} SMS "
+        f"({n['attempts_notified']} assignment attempts notified)\n"
+    )
+    lc = summary["lifecycle"]
+    reach = lc["seconds_to_reach_an_employee"]
+    out.write(
+        f"Lifecycle   {lc['executions']} assignment workflows, {lc['attempts']} attempts: "
+        f"replied {lc['replied']}, timed out {lc['timed_out']}, "
+        f"notification failed {lc['notification_failed']}\n"
+        f"              {lc['reassigned']} mentions reassigned, {lc['escalated']} escalated "
+        f"to an employee, admins alerted {lc['admins_alerted']}\n"
+        f"              first assignment → employee: median {reach['median']} s, "
+        f"max {reach['max']} s (n={reach['count']})\n"
+        f"              {lc['state_transitions_per_execution']} state transitions per "
+        f"assignment workflow\n"
+    )
     out.write("Failures    " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in f.items()) + "\n")
     out.write(
         f"Workflow    {w['executions']} executions, "
@@ -376,6 +500,16 @@ def run_demo(
         )
         for responder in load_responders():
             responders_repo.put(responder)
+        stack.set_rules(json.dumps(DEMO_RULES))
+        lifecycle = AssignmentLifecycle(
+            assignments=AssignmentRepository(
+                stack.client("dynamodb"), stack.ref("AssignmentsTable"),
+                stack.ref("RespondersTable"),
+            ),
+            audit=AuditTrail(stack.client("dynamodb"), stack.ref("AuditTable")),
+            stepfunctions=stack.client("stepfunctions"),
+            clock=lambda: datetime.now(UTC),
+        )
         replayer = Replayer(server.url, stack.secret_values(), datetime.now(UTC))
         deliveries = replayer.rebase(load_deliveries())
         report = ReplayReport()
@@ -385,8 +519,11 @@ def run_demo(
             bar.advance()
         bar.done()
         waiting = ProgressBar("Waiting for workflows", None, stderr)
-        settled = stack.settle(
-            timeout=300, on_progress=lambda running: waiting.status(f"{running} running")
+        settled = settle_answering(
+            stack,
+            lifecycle,
+            timeout=300,
+            on_progress=lambda running: waiting.status(f"{running} running"),
         )
         waiting.done("all finished" if settled else "timed out")
         summary = build_summary(stack, report, time.monotonic() - started)

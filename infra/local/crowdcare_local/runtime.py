@@ -7,6 +7,7 @@ notifications queue are pumped into their functions as Lambda's event source map
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -118,7 +119,11 @@ class LocalLambdaRuntime:
         self.invocations[logical_id] += 1
         context = LocalContext(function_name=self._names.get(logical_id, logical_id))
         try:
-            return self.handler(logical_id)(event, context)
+            # A function's stdout is its log in Lambda; locally it must not reach the
+            # command's own stdout (powertools prints metrics there past 100 values, even
+            # with metrics disabled).
+            with contextlib.redirect_stdout(sys.stderr):
+                return self.handler(logical_id)(event, context)
         except Exception:
             self.failures[logical_id] += 1
             raise

@@ -30,15 +30,20 @@ class WorkflowStats:
         return self.transitions / self.executions if self.executions else 0.0
 
 
-def workflow_stats(stack: LocalStack) -> WorkflowStats:
-    """Count every execution's state transitions (each state entered is one, as billed)."""
+def workflow_stats(stack: LocalStack, machine: str | None = None) -> WorkflowStats:
+    """Count every execution's state transitions (each state entered is one, as billed), of
+    every state machine or only of `machine` (a logical id, e.g. "AssignmentStateMachine")."""
     sfn = stack.client("stepfunctions")
     statuses: Counter[str] = Counter()
     transitions = 0
     by_path: Counter[str] = Counter()
-    for machine in sfn.list_state_machines()["stateMachines"]:
+    machines = sfn.list_state_machines()["stateMachines"]
+    if machine is not None:
+        machines = [m for m in machines if m["stateMachineArn"] == stack.ref(machine)]
+    for machine_info in machines:
+        machine_arn = machine_info["stateMachineArn"]
         for page in sfn.get_paginator("list_executions").paginate(
-            stateMachineArn=machine["stateMachineArn"]
+            stateMachineArn=machine_arn
         ):
             for execution in page["executions"]:
                 statuses[execution["status"]] += 1

@@ -15,7 +15,11 @@ from pydantic import Field
 from crowdcare.assignments import Assignment
 from crowdcare.models import Frozen, Mention, MentionStatus
 from crowdcare.repositories import MentionRepository, ResponderRepository
-from crowdcare.triage import SentimentProvider, TriageRules, analyze, prioritize, route
+from crowdcare.triage import SentimentProvider, TriageRules, prioritize, route
+
+# The submodule, not the package: the package loads lazily (PEP 562), and once the submodule
+# `crowdcare.triage.analyze` is imported its name shadows the lazily exported function.
+from crowdcare.triage.analyze import analyze
 from crowdcare.triage.models import Analysis, Priority, RouteDecision, RouteKind, Triage
 
 Clock = Callable[[], datetime]
