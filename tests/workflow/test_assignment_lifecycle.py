@@ -134,7 +134,11 @@ def test_reply_in_time_closes_the_assignment_and_frees_the_slot(fast: Deployed) 
     fast.settle(until_done=True)
     # THEN the workflow succeeded through Record Reply, and the mention is replied
     assert _execution(fast, "facebook#r1")["status"] == "SUCCEEDED"
-    assert _entered(fast, "facebook#r1")[-2:] == ["Record Reply", "Replied"]
+    # (5 state transitions: the cost of an assignment answered in time)
+    assert _entered(fast, "facebook#r1") == [
+        "Pick Next Responder", "Who Was Picked?", "Notify And Wait For Reply",
+        "Record Reply", "Replied",
+    ]
     stored = _assignments(fast).get("facebook#r1")
     assert stored is not None and stored.status is AssignmentStatus.REPLIED
     assert stored.task_token is None
@@ -193,6 +197,7 @@ def test_timeout_reassigns_then_the_second_advocate_replies(fast: Deployed) -> N
         "assigned", "notified", "timed_out", "assigned", "notified", "replied",
     ]
     assert _entered(fast, "facebook#t1").count("Pick Next Responder") == 2
+    assert len(_entered(fast, "facebook#t1")) == 10  # one timeout doubles the cost
     assert set(_open_counts(fast).values()) == {0}
 
 
@@ -214,6 +219,7 @@ def test_all_attempts_time_out_then_an_employee_then_the_admins(fast: Deployed) 
     assigned = [e.responder_id for e in history if e.action is AuditAction.ASSIGNED]
     assert assigned[-1] == "emp.owen"
     assert _entered(fast, "facebook#e1")[-2:] == ["Alert Admins", "Admins Alerted"]
+    assert len(_entered(fast, "facebook#e1")) == 17  # 3 attempts x 5, then the alert
     mention = fast.mentions.get("facebook#e1")
     assert mention is not None and mention.status.value == "overdue"
     assert set(_open_counts(fast).values()) == {0}
