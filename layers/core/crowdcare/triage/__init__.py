@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -68,6 +70,22 @@ def __getattr__(name: str) -> Any:
     globals()[name] = value
     return value
 
+
+class _TriagePackage(types.ModuleType):
+    """`analyze` names both a submodule and the function it exports. Importing the submodule
+    (`from crowdcare.triage.analyze import ...`, as the engine does) makes Python set the
+    package attribute to the module, after which `from crowdcare.triage import analyze` would
+    hand out the module; the exported function wins instead."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and isinstance(
+            getattr(value, name, None), types.FunctionType
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _TriagePackage
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
