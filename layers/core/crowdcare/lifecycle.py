@@ -147,12 +147,6 @@ class SnsNoticePublisher:
         )
 
 
-class ReplyListener(Protocol):
-    """Hook for what a reply earns (the points ledger); called once per recorded reply."""
-
-    def reply_recorded(self, assignment: Assignment, reply_url: str, at: datetime) -> None: ...
-
-
 class LifecycleSteps:
     """The step logic of the assignment workflow, with every collaborator passed in."""
 
@@ -168,7 +162,6 @@ class LifecycleSteps:
         rules: Callable[[], TriageRules],
         dashboard_url: str,
         clock: Clock,
-        on_reply: ReplyListener | None = None,
     ) -> None:
         self._mentions = mentions
         self._responders = responders
@@ -179,7 +172,6 @@ class LifecycleSteps:
         self._rules = rules
         self._dashboard_url = dashboard_url
         self._clock = clock
-        self._on_reply = on_reply
 
     # ------------------------------------------------------------------ Pick Next Responder
     def pick(self, case: LifecycleCase) -> LifecycleCase:
@@ -466,15 +458,20 @@ class LifecycleSteps:
 
     # ------------------------------------------------------------------ Record Reply
     def record_reply(self, case: LifecycleCase) -> LifecycleCase:
-        """Close the assignment as replied, give the slot back, record it (and its points)."""
+        """Close the assignment as replied, give the slot back, record it.
+
+        Points are not awarded here: the dashboard appends the +10 ledger entry when it posts
+        the reply (crowdcare.dashboard.Dashboard._post), which also covers a reply posted
+        after its assignment closed, when this step never runs. One writer, one entry.
+        """
         assignment = _required(case.assignment)
         reply = _required(case.reply)
         now = self._clock()
-        released = self._assignments.release(
+        self._assignments.release(
             case.mention_id, AssignmentStatus.REPLIED, attempt=assignment.attempt
         )
         self._mentions.set_status(case.mention_id, MentionStatus.REPLIED, reply.reply_url)
-        recorded = self._audit.append(
+        self._audit.append(
             AuditEntry(
                 mention_id=case.mention_id,
                 at=now,
@@ -485,8 +482,6 @@ class LifecycleSteps:
                 reason=reply.reply_url,
             )
         )
-        if released is not None and recorded and self._on_reply is not None:
-            self._on_reply.reply_recorded(released, reply.reply_url, now)
         return case.model_copy(update={"next": NextStep.DONE, "outcome": "replied"})
 
 

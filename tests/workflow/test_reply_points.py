@@ -1,0 +1,93 @@
+"""Points for a posted reply are awarded once: by the dashboard when it posts the reply, never
+again by the workflow's Record Reply step (the lifecycle has no ledger writer)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from crowdcare.assignments import AssignmentRepository, AssignmentStatus
+from crowdcare.auth import Principal, Role
+from crowdcare.aws import AwsClients
+from crowdcare.dashboard import (
+    ApiSettings,
+    Dashboard,
+    RecordingPublisher,
+    ReplyRequest,
+    build_dashboard,
+)
+from crowdcare.ledger import LedgerRepository, PointsReason
+from crowdcare.settings import AwsSettings
+
+from .conftest import Deployed, mention_payload
+
+RULES = {"assignment": {"sla_seconds": {"P1": 30, "P2": 30, "P3": 30, "P4": 30}}}
+QUESTION = "How do I set a weekly schedule on my Brightwave Thermo? Thanks!"
+
+
+@pytest.fixture
+def dashboard(stack: Deployed) -> Iterator[tuple[Dashboard, LedgerRepository]]:
+    """The dashboard service wired to the local stack, the real lifecycle behind it."""
+    s = stack.stack
+    ddb = s.client("dynamodb")
+    for logical_id in ("LedgerTable", "ApprovalsTable"):
+        name = s.ref(logical_id)
+        schema = ddb.describe_table(TableName=name)["Table"]["KeySchema"]
+        keys = [k["AttributeName"] for k in schema]
+        for item in ddb.scan(TableName=name)["Items"]:
+            ddb.delete_item(TableName=name, Key={k: item[k] for k in keys})
+    s.set_rules(json.dumps(RULES))
+    settings = ApiSettings(
+        mentions_table=s.ref("MentionsTable"),
+        responders_table=s.ref("RespondersTable"),
+        assignments_table=s.ref("AssignmentsTable"),
+        approvals_table=s.ref("ApprovalsTable"),
+        ledger_table=s.ref("LedgerTable"),
+        routing_rules_parameter=s.ref("RoutingRulesParameter"),
+        user_pool_id="unused",
+        user_pool_client_id="unused",
+        approval_trust_threshold=0,
+        audit_table=s.ref("AuditTable"),
+    )
+    clients = AwsClients(AwsSettings(aws_region="us-east-1", aws_endpoint_url=s.endpoint_url))
+    yield (
+        build_dashboard(settings, clients, lambda: datetime.now(UTC), RecordingPublisher()),
+        LedgerRepository(ddb, settings.ledger_table),
+    )
+    stack.settle(until_done=True)
+    s.set_rules("{}")
+
+
+def test_a_reply_through_the_workflow_earns_ten_points_once(
+    stack: Deployed, dashboard: tuple[Dashboard, LedgerRepository]
+) -> None:
+    """Posting a reply earns +10 once; the workflow then records the reply without more points."""
+    service, ledger = dashboard
+    # GIVEN a question assigned to an advocate whose workflow waits for the answer
+    stack.post_generic(mention_payload("p1", QUESTION))
+    assignments = AssignmentRepository(
+        stack.stack.client("dynamodb"),
+        stack.stack.ref("AssignmentsTable"),
+        stack.stack.ref("RespondersTable"),
+    )
+    deadline = time.monotonic() + 20
+    while (current := assignments.get("facebook#p1")) is None or current.task_token is None:
+        assert time.monotonic() < deadline, "the workflow never waited for an answer"
+        time.sleep(0.05)
+    stack.settle()
+    responder_id = current.responder_id
+    me = Principal(subject="s", username=responder_id, roles=frozenset({Role.ADVOCATE}))
+    # WHEN the advocate posts a reply in the dashboard and the workflow records it
+    service.submit_reply(me, "facebook#p1", ReplyRequest(text="Open Schedule in the app."))
+    stack.settle(until_done=True)
+    # THEN the assignment was closed by Record Reply
+    closed = assignments.get("facebook#p1")
+    assert closed is not None and closed.status is AssignmentStatus.REPLIED
+    # AND the ledger holds exactly one +10 entry, keyed by the event
+    entries = ledger.for_responder(responder_id)
+    assert [(e.reason, e.points, e.entry_id) for e in entries] == [
+        (PointsReason.REPLY_POSTED, 10, "facebook#p1#reply_posted")
+    ]
