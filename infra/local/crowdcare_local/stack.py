@@ -191,6 +191,9 @@ class LocalStack:
             "AWS::SecretsManager::Secret": self._create_secret,
             "AWS::SSM::Parameter": self._create_parameter,
             "AWS::SES::EmailIdentity": self._create_email_identity,
+            "AWS::SES::ConfigurationSet": self._create_configuration_set,
+            "AWS::SES::ConfigurationSetEventDestination": self._create_event_destination,
+            "AWS::SNS::TopicPolicy": self._create_topic_policy,
             "AWS::Logs::LogGroup": self._create_log_group,
             "AWS::CloudWatch::Alarm": self._create_alarm,
             "AWS::Serverless::StateMachine": self._create_state_machine,
@@ -291,6 +294,39 @@ class LocalStack:
     def _create_email_identity(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         self.client("ses").verify_email_identity(EmailAddress=props["EmailIdentity"])
         return PhysicalResource(props["EmailIdentity"])
+
+    def _create_configuration_set(
+        self, logical_id: str, props: dict[str, Any]
+    ) -> PhysicalResource:
+        name = props.get("Name") or self._name(logical_id)
+        self.client("ses").create_configuration_set(ConfigurationSet={"Name": name})
+        return PhysicalResource(name)
+
+    def _create_event_destination(
+        self, logical_id: str, props: dict[str, Any]
+    ) -> PhysicalResource:
+        # moto records the destination; it does not publish bounces (nothing bounces locally).
+        destination = props["EventDestination"]
+        self.client("ses").create_configuration_set_event_destination(
+            ConfigurationSetName=props["ConfigurationSetName"],
+            EventDestination={
+                "Name": destination["Name"],
+                "Enabled": destination.get("Enabled", False),
+                "MatchingEventTypes": destination["MatchingEventTypes"],
+                "SNSDestination": {"TopicARN": destination["SnsDestination"]["TopicARN"]},
+            },
+        )
+        return PhysicalResource(destination["Name"])
+
+    def _create_topic_policy(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        sns = self.client("sns")
+        for arn in props["Topics"]:
+            sns.set_topic_attributes(
+                TopicArn=arn,
+                AttributeName="Policy",
+                AttributeValue=json.dumps(props["PolicyDocument"]),
+            )
+        return PhysicalResource(self._name(logical_id))
 
     def _create_log_group(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         name = f"/{self.stack_name}/{logical_id}"

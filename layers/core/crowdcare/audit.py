@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     ESCALATED = "escalated"
     QUEUED = "queued"
     ADMINS_ALERTED = "admins_alerted"
+    EMAIL_SUPPRESSED = "email_suppressed"  # SES: permanent bounce or complaint
 
 
 SYSTEM = "system"

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crowdcare.models import Frozen, QuietHours, Responder
+from crowdcare.ses_feedback import email_tags
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from mypy_boto3_ses import SESClient
     from mypy_boto3_sns import SNSClient
@@ -141,7 +142,7 @@ def render(
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, message: Message) -> str: ...
+    def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str: ...
 
 
 class SmsSender(Protocol):
@@ -151,14 +152,26 @@ class SmsSender(Protocol):
 
 
 class SesEmailSender:
-    """Sends the email through SES from the configured, verified sender address."""
+    """Sends the email through SES from the configured, verified sender address.
 
-    def __init__(self, client: SESClient, sender: str) -> None:
+    With a configuration set, SES publishes the email's bounces and complaints (with its
+    tags) to the feedback topic; see crowdcare.ses_feedback.
+    """
+
+    def __init__(
+        self, client: SESClient, sender: str, configuration_set: str | None = None
+    ) -> None:
         self._client = client
         self._sender = sender
+        self._configuration_set = configuration_set
 
-    def send(self, to: str, message: Message) -> str:
+    def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str:
         """Send one email; returns SES's message id."""
+        extra: dict[str, Any] = {}
+        if self._configuration_set is not None:
+            extra["ConfigurationSetName"] = self._configuration_set
+        if tags:
+            extra["Tags"] = [{"Name": name, "Value": value} for name, value in tags.items()]
         response = self._client.send_email(
             Source=self._sender,
             Destination={"ToAddresses": [to]},
@@ -169,6 +182,7 @@ class SesEmailSender:
                     "Html": {"Data": message.html, "Charset": "UTF-8"},
                 },
             },
+            **extra,
         )
         return response["MessageId"]
 
@@ -253,7 +267,13 @@ class Notifier:
                 f"email suppressed and no SMS ({channels.sms_reason})"
             )
         message = render(notice, responder, self._brand, self._dashboard_url)
-        email_id = self._email.send(responder.email, message) if channels.email else None
+        email_id = (
+            self._email.send(
+                responder.email, message, email_tags(notice.mention_id, notice.attempt)
+            )
+            if channels.email
+            else None
+        )
         sms_id = (
             self._sms.send(responder.phone, message)
             if channels.sms and responder.phone is not None

@@ -173,3 +173,26 @@ class ResponderRepository:
             for page in paginator.paginate(TableName=self._table, ConsistentRead=True)
             for item in page.get("Items", [])
         ]
+
+    def suppress_email(self, responder_id: str) -> bool:
+        """Stop emailing the responder (SES bounce or complaint).
+
+        Returns False when the responder is unknown or already suppressed, so a redelivered
+        SES notification changes nothing.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"responder_id": {"S": responder_id}},
+                UpdateExpression="SET email_suppressed = :true",
+                ConditionExpression=(
+                    "attribute_exists(responder_id) AND "
+                    "(attribute_not_exists(email_suppressed) OR email_suppressed = :false)"
+                ),
+                ExpressionAttributeValues={":true": {"BOOL": True}, ":false": {"BOOL": False}},
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True

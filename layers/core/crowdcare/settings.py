@@ -112,6 +112,9 @@ class NotifierSettings(SettingsModel):
     audit_table: str
     sms_min_priority: int = 70
     notify_attempts: int = 3
+    # SES publishes bounces and complaints of emails sent through this configuration set to
+    # the feedback topic (template.yaml sets it; without it, no feedback reaches CrowdCare).
+    ses_configuration_set: str | None = None
 
 
 class LifecycleSettings(SettingsModel):
@@ -128,5 +131,8 @@ class LifecycleSettings(SettingsModel):
 
 
 class SesFeedbackSettings(SettingsModel):
+    """The SES feedback function: who to suppress, whom to alert, where to audit."""
+
     responders_table: str
     admin_alerts_topic_arn: str
+    audit_table: str

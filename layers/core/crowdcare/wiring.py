@@ -18,10 +18,12 @@ from crowdcare.deeplinks import DeepLinkSigner
 from crowdcare.lifecycle import AssignmentLifecycle, LifecycleSteps, SnsNoticePublisher
 from crowdcare.notifications import Notifier, SesEmailSender, SnsSmsSender
 from crowdcare.repositories import MentionRepository, ResponderRepository
+from crowdcare.ses_feedback import SesFeedbackService, SnsAlertPublisher
 from crowdcare.settings import (
     ConfigurationError,
     LifecycleSettings,
     NotifierSettings,
+    SesFeedbackSettings,
     StarterSettings,
     TriageSettings,
 )
@@ -80,7 +82,7 @@ def build_notifier(
     """The notifier wired to SES and SNS SMS."""
     return Notifier(
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
-        email=SesEmailSender(clients.ses, settings.sender_email),
+        email=SesEmailSender(clients.ses, settings.sender_email, settings.ses_configuration_set),
         sms=SnsSmsSender(clients.sns),
         brand=settings.brand_name,
         dashboard_url=settings.dashboard_url,
@@ -138,5 +140,17 @@ def build_lifecycle(
         assignments=AssignmentRepository(clients.dynamodb, assignments_table, responders_table),
         audit=AuditTrail(clients.dynamodb, audit_table),
         stepfunctions=clients.stepfunctions,
+        clock=clock,
+    )
+
+
+def build_ses_feedback(
+    settings: SesFeedbackSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> SesFeedbackService:
+    """The SES bounce and complaint handler wired to DynamoDB and the admin alerts topic."""
+    return SesFeedbackService(
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        alerts=SnsAlertPublisher(clients.sns, settings.admin_alerts_topic_arn),
+        audit=AuditTrail(clients.dynamodb, settings.audit_table),
         clock=clock,
     )
