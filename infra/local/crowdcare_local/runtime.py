@@ -17,7 +17,7 @@ import threading
 import traceback
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
@@ -54,6 +54,60 @@ class LocalContext:
         return self.timeout_ms
 
 
+class FunctionOutput(io.TextIOBase):
+    """The process's stdout while functions run in it: a function's prints go to stderr.
+
+    A function's stdout is its log in Lambda; locally it must not reach the command's own
+    stdout (powertools prints metrics there past 100 values, even with metrics disabled).
+    Functions run on many threads at once, so swapping `sys.stdout` per call would race and
+    could leave it pointing at stderr; instead one proxy routes by a per-thread flag.
+    """
+
+    _local = threading.local()
+    _install_lock = threading.Lock()
+
+    def __init__(self, stdout: Any) -> None:
+        super().__init__()
+        self._stdout = stdout
+
+    @classmethod
+    def install(cls) -> None:
+        """Put the proxy in front of sys.stdout once per process."""
+        with cls._install_lock:
+            if not isinstance(sys.stdout, cls):
+                sys.stdout = cls(sys.stdout)
+
+    @classmethod
+    @contextlib.contextmanager
+    def running(cls) -> Iterator[None]:
+        """Mark this thread as running a function for the duration of the block."""
+        previous = getattr(cls._local, "in_function", False)
+        cls._local.in_function = True
+        try:
+            yield
+        finally:
+            cls._local.in_function = previous
+
+    def _target(self) -> Any:
+        return sys.stderr if getattr(self._local, "in_function", False) else self._stdout
+
+    def write(self, text: str) -> int:
+        return int(self._target().write(text))
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def isatty(self) -> bool:
+        return bool(self._stdout.isatty())
+
+    def fileno(self) -> int:
+        return int(self._stdout.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(self._stdout.encoding)
+
+
 class FunctionError(Exception):
     """A handler raised: reported to the caller the way Lambda reports an unhandled error."""
 
@@ -68,6 +122,7 @@ class LocalLambdaRuntime:
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.Lock()
         self.invocations: Counter[str] = Counter()
+        FunctionOutput.install()
         self.failures: Counter[str] = Counter()
 
     def _module(self, spec: FunctionSpec) -> ModuleType:
@@ -119,10 +174,7 @@ class LocalLambdaRuntime:
         self.invocations[logical_id] += 1
         context = LocalContext(function_name=self._names.get(logical_id, logical_id))
         try:
-            # A function's stdout is its log in Lambda; locally it must not reach the
-            # command's own stdout (powertools prints metrics there past 100 values, even
-            # with metrics disabled).
-            with contextlib.redirect_stdout(sys.stderr):
+            with FunctionOutput.running():
                 return self.handler(logical_id)(event, context)
         except Exception:
             self.failures[logical_id] += 1
