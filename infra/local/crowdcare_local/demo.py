@@ -3,13 +3,21 @@
 Deliveries are signed exactly as the platforms sign them (or deliberately broken, as the sample
 says), sent over HTTP to the local API server, and the summary is read back from the emulator:
 what the webhooks answered, what triage concluded, who was assigned, what was emailed and texted.
+
+Every platform takes part, through a fake platform server on 127.0.0.1 that the stack's
+platform base URLs point at: signed Meta deliveries (Facebook Page feed, Instagram comments,
+one broken entry that is parked), one run of the scheduled poller over seeded Reddit, Mastodon,
+Bluesky and X search feeds, and the responders' replies posted back through the real reply
+pipeline (ReplyService, ReplyQueue, ReplyPosterFunction, the platform adapters), with one
+platform answering 503 (retried) and one reply refused with 500 until it is parked.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import os
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,17 +27,42 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
-from crowdcare.assignments import AssignmentRepository, AssignmentStatus
+from crowdcare.assignments import Assignment, AssignmentRepository, AssignmentStatus
 from crowdcare.audit import AuditAction, AuditTrail
+from crowdcare.aws import AwsClients
 from crowdcare.ingest.signatures import sign_generic, sign_x
-from crowdcare.lifecycle import AssignmentError, AssignmentLifecycle
-from crowdcare.models import Responder
+from crowdcare.lifecycle import (
+    AssignmentClosedError,
+    AssignmentError,
+    AssignmentLifecycle,
+    NotYourAssignmentError,
+)
+from crowdcare.models import Platform, Responder, mention_key
+from crowdcare.polling import SOURCE_NAMES
+from crowdcare.replies import (
+    ReplyRecord,
+    ReplyRepository,
+    ReplyRequest,
+    ReplyService,
+    ReplyStatus,
+    UnknownMentionError,
+    UnsupportedPlatformError,
+)
+from crowdcare.reply_wiring import ReplyServiceSettings, build_reply_service
 from crowdcare.repositories import MentionRepository, ResponderRepository
+from crowdcare.settings import AwsSettings
 
+from crowdcare_local import platform_demo
+from crowdcare_local.dashboard_demo import print_sign_in, seed_users
+from crowdcare_local.fake_platforms import feeds, outbound
+from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.outbox import write_outbox
 from crowdcare_local.progress import ProgressBar
+from crowdcare_local.reply_demo import configure_reply_adapters, reply_parameters
 from crowdcare_local.stack import LocalStack, sent_emails, sent_sms
+from crowdcare_local.template import REGION
 from crowdcare_local.workflow_stats import workflow_stats
 
 OVERSIZE_PADDING_BYTES = 300 * 1024
@@ -46,6 +79,9 @@ DEMO_RULES = {
     }
 }
 ANSWER_EVERY = 3  # every third notified responder replies; the others stay silent
+# How often the demo's responders look for new assignments (SLAs are 4-8 s; scanning more
+# often only takes CPU from the emulator's workflows).
+RESPONDER_SCAN_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -163,6 +199,10 @@ class Replayer:
             headers = {k: v for k, v in headers.items() if "signature" not in k.lower()}
         return self._post(path, body, headers, delivery.tamper)
 
+    def post_meta(self, headers: dict[str, str], body: bytes) -> DeliveryOutcome:
+        """Post one Meta delivery (already signed with the app secret)."""
+        return self._post("/webhooks/meta", body, headers, None)
+
     def _post(
         self, path: str, body: bytes, headers: dict[str, str], tamper: str | None
     ) -> DeliveryOutcome:
@@ -232,6 +272,188 @@ def _rewrite_times(payload: Any, shift: Any) -> Any:
 
 def _reason(body: dict[str, Any]) -> str:
     return str(body.get("reason") or body.get("error") or body.get("message", ""))
+
+
+VIA_GENERIC, VIA_X, VIA_META, VIA_POLLER = "generic webhook", "x webhook", "meta webhook", "poller"
+
+
+@dataclass
+class PlatformReport:
+    """How the mentions arrived, beyond the sample's generic and X webhooks."""
+
+    arrived_via: dict[str, str] = field(default_factory=dict)  # mention id -> how
+    meta: list[DeliveryOutcome] = field(default_factory=list)
+    poll: dict[str, Any] = field(default_factory=dict)  # PollerFunction's answer
+
+
+def stored_ids(stack: LocalStack) -> set[str]:
+    """The ids of every stored mention."""
+    mentions = MentionRepository(stack.client("dynamodb"), stack.ref("MentionsTable"))
+    return {stored.mention.mention_id for stored in mentions.scan()}
+
+
+def attribute_replay(
+    deliveries: list[Delivery], report: ReplayReport, new_ids: set[str], into: PlatformReport
+) -> None:
+    """Generic deliveries name their mention; the rest of the replay's mentions came from X."""
+    generic = {
+        mention_key(Platform(d.payload["platform"]), str(d.payload["post_id"]))
+        for d, o in zip(deliveries, report.outcomes, strict=True)
+        if d.kind == "generic" and o.status < 400 and isinstance(d.payload, dict)
+    }
+    for mention_id in new_ids:
+        into.arrived_via[mention_id] = VIA_GENERIC if mention_id in generic else VIA_X
+
+
+def platforms_summary(stack: LocalStack, platforms: PlatformReport) -> dict[str, Any]:
+    """Mentions stored per platform and how they arrived; Meta's answers; the poll run."""
+    ids = stored_ids(stack)
+    per_platform: dict[str, Counter[str]] = {}
+    for mention_id in sorted(ids):
+        platform = mention_id.split("#", 1)[0]
+        via = platforms.arrived_via.get(mention_id, "unknown")
+        per_platform.setdefault(platform, Counter())[via] += 1
+    order = [p.value for p in Platform]
+    return {
+        "stored": len(ids),
+        "by_platform": {
+            name: {"stored": sum(per_platform[name].values()), "via": dict(per_platform[name])}
+            for name in sorted(per_platform, key=order.index)
+        },
+        "meta": {
+            "deliveries": len(platforms.meta),
+            "statuses": [o.status for o in platforms.meta],
+            "mentions_accepted": sum(int(o.body.get("accepted", 0)) for o in platforms.meta),
+            "duplicates": sum(int(o.body.get("duplicates", 0)) for o in platforms.meta),
+            "ignored": sum(int(o.body.get("ignored", 0)) for o in platforms.meta),
+            "parked": sum(int(o.body.get("parked", 0)) for o in platforms.meta),
+        },
+        "polled": {
+            "sources": {
+                run["source"]: {
+                    "accepted": run["accepted"],
+                    "duplicates": run["duplicates"],
+                    "pages": run["pages"],
+                    "outcome": run["outcome"] + (f": {run['detail']}" if run["detail"] else ""),
+                }
+                for run in platforms.poll.get("sources", [])
+            },
+            "skipped": platforms.poll.get("skipped", {}),
+        },
+    }
+
+
+def ingest_parking_summary(stack: LocalStack) -> dict[str, Any]:
+    """The webhook entries parked for an operator (left in the queue, still visible)."""
+    sqs = stack.client("sqs")
+    url = stack.ref("IngestParkingQueue")
+    entries: dict[str, dict[str, Any]] = {}
+    for _ in range(5):
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        for message in messages:
+            body = json.loads(message["Body"])
+            entries[message["MessageId"]] = {
+                "platform": body.get("platform"),
+                "reason": body.get("reason"),
+                "details": body.get("details", []),
+            }
+        if not messages:
+            break
+    return {"parked": len(entries), "entries": list(entries.values())}
+
+
+def replies_summary(
+    stack: LocalStack, responders: DemoResponders, reach_run: dict[str, Any]
+) -> dict[str, Any]:
+    """What became of every reply the demo's responders made, and the reach tracker's run."""
+    repository = ReplyRepository(stack.client("dynamodb"), stack.ref("RepliesTable"))
+    records: list[ReplyRecord] = [
+        record
+        for reply_id in dict.fromkeys(responders.submitted)
+        if (record := repository.get(reply_id)) is not None
+    ]
+    posted = Counter(r.platform.value for r in records if r.status is ReplyStatus.POSTED)
+    parked = [
+        {"platform": r.platform.value, "mention_id": r.mention_id, "error": r.last_error or ""}
+        for r in records
+        if r.status is ReplyStatus.FAILED
+    ]
+    reach = {"likes": 0, "reposts": 0, "replies": 0}
+    for record in records:
+        if record.reach is not None:
+            reach["likes"] += record.reach.likes
+            reach["reposts"] += record.reach.reposts
+            reach["replies"] += record.reach.replies
+    left = sorted(responders.seconds_left)
+    order = [p.value for p in Platform]
+    errors = Counter(responders.errors)
+    audit = AuditTrail(stack.client("dynamodb"), stack.ref("AuditTable")).scan()
+    answered = {(r.mention_id, r.responder_id) for r in records}
+    recorded = sum(
+        1
+        for e in audit
+        if e.action is AuditAction.REPLIED and (e.mention_id, e.responder_id) in answered
+    )
+    if responders.recorded > recorded:
+        # Step Functions took the answer, but the SLA timer had already fired (moto does not
+        # refuse a late SendTaskSuccess as AWS does with TaskTimedOut).
+        errors["answer accepted, but the workflow took the timeout path"] = (
+            responders.recorded - recorded
+        )
+    return {
+        "responders_replying": responders.chosen,
+        "submitted": len(records),
+        "workflow_answered": responders.recorded,
+        "workflow_recorded": recorded,
+        "errors_by_reason": dict(errors.most_common()),
+        "sla_seconds_left_when_answered": {
+            "min": round(left[0], 1) if left else None,
+            "median": round(left[len(left) // 2], 1) if left else None,
+        },
+        "posted": dict(sorted(posted.items(), key=lambda item: order.index(item[0]))),
+        "retried_deliveries": sum(
+            max(r.attempts - 1, 0) for r in records if r.status is ReplyStatus.POSTED
+        ),
+        "parked": parked,
+        "not_finished": sum(
+            1 for r in records if r.status in {ReplyStatus.PENDING, ReplyStatus.POSTING}
+        ),
+        "reach_tracker": {**reach_run, **reach},
+        "dead_letters": _depth(stack, "ReplyDeadLetterQueue"),
+    }
+
+
+def _depth(stack: LocalStack, logical_id: str) -> int:
+    attributes = stack.client("sqs").get_queue_attributes(
+        QueueUrl=stack.ref(logical_id),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def track_reach(stack: LocalStack, platforms: FakePlatformServer, reply_ids: list[str]) -> Any:
+    """Give each posted reply a few likes on the fake platform, then run the reach tracker."""
+    repository = ReplyRepository(stack.client("dynamodb"), stack.ref("RepliesTable"))
+    for index, reply_id in enumerate(dict.fromkeys(reply_ids)):
+        record = repository.get(reply_id)
+        if record is None or record.posted is None:
+            continue
+        outbound.set_reach(
+            platforms,
+            record.platform.value,
+            record.posted.post_id,
+            likes=3 + index % 5,
+            reposts=index % 3 if record.platform in _REPOSTABLE else 0,
+            replies=index % 2 if record.platform is not Platform.REDDIT else 0,
+        )
+    return stack.run_scheduled("ReachTrackerFunction")
+
+
+_REPOSTABLE = frozenset({Platform.X, Platform.MASTODON, Platform.BLUESKY})
 
 
 def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> dict[str, Any]:
@@ -375,41 +597,144 @@ def _outcomes(by_mention: dict[str, list[Any]]) -> dict[str, int]:
     return dict(finals.most_common())
 
 
-def settle_answering(
-    stack: LocalStack, lifecycle: AssignmentLifecycle, timeout: float, on_progress: Any
-) -> bool:
-    """Run until every workflow has finished, replying as every ANSWER_EVERY-th responder."""
-    assignments = AssignmentRepository(
-        stack.client("dynamodb"), stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
-    )
-    seen: set[tuple[str, int]] = set()
-    deadline = time.monotonic() + timeout
-    quiet_rounds = 0
-    while time.monotonic() < deadline:
-        moved = stack.pump_once()
-        for assignment in assignments.list_all():
+REPLY_TEXT = (
+    "Thanks for reaching out! We're looking into this now and will follow up here. "
+    "- Brightwave Care"
+)
+# The reply that is refused (HTTP 500) until it is parked, and the platform that answers 503
+# for one delivery's worth of attempts (then the redelivery posts).
+FAILING_PLATFORM = Platform.FACEBOOK
+FLAKY_PLATFORM = Platform.MASTODON
+
+
+class DemoResponders:
+    """Every ANSWER_EVERY-th notified responder replies, at once, as the dashboard does it.
+
+    Watches the Assignments table from its own thread; for a chosen open assignment it submits
+    the reply to the reply pipeline (ReplyService: Replies table, ReplyQueue) and then answers
+    the waiting workflow (AssignmentLifecycle.replied), the order of the dashboard's
+    QueuedReplyPublisher and LifecycleEvents. Every error is counted by its reason.
+    """
+
+    def __init__(
+        self,
+        stack: LocalStack,
+        lifecycle: AssignmentLifecycle,
+        service: ReplyService,
+        platforms: FakePlatformServer,
+    ) -> None:
+        self._stack = stack
+        self._lifecycle = lifecycle
+        self._service = service
+        self._platforms = platforms
+        self._assignments = AssignmentRepository(
+            stack.client("dynamodb"), stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
+        )
+        self._seen: set[tuple[str, int]] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.chosen = 0
+        self.submitted: list[str] = []  # reply ids, in order
+        self.recorded = 0
+        self.errors: Counter[str] = Counter()
+        self.seconds_left: list[float] = []  # SLA left when the workflow was answered
+        self.failing_mention: str | None = None
+        self.flaky_injected = False
+
+    def start(self) -> DemoResponders:
+        self._thread = threading.Thread(target=self._run, name="demo-responders", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.answer_new()
+            except Exception as error:  # noqa: BLE001 - counted, never hidden
+                self.errors[f"responder loop: {type(error).__name__}: {error}"[:200]] += 1
+            self._stop.wait(RESPONDER_SCAN_SECONDS)
+
+    def answer_new(self) -> None:
+        """Look at each newly waiting assignment once; reply to every ANSWER_EVERY-th."""
+        for assignment in self._assignments.list_all():
             key = (assignment.mention_id, assignment.attempt)
             if (
                 assignment.status is not AssignmentStatus.OPEN
                 or assignment.task_token is None
-                or key in seen
+                or key in self._seen
             ):
                 continue
-            seen.add(key)
-            if len(seen) % ANSWER_EVERY == 0:
-                # Its SLA may have passed meanwhile (closed, or already reassigned).
-                with contextlib.suppress(AssignmentError):
-                    lifecycle.replied(
-                        assignment.mention_id,
-                        assignment.responder_id,
-                        f"{assignment.mention_id}#reply-by-{assignment.responder_id}",
-                    )
+            self._seen.add(key)
+            if len(self._seen) % ANSWER_EVERY == 0:
+                self.chosen += 1
+                self._reply(assignment)
+
+    def _reply(self, assignment: Assignment) -> None:
+        platform = Platform(assignment.mention_id.split("#", 1)[0])
+        self._inject_faults(platform, assignment.mention_id)
+        try:
+            record = self._service.submit(
+                ReplyRequest(
+                    mention_id=assignment.mention_id,
+                    responder_id=assignment.responder_id,
+                    text=REPLY_TEXT,
+                    requested_at=datetime.now(UTC),
+                )
+            )
+        except (UnknownMentionError, UnsupportedPlatformError, ValueError) as error:
+            self.errors[f"not submitted: {error}"] += 1
+            return
+        self.submitted.append(record.reply_id)
+        try:
+            self._lifecycle.replied(
+                assignment.mention_id, assignment.responder_id, f"reply:{record.reply_id}"
+            )
+        except AssignmentClosedError:
+            # The reply is still posted (as the dashboard does); the workflow had moved on.
+            self.errors["workflow not told: assignment closed before the reply"] += 1
+            return
+        except NotYourAssignmentError:
+            self.errors["workflow not told: reassigned before the reply"] += 1
+            return
+        except AssignmentError as error:
+            self.errors[f"workflow not told: {error}"] += 1
+            return
+        self.recorded += 1
+        if assignment.deadline is not None:
+            self.seconds_left.append((assignment.deadline - datetime.now(UTC)).total_seconds())
+
+    def _inject_faults(self, platform: Platform, mention_id: str) -> None:
+        attempts = int(os.environ.get("PLATFORM_MAX_ATTEMPTS", "3"))
+        if platform is FAILING_PLATFORM and self.failing_mention is None:
+            # Only this mention's object: the other Facebook replies are posted.
+            self.failing_mention = mention_id
+            post_id = mention_id.split("#", 1)[1]
+            deliveries = int(os.environ.get("REPLY_MAX_RECEIVE_COUNT", "5"))
+            self._platforms.inject_faults(
+                f"/facebook/v21.0/{quote(post_id, safe='')}/", [500] * attempts * deliveries
+            )
+        if platform is FLAKY_PLATFORM and not self.flaky_injected:
+            self.flaky_injected = True
+            self._platforms.inject_faults("/mastodon/api/v1/statuses", [503] * attempts)
+
+
+def settle(stack: LocalStack, timeout: float, on_progress: Any) -> bool:
+    """Run until every workflow has finished and no event (stream, queue) is in flight."""
+    deadline = time.monotonic() + timeout
+    quiet_rounds = 0
+    while time.monotonic() < deadline:
+        moved = stack.pump_once()
         running = stack.running_executions()
         on_progress(running)
         quiet_rounds = quiet_rounds + 1 if moved == 0 and running == 0 else 0
         if quiet_rounds >= 3:
             return True
-        time.sleep(0.1)
+        time.sleep(0.25)
     return False
 
 
@@ -470,12 +795,137 @@ def render_summary(summary: dict[str, Any], out: TextIO) -> None:
         f"              {lc['state_transitions_per_execution']} state transitions per "
         f"assignment workflow\n"
     )
+    if "platforms" in summary:
+        _render_platforms(summary, out)
     out.write("Failures    " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in f.items()) + "\n")
     out.write(
         f"Workflow    {w['executions']} executions, "
         f"{w['state_transitions_per_mention']} state transitions and "
         f"{w['lambda_invocations_per_mention']} Lambda invocations per mention\n{line}\n"
     )
+
+
+def _render_platforms(summary: dict[str, Any], out: TextIO) -> None:
+    """The platform lines: how mentions arrived, what was parked, what the replies became."""
+    pl, parking, r = summary["platforms"], summary["ingest_parking"], summary["replies"]
+    out.write(f"Platforms   {pl['stored']} mentions stored, by platform and how they arrived\n")
+    for name, info in pl["by_platform"].items():
+        via = ", ".join(f"{k} {v}" for k, v in info["via"].items())
+        out.write(f"              {name:<10}{info['stored']:>4}  {via}\n")
+    meta = pl["meta"]
+    out.write(
+        f"Meta        {meta['deliveries']} signed deliveries (HTTP "
+        + ", ".join(str(s) for s in meta["statuses"])
+        + f") → {meta['mentions_accepted']} mentions, {meta['parked']} entry parked\n"
+    )
+    polled = pl["polled"]
+    out.write(
+        f"Polled      one PollerFunction run, {len(polled['sources'])} sources → "
+        + ", ".join(f"{k} {v['accepted']}" for k, v in polled["sources"].items())
+        + "\n"
+    )
+    problems = [f"{k}: {v['outcome']}" for k, v in polled["sources"].items()
+                if v["outcome"] != "caught up"]
+    problems += [f"{k}: skipped, {v}" for k, v in polled["skipped"].items()]
+    for problem in problems:
+        out.write(f"              {problem}\n")
+    out.write(f"Parked in   ingest parking queue: {parking['parked']}\n")
+    for entry in parking["entries"]:
+        details = "; ".join(str(d) for d in entry["details"])
+        out.write(f"              {entry['platform']}: {entry['reason']} ({details})\n")
+    posted = r["posted"]
+    out.write(
+        f"Replies     {r['responders_replying']} responders replied (every {ANSWER_EVERY}rd "
+        f"notified) → {r['submitted']} submitted to the reply pipeline, "
+        f"{r['workflow_recorded']} recorded as replied by their workflow\n"
+        f"              posted {sum(posted.values())}: "
+        + ", ".join(f"{k} {v}" for k, v in posted.items())
+        + f"; {r['retried_deliveries']} delivery retried, {len(r['parked'])} parked, "
+        f"{r['not_finished']} unfinished\n"
+    )
+    for parked in r["parked"]:
+        out.write(f"              parked on {parked['platform']}: {parked['error']}\n")
+    for reason, count in r["errors_by_reason"].items():
+        out.write(f"              {count:>3} x {reason}\n")
+    left = r["sla_seconds_left_when_answered"]
+    out.write(
+        f"              SLA left when the workflow was answered: min {left['min']} s, "
+        f"median {left['median']} s\n"
+    )
+    reach = r["reach_tracker"]
+    out.write(
+        f"Reach       ReachTrackerFunction read {reach['read']} replies "
+        f"(failed {reach['failed']}, unconfigured {reach['unconfigured']}): "
+        f"likes {reach['likes']}, reposts {reach['reposts']}, replies {reach['replies']}\n"
+    )
+
+
+def _answering_services(stack: LocalStack) -> tuple[AssignmentLifecycle, ReplyService]:
+    """What a responder's reply goes through: the lifecycle API and the reply pipeline."""
+    lifecycle = AssignmentLifecycle(
+        assignments=AssignmentRepository(
+            stack.client("dynamodb"), stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
+        ),
+        audit=AuditTrail(stack.client("dynamodb"), stack.ref("AuditTable")),
+        stepfunctions=stack.client("stepfunctions"),
+        clock=lambda: datetime.now(UTC),
+    )
+    clients = AwsClients(AwsSettings(aws_region=REGION, aws_endpoint_url=stack.endpoint_url))
+    service = build_reply_service(
+        ReplyServiceSettings(
+            mentions_table=stack.ref("MentionsTable"),
+            replies_table=stack.ref("RepliesTable"),
+            reply_queue_url=stack.ref("ReplyQueue"),
+        ),
+        clients,
+    )
+    return lifecycle, service
+
+
+def ingest_from_platforms(
+    stack: LocalStack,
+    *,
+    replayer: Replayer,
+    platforms: FakePlatformServer,
+    now: datetime,
+    arrivals: PlatformReport,
+    stderr: TextIO,
+) -> None:
+    """Signed Meta deliveries, then one poller run over the seeded fake feeds."""
+    before = stored_ids(stack)
+    secret = stack.secret_values()["meta_app_secret"]
+    arrivals.meta = [
+        replayer.post_meta(headers, body)
+        for headers, body in platform_demo.meta_deliveries(secret)
+    ]
+    after = stored_ids(stack)
+    arrivals.arrived_via.update(dict.fromkeys(after - before, VIA_META))
+    stderr.write(
+        f"Meta webhook: {len(arrivals.meta)} signed deliveries, "
+        f"{len(after - before)} new mentions\n"
+    )
+    platform_demo.seed_feeds(platforms, now)
+    arrivals.poll = stack.run_scheduled("PollerFunction") or {}
+    polled = stored_ids(stack)
+    arrivals.arrived_via.update(dict.fromkeys(polled - after, VIA_POLLER))
+    stderr.write(
+        f"Poller: one run over {len(SOURCE_NAMES)} sources, {len(polled - after)} new mentions\n"
+    )
+
+
+def wait_for_everything(
+    stack: LocalStack, responders: DemoResponders, platforms: FakePlatformServer, stderr: TextIO
+) -> tuple[bool, Any]:
+    """Wait for every workflow and every reply, then run the reach tracker once."""
+    waiting = ProgressBar("Waiting for workflows", None, stderr)
+    settled = settle(
+        stack, timeout=300, on_progress=lambda running: waiting.status(f"{running} running")
+    )
+    responders.stop()
+    # The last replies may still be on the ReplyQueue: let the poster finish them.
+    settled = stack.settle(timeout=60) and settled
+    waiting.done("all finished" if settled else "timed out")
+    return settled, track_reach(stack, platforms, responders.submitted)
 
 
 def run_demo(
@@ -491,26 +941,30 @@ def run_demo(
     from crowdcare_local.server import LocalApiServer  # noqa: PLC0415 - imports Chalice apps
 
     started = time.monotonic()
-    stderr.write("Starting the local stack (moto on 127.0.0.1, provisioned from template.yaml)…\n")
-    stack = LocalStack().start()
+    stderr.write(
+        "Starting the fake platforms and the local stack "
+        "(moto on 127.0.0.1, provisioned from template.yaml)…\n"
+    )
+    platforms = FakePlatformServer().start()
+    feeds.register(platforms)  # the poller's read endpoints; replies are registered below
+    stack = LocalStack(
+        parameters={**reply_parameters(platforms), "PollSources": ",".join(SOURCE_NAMES)}
+    ).start()
     server = LocalApiServer(stack, port=port).start()
+    responders: DemoResponders | None = None
     try:
+        configure_reply_adapters(stack, platforms)
         responders_repo = ResponderRepository(
             stack.client("dynamodb"), stack.ref("RespondersTable")
         )
         for responder in load_responders():
             responders_repo.put(responder)
         stack.set_rules(json.dumps(DEMO_RULES))
-        lifecycle = AssignmentLifecycle(
-            assignments=AssignmentRepository(
-                stack.client("dynamodb"), stack.ref("AssignmentsTable"),
-                stack.ref("RespondersTable"),
-            ),
-            audit=AuditTrail(stack.client("dynamodb"), stack.ref("AuditTable")),
-            stepfunctions=stack.client("stepfunctions"),
-            clock=lambda: datetime.now(UTC),
-        )
-        replayer = Replayer(server.url, stack.secret_values(), datetime.now(UTC))
+        lifecycle, service = _answering_services(stack)
+        responders = DemoResponders(stack, lifecycle, service, platforms).start()
+
+        now = datetime.now(UTC)
+        replayer = Replayer(server.url, stack.secret_values(), now)
         deliveries = replayer.rebase(load_deliveries())
         report = ReplayReport()
         bar = ProgressBar("Replaying webhooks", len(deliveries), stderr)
@@ -518,35 +972,59 @@ def run_demo(
             report.outcomes.append(replayer.send(delivery))
             bar.advance()
         bar.done()
-        waiting = ProgressBar("Waiting for workflows", None, stderr)
-        settled = settle_answering(
+        arrivals = PlatformReport()
+        attribute_replay(deliveries, report, stored_ids(stack), arrivals)
+
+        ingest_from_platforms(
             stack,
-            lifecycle,
-            timeout=300,
-            on_progress=lambda running: waiting.status(f"{running} running"),
+            replayer=replayer,
+            platforms=platforms,
+            now=now,
+            arrivals=arrivals,
+            stderr=stderr,
         )
-        waiting.done("all finished" if settled else "timed out")
-        summary = build_summary(stack, report, time.monotonic() - started)
+
+        settled, reach_run = wait_for_everything(stack, responders, platforms, stderr)
+        summary = {
+            **build_summary(stack, report, time.monotonic() - started),
+            "platforms": platforms_summary(stack, arrivals),
+            "ingest_parking": ingest_parking_summary(stack),
+            "replies": replies_summary(stack, responders, reach_run),
+        }
         summary["outbox"] = str(write_outbox(outbox, sent_emails(), sent_sms()))
+        users = seed_users(stack) if serve else []
+        if serve:
+            summary["dashboard"] = {
+                "url": server.url + "/",
+                "users": [{"username": u, "password": pw, "role": r} for u, pw, r in users],
+            }
         if as_json:
             stdout.write(json.dumps(summary) + "\n")
         else:
             render_summary(summary, stdout)
             stdout.write(f"Outbox      {summary['outbox']} (emails as .eml, SMS as sms.jsonl)\n")
+            if serve:
+                print_sign_in(users, server.url, stdout)
         if serve:
-            _serve_forever(stack, server.url, stdout)
+            _serve_forever(stack, server.url, platforms.url, stdout if not as_json else stderr)
         return 0 if settled else 1
     finally:
+        if responders is not None:
+            responders.stop()
         server.stop()
         stack.stop()
+        platforms.stop()
 
 
-def _serve_forever(stack: LocalStack, url: str, out: TextIO) -> None:
+def _serve_forever(stack: LocalStack, url: str, platforms_url: str, out: TextIO) -> None:
     out.write(
         "\nThe local stack stays up (Ctrl-C to stop):\n"
+        f"  dashboard        {url}/\n"
         f"  health           GET  {url}/health\n"
         f"  generic webhook  POST {url}/webhooks/generic\n"
         f"  X webhook        GET/POST {url}/webhooks/x\n"
+        f"  Meta webhook     GET/POST {url}/webhooks/meta\n"
+        f"  fake platforms   {platforms_url}  (what the poller reads, where replies go)\n"
         f"  AWS emulator     {stack.endpoint_url}  (AWS_ENDPOINT_URL for the aws CLI or boto3)\n"
     )
     out.flush()
