@@ -49,6 +49,7 @@ class MentionStatus(StrEnum):
     NO_ACTION = "no_action"
     ASSIGNED = "assigned"
     QUEUED = "queued"
+    ASSIGNING = "assigning"  # taken from the queue: its assignment workflow is starting
     PARKED = "parked"
     REPLIED = "replied"
     OVERDUE = "overdue"  # the employee SLA passed too; the admins were alerted

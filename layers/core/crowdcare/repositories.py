@@ -119,6 +119,70 @@ class MentionRepository:
             ExpressionAttributeValues={":status": {"S": status.value}, ":detail": {"S": detail}},
         )
 
+    def with_status(self, status: MentionStatus) -> list[StoredMention]:
+        """Every mention in `status` (a filtered scan: the queue is read once a minute)."""
+        paginator = self._client.get_paginator("scan")
+        return [
+            stored_mention_from_item(item)
+            for page in paginator.paginate(
+                TableName=self._table,
+                ConsistentRead=True,
+                FilterExpression="#status = :status",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":status": {"S": status.value}},
+            )
+            for item in page.get("Items", [])
+        ]
+
+    def take_from_queue(self, mention_id: str) -> int | None:
+        """Move a queued mention to `assigning`; the number of times it was taken, or None
+        when it is no longer queued (another drain, or it was answered)."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"mention_id": {"S": mention_id}},
+                UpdateExpression=(
+                    "SET #status = :assigning, status_detail = :detail, "
+                    "queue_offers = if_not_exists(queue_offers, :zero) + :one"
+                ),
+                ConditionExpression="#status = :queued",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":assigning": {"S": MentionStatus.ASSIGNING.value},
+                    ":queued": {"S": MentionStatus.QUEUED.value},
+                    ":detail": {"S": "a slot freed up"},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return None
+            raise
+        return int(response["Attributes"]["queue_offers"]["N"])
+
+    def return_to_queue(self, mention_id: str, detail: str) -> bool:
+        """Undo `take_from_queue` when the workflow could not be started."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"mention_id": {"S": mention_id}},
+                UpdateExpression="SET #status = :queued, status_detail = :detail",
+                ConditionExpression="#status = :assigning",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":assigning": {"S": MentionStatus.ASSIGNING.value},
+                    ":queued": {"S": MentionStatus.QUEUED.value},
+                    ":detail": {"S": detail[:500]},
+                },
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
     def scan(self) -> list[StoredMention]:
         """Every stored mention (for the local summary and small deployments' exports)."""
         paginator = self._client.get_paginator("scan")
@@ -135,7 +199,7 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
     triage = values.pop("triage", None)
     received_at = datetime.fromisoformat(values.pop("received_at"))
     status = MentionStatus(values.pop("status", MentionStatus.RECEIVED.value))
-    for derived in ("mention_id", "status_detail"):
+    for derived in ("mention_id", "status_detail", "queue_offers"):
         values.pop(derived, None)
     return StoredMention(
         mention=Mention.model_validate(values),

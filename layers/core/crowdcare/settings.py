@@ -136,3 +136,12 @@ class SesFeedbackSettings(SettingsModel):
     responders_table: str
     admin_alerts_topic_arn: str
     audit_table: str
+
+
+class QueueDrainSettings(SettingsModel):
+    """The scheduled queue drain: offers freed slots to queued mentions."""
+
+    mentions_table: str
+    responders_table: str
+    assignment_state_machine_arn: str
+    routing_rules_parameter: str | None = None

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from crowdcare.models import Mention
+from crowdcare.triage.models import Priority, RouteDecision
 from crowdcare.workflow import TriageCase
 
 if TYPE_CHECKING:
@@ -46,4 +50,37 @@ class TriageStarter:
             name=execution_name(mention.mention_id, attempt),
             input=case.model_dump_json(),
         )
+        return response["executionArn"]
+
+
+class AssignmentStarter:
+    """Starts the assignment workflow for a mention that waited in the queue.
+
+    Triage starts the first execution under the triage execution's name; each later start
+    carries an attempt suffix ("drain1", "drain2"...) so names stay unique, and a retried
+    start with the same suffix is the same execution.
+    """
+
+    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
+        self._client = client
+        self._arn = state_machine_arn
+
+    def start(
+        self, mention: Mention, priority: Priority, decision: RouteDecision, attempt: str
+    ) -> str:
+        """Start the assignment workflow with the case triage would have given it."""
+        document = {
+            "mention": mention.model_copy(update={"raw": ""}).model_dump(mode="json"),
+            "priority": priority.model_dump(mode="json"),
+            "decision": decision.model_dump(mode="json"),
+        }
+        name = execution_name(mention.mention_id, attempt)
+        try:
+            response = self._client.start_execution(
+                stateMachineArn=self._arn, name=name, input=json.dumps(document)
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
+                raise
+            return f"{self._arn.replace(':stateMachine:', ':execution:')}:{name}"
         return response["executionArn"]

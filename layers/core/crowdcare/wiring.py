@@ -17,17 +17,19 @@ from crowdcare.aws import AwsClients
 from crowdcare.deeplinks import DeepLinkSigner
 from crowdcare.lifecycle import AssignmentLifecycle, LifecycleSteps, SnsNoticePublisher
 from crowdcare.notifications import Notifier, SesEmailSender, SnsSmsSender
+from crowdcare.queue_drain import QueueDrain
 from crowdcare.repositories import MentionRepository, ResponderRepository
 from crowdcare.ses_feedback import SesFeedbackService, SnsAlertPublisher
 from crowdcare.settings import (
     ConfigurationError,
     LifecycleSettings,
     NotifierSettings,
+    QueueDrainSettings,
     SesFeedbackSettings,
     StarterSettings,
     TriageSettings,
 )
-from crowdcare.starter import TriageStarter
+from crowdcare.starter import AssignmentStarter, TriageStarter
 from crowdcare.triage import TriageRules, provider_for
 from crowdcare.workflow import TriageSteps
 
@@ -42,7 +44,7 @@ def utc_now() -> datetime:
 
 
 def rules_source(
-    settings: TriageSettings | LifecycleSettings, clients: AwsClients
+    settings: TriageSettings | LifecycleSettings | QueueDrainSettings, clients: AwsClients
 ) -> Callable[[], TriageRules]:
     """Triage rules from the SSM parameter (cached for a minute), or the defaults."""
     if settings.routing_rules_parameter is None:
@@ -152,5 +154,18 @@ def build_ses_feedback(
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
         alerts=SnsAlertPublisher(clients.sns, settings.admin_alerts_topic_arn),
         audit=AuditTrail(clients.dynamodb, settings.audit_table),
+        clock=clock,
+    )
+
+
+def build_queue_drain(
+    settings: QueueDrainSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> QueueDrain:
+    """The scheduled queue drain wired to DynamoDB and the assignment state machine."""
+    return QueueDrain(
+        mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        starter=AssignmentStarter(clients.stepfunctions, settings.assignment_state_machine_arn),
+        rules=rules_source(settings, clients),
         clock=clock,
     )
