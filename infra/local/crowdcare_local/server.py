@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from chalice.config import Config
 from chalice.local import LocalGateway
 
+from crowdcare_local.runtime import FunctionOutput
+
 if TYPE_CHECKING:
     from crowdcare_local.stack import LocalStack
 
@@ -116,9 +118,11 @@ class LocalApiServer:
             )
             return
         headers = {k.lower(): v for k, v in request.headers.items()}
-        response = self._gateways[route.function].handle_request(
-            method=request.command, path=request.path, headers=headers, body=body
-        )
+        # The function runs on this server thread: its prints are its log, not our stdout.
+        with FunctionOutput.running():
+            response = self._gateways[route.function].handle_request(
+                method=request.command, path=request.path, headers=headers, body=body
+            )
         payload = response.get("body") or b""
         if isinstance(payload, str):
             payload = payload.encode()
