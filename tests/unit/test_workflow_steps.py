@@ -9,7 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-from crowdcare.assignments import Assignment, AssignmentRepository
+from botocore.exceptions import ClientError
+from crowdcare.assignments import Assignment, AssignmentConflictError, AssignmentRepository
 from crowdcare.audit import AuditAction, AuditTrail
 from crowdcare.deeplinks import DeepLinkSigner
 from crowdcare.lifecycle import LifecycleCase, LifecycleSteps, NextStep
@@ -238,8 +239,13 @@ def test_mention_is_queued_when_every_candidate_is_full(world: World) -> None:
     assert case.decision.candidates == ("lucia",)
     # AND another workflow takes her last slot before pick runs
     other = Assignment(
-        mention_id="x#other", responder_id="lucia", responder_kind=ResponderKind.ADVOCATE,
-        route=RouteKind.COMMUNITY, priority=40, band="P3", assigned_at=NOW,
+        mention_id="x#other",
+        responder_id="lucia",
+        responder_kind=ResponderKind.ADVOCATE,
+        route=RouteKind.COMMUNITY,
+        priority=40,
+        band="P3",
+        assigned_at=NOW,
     )
     assert world.assignments.try_assign(other)
     # WHEN pick runs
@@ -271,3 +277,48 @@ def test_retried_pick_returns_the_same_assignment(world: World) -> None:
     assert len(world.assignments.list_all()) == 1
     assert open_count(world, "lucia") + open_count(world, "marta") == 1
     assert open_count(world, first.assignment.responder_id) == 1
+
+
+class _CancellingClient:
+    """A DynamoDB client whose transactions are cancelled with the given reasons."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self._reasons = reasons
+
+    def transact_write_items(self, **_: object) -> None:
+        raise ClientError(
+            {
+                "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                "CancellationReasons": [{"Code": code} for code in self._reasons],
+            },
+            "TransactWriteItems",
+        )
+
+
+def _assignment() -> Assignment:
+    return Assignment(
+        mention_id="x#1",
+        responder_id="r1",
+        responder_kind=ResponderKind.ADVOCATE,
+        route=RouteKind.COMMUNITY,
+        priority=50,
+        band="P2",
+        assigned_at=datetime(2026, 11, 24, 12, 0, tzinfo=UTC),
+    )
+
+
+def test_a_write_conflict_is_retried_not_taken_for_a_full_responder() -> None:
+    """A TransactionConflict raises a retryable error instead of reporting 'no free slot'."""
+    # GIVEN DynamoDB cancels the transaction because of a concurrent write
+    repo = AssignmentRepository(_CancellingClient(["None", "TransactionConflict"]), "a", "r")  # type: ignore[arg-type]
+    # WHEN an assignment is tried THEN the conflict is raised for the workflow to retry
+    with pytest.raises(AssignmentConflictError):
+        repo.try_assign(_assignment())
+
+
+def test_a_full_responder_is_reported_as_no_free_slot() -> None:
+    """A failed capacity condition answers False, so the next candidate is tried."""
+    # GIVEN the responder's capacity condition fails
+    repo = AssignmentRepository(_CancellingClient(["None", "ConditionalCheckFailed"]), "a", "r")  # type: ignore[arg-type]
+    # WHEN an assignment is tried THEN it is refused without an error
+    assert repo.try_assign(_assignment()) is False

@@ -116,6 +116,10 @@ class AssignmentRepository:
             reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise AlreadyAssignedError(assignment.mention_id) from exc
+            if "TransactionConflict" in reasons:
+                # Another write touched the same item at that instant: the slot may well be
+                # free, so the step fails and the workflow's Retry (backoff, jitter) tries again.
+                raise AssignmentConflictError(assignment.mention_id) from exc
             return False
         return True
 
@@ -213,3 +217,7 @@ class AssignmentRepository:
 
 class AlreadyAssignedError(Exception):
     """The mention already has an assignment; a retried step must not assign it again."""
+
+
+class AssignmentConflictError(Exception):
+    """DynamoDB cancelled the assignment because of a concurrent write: try again shortly."""
