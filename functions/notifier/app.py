@@ -21,10 +21,10 @@ from crowdcare.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
 from crowdcare.aws import default_clients
 from crowdcare.idempotency import OncePerKey, once_per_key
 from crowdcare.lifecycle import AssignmentLifecycle
+from crowdcare.messages import AssignmentNotice
 from crowdcare.notifications import NotificationResult, UndeliverableError
 from crowdcare.settings import NotifierSettings, load_settings
 from crowdcare.wiring import build_lifecycle, build_notifier, utc_now
-from crowdcare.workflow import AssignmentNotice
 
 logger = Logger(service="notifier")
 tracer = Tracer(service="notifier")

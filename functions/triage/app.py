@@ -10,9 +10,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crowdcare.aws import default_clients
+from crowdcare.messages import TriageCase
 from crowdcare.settings import TriageSettings, load_settings
 from crowdcare.wiring import build_triage_steps
-from crowdcare.workflow import TriageCase, TriageSteps
+from crowdcare.workflow import TriageSteps
 
 logger = Logger(service="triage")
 tracer = Tracer(service="triage")

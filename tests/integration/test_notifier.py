@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from crowdcare.messages import AssignmentNotice
 from crowdcare.models import QuietHours, Responder, ResponderKind
 from crowdcare.notifications import (
     Message,
@@ -19,7 +20,6 @@ from crowdcare.notifications import (
 )
 from crowdcare.repositories import ResponderRepository
 from crowdcare.triage.models import RouteKind
-from crowdcare.workflow import AssignmentNotice
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 

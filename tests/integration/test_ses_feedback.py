@@ -14,11 +14,11 @@ import boto3
 import pytest
 from crowdcare.audit import AuditAction, AuditTrail
 from crowdcare.aws import default_clients
+from crowdcare.messages import AssignmentNotice
 from crowdcare.models import QuietHours, Responder, ResponderKind
 from crowdcare.notifications import Notifier, SesEmailSender, SnsSmsSender, UndeliverableError
 from crowdcare.repositories import ResponderRepository
 from crowdcare.triage.models import RouteKind
-from crowdcare.workflow import AssignmentNotice
 from crowdcare_local.runtime import LocalContext
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
 import pytest
+from crowdcare.messages import AssignmentNotice
 from crowdcare.models import QuietHours, Responder, ResponderKind
 from crowdcare.notifications import (
     EXCERPT_LIMIT,
@@ -16,7 +17,6 @@ from crowdcare.notifications import (
     render,
 )
 from crowdcare.triage.models import RouteKind
-from crowdcare.workflow import AssignmentNotice
 
 NOON_UTC = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 DASHBOARD = "https://care.example.com/"

@@ -14,11 +14,12 @@ from crowdcare.assignments import Assignment, AssignmentConflictError, Assignmen
 from crowdcare.audit import AuditAction, AuditTrail
 from crowdcare.deeplinks import DeepLinkSigner
 from crowdcare.lifecycle import LifecycleCase, LifecycleSteps, NextStep
+from crowdcare.messages import AssignmentNotice, TriageCase
 from crowdcare.models import Author, Mention, MentionStatus, Platform, Responder, ResponderKind
 from crowdcare.repositories import MentionRepository, ResponderRepository
 from crowdcare.triage import EmbeddedSentimentProvider, RouteKind, TriageRules
 from crowdcare.triage.models import Intent
-from crowdcare.workflow import AssignmentNotice, TriageCase, TriageSteps
+from crowdcare.workflow import TriageSteps
 from moto import mock_aws
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -30,6 +30,7 @@ from crowdcare.assignments import (
 )
 from crowdcare.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
 from crowdcare.deeplinks import DeepLinkClaims, DeepLinkSigner
+from crowdcare.messages import AssignmentNotice
 from crowdcare.models import (
     Frozen,
     Mention,
@@ -42,7 +43,6 @@ from crowdcare.notifications import in_quiet_hours
 from crowdcare.repositories import MentionRepository, ResponderRepository
 from crowdcare.triage.models import Priority, RouteDecision, RouteKind
 from crowdcare.triage.rules import TriageRules
-from crowdcare.workflow import AssignmentNotice
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

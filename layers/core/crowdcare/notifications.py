@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from mypy_boto3_ses import SESClient
     from mypy_boto3_sns import SNSClient
 
+    from crowdcare.messages import AssignmentNotice
     from crowdcare.repositories import ResponderRepository
-    from crowdcare.workflow import AssignmentNotice
 
 SMS_LIMIT = 160
 EXCERPT_LIMIT = 280

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from crowdcare.messages import TriageCase
 from crowdcare.models import Mention
 from crowdcare.triage.models import Priority, RouteDecision
-from crowdcare.workflow import TriageCase
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient

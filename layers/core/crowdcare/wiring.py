@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
@@ -30,8 +31,10 @@ from crowdcare.settings import (
     TriageSettings,
 )
 from crowdcare.starter import AssignmentStarter, TriageStarter
-from crowdcare.triage import TriageRules, provider_for
-from crowdcare.workflow import TriageSteps
+from crowdcare.triage.rules import TriageRules
+
+if TYPE_CHECKING:
+    from crowdcare.workflow import TriageSteps
 
 RULES_MAX_AGE_SECONDS = 60
 SECRET_MAX_AGE_SECONDS = 300
@@ -64,6 +67,11 @@ def build_triage_steps(
     settings: TriageSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
 ) -> TriageSteps:
     """The analyze / prioritize / route steps wired to DynamoDB."""
+    # Imported here: only the triage functions need the language and sentiment models, and
+    # every other function imports this module in its cold start.
+    from crowdcare.triage.sentiment import provider_for  # noqa: PLC0415
+    from crowdcare.workflow import TriageSteps  # noqa: PLC0415
+
     return TriageSteps(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
