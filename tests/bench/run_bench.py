@@ -65,17 +65,21 @@ NOW = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 RULE = "─" * 72
 
 # Workflow final state → the mention status it leaves behind (template's triage.asl.json).
-PATHS = {
-    "No Reply Needed": "no_action",
-    "Responder Assigned": "assigned",
-    "Queued For Next Free Responder": "queued",
-    "Triage Failed": "parked",
+# The triage workflow's final states (statemachines/triage.asl.json).
+PATHS = ("No Reply Needed", "Assignment Started", "Triage Failed")
+# Messages per triage execution on each path: a parked case is one SQS send. Starting the
+# assignment workflow is a Step Functions API call, not a message.
+SQS_REQUESTS = {"Triage Failed": 1}
+# The functions a mention's triage invokes (the starter takes stream batches of up to 25).
+TRIAGE_FUNCTIONS = ("StarterFunction", "AnalyzeFunction", "PrioritizeFunction", "RouteFunction")
+# Transitions of one assignment workflow (Standard), as pinned by
+# tests/workflow/test_assignment_lifecycle.py: it waits for a person, so it is measured there
+# with SLAs of seconds rather than here.
+ASSIGNMENT_TRANSITIONS = {
+    "replied in time": 5,
+    "one timeout, then replied": 10,
+    "all timed out, admins alerted": 17,
 }
-# Messages per mention on each path, as the state machine and template.yaml wire them:
-# assigned → 1 SNS publish, then SNS→SQS send, notifier receive and delete (3 SQS requests,
-# counted unbatched: an upper bound); parked → 1 SQS send to the parking queue.
-SNS_PUBLISHES = {"assigned": 1}
-SQS_REQUESTS = {"assigned": 3, "parked": 1}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -465,21 +469,24 @@ def bench_cold_imports(runs: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- 4. workflow cost
 @dataclass(frozen=True)
 class WorkflowRun:
-    """What the local stack recorded for one batch of mentions."""
+    """What the local stack recorded for one batch of mentions' triage."""
 
     read: int
     mentions: int
     executions: int
     transitions: int
     transitions_by_path: dict[str, int]
-    statuses: dict[str, int]
+    executions_by_path: dict[str, int]
     invocations: dict[str, int]
     settled: bool
     seconds: float
 
 
 def run_workflows(count: int) -> WorkflowRun:
-    """Store `count` sample mentions in the local stack and let every workflow finish."""
+    """Store `count` sample mentions in the local stack and wait for every triage to finish.
+
+    Assignment workflows started by triage wait for a person, so they are not waited for.
+    """
     from crowdcare.repositories import MentionRepository, ResponderRepository
     from crowdcare_local.stack import LocalStack
     from crowdcare_local.workflow_stats import workflow_stats
@@ -497,9 +504,16 @@ def run_workflows(count: int) -> WorkflowRun:
             responder_repository.put(responder)
         repository = MentionRepository(ddb, stack.ref("MentionsTable"))
         stored = sum(repository.put_if_new(mention, now) for mention in mentions)
-        settled = stack.settle(timeout=150)
-        stats = workflow_stats(stack)
-        statuses = Counter(m.status.value for m in repository.scan())
+        deadline = time.monotonic() + 150
+        settled = False
+        while time.monotonic() < deadline:
+            stack.pump_once()
+            stats = workflow_stats(stack, "TriageStateMachine")
+            if stats.executions >= stored and not stats.statuses.get("RUNNING"):
+                settled = True
+                break
+            time.sleep(0.2)
+        stats = workflow_stats(stack, "TriageStateMachine")
         invocations = dict(stack.runtime.invocations) if stack.runtime else {}
     return WorkflowRun(
         read=len(mentions),
@@ -507,56 +521,50 @@ def run_workflows(count: int) -> WorkflowRun:
         executions=stats.executions,
         transitions=stats.transitions,
         transitions_by_path=stats.transitions_by_path,
-        statuses=dict(statuses),
-        invocations=invocations,
+        executions_by_path=stats.executions_by_path,
+        invocations={f: invocations.get(f, 0) for f in TRIAGE_FUNCTIONS},
         settled=settled,
         seconds=time.monotonic() - started,
     )
 
 
 def bench_workflow_cost(count: int) -> dict[str, Any]:
-    """Transitions, invocations and messages per mention, priced for both workflow designs."""
+    """Triage transitions, invocations and messages per mention, priced for both designs,
+    and the assignment workflow's cost per assignment."""
     section(f"4. Workflow cost per mention (real local stack, {count} sample mentions)")
     run = run_workflows(count)
     n = max(run.mentions, 1)
     print(
         f"{run.read} sample mentions written, {run.mentions} new "
-        f"({run.read - run.mentions} redeliveries dropped), {run.executions} executions, "
+        f"({run.read - run.mentions} redeliveries dropped), {run.executions} triage executions, "
         f"{'all finished' if run.settled else 'NOT SETTLED (timed out)'} in {run.seconds:.1f} s"
     )
-    print(f"state transitions per mention   {run.transitions / n:5.2f} overall")
+    print(f"triage state transitions per mention  {run.transitions / n:5.2f} overall")
     per_path: dict[str, Any] = {}
-    # Every path of the state machine is listed, so one not reached in this run shows as such.
-    for final_state in sorted(PATHS.keys() | run.transitions_by_path.keys()):
+    # Every final state is listed, so one not reached in this run shows as such.
+    for final_state in PATHS:
         transitions = run.transitions_by_path.get(final_state, 0)
-        status = PATHS.get(final_state, final_state)
-        mentions_on_path = run.statuses.get(status, 0)
-        per_mention = transitions / mentions_on_path if mentions_on_path else None
+        executions = run.executions_by_path.get(final_state, 0)
+        per_execution = transitions / executions if executions else None
         per_path[final_state] = {
-            "mentions": mentions_on_path,
+            "executions": executions,
             "transitions": transitions,
-            "transitions_per_mention": per_mention,
+            "transitions_per_execution": per_execution,
         }
-        shown = f"{per_mention:5.2f}" if per_mention is not None else "  n/a (not reached)"
-        print(
-            f"  {final_state:<31}{shown}   ({mentions_on_path} mentions, {transitions} transitions)"
-        )
-    print(f"Lambda invocations per mention  {sum(run.invocations.values()) / n:5.2f} overall")
-    for function, calls in sorted(run.invocations.items()):
-        print(f"  {function:<31}{calls / n:5.2f}   ({calls} invocations)")
-    print("  (starter and notifier take batches: stream up to 25, queue up to 10 records)")
+        shown = f"{per_execution:5.2f}" if per_execution is not None else "  n/a (not reached)"
+        print(f"  {final_state:<31}{shown}   ({executions} mentions, {transitions} transitions)")
+    calls = sum(run.invocations.values())
+    print(f"Lambda invocations per mention  {calls / n:5.2f} (triage and its starter)")
+    for function, count_ in sorted(run.invocations.items()):
+        print(f"  {function:<31}{count_ / n:5.2f}   ({count_} invocations)")
+    print("  (the starter takes stream batches of up to 25 records)")
 
     profile = MentionProfile(
         state_transitions=run.transitions / n,
-        lambda_invocations=sum(run.invocations.values()) / n,
-        sns_publishes=sum(run.statuses.get(s, 0) * k for s, k in SNS_PUBLISHES.items()) / n,
-        sqs_requests=sum(run.statuses.get(s, 0) * k for s, k in SQS_REQUESTS.items()) / n,
+        lambda_invocations=calls / n,
+        sns_publishes=0.0,
+        sqs_requests=sum(run.executions_by_path.get(p, 0) * k for p, k in SQS_REQUESTS.items()) / n,
     )
-    print(
-        f"SNS publishes per mention       {profile.sns_publishes:5.2f}   "
-        f"SQS requests per mention {profile.sqs_requests:5.2f} (3 per assignment, unbatched)"
-    )
-
     prices, assumptions = Prices(), Assumptions()
     express = express_design_cost(profile, prices, assumptions).per_million()
     standard = standard_baseline_cost(profile, prices, assumptions).per_million()
@@ -586,7 +594,8 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
         f"execution, Lambda {a.lambda_memory_mb} MB x {a.lambda_duration_ms:.0f} ms per invocation"
     )
     print(
-        f"\n{'per 1M mentions (USD)':<36}{'workflow':>10}{'Lambda':>10}{'SNS+SQS':>10}{'total':>10}"
+        f"\n{'triage per 1M mentions (USD)':<36}{'workflow':>10}{'Lambda':>10}"
+        f"{'SNS+SQS':>10}{'total':>10}"
     )
     for label, figures in (
         ("CrowdCare (Express triage)", express),
@@ -600,24 +609,44 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
         f"baseline / CrowdCare: {ratio:.1f} x   (workflow alone: "
         f"{standard['workflow'] / express['workflow']:.1f} x)"
     )
+    share = run.executions_by_path.get("Assignment Started", 0) / n
+    print(
+        f"\nAssignment workflow (Standard; only the {share:.0%} of mentions a person must answer "
+        "here), transitions per assignment from tests/workflow/test_assignment_lifecycle.py:"
+    )
+    assignment: dict[str, Any] = {"share_of_mentions": share, "paths": {}}
+    for path, transitions in ASSIGNMENT_TRANSITIONS.items():
+        per_assignment = transitions * prices.standard_per_transition
+        per_million_mentions = per_assignment * share * million
+        assignment["paths"][path] = {
+            "transitions": transitions,
+            "usd_per_1m_assignments": per_assignment * million,
+            "usd_per_1m_mentions": per_million_mentions,
+        }
+        print(
+            f"  {path:<31}{transitions:3d} transitions  ${per_assignment * million:8.2f} per 1M "
+            f"assignments  (${per_million_mentions:7.2f} per 1M mentions)"
+        )
     print("Not priced (equal in both designs): the webhooks Lambda and API Gateway per delivery,")
     print("DynamoDB reads/writes, SES e-mail and SMS, CloudWatch Logs and X-Ray.")
     return {
         "mentions_read": run.read,
         "mentions": run.mentions,
-        "executions": run.executions,
+        "triage_executions": run.executions,
         "settled": run.settled,
         "elapsed_s": run.seconds,
-        "statuses": run.statuses,
-        "transitions_per_mention": profile.state_transitions,
-        "transitions_by_path": per_path,
+        "triage_transitions_per_mention": profile.state_transitions,
+        "triage_transitions_by_path": per_path,
         "lambda_invocations": run.invocations,
         "lambda_invocations_per_mention": profile.lambda_invocations,
-        "sns_publishes_per_mention": profile.sns_publishes,
         "sqs_requests_per_mention": profile.sqs_requests,
         "pricing": pricing_table(prices, assumptions),
-        "per_million_mentions_usd": {"crowdcare_express": express, "baseline_standard": standard},
+        "triage_per_million_mentions_usd": {
+            "crowdcare_express": express,
+            "baseline_standard": standard,
+        },
         "baseline_over_crowdcare": ratio,
+        "assignment_workflow": assignment,
     }
 
 

@@ -16,6 +16,7 @@ class WorkflowStats:
     statuses: dict[str, int]
     transitions: int
     transitions_by_path: dict[str, int]
+    executions_by_path: dict[str, int]
 
     @property
     def failed(self) -> int:
@@ -37,6 +38,7 @@ def workflow_stats(stack: LocalStack, machine: str | None = None) -> WorkflowSta
     statuses: Counter[str] = Counter()
     transitions = 0
     by_path: Counter[str] = Counter()
+    executions_by_path: Counter[str] = Counter()
     machines = sfn.list_state_machines()["stateMachines"]
     if machine is not None:
         machines = [m for m in machines if m["stateMachineArn"] == stack.ref(machine)]
@@ -54,4 +56,11 @@ def workflow_stats(stack: LocalStack, machine: str | None = None) -> WorkflowSta
                 transitions += len(entered)
                 final = entered[-1]["stateEnteredEventDetails"]["name"] if entered else "none"
                 by_path[final] += len(entered)
-    return WorkflowStats(sum(statuses.values()), dict(statuses), transitions, dict(by_path))
+                executions_by_path[final] += 1
+    return WorkflowStats(
+        sum(statuses.values()),
+        dict(statuses),
+        transitions,
+        dict(by_path),
+        dict(executions_by_path),
+    )
