@@ -224,9 +224,7 @@ class LifecycleSteps:
                 continue
             return self._queued(case, skipped)
 
-    def _candidates(
-        self, case: LifecycleCase, responders: dict[str, Responder]
-    ) -> list[Responder]:
+    def _candidates(self, case: LifecycleCase, responders: dict[str, Responder]) -> list[Responder]:
         """Untried candidates of the stage, best first."""
         tried = set(case.tried)
         if case.stage is Stage.COMMUNITY:
@@ -273,16 +271,7 @@ class LifecycleSteps:
 
     def _escalate(self, case: LifecycleCase, reason: str) -> LifecycleCase:
         now = self._clock()
-        self._audit.append(
-            AuditEntry(
-                mention_id=case.mention_id,
-                at=now,
-                action=AuditAction.ESCALATED,
-                actor=SYSTEM,
-                reason=reason,
-                attempt=case.attempt,
-            )
-        )
+        self._system_event(case, AuditAction.ESCALATED, reason, now)
         return case.model_copy(update={"stage": Stage.EMPLOYEE, "escalated_at": now})
 
     def _assigned(
@@ -338,22 +327,34 @@ class LifecycleSteps:
             }
         )
 
+    def _system_event(
+        self,
+        case: LifecycleCase,
+        action: AuditAction,
+        reason: str,
+        at: datetime,
+        responder_id: str | None = None,
+    ) -> None:
+        """Audit a decision the workflow took on its own (escalated, queued, admins alerted)."""
+        self._audit.append(
+            AuditEntry(
+                mention_id=case.mention_id,
+                at=at,
+                action=action,
+                actor=SYSTEM,
+                responder_id=responder_id,
+                attempt=case.attempt,
+                reason=reason,
+            )
+        )
+
     def _queued(self, case: LifecycleCase, skipped: list[str]) -> LifecycleCase:
         now = self._clock()
         reason = "no employee with a free slot"
         if skipped:
             reason += " (" + ", ".join(skipped) + ")"
         self._mentions.set_status(case.mention_id, MentionStatus.QUEUED, reason)
-        self._audit.append(
-            AuditEntry(
-                mention_id=case.mention_id,
-                at=now,
-                action=AuditAction.QUEUED,
-                actor=SYSTEM,
-                reason=reason,
-                attempt=case.attempt,
-            )
-        )
+        self._system_event(case, AuditAction.QUEUED, reason, now)
         if case.attempt == 0:
             # Never assigned: it waits in the queue like any mention nobody could take yet.
             return case.model_copy(update={"next": NextStep.QUEUED, "outcome": "queued"})
@@ -381,13 +382,19 @@ class LifecycleSteps:
         )
         reasons = case.priority.reasons + case.decision.reasons
         if case.stage is Stage.EMPLOYEE and case.escalated_at is not None:
-            reasons = (f"escalated: {len(case.tried) - 1} earlier responder(s) did not answer",
-                       *reasons)
+            reasons = (
+                f"escalated: {len(case.tried) - 1} earlier responder(s) did not answer",
+                *reasons,
+            )
         notice = AssignmentNotice.build(
             case.mention, assignment, case.priority, case.decision
         ).model_copy(
-            update={"reasons": reasons, "deadline": deadline, "link": link,
-                    "attempt": assignment.attempt}
+            update={
+                "reasons": reasons,
+                "deadline": deadline,
+                "link": link,
+                "attempt": assignment.attempt,
+            }
         )
         self._publisher.publish(notice)
         return notice
@@ -429,22 +436,10 @@ class LifecycleSteps:
             return self._alert(cleared, f"employee SLA passed: {reason}", assignment.responder_id)
         return cleared.model_copy(update={"next": NextStep.PICK})
 
-    def _alert(
-        self, case: LifecycleCase, reason: str, responder_id: str | None
-    ) -> LifecycleCase:
+    def _alert(self, case: LifecycleCase, reason: str, responder_id: str | None) -> LifecycleCase:
         now = self._clock()
         self._mentions.set_status(case.mention_id, MentionStatus.OVERDUE, reason)
-        self._audit.append(
-            AuditEntry(
-                mention_id=case.mention_id,
-                at=now,
-                action=AuditAction.ADMINS_ALERTED,
-                actor=SYSTEM,
-                responder_id=responder_id,
-                attempt=case.attempt,
-                reason=reason,
-            )
-        )
+        self._system_event(case, AuditAction.ADMINS_ALERTED, reason, now, responder_id)
         alert = AdminAlert(
             mention_id=case.mention_id,
             reason=reason,
@@ -532,16 +527,20 @@ class AssignmentLifecycle:
         """The responder's reply is posted: the workflow records it and frees the slot."""
         assignment, token = self._open_for(mention_id, responder_id)
         output = Reply(responder_id=responder_id, attempt=assignment.attempt, reply_url=reply_url)
-        self._call(mention_id, lambda: self._sfn.send_task_success(
-            taskToken=token, output=output.model_dump_json()
-        ))
+        self._call(
+            mention_id,
+            lambda: self._sfn.send_task_success(taskToken=token, output=output.model_dump_json()),
+        )
 
     def declined(self, mention_id: str, responder_id: str, reason: str) -> None:
         """The responder passes: the workflow frees the slot and asks the next candidate."""
         _, token = self._open_for(mention_id, responder_id)
-        self._call(mention_id, lambda: self._sfn.send_task_failure(
-            taskToken=token, error=DECLINED_ERROR, cause=reason[:256]
-        ))
+        self._call(
+            mention_id,
+            lambda: self._sfn.send_task_failure(
+                taskToken=token, error=DECLINED_ERROR, cause=reason[:256]
+            ),
+        )
 
     def heartbeat(self, mention_id: str, responder_id: str) -> None:
         """The responder is working on it: the SLA window starts again (up to the hold limit)."""
@@ -576,9 +575,12 @@ class AssignmentLifecycle:
             return False
         token = assignment.task_token
         try:
-            self._call(mention_id, lambda: self._sfn.send_task_failure(
-                taskToken=token, error=NOTIFICATION_FAILED_ERROR, cause=reason[:256]
-            ))
+            self._call(
+                mention_id,
+                lambda: self._sfn.send_task_failure(
+                    taskToken=token, error=NOTIFICATION_FAILED_ERROR, cause=reason[:256]
+                ),
+            )
         except AssignmentClosedError:
             return False
         return True
