@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from crowdcare_local.stack import create_template_table
 from moto import mock_aws
 
 if TYPE_CHECKING:
@@ -47,14 +48,8 @@ class WebhookEnv:
 
 
 def create_mentions_table(dynamodb: DynamoDBClient, name: str) -> None:
-    """The Mentions table as template.yaml declares it: key mention_id, stream NEW_IMAGE."""
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "mention_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )
+    """The Mentions table as template.yaml declares it (read from the template)."""
+    create_template_table(dynamodb, "MentionsTable", name)
 
 
 @pytest.fixture
@@ -142,42 +137,9 @@ def core_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[CoreAws]:
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=CORE_REGION)
         create_mentions_table(dynamodb, CORE_MENTIONS_TABLE)
-        dynamodb.create_table(
-            TableName=CORE_RESPONDERS_TABLE,
-            AttributeDefinitions=[{"AttributeName": "responder_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "responder_id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName=CORE_ASSIGNMENTS_TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "mention_id", "AttributeType": "S"},
-                {"AttributeName": "responder_id", "AttributeType": "S"},
-                {"AttributeName": "assigned_at", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by_responder",
-                    "KeySchema": [
-                        {"AttributeName": "responder_id", "KeyType": "HASH"},
-                        {"AttributeName": "assigned_at", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName=CORE_IDEMPOTENCY_TABLE,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.update_time_to_live(
-            TableName=CORE_IDEMPOTENCY_TABLE,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
-        )
+        create_template_table(dynamodb, "RespondersTable", CORE_RESPONDERS_TABLE)
+        create_template_table(dynamodb, "AssignmentsTable", CORE_ASSIGNMENTS_TABLE)
+        create_template_table(dynamodb, "IdempotencyTable", CORE_IDEMPOTENCY_TABLE)
         yield CoreAws(
             dynamodb=dynamodb,
             mentions_table=CORE_MENTIONS_TABLE,

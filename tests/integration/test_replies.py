@@ -41,6 +41,7 @@ from crowdcare.replies import (
 from crowdcare.repositories import MentionRepository
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
+from crowdcare_local.stack import create_template_table
 from moto import mock_aws
 
 if TYPE_CHECKING:
@@ -70,37 +71,8 @@ CREDENTIALS = ReplyCredentials(
 
 
 def create_replies_table(dynamodb: DynamoDBClient, name: str) -> None:
-    """The Replies table as template.yaml declares it."""
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "reply_id", "AttributeType": "S"},
-            {"AttributeName": "mention_id", "AttributeType": "S"},
-            {"AttributeName": "requested_at", "AttributeType": "S"},
-            {"AttributeName": "status", "AttributeType": "S"},
-            {"AttributeName": "posted_at", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "reply_id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by_mention",
-                "KeySchema": [
-                    {"AttributeName": "mention_id", "KeyType": "HASH"},
-                    {"AttributeName": "requested_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-            {
-                "IndexName": "posted_by_time",
-                "KeySchema": [
-                    {"AttributeName": "status", "KeyType": "HASH"},
-                    {"AttributeName": "posted_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The Replies table as template.yaml declares it (read from the template)."""
+    create_template_table(dynamodb, "RepliesTable", name)
 
 
 @dataclass

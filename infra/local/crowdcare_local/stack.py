@@ -58,6 +58,36 @@ class EventSource:
     shard_iterators: dict[str, str] = field(default_factory=dict)
 
 
+def create_table(dynamodb: Any, name: str, props: dict[str, Any]) -> dict[str, Any]:
+    """Create a DynamoDB table from its AWS::DynamoDB::Table properties; returns its description.
+
+    The local stack and the tests both call this, so their tables are the template's.
+    """
+    args: dict[str, Any] = {
+        "TableName": name,
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if "GlobalSecondaryIndexes" in props:
+        args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if "StreamSpecification" in props:
+        args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    table: dict[str, Any] = dynamodb.create_table(**args)["TableDescription"]
+    if "TimeToLiveSpecification" in props:
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"]
+        )
+    return table
+
+
+def create_template_table(dynamodb: Any, logical_id: str, name: str) -> dict[str, Any]:
+    """Create the table `logical_id` of template.yaml under `name` (table properties hold no
+    intrinsic functions)."""
+    props = load_template()["Resources"][logical_id]["Properties"]
+    return create_table(dynamodb, name, props)
+
+
 class LocalStack:
     """Emulated AWS + the project's own functions, wired as template.yaml says."""
 
@@ -207,22 +237,7 @@ class LocalStack:
 
     def _create_table(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         name = self._name(logical_id)
-        ddb = self.client("dynamodb")
-        args: dict[str, Any] = {
-            "TableName": name,
-            "KeySchema": props["KeySchema"],
-            "AttributeDefinitions": props["AttributeDefinitions"],
-            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
-        }
-        if "GlobalSecondaryIndexes" in props:
-            args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
-        if "StreamSpecification" in props:
-            args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
-        table = ddb.create_table(**args)["TableDescription"]
-        if "TimeToLiveSpecification" in props:
-            ddb.update_time_to_live(
-                TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"]
-            )
+        table = create_table(self.client("dynamodb"), name, props)
         attributes = {"Arn": table["TableArn"]}
         if "LatestStreamArn" in table:
             attributes["StreamArn"] = table["LatestStreamArn"]
