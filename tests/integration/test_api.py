@@ -28,6 +28,7 @@ from crowdcare.ledger import LedgerRepository
 from crowdcare.models import Author, Mention, Platform, Responder, ResponderKind
 from crowdcare.repositories import MentionRepository, ResponderRepository
 from crowdcare.triage.models import RouteKind
+from crowdcare_local.stack import create_template_table
 from crowdcare_local.template import function_properties, load_template
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
@@ -114,63 +115,14 @@ class Api:
 
 
 def _create_tables(ddb: Any) -> None:
-    simple = {
-        "MENTIONS_TABLE": "mention_id",
-        "RESPONDERS_TABLE": "responder_id",
-    }
-    for env, key in simple.items():
-        ddb.create_table(
-            TableName=TABLES[env],
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-
-    def gsi(name: str, hash_key: str, range_key: str) -> dict[str, Any]:
-        return {
-            "IndexName": name,
-            "KeySchema": [
-                {"AttributeName": hash_key, "KeyType": "HASH"},
-                {"AttributeName": range_key, "KeyType": "RANGE"},
-            ],
-            "Projection": {"ProjectionType": "ALL"},
-        }
-
-    ddb.create_table(
-        TableName=TABLES["ASSIGNMENTS_TABLE"],
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": "S"}
-            for n in ("mention_id", "responder_id", "assigned_at")
-        ],
-        KeySchema=[{"AttributeName": "mention_id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[gsi("by_responder", "responder_id", "assigned_at")],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    ddb.create_table(
-        TableName=TABLES["APPROVALS_TABLE"],
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": "S"}
-            for n in ("reply_id", "status", "responder_id", "created_at")
-        ],
-        KeySchema=[{"AttributeName": "reply_id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            gsi("by_status", "status", "created_at"),
-            gsi("by_responder", "responder_id", "created_at"),
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    ddb.create_table(
-        TableName=TABLES["LEDGER_TABLE"],
-        AttributeDefinitions=[
-            {"AttributeName": "responder_id", "AttributeType": "S"},
-            {"AttributeName": "entry_id", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "responder_id", "KeyType": "HASH"},
-            {"AttributeName": "entry_id", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    for env, logical_id in {
+        "MENTIONS_TABLE": "MentionsTable",
+        "RESPONDERS_TABLE": "RespondersTable",
+        "ASSIGNMENTS_TABLE": "AssignmentsTable",
+        "APPROVALS_TABLE": "ApprovalsTable",
+        "LEDGER_TABLE": "LedgerTable",
+    }.items():
+        create_template_table(ddb, logical_id, TABLES[env])
 
 
 def _mention(post_id: str, text: str, platform: Platform = Platform.FACEBOOK) -> Mention:

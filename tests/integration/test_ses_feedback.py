@@ -20,6 +20,7 @@ from crowdcare.notifications import Notifier, SesEmailSender, SnsSmsSender, Unde
 from crowdcare.repositories import ResponderRepository
 from crowdcare.triage.models import RouteKind
 from crowdcare_local.runtime import LocalContext
+from crowdcare_local.stack import create_template_table
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
@@ -74,18 +75,7 @@ class Feedback:
 @pytest.fixture
 def feedback(core_aws: CoreAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Feedback]:
     """Responders Ana and Ben, the audit table, and an admin topic whose messages are kept."""
-    core_aws.dynamodb.create_table(
-        TableName=AUDIT_TABLE,
-        AttributeDefinitions=[
-            {"AttributeName": "mention_id", "AttributeType": "S"},
-            {"AttributeName": "entry_key", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "mention_id", "KeyType": "HASH"},
-            {"AttributeName": "entry_key", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_template_table(core_aws.dynamodb, "AuditTable", AUDIT_TABLE)
     sns = boto3.client("sns", region_name=core_aws.region)
     sqs = boto3.client("sqs", region_name=core_aws.region)
     topic = sns.create_topic(Name="admin-alerts")["TopicArn"]

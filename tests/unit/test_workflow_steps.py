@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import boto3
 import pytest
@@ -20,6 +19,7 @@ from crowdcare.repositories import MentionRepository, ResponderRepository
 from crowdcare.triage import EmbeddedSentimentProvider, RouteKind, TriageRules
 from crowdcare.triage.models import Intent
 from crowdcare.workflow import TriageSteps
+from crowdcare_local.stack import create_template_table
 from moto import mock_aws
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -52,15 +52,6 @@ class World:
     published: list[AssignmentNotice]
 
 
-def _table(client: Any, name: str, key: str) -> None:
-    client.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """TriageSteps with moto-backed repositories, the embedded sentiment model and a fixed clock."""
@@ -74,21 +65,13 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        _table(client, "mentions", "mention_id")
-        _table(client, "responders", "responder_id")
-        _table(client, "assignments", "mention_id")
-        client.create_table(
-            TableName="audit",
-            KeySchema=[
-                {"AttributeName": "mention_id", "KeyType": "HASH"},
-                {"AttributeName": "entry_key", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "mention_id", "AttributeType": "S"},
-                {"AttributeName": "entry_key", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        for logical_id, name in (
+            ("MentionsTable", "mentions"),
+            ("RespondersTable", "responders"),
+            ("AssignmentsTable", "assignments"),
+            ("AuditTable", "audit"),
+        ):
+            create_template_table(client, logical_id, name)
         mentions = MentionRepository(client, "mentions")
         responders = ResponderRepository(client, "responders")
         assignments = AssignmentRepository(client, "assignments", "responders")
