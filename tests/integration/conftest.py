@@ -209,10 +209,5 @@ POLLER_CURSORS_TABLE = "crowdcare-test-cursors"
 
 
 def create_cursors_table(dynamodb: DynamoDBClient, name: str = POLLER_CURSORS_TABLE) -> None:
-    """The Cursors table as template.yaml declares it: key source."""
-    dynamodb.create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": "source", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "source", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The Cursors table as template.yaml declares it (read from the template)."""
+    create_template_table(dynamodb, "CursorsTable", name)
