@@ -21,7 +21,6 @@ import html
 import json
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache, wraps
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from crowdcare.adapters.cognito_auth import (
 )
 from crowdcare.adapters.responders_csv import CsvFileError, parse_responders, plain_message
 from crowdcare.config.clients import AwsClients
+from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import AwsSettings, load_settings
 from crowdcare.services.dashboard import (
     ApiSettings,
@@ -65,10 +65,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 MAX_CSV_BYTES = 1024 * 1024
 
-
-def utc_now() -> datetime:
-    """The current time; the one place this function reads the clock."""
-    return datetime.now(UTC)
 
 
 @cache

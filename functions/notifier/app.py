@@ -20,8 +20,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from crowdcare.adapters.dynamodb.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
 from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
 from crowdcare.config.clients import default_clients
+from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import NotifierSettings, load_settings
-from crowdcare.config.wiring import build_lifecycle, build_notifier, utc_now
+from crowdcare.config.wiring import build_lifecycle, build_notifier
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.services.assignment_steps import AssignmentLifecycle
 from crowdcare.services.notifier import NotificationResult, UndeliverableError

@@ -21,8 +21,8 @@ from crowdcare.adapters.dynamodb.cursors import CursorRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.platforms.inbound.sources import PlatformCredentials
 from crowdcare.config.clients import default_clients
+from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import ConfigurationError, PollerSettings, load_settings
-from crowdcare.config.wiring import utc_now
 from crowdcare.services.polling import Poller, build_sources
 
 logger = Logger(service="poller")

@@ -35,7 +35,6 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache
 
 from aws_lambda_powertools import Logger
@@ -62,6 +61,7 @@ from crowdcare.adapters.platforms.inbound.signatures import (
 from crowdcare.adapters.secrets import WebhookSecrets, load_webhook_secrets
 from crowdcare.adapters.sqs import IngestParking
 from crowdcare.config.clients import AwsClients
+from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import (
     AwsSettings,
     ConfigurationError,
@@ -78,10 +78,6 @@ logger = Logger(service="webhooks")
 _MAX_CRC_TOKEN_CHARS = 1024
 _MAX_CHALLENGE_CHARS = 1024
 
-
-def utc_now() -> datetime:
-    """The current time; the one place this function reads the clock."""
-    return datetime.now(UTC)
 
 
 @cache

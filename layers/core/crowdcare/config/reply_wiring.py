@@ -23,8 +23,8 @@ from crowdcare.adapters.platforms.outbound import (
 )
 from crowdcare.adapters.platforms.outbound.base import MASTODON_DEFAULT_MAX
 from crowdcare.config.clients import AwsClients
+from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import SettingsModel
-from crowdcare.config.wiring import utc_now
 from crowdcare.services.replies import (
     OnPosted,
     ReachTracker,

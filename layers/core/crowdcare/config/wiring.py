@@ -7,7 +7,7 @@ them with their own settings and clients, so nothing needs patching.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
@@ -16,6 +16,7 @@ from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditTrail
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.config.clients import AwsClients
+from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import (
     ConfigurationError,
     LifecycleSettings,
@@ -44,10 +45,6 @@ RULES_MAX_AGE_SECONDS = 60
 SECRET_MAX_AGE_SECONDS = 300
 DEEP_LINK_SECRET_KEY = "deep_link_secret"  # noqa: S105 - the key's name in the JSON secret
 
-
-def utc_now() -> datetime:
-    """The real clock; logic receives it as an argument so tests can inject their own."""
-    return datetime.now(UTC)
 
 
 def rules_source(

@@ -6,11 +6,10 @@ is one of these models; inside the library code passes models, never raw dicts.
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 class Frozen(BaseModel):
@@ -64,16 +63,9 @@ class Mention(Frozen):
     author: Author
     text: Annotated[str, Field(min_length=1, max_length=40_000)]
     lang_hint: str | None = None
-    created_at: datetime
+    created_at: AwareDatetime
     parent_id: str | None = None
     raw: str = Field(default="", description="the payload as received, kept for audit")
-
-    @field_validator("created_at")
-    @classmethod
-    def _must_be_aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("created_at must carry a time zone")
-        return value
 
     @property
     def mention_id(self) -> str:

@@ -32,6 +32,7 @@ from crowdcare.adapters.dynamodb.assignments import (
     AssignmentRepository,
     AssignmentStatus,
 )
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.adapters.dynamodb.ledger import (
     LedgerRepository,
     PointsReason,
@@ -386,7 +387,7 @@ class ReplyRepository:
                 ExpressionAttributeValues={":expected": {"S": expected.value}},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -473,7 +474,7 @@ class ResponderStore:
                 ConditionExpression="attribute_not_exists(responder_id)",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not is_conditional_failure(exc):
                 raise
             dumped = responder.model_dump(mode="json")
             self.update(responder.responder_id, {f: dumped.get(f) for f in self._FIELDS})

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol
 from botocore.exceptions import ClientError
 from pydantic import Field, field_validator
 
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.adapters.dynamodb.repositories import StoredMention, from_item, to_item
 from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.adapters.platforms.outbound import (
@@ -165,7 +166,7 @@ class ReplyRepository:
         try:
             self._client.update_item(TableName=self._table, Key=self._key(reply_id), **kwargs)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -179,7 +180,7 @@ class ReplyRepository:
                 ConditionExpression="attribute_not_exists(reply_id)",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_conditional_failure(exc):
                 return False
             raise
         return True

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 from pydantic import Field
 
+from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
 from crowdcare.adapters.dynamodb.repositories import from_item, to_item
 from crowdcare.domain.models import Frozen, ResponderKind
 from crowdcare.rules.triage.models import RouteKind
@@ -111,9 +112,9 @@ class AssignmentRepository:
                 ]
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            reasons = cancellation_reasons(exc)
+            if reasons is None:
                 raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise AlreadyAssignedError(assignment.mention_id) from exc
             if "TransactionConflict" in reasons:
@@ -148,7 +149,7 @@ class AssignmentRepository:
                 },
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -199,7 +200,7 @@ class AssignmentRepository:
                 ]
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if cancellation_reasons(exc) is None:
                 raise
             # Someone closed it between our read and write: that caller released the slot.
             return None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 from pydantic import Field
 
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.adapters.dynamodb.repositories import from_item, to_item
 from crowdcare.domain.models import Frozen
 
@@ -81,7 +82,7 @@ class AuditTrail:
                 ConditionExpression="attribute_not_exists(entry_key)",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_conditional_failure(exc):
                 return False
             raise
         return True

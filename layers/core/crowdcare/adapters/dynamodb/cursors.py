@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -64,6 +66,6 @@ class CursorRepository:
                 **condition,
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_conditional_failure(exc):
                 raise CursorConflictError(f"cursor of {source} moved since it was read") from None
             raise

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.adapters.dynamodb.repositories import from_item, to_item
 from crowdcare.domain.models import Frozen
 
@@ -129,7 +130,7 @@ class LedgerRepository:
                 ConditionExpression="attribute_not_exists(entry_id)",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if is_conditional_failure(exc):
                 return False
             raise
         return True

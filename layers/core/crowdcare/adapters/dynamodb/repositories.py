@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.domain.models import Mention, MentionStatus, Responder
 from crowdcare.rules.triage.models import Triage
 
@@ -41,10 +42,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | set):
         return [_plain(v) for v in value]
     return value
-
-
-def _is_conditional_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ class MentionRepository:
                 ConditionExpression="attribute_not_exists(mention_id)",
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -157,7 +154,7 @@ class MentionRepository:
                 ReturnValues="UPDATED_NEW",
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return None
             raise
         return int(response["Attributes"]["queue_offers"]["N"])
@@ -178,7 +175,7 @@ class MentionRepository:
                 },
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -256,7 +253,7 @@ class ResponderRepository:
                 ExpressionAttributeValues={":true": {"BOOL": True}, ":false": {"BOOL": False}},
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
