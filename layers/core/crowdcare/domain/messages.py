@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from crowdcare.adapters.dynamodb.assignments import Assignment
+from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.models import Frozen, Mention, MentionStatus
 from crowdcare.rules.triage.models import Analysis, Priority, RouteDecision, RouteKind
 
