@@ -24,7 +24,7 @@ from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import NotifierSettings, load_settings
 from crowdcare.config.wiring import build_lifecycle, build_notifier
 from crowdcare.domain.messages import AssignmentNotice
-from crowdcare.services.assignment_steps import AssignmentLifecycle
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.services.notifier import NotificationResult, UndeliverableError
 
 logger = Logger(service="notifier")

@@ -14,7 +14,11 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditTrail
-from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.adapters.dynamodb.mentions import MentionRepository
+from crowdcare.adapters.dynamodb.responders import ResponderRepository
+from crowdcare.adapters.ses import SesEmailSender
+from crowdcare.adapters.sns import SnsAlertPublisher, SnsNoticePublisher, SnsSmsSender
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks, StepFunctionsExecutions
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import (
@@ -28,14 +32,11 @@ from crowdcare.config.settings import (
 )
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.services.assignment_steps import (
-    AssignmentLifecycle,
-    LifecycleSteps,
-    SnsNoticePublisher,
-)
-from crowdcare.services.notifier import Notifier, SesEmailSender, SnsSmsSender
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
+from crowdcare.services.assignment_steps import LifecycleSteps
+from crowdcare.services.notifier import Notifier
 from crowdcare.services.queue_drain import QueueDrain
-from crowdcare.services.ses_feedback import SesFeedbackService, SnsAlertPublisher
+from crowdcare.services.ses_feedback import SesFeedbackService
 from crowdcare.services.starter import AssignmentStarter, TriageStarter
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 RULES_MAX_AGE_SECONDS = 60
 SECRET_MAX_AGE_SECONDS = 300
 DEEP_LINK_SECRET_KEY = "deep_link_secret"  # noqa: S105 - the key's name in the JSON secret
-
 
 
 def rules_source(
@@ -84,7 +84,9 @@ def build_triage_steps(
 
 def build_starter(settings: StarterSettings, clients: AwsClients) -> TriageStarter:
     """The stream starter's Step Functions adapter."""
-    return TriageStarter(clients.stepfunctions, settings.triage_state_machine_arn)
+    return TriageStarter(
+        StepFunctionsExecutions(clients.stepfunctions, settings.triage_state_machine_arn)
+    )
 
 
 def build_notifier(
@@ -150,7 +152,7 @@ def build_lifecycle(
     return AssignmentLifecycle(
         assignments=AssignmentRepository(clients.dynamodb, assignments_table, responders_table),
         audit=AuditTrail(clients.dynamodb, audit_table),
-        stepfunctions=clients.stepfunctions,
+        callbacks=StepFunctionsCallbacks(clients.stepfunctions),
         clock=clock,
     )
 
@@ -174,7 +176,9 @@ def build_queue_drain(
     return QueueDrain(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
-        starter=AssignmentStarter(clients.stepfunctions, settings.assignment_state_machine_arn),
+        starter=AssignmentStarter(
+            StepFunctionsExecutions(clients.stepfunctions, settings.assignment_state_machine_arn)
+        ),
         rules=rules_source(settings, clients),
         clock=clock,
     )

@@ -1,28 +1,41 @@
 """Telling a responder they have a mention to answer: SES email, and SMS when it is urgent.
 
 Channel choice is a pure rule (`choose_channels`) so it is tested without AWS; the senders are
-thin adapters that receive their clients.
+ports (`EmailSender`, `SmsSender`; SES and SNS in `crowdcare.adapters`).
 """
 
 from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crowdcare.domain.models import Frozen, QuietHours, Responder
+from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
+from crowdcare.domain.messages import Message
+from crowdcare.domain.models import Frozen, Responder
+from crowdcare.rules.availability import in_quiet_hours
 from crowdcare.services.ses_feedback import email_tags
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
-    from mypy_boto3_ses import SESClient
-    from mypy_boto3_sns import SNSClient
-
-    from crowdcare.adapters.dynamodb.repositories import ResponderRepository
     from crowdcare.domain.messages import AssignmentNotice
+    from crowdcare.ports import Clock, EmailSender, ResponderStore, SmsSender
+
+# Importable from here as before (the notifier's tests and callers).
+__all__ = [
+    "EXCERPT_LIMIT",
+    "SMS_LIMIT",
+    "Channels",
+    "Message",
+    "NotificationResult",
+    "Notifier",
+    "UndeliverableError",
+    "UnknownResponderError",
+    "assignment_link",
+    "choose_channels",
+    "in_quiet_hours",
+    "render",
+]
 
 SMS_LIMIT = 160
 EXCERPT_LIMIT = 280
@@ -34,21 +47,6 @@ class Channels(Frozen):
     email: bool
     sms: bool
     sms_reason: str
-
-
-def in_quiet_hours(quiet: QuietHours, timezone: str, now: datetime) -> bool:
-    """Whether `now` falls inside the responder's quiet hours in their own time zone."""
-    try:
-        local_hour = now.astimezone(ZoneInfo(timezone)).hour
-    except (ZoneInfoNotFoundError, ValueError):
-        # Unknown ("Mars/Olympus") or malformed ("", "../x") names: read the hour in UTC, not in
-        # whatever offset the clock happens to carry.
-        local_hour = now.astimezone(UTC).hour
-    if quiet.start_hour == quiet.end_hour:
-        return False
-    if quiet.start_hour < quiet.end_hour:
-        return quiet.start_hour <= local_hour < quiet.end_hour
-    return local_hour >= quiet.start_hour or local_hour < quiet.end_hour
 
 
 def choose_channels(
@@ -75,13 +73,6 @@ def choose_channels(
     if in_quiet_hours(responder.quiet_hours, responder.timezone, now):
         return without_sms("quiet hours")
     return Channels(email=email, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")
-
-
-class Message(Frozen):
-    subject: str
-    text: str
-    html: str
-    sms: str
 
 
 def assignment_link(dashboard_url: str, mention_id: str) -> str:
@@ -141,74 +132,6 @@ def render(
     return Message(subject=subject, text=text, html=body_html, sms=sms)
 
 
-class EmailSender(Protocol):
-    def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str: ...
-
-
-class SmsSender(Protocol):
-    def send(self, phone: str, message: Message) -> str: ...
-
-    def opted_out(self, phone: str) -> bool: ...
-
-
-class SesEmailSender:
-    """Sends the email through SES from the configured, verified sender address.
-
-    With a configuration set, SES publishes the email's bounces and complaints (with its
-    tags) to the feedback topic; see crowdcare.services.ses_feedback.
-    """
-
-    def __init__(
-        self, client: SESClient, sender: str, configuration_set: str | None = None
-    ) -> None:
-        self._client = client
-        self._sender = sender
-        self._configuration_set = configuration_set
-
-    def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str:
-        """Send one email; returns SES's message id."""
-        extra: dict[str, Any] = {}
-        if self._configuration_set is not None:
-            extra["ConfigurationSetName"] = self._configuration_set
-        if tags:
-            extra["Tags"] = [{"Name": name, "Value": value} for name, value in tags.items()]
-        response = self._client.send_email(
-            Source=self._sender,
-            Destination={"ToAddresses": [to]},
-            Message={
-                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                "Body": {
-                    "Text": {"Data": message.text, "Charset": "UTF-8"},
-                    "Html": {"Data": message.html, "Charset": "UTF-8"},
-                },
-            },
-            **extra,
-        )
-        return response["MessageId"]
-
-
-class SnsSmsSender:
-    """Sends a transactional SMS through SNS."""
-
-    def __init__(self, client: SNSClient) -> None:
-        self._client = client
-
-    def send(self, phone: str, message: Message) -> str:
-        """Send one SMS; returns SNS's message id."""
-        response = self._client.publish(
-            PhoneNumber=phone,
-            Message=message.sms,
-            MessageAttributes={
-                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
-            },
-        )
-        return response["MessageId"]
-
-    def opted_out(self, phone: str) -> bool:
-        """Whether the number replied STOP (SNS keeps the opt-out list)."""
-        return self._client.check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"]
-
-
 class NotificationResult(Frozen):
     mention_id: str
     responder_id: str
@@ -217,27 +140,19 @@ class NotificationResult(Frozen):
     sms_reason: str
 
 
-class UnknownResponderError(Exception):
-    """The notice names a responder who is not in the table: parked for an operator."""
-
-
-class UndeliverableError(Exception):
-    """No channel can reach the responder (email suppressed and no SMS): asking them is moot."""
-
-
 class Notifier:
     """Sends one assignment notice on the channels the responder's preferences allow."""
 
     def __init__(
         self,
         *,
-        responders: ResponderRepository,
+        responders: ResponderStore,
         email: EmailSender,
         sms: SmsSender,
         brand: str,
         dashboard_url: str,
         sms_min_priority: int,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self._responders = responders
         self._email = email
