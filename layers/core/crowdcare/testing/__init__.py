@@ -2,3 +2,37 @@
 
 Each fake keeps its state in plain dicts and lists a test can read back; none does I/O.
 """
+
+from crowdcare.testing.fakes import (
+    Callback,
+    FakeAssignments,
+    FakeAuditLog,
+    FakeEmailSender,
+    FakeExecutions,
+    FakeMentions,
+    FakeResponders,
+    FakeSmsSender,
+    FakeWorkflowCallbacks,
+    FixedSentiment,
+    ManualClock,
+    RecordingAlertPublisher,
+    RecordingNoticePublisher,
+    SentEmail,
+)
+
+__all__ = [
+    "Callback",
+    "FakeAssignments",
+    "FakeAuditLog",
+    "FakeEmailSender",
+    "FakeExecutions",
+    "FakeMentions",
+    "FakeResponders",
+    "FakeSmsSender",
+    "FakeWorkflowCallbacks",
+    "FixedSentiment",
+    "ManualClock",
+    "RecordingAlertPublisher",
+    "RecordingNoticePublisher",
+    "SentEmail",
+]
