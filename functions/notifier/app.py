@@ -18,11 +18,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from crowdcare.adapters.dynamodb.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
-from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey
 from crowdcare.config.clients import default_clients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import NotifierSettings, load_settings
-from crowdcare.config.wiring import build_lifecycle, build_notifier
+from crowdcare.config.wiring import build_lifecycle, build_notify_once
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.services.notifier import NotificationResult, UndeliverableError
@@ -54,17 +54,8 @@ def audit() -> AuditTrail:
 
 
 @cache
-def notify_once() -> OncePerKey[Any]:
-    settings = load_settings(NotifierSettings, os.environ)
-    notifier = build_notifier(settings, default_clients())
-    # SQS delivers at least once: a notice is sent once per (mention, responder).
-    return once_per_key(
-        notifier.notify,
-        table=settings.idempotency_table,
-        clients=default_clients(),
-        key="notice",
-        result_model=NotificationResult,
-    )
+def notify_once() -> OncePerKey[NotificationResult]:
+    return build_notify_once(settings(), default_clients())
 
 
 def send_notice(record: SQSRecord) -> None:

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditTrail
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
 from crowdcare.adapters.dynamodb.mentions import MentionRepository
 from crowdcare.adapters.dynamodb.responders import ResponderRepository
 from crowdcare.adapters.ses import SesEmailSender
@@ -34,7 +35,7 @@ from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.services.assignment_steps import LifecycleSteps
-from crowdcare.services.notifier import Notifier
+from crowdcare.services.notifier import NotificationResult, Notifier
 from crowdcare.services.queue_drain import QueueDrain
 from crowdcare.services.ses_feedback import SesFeedbackService
 from crowdcare.services.starter import AssignmentStarter, TriageStarter
@@ -89,6 +90,16 @@ def build_starter(settings: StarterSettings, clients: AwsClients) -> TriageStart
     )
 
 
+def build_start_once(settings: StarterSettings, clients: AwsClients) -> OncePerKey[str]:
+    """The triage start, once per mention: a stream batch can be delivered again."""
+    return once_per_key(
+        build_starter(settings, clients).start,
+        table=settings.idempotency_table,
+        client=clients.dynamodb,
+        key="mention",
+    )
+
+
 def build_notifier(
     settings: NotifierSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
 ) -> Notifier:
@@ -101,6 +112,20 @@ def build_notifier(
         dashboard_url=settings.dashboard_url,
         sms_min_priority=settings.sms_min_priority,
         clock=clock,
+    )
+
+
+def build_notify_once(
+    settings: NotifierSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> OncePerKey[NotificationResult]:
+    """The notifier's send, once per notice (mention, responder, attempt): SQS delivers at
+    least once."""
+    return once_per_key(
+        build_notifier(settings, clients, clock).notify,
+        table=settings.idempotency_table,
+        client=clients.dynamodb,
+        key="notice",
+        result_model=NotificationResult,
     )
 
 
