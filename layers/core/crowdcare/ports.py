@@ -126,6 +126,15 @@ class WorkflowCallbacks(Protocol):
     def heartbeat(self, task_token: str) -> None: ...
 
 
+class NotificationFailures(Protocol):
+    """Moves a waiting assignment on when its notice cannot be delivered
+    (`AssignmentLifecycle` implements it); False when that attempt no longer waits."""
+
+    def notification_failed(
+        self, mention_id: str, responder_id: str, attempt: int, reason: str
+    ) -> bool: ...
+
+
 class WorkflowExecutions(Protocol):
     """Starts executions of one state machine under a caller-chosen name."""
 

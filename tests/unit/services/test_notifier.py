@@ -1,16 +1,25 @@
-"""Notifier: which channels a notice goes out on, on fake senders."""
+"""Notifier and NoticeDelivery: which channels a notice goes out on, and what happens when
+none can carry it, on fake senders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pytest
+from crowdcare.domain.audit import AuditAction
 from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours
 from crowdcare.rules.triage.models import RouteKind
-from crowdcare.services.notifier import Notifier
-from crowdcare.testing import FakeEmailSender, FakeResponders, FakeSmsSender, ManualClock
+from crowdcare.services.notifier import NoticeDelivery, Notifier
+from crowdcare.testing import (
+    FakeAuditLog,
+    FakeEmailSender,
+    FakeResponders,
+    FakeSmsSender,
+    ManualClock,
+    RecordingNotificationFailures,
+)
 from crowdcare.testing.builders import NOON, a_responder
 
 PHONE = "+34600111222"
@@ -40,6 +49,9 @@ class World:
     responders: FakeResponders
     email: FakeEmailSender
     sms: FakeSmsSender
+    delivery: NoticeDelivery
+    failures: RecordingNotificationFailures
+    audit: FakeAuditLog
 
 
 @pytest.fixture
@@ -57,7 +69,12 @@ def world() -> World:
         sms_min_priority=80,
         clock=ManualClock(NOON),
     )
-    return World(notifier, responders, email, sms)
+    failures = RecordingNotificationFailures()
+    audit = FakeAuditLog()
+    delivery = NoticeDelivery(
+        send=notifier.notify, failures=failures, audit=audit, clock=ManualClock(NOON)
+    )
+    return World(notifier, responders, email, sms, delivery, failures, audit)
 
 
 def test_urgent_notice_to_an_opted_in_responder_goes_by_email_and_sms(world: World) -> None:
@@ -155,3 +172,41 @@ def test_unknown_responder_is_an_error(world: World) -> None:
     # THEN it is refused
     with pytest.raises(UnknownResponderError):
         world.notifier.notify(a_notice(90, responder_id="ghost"))
+
+
+def test_a_delivered_notice_is_audited_with_its_channels(world: World) -> None:
+    """A sent notice lands on the mention's trail saying which channels carried it."""
+    # GIVEN ana takes email only
+    world.responders.put(a_responder("ana"))
+    # WHEN the notice is delivered
+    outcome = world.delivery.deliver(a_notice(90))
+    # THEN it was sent and audited as notified, for attempt 2
+    assert outcome.result is not None
+    [entry] = world.audit.entries
+    assert (entry.action, entry.responder_id, entry.attempt) == (AuditAction.NOTIFIED, "ana", 2)
+    assert entry.reason == "email, no SMS (not opted in to SMS)"
+    assert world.failures.calls == []
+
+
+def test_an_undeliverable_notice_moves_the_workflow_on_at_once(world: World) -> None:
+    """When no channel reaches the responder, the workflow is told now, not after the SLA."""
+    # GIVEN ana's email is suppressed and she takes no SMS
+    world.responders.put(a_responder("ana", email_suppressed=True))
+    # WHEN the notice is delivered
+    outcome = world.delivery.deliver(a_notice(90))
+    # THEN nothing was sent or audited as notified, and that attempt was failed
+    assert (outcome.result, outcome.moved_on) == (None, True)
+    assert world.audit.entries == []
+    [(mention_id, responder_id, attempt, reason)] = world.failures.calls
+    assert (mention_id, responder_id, attempt) == ("x#1", "ana", 2)
+    assert "email suppressed" in reason
+
+
+def test_an_unknown_responder_is_left_to_the_queue_to_park(world: World) -> None:
+    """A notice for nobody known is not given up on quietly: it fails, for SQS to retry, park."""
+    # GIVEN the notice names a responder who is not in the table
+    # WHEN the notice is delivered
+    # THEN the error surfaces and the workflow is not moved on
+    with pytest.raises(UnknownResponderError):
+        world.delivery.deliver(a_notice(90, responder_id="ghost"))
+    assert world.failures.calls == []

@@ -31,11 +31,12 @@ from crowdcare.config.settings import (
     StarterSettings,
     TriageSettings,
 )
+from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.services.assignment_steps import LifecycleSteps
-from crowdcare.services.notifier import NotificationResult, Notifier
+from crowdcare.services.notifier import NoticeDelivery, NotificationResult, Notifier
 from crowdcare.services.queue_drain import QueueDrain
 from crowdcare.services.ses_feedback import SesFeedbackService
 from crowdcare.services.starter import AssignmentStarter, TriageStarter
@@ -126,6 +127,28 @@ def build_notify_once(
         client=clients.dynamodb,
         key="notice",
         result_model=NotificationResult,
+    )
+
+
+def build_notice_delivery(
+    settings: NotifierSettings,
+    clients: AwsClients,
+    send: Callable[[AssignmentNotice], NotificationResult],
+    clock: Callable[[], datetime] = utc_now,
+) -> NoticeDelivery:
+    """The notifier function's service: `send` (the once-per-key notifier), the audit trail,
+    and the lifecycle API to move the workflow on when a notice cannot be delivered."""
+    return NoticeDelivery(
+        send=send,
+        failures=build_lifecycle(
+            assignments_table=settings.assignments_table,
+            responders_table=settings.responders_table,
+            audit_table=settings.audit_table,
+            clients=clients,
+            clock=clock,
+        ),
+        audit=AuditTrail(clients.dynamodb, settings.audit_table),
+        clock=clock,
     )
 
 

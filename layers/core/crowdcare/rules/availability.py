@@ -1,4 +1,5 @@
-"""Who can be asked now: quiet hours in the responder's own time zone, pauses, free slots.
+"""Who can be asked now, and how to reach them: quiet hours in the responder's own time zone,
+pauses, free slots, the channels of a notice.
 
 Pure: the time is an argument. The notifier reads it to choose channels, the assignment
 workflow's pick and the queue drain to pass over a responder who skips their quiet hours.
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crowdcare.domain.models import QuietHours, QuietHoursPolicy, Responder
+from crowdcare.domain.models import Frozen, QuietHours, QuietHoursPolicy, Responder
 
 
 def in_quiet_hours(quiet: QuietHours, timezone: str, now: datetime) -> bool:
@@ -51,3 +52,37 @@ def free_slots(responders: Sequence[Responder], now: datetime) -> dict[str, int]
         for r in responders
         if r.active and r.open_count < r.max_open and not skips_now(r, now)
     }
+
+
+class Channels(Frozen):
+    """Which channels a notice goes out on, and why SMS was or was not used."""
+
+    email: bool
+    sms: bool
+    sms_reason: str
+
+
+def choose_channels(
+    responder: Responder,
+    priority: int,
+    sms_min_priority: int,
+    now: datetime,
+    *,
+    sms_opted_out: bool = False,
+) -> Channels:
+    """Email unless suppressed (bounce/complaint); SMS only when opted in, not opted out at the
+    carrier, urgent enough, and not in the responder's quiet hours."""
+    email = not responder.email_suppressed
+
+    def without_sms(reason: str) -> Channels:
+        return Channels(email=email, sms=False, sms_reason=reason)
+
+    if not responder.sms_opt_in or responder.phone is None:
+        return without_sms("not opted in to SMS")
+    if sms_opted_out:
+        return without_sms("opted out of SMS (STOP)")
+    if priority < sms_min_priority:
+        return without_sms(f"priority {priority} < {sms_min_priority}")
+    if in_quiet_hours(responder.quiet_hours, responder.timezone, now):
+        return without_sms("quiet hours")
+    return Channels(email=email, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")

@@ -7,26 +7,38 @@ ports (`EmailSender`, `SmsSender`; SES and SNS in `crowdcare.adapters`).
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from crowdcare.domain.audit import SYSTEM, AuditAction, AuditEntry
 from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
 from crowdcare.domain.messages import Message
 from crowdcare.domain.models import Frozen, Responder
-from crowdcare.rules.availability import in_quiet_hours
+from crowdcare.rules.availability import Channels, choose_channels, in_quiet_hours
 from crowdcare.services.ses_feedback import email_tags
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crowdcare.domain.messages import AssignmentNotice
-    from crowdcare.ports import Clock, EmailSender, ResponderStore, SmsSender
+    from crowdcare.ports import (
+        AuditLog,
+        Clock,
+        EmailSender,
+        NotificationFailures,
+        ResponderStore,
+        SmsSender,
+    )
 
 # Importable from here as before (the notifier's tests and callers).
 __all__ = [
     "EXCERPT_LIMIT",
     "SMS_LIMIT",
     "Channels",
+    "Delivery",
     "Message",
+    "NoticeDelivery",
     "NotificationResult",
     "Notifier",
     "UndeliverableError",
@@ -39,40 +51,6 @@ __all__ = [
 
 SMS_LIMIT = 160
 EXCERPT_LIMIT = 280
-
-
-class Channels(Frozen):
-    """Which channels a notice goes out on, and why SMS was or was not used."""
-
-    email: bool
-    sms: bool
-    sms_reason: str
-
-
-def choose_channels(
-    responder: Responder,
-    priority: int,
-    sms_min_priority: int,
-    now: datetime,
-    *,
-    sms_opted_out: bool = False,
-) -> Channels:
-    """Email unless suppressed (bounce/complaint); SMS only when opted in, not opted out at the
-    carrier, urgent enough, and not in the responder's quiet hours."""
-    email = not responder.email_suppressed
-
-    def without_sms(reason: str) -> Channels:
-        return Channels(email=email, sms=False, sms_reason=reason)
-
-    if not responder.sms_opt_in or responder.phone is None:
-        return without_sms("not opted in to SMS")
-    if sms_opted_out:
-        return without_sms("opted out of SMS (STOP)")
-    if priority < sms_min_priority:
-        return without_sms(f"priority {priority} < {sms_min_priority}")
-    if in_quiet_hours(responder.quiet_hours, responder.timezone, now):
-        return without_sms("quiet hours")
-    return Channels(email=email, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")
 
 
 def assignment_link(dashboard_url: str, mention_id: str) -> str:
@@ -201,3 +179,66 @@ class Notifier:
             sms_id=sms_id,
             sms_reason=channels.sms_reason,
         )
+
+
+class Delivery(Frozen):
+    """What became of one notice: sent (with its result), or given up on."""
+
+    result: NotificationResult | None = None
+    moved_on: bool | None = None  # given up: whether the waiting workflow was moved on
+
+    @property
+    def audit_reason(self) -> str:
+        """The channels used, in words (for the audit trail)."""
+        if self.result is None:
+            return "not delivered"
+        email = "email" if self.result.email_id else "no email (suppressed)"
+        sms = "SMS" if self.result.sms_id else f"no SMS ({self.result.sms_reason})"
+        return f"{email}, {sms}"
+
+
+class NoticeDelivery:
+    """One notice off the assignments queue: sent once and audited, or, when it cannot be
+    delivered, the waiting workflow is told so that it asks the next responder now."""
+
+    def __init__(
+        self,
+        *,
+        send: Callable[[AssignmentNotice], NotificationResult],
+        failures: NotificationFailures,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._send = send
+        self._failures = failures
+        self._audit = audit
+        self._clock = clock
+
+    def deliver(self, notice: AssignmentNotice) -> Delivery:
+        """Send the notice (once per notice) and audit it; give up when no channel reaches
+        the responder (retrying cannot help). Sending errors propagate for the caller to retry.
+        """
+        try:
+            result = self._send(notice)
+        except UndeliverableError as exc:
+            return self.give_up(notice, str(exc))
+        delivery = Delivery(result=result)
+        self._audit.append(
+            AuditEntry(
+                mention_id=notice.mention_id,
+                at=self._clock(),
+                action=AuditAction.NOTIFIED,
+                actor=SYSTEM,
+                responder_id=notice.responder_id,
+                attempt=notice.attempt,
+                reason=delivery.audit_reason,
+            )
+        )
+        return delivery
+
+    def give_up(self, notice: AssignmentNotice, reason: str) -> Delivery:
+        """Tell the waiting workflow the notice could not be delivered (it asks the next one)."""
+        moved = self._failures.notification_failed(
+            notice.mention_id, notice.responder_id, notice.attempt, reason
+        )
+        return Delivery(moved_on=moved)

@@ -17,6 +17,7 @@ from crowdcare.testing.fakes import (
     ManualClock,
     RecordingAlertPublisher,
     RecordingNoticePublisher,
+    RecordingNotificationFailures,
     SentEmail,
 )
 
@@ -34,5 +35,6 @@ __all__ = [
     "ManualClock",
     "RecordingAlertPublisher",
     "RecordingNoticePublisher",
+    "RecordingNotificationFailures",
     "SentEmail",
 ]

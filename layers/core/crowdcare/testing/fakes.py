@@ -259,6 +259,21 @@ class FakeWorkflowCallbacks:
             raise TaskClosedError(task_token)
 
 
+class RecordingNotificationFailures:
+    """NotificationFailures: records each give-up; `waiting` says whether the attempt still
+    waited (what `notification_failed` answers)."""
+
+    def __init__(self, *, waiting: bool = True) -> None:
+        self.waiting = waiting
+        self.calls: list[tuple[str, str, int, str]] = []
+
+    def notification_failed(
+        self, mention_id: str, responder_id: str, attempt: int, reason: str
+    ) -> bool:
+        self.calls.append((mention_id, responder_id, attempt, reason))
+        return self.waiting
+
+
 class FakeExecutions:
     """WorkflowExecutions: started executions by name; a name is used once.
 
