@@ -126,6 +126,18 @@ class WorkflowCallbacks(Protocol):
     def heartbeat(self, task_token: str) -> None: ...
 
 
+class AssignmentAnswers(Protocol):
+    """What a responder's actions tell their waiting assignment (`AssignmentLifecycle`
+    implements it): each raises `NotYourAssignmentError` for someone else's assignment and
+    `AssignmentClosedError` when it no longer waits."""
+
+    def replied(self, mention_id: str, responder_id: str, reply_url: str) -> None: ...
+
+    def declined(self, mention_id: str, responder_id: str, reason: str) -> None: ...
+
+    def heartbeat(self, mention_id: str, responder_id: str) -> None: ...
+
+
 class NotificationFailures(Protocol):
     """Moves a waiting assignment on when its notice cannot be delivered
     (`AssignmentLifecycle` implements it); False when that attempt no longer waits."""

@@ -12,6 +12,7 @@ from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import AuditAction
 from crowdcare.domain.errors import AssignmentClosedError, NotYourAssignmentError
 from crowdcare.domain.models import ResponderKind
+from crowdcare.ports import AssignmentAnswers, NotificationFailures
 from crowdcare.rules.triage.models import RouteKind
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.testing import (
@@ -176,3 +177,16 @@ def test_notification_failed_after_the_task_ended_does_nothing(world: World) -> 
     # WHEN the notifier gives up
     # THEN it learns the workflow had moved on already
     assert world.lifecycle.notification_failed(MENTION, "ana", 2, "bounced") is False
+
+
+def test_the_lifecycle_is_what_the_ports_ask_for(world: World) -> None:
+    """AssignmentLifecycle serves both ports callers depend on (answers and notice failures)."""
+    # GIVEN the ports the dashboard and the notifier are typed against
+    answers: AssignmentAnswers = world.lifecycle
+    failures: NotificationFailures = world.lifecycle
+    # WHEN ana answers through one and a late failure comes through the other
+    answers.heartbeat(MENTION, "ana")
+    moved = failures.notification_failed(MENTION, "ana", 1, "late")
+    # THEN both reached the lifecycle
+    assert [c.kind for c in world.callbacks.calls] == ["heartbeat"]
+    assert moved is False
