@@ -17,15 +17,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
-from crowdcare.adapters.dynamodb.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
-from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey
 from crowdcare.config.clients import default_clients
-from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import NotifierSettings, load_settings
-from crowdcare.config.wiring import build_lifecycle, build_notifier
+from crowdcare.config.wiring import build_notice_delivery, build_notify_once
 from crowdcare.domain.messages import AssignmentNotice
-from crowdcare.services.assignment_steps import AssignmentLifecycle
-from crowdcare.services.notifier import NotificationResult, UndeliverableError
+from crowdcare.services.notifier import Delivery, NoticeDelivery, NotificationResult
 
 logger = Logger(service="notifier")
 tracer = Tracer(service="notifier")
@@ -39,88 +36,39 @@ def settings() -> NotifierSettings:
 
 
 @cache
-def lifecycle() -> AssignmentLifecycle:
-    return build_lifecycle(
-        assignments_table=settings().assignments_table,
-        responders_table=settings().responders_table,
-        audit_table=settings().audit_table,
-        clients=default_clients(),
-    )
+def notify_once() -> OncePerKey[NotificationResult]:
+    return build_notify_once(settings(), default_clients())
 
 
 @cache
-def audit() -> AuditTrail:
-    return AuditTrail(default_clients().dynamodb, settings().audit_table)
-
-
-@cache
-def notify_once() -> OncePerKey[Any]:
-    settings = load_settings(NotifierSettings, os.environ)
-    notifier = build_notifier(settings, default_clients())
-    # SQS delivers at least once: a notice is sent once per (mention, responder).
-    return once_per_key(
-        notifier.notify,
-        table=settings.idempotency_table,
-        clients=default_clients(),
-        key="notice",
-        result_model=NotificationResult,
+def delivery() -> NoticeDelivery:
+    return build_notice_delivery(
+        settings(), default_clients(), send=lambda notice: notify_once()(notice=notice)
     )
 
 
 def send_notice(record: SQSRecord) -> None:
     notice = AssignmentNotice.model_validate_json(record.body)
     try:
-        result = notify_once()(notice=notice)
-    except UndeliverableError as exc:
-        # No channel reaches this responder: retrying cannot help, move the workflow on now.
-        give_up(notice, str(exc))
-        return
+        outcome = delivery().deliver(notice)
     except (ClientError, BotoCoreError) as exc:
         # boto already retried; SQS redelivers a few more times, then the workflow moves on
         # rather than waiting out the SLA with nobody told.
         if int(record.attributes.approximate_receive_count) < settings().notify_attempts:
             raise
-        give_up(notice, f"{type(exc).__name__}: {exc}")
+        outcome = delivery().give_up(notice, f"{type(exc).__name__}: {exc}")
+    report(notice, outcome)
+
+
+def report(notice: AssignmentNotice, outcome: Delivery) -> None:
+    """One metric and one log line per notice (ids only: no addresses or phone numbers)."""
+    ids = {"mention_id": notice.mention_id, "responder_id": notice.responder_id}
+    if outcome.result is None:
+        metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=1)
+        logger.warning("notification failed", extra={**ids, "workflow_moved_on": outcome.moved_on})
         return
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
-    audit().append(
-        AuditEntry(
-            mention_id=notice.mention_id,
-            at=utc_now(),
-            action=AuditAction.NOTIFIED,
-            actor=SYSTEM,
-            responder_id=notice.responder_id,
-            attempt=notice.attempt,
-            reason=", ".join(
-                [*(["email"] if result.email_id else ["no email (suppressed)"]),
-                 "SMS" if result.sms_id else f"no SMS ({result.sms_reason})"]
-            ),
-        )
-    )
-    logger.info(
-        "responder notified",
-        extra={
-            "mention_id": notice.mention_id,
-            "responder_id": notice.responder_id,
-            "result": result,
-        },
-    )
-
-
-def give_up(notice: AssignmentNotice, reason: str) -> None:
-    """Tell the waiting workflow the notice could not be delivered (it asks the next one)."""
-    moved = lifecycle().notification_failed(
-        notice.mention_id, notice.responder_id, notice.attempt, reason
-    )
-    metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=1)
-    logger.warning(
-        "notification failed",
-        extra={
-            "mention_id": notice.mention_id,
-            "responder_id": notice.responder_id,
-            "workflow_moved_on": moved,
-        },
-    )
+    logger.info("responder notified", extra={**ids, "result": outcome.result})
 
 
 @metrics.log_metrics

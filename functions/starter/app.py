@@ -15,11 +15,11 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
-from crowdcare.adapters.dynamodb.repositories import stored_mention_from_item
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey
+from crowdcare.adapters.dynamodb.mentions import stored_mention_from_item
 from crowdcare.config.clients import default_clients
 from crowdcare.config.settings import StarterSettings, load_settings
-from crowdcare.config.wiring import build_starter
+from crowdcare.config.wiring import build_start_once
 
 logger = Logger(service="starter")
 tracer = Tracer(service="starter")
@@ -27,13 +27,8 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @cache
-def start_once() -> OncePerKey[Any]:
-    settings = load_settings(StarterSettings, os.environ)
-    starter = build_starter(settings, default_clients())
-    # A stream batch can be delivered again after a partial failure: start each mention once.
-    return once_per_key(
-        starter.start, table=settings.idempotency_table, clients=default_clients(), key="mention"
-    )
+def start_once() -> OncePerKey[str]:
+    return build_start_once(load_settings(StarterSettings, os.environ), default_clients())
 
 
 def start_triage(record: DynamoDBRecord) -> None:

@@ -68,7 +68,7 @@ def test_same_argument_runs_once_and_returns_the_same_result(
     # GIVEN a side effect wrapped with once_per_key and a pydantic result model
     recorder = Recorder()
     send = once_per_key(
-        recorder.send, table=core_aws.idempotency_table, clients=clients, key="notice",
+        recorder.send, table=core_aws.idempotency_table, client=clients.dynamodb, key="notice",
         result_model=Sent,
     )
     send.register(CONTEXT)
@@ -87,7 +87,7 @@ def test_different_argument_runs_again(core_aws: CoreAws, clients: AwsClients) -
     # GIVEN a wrapped side effect already called once
     recorder = Recorder()
     send = once_per_key(
-        recorder.send, table=core_aws.idempotency_table, clients=clients, key="notice",
+        recorder.send, table=core_aws.idempotency_table, client=clients.dynamodb, key="notice",
         result_model=Sent,
     )
     send.register(CONTEXT)
@@ -104,7 +104,7 @@ def test_the_record_is_stored_with_an_expiry(core_aws: CoreAws, clients: AwsClie
     # GIVEN a wrapped side effect
     recorder = Recorder()
     send = once_per_key(
-        recorder.send, table=core_aws.idempotency_table, clients=clients, key="notice",
+        recorder.send, table=core_aws.idempotency_table, client=clients.dynamodb, key="notice",
         expires_after_seconds=3600, result_model=Sent,
     )
     send.register(CONTEXT)
@@ -124,7 +124,7 @@ def test_plain_results_round_trip_without_a_model(
     # GIVEN a wrapped side effect returning a dict
     recorder = Recorder()
     send = once_per_key(
-        recorder.send_dict, table=core_aws.idempotency_table, clients=clients, key="notice"
+        recorder.send_dict, table=core_aws.idempotency_table, client=clients.dynamodb, key="notice"
     )
     send.register(CONTEXT)
     # WHEN it is called twice with the same argument

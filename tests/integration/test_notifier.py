@@ -9,14 +9,14 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+from crowdcare.adapters.ses import SesEmailSender
+from crowdcare.adapters.sns import SnsSmsSender
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours, Responder, ResponderKind
 from crowdcare.rules.triage.models import RouteKind
 from crowdcare.services.notifier import (
     Message,
     Notifier,
-    SesEmailSender,
-    SnsSmsSender,
     UnknownResponderError,
     assignment_link,
 )

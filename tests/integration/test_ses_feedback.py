@@ -14,11 +14,13 @@ import boto3
 import pytest
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
 from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+from crowdcare.adapters.ses import SesEmailSender
+from crowdcare.adapters.sns import SnsSmsSender
 from crowdcare.config.clients import default_clients
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours, Responder, ResponderKind
 from crowdcare.rules.triage.models import RouteKind
-from crowdcare.services.notifier import Notifier, SesEmailSender, SnsSmsSender, UndeliverableError
+from crowdcare.services.notifier import Notifier, UndeliverableError
 from crowdcare_local.runtime import LocalContext
 from crowdcare_local.stack import create_template_table
 from moto.ses.models import ses_backends

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from crowdcare.adapters.stepfunctions import StepFunctionsExecutions
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare.services.starter import TriageStarter, execution_name
 
@@ -107,7 +108,9 @@ def test_starter_starts_one_named_execution_without_the_raw_payload() -> None:
         raw="{" + "x" * 10_000 + "}",
     )
     sfn = RecordingSfn()
-    starter = TriageStarter(sfn, "arn:aws:states:us-east-1:123456789012:stateMachine:triage")  # type: ignore[arg-type]
+    starter = TriageStarter(
+        StepFunctionsExecutions(sfn, "arn:aws:states:us-east-1:123456789012:stateMachine:triage")  # type: ignore[arg-type]
+    )
     # WHEN triage is started
     arn = starter.start(mention, attempt="1")
     # THEN one execution with the deterministic name and a raw-free input was started

@@ -20,8 +20,9 @@ from crowdcare.adapters.dynamodb.assignments import (
     AssignmentStatus,
 )
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.domain.models import QuietHours, QuietHoursPolicy, Responder, ResponderKind
-from crowdcare.services.assignment_steps import AssignmentLifecycle, NotYourAssignmentError
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle, NotYourAssignmentError
 from crowdcare.services.starter import execution_name
 from crowdcare_local.stack import sent_emails
 
@@ -75,7 +76,7 @@ def _lifecycle(deployed: Deployed) -> AssignmentLifecycle:
     return AssignmentLifecycle(
         assignments=_assignments(deployed),
         audit=_audit(deployed),
-        stepfunctions=s.client("stepfunctions"),
+        callbacks=StepFunctionsCallbacks(s.client("stepfunctions")),
         clock=lambda: datetime.now(UTC),
     )
 

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository, AssignmentStatus
 from crowdcare.adapters.dynamodb.audit import AuditTrail
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.domain.models import MentionStatus
-from crowdcare.services.assignment_steps import AssignmentLifecycle
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.services.starter import execution_name
 
 from .conftest import RESPONDERS, Deployed, mention_payload
@@ -46,7 +47,7 @@ def _lifecycle(deployed: Deployed) -> AssignmentLifecycle:
     return AssignmentLifecycle(
         assignments=_assignments(deployed),
         audit=AuditTrail(deployed.stack.client("dynamodb"), deployed.stack.ref("AuditTable")),
-        stepfunctions=deployed.stack.client("stepfunctions"),
+        callbacks=StepFunctionsCallbacks(deployed.stack.client("stepfunctions")),
         clock=lambda: datetime.now(UTC),
     )
 

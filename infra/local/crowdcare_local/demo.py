@@ -37,6 +37,7 @@ from crowdcare.adapters.dynamodb.assignments import (
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.adapters.platforms.inbound.signatures import sign_generic, sign_x
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.reply_wiring import ReplyServiceSettings, build_reply_service
 from crowdcare.config.settings import AwsSettings
@@ -871,7 +872,7 @@ def _answering_services(stack: LocalStack) -> tuple[AssignmentLifecycle, ReplySe
             stack.client("dynamodb"), stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
         ),
         audit=AuditTrail(stack.client("dynamodb"), stack.ref("AuditTable")),
-        stepfunctions=stack.client("stepfunctions"),
+        callbacks=StepFunctionsCallbacks(stack.client("stepfunctions")),
         clock=lambda: datetime.now(UTC),
     )
     clients = AwsClients(AwsSettings(aws_region=REGION, aws_endpoint_url=stack.endpoint_url))

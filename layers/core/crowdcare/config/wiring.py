@@ -14,7 +14,12 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditTrail
-from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
+from crowdcare.adapters.dynamodb.mentions import MentionRepository
+from crowdcare.adapters.dynamodb.responders import ResponderRepository
+from crowdcare.adapters.ses import SesEmailSender
+from crowdcare.adapters.sns import SnsAlertPublisher, SnsNoticePublisher, SnsSmsSender
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks, StepFunctionsExecutions
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import (
@@ -26,16 +31,14 @@ from crowdcare.config.settings import (
     StarterSettings,
     TriageSettings,
 )
+from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.services.assignment_steps import (
-    AssignmentLifecycle,
-    LifecycleSteps,
-    SnsNoticePublisher,
-)
-from crowdcare.services.notifier import Notifier, SesEmailSender, SnsSmsSender
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
+from crowdcare.services.assignment_steps import LifecycleSteps
+from crowdcare.services.notifier import NoticeDelivery, NotificationResult, Notifier
 from crowdcare.services.queue_drain import QueueDrain
-from crowdcare.services.ses_feedback import SesFeedbackService, SnsAlertPublisher
+from crowdcare.services.ses_feedback import SesFeedbackService
 from crowdcare.services.starter import AssignmentStarter, TriageStarter
 
 if TYPE_CHECKING:
@@ -44,7 +47,6 @@ if TYPE_CHECKING:
 RULES_MAX_AGE_SECONDS = 60
 SECRET_MAX_AGE_SECONDS = 300
 DEEP_LINK_SECRET_KEY = "deep_link_secret"  # noqa: S105 - the key's name in the JSON secret
-
 
 
 def rules_source(
@@ -84,7 +86,19 @@ def build_triage_steps(
 
 def build_starter(settings: StarterSettings, clients: AwsClients) -> TriageStarter:
     """The stream starter's Step Functions adapter."""
-    return TriageStarter(clients.stepfunctions, settings.triage_state_machine_arn)
+    return TriageStarter(
+        StepFunctionsExecutions(clients.stepfunctions, settings.triage_state_machine_arn)
+    )
+
+
+def build_start_once(settings: StarterSettings, clients: AwsClients) -> OncePerKey[str]:
+    """The triage start, once per mention: a stream batch can be delivered again."""
+    return once_per_key(
+        build_starter(settings, clients).start,
+        table=settings.idempotency_table,
+        client=clients.dynamodb,
+        key="mention",
+    )
 
 
 def build_notifier(
@@ -98,6 +112,42 @@ def build_notifier(
         brand=settings.brand_name,
         dashboard_url=settings.dashboard_url,
         sms_min_priority=settings.sms_min_priority,
+        clock=clock,
+    )
+
+
+def build_notify_once(
+    settings: NotifierSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> OncePerKey[NotificationResult]:
+    """The notifier's send, once per notice (mention, responder, attempt): SQS delivers at
+    least once."""
+    return once_per_key(
+        build_notifier(settings, clients, clock).notify,
+        table=settings.idempotency_table,
+        client=clients.dynamodb,
+        key="notice",
+        result_model=NotificationResult,
+    )
+
+
+def build_notice_delivery(
+    settings: NotifierSettings,
+    clients: AwsClients,
+    send: Callable[[AssignmentNotice], NotificationResult],
+    clock: Callable[[], datetime] = utc_now,
+) -> NoticeDelivery:
+    """The notifier function's service: `send` (the once-per-key notifier), the audit trail,
+    and the lifecycle API to move the workflow on when a notice cannot be delivered."""
+    return NoticeDelivery(
+        send=send,
+        failures=build_lifecycle(
+            assignments_table=settings.assignments_table,
+            responders_table=settings.responders_table,
+            audit_table=settings.audit_table,
+            clients=clients,
+            clock=clock,
+        ),
+        audit=AuditTrail(clients.dynamodb, settings.audit_table),
         clock=clock,
     )
 
@@ -150,7 +200,7 @@ def build_lifecycle(
     return AssignmentLifecycle(
         assignments=AssignmentRepository(clients.dynamodb, assignments_table, responders_table),
         audit=AuditTrail(clients.dynamodb, audit_table),
-        stepfunctions=clients.stepfunctions,
+        callbacks=StepFunctionsCallbacks(clients.stepfunctions),
         clock=clock,
     )
 
@@ -174,7 +224,9 @@ def build_queue_drain(
     return QueueDrain(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
-        starter=AssignmentStarter(clients.stepfunctions, settings.assignment_state_machine_arn),
+        starter=AssignmentStarter(
+            StepFunctionsExecutions(clients.stepfunctions, settings.assignment_state_machine_arn)
+        ),
         rules=rules_source(settings, clients),
         clock=clock,
     )

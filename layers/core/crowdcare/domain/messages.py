@@ -1,4 +1,5 @@
-"""The payloads the functions hand each other: the triage case and the assignment notice.
+"""The payloads the functions and topics carry: the triage case, the assignment workflow's case,
+the assignment notice (and its rendered texts), the suppression alert.
 
 Data only, in a module of its own, so that the starter, the notifier and the lifecycle read
 them without loading the triage engine (language and sentiment models) into their cold starts.
@@ -7,10 +8,11 @@ them without loading the triage engine (language and sentiment models) into thei
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import Field
 
-from crowdcare.adapters.dynamodb.assignments import Assignment
+from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.models import Frozen, Mention, MentionStatus
 from crowdcare.rules.triage.models import Analysis, Priority, RouteDecision, RouteKind
 
@@ -69,3 +71,92 @@ class TriageCase(Frozen):
         default=None, description="published to the assignments topic by the workflow"
     )
     status: MentionStatus = MentionStatus.RECEIVED
+
+
+class Message(Frozen):
+    """One assignment notice rendered for its channels: the email's subject and bodies, the SMS."""
+
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+class SuppressionAlert(Frozen):
+    """What the admin alerts topic carries when a responder's email is suppressed."""
+
+    kind: str = "email_suppressed"
+    responder_id: str
+    email: str
+    reason: str
+    mention_id: str | None = None
+    at: datetime
+
+
+# ------------------------------------------------------------------ the assignment workflow
+class ReplyOutcome(Frozen):
+    """What a posted reply tells the waiting assignment workflow (its task-success output)."""
+
+    responder_id: str
+    attempt: int
+    reply_url: str
+
+
+class Stage(StrEnum):
+    """Who is being asked: community advocates first, then employees."""
+
+    COMMUNITY = "community"
+    EMPLOYEE = "employee"
+
+
+class NextStep(StrEnum):
+    """What the state machine does after a step (its Choice states read this)."""
+
+    WAIT = "wait"
+    PICK = "pick"
+    ALERT_ADMINS = "alert_admins"
+    QUEUED = "queued"
+    DONE = "done"
+
+
+class AdminAlert(Frozen):
+    """What the admin alerts topic carries."""
+
+    mention_id: str
+    reason: str
+    url: str
+    responder_id: str | None = None
+    at: datetime
+
+
+class WaitFailure(Frozen):
+    """What a Catch puts on the case: the error of the wait (decline, timeout, failed send)."""
+
+    Error: str
+    Cause: str | None = None
+
+
+class LifecycleCase(Frozen):
+    """The assignment workflow's state."""
+
+    mention: Mention
+    priority: Priority
+    decision: RouteDecision
+    stage: Stage = Stage.COMMUNITY
+    attempt: int = Field(default=0, description="attempts made so far, all stages")
+    community_attempts: int = 0
+    tried: tuple[str, ...] = ()
+    assignment: Assignment | None = None
+    sla_seconds: int = Field(default=0, description="HeartbeatSecondsPath of the wait")
+    hold_seconds: int = Field(default=0, description="TimeoutSecondsPath of the wait")
+    next: NextStep = NextStep.PICK
+    first_assigned_at: datetime | None = None
+    escalated_at: datetime | None = None
+    alert: AdminAlert | None = None
+    failure: WaitFailure | None = None
+    reply: ReplyOutcome | None = None
+    outcome: str = ""
+
+    @property
+    def mention_id(self) -> str:
+        return self.mention.mention_id

@@ -1,9 +1,9 @@
-"""The assignment lifecycle: notify, wait for the reply, reassign, escalate, alert the admins.
+"""The assignment workflow's steps: pick, notify, release, record the reply, alert the admins.
 
 `statemachines/assignment.asl.json` (a Standard workflow, started by triage only for mentions a
 person must answer) runs the steps in `LifecycleSteps`; the callback token of the waiting task
-is kept on the open assignment, and `AssignmentLifecycle` is the public API that the dashboard
-and the reply poster call to answer it (reply, decline, heartbeat).
+is kept on the open assignment, and `AssignmentLifecycle` (in `assignment_callbacks`, also
+importable from here) is what the dashboard and the reply poster call to answer it.
 
 Load is exact: a slot is taken only by `AssignmentRepository.try_assign` (conditional
 transaction) and given back only by `release` (conditional transaction), which every way out
@@ -12,139 +12,73 @@ of a wait goes through. Every transition is appended to the audit trail.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-from pydantic import Field
-
-from crowdcare.adapters.dynamodb.assignments import (
+from crowdcare.domain.assignments import Assignment, AssignmentStatus
+from crowdcare.domain.audit import SYSTEM, AuditAction, AuditEntry
+from crowdcare.domain.errors import (
     AlreadyAssignedError,
-    Assignment,
-    AssignmentRepository,
-    AssignmentStatus,
+    AssignmentClosedError,
+    AssignmentError,
+    NotYourAssignmentError,
 )
-from crowdcare.adapters.dynamodb.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
-from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
-from crowdcare.domain.messages import AssignmentNotice
-from crowdcare.domain.models import (
-    Frozen,
-    Mention,
-    MentionStatus,
-    QuietHoursPolicy,
-    Responder,
-    ResponderKind,
+from crowdcare.domain.messages import (
+    AdminAlert,
+    AssignmentNotice,
+    LifecycleCase,
+    NextStep,
+    Stage,
+    WaitFailure,
 )
-from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
-from crowdcare.rules.triage.models import Priority, RouteDecision, RouteKind
-from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.services.notifier import in_quiet_hours
+from crowdcare.domain.models import MentionStatus, Responder, ResponderKind
+from crowdcare.rules.assignment import community_candidates, employee_candidates
+from crowdcare.rules.availability import unavailable_reason
+from crowdcare.rules.deeplinks import DeepLinkClaims
+from crowdcare.rules.triage.models import RouteKind
+from crowdcare.services.assignment_callbacks import (
+    DECLINED_ERROR,
+    NOTIFICATION_FAILED_ERROR,
+    AssignmentLifecycle,
+    Reply,
+)
 
 if TYPE_CHECKING:
-    from mypy_boto3_sns import SNSClient
-    from mypy_boto3_stepfunctions import SFNClient
+    from crowdcare.ports import (
+        AssignmentStore,
+        AuditLog,
+        Clock,
+        MentionStore,
+        NoticePublisher,
+        ResponderStore,
+        RulesSource,
+        SignerSource,
+    )
 
-Clock = Callable[[], datetime]
+# The callbacks' API and errors stay importable from here (the dashboard, the reply poster
+# and the local run import them by this address).
+__all__ = [
+    "DECLINED_ERROR",
+    "NOTIFICATION_FAILED_ERROR",
+    "TIMEOUT_ERRORS",
+    "AdminAlert",
+    "AssignmentClosedError",
+    "AssignmentError",
+    "AssignmentLifecycle",
+    "LifecycleCase",
+    "LifecycleSteps",
+    "NextStep",
+    "NotYourAssignmentError",
+    "Reply",
+    "Stage",
+    "WaitFailure",
+    "case_from_event",
+    "to_json",
+]
 
-# Error names the workflow's wait state receives (SendTaskFailure) or raises itself.
-DECLINED_ERROR = "Declined"
-NOTIFICATION_FAILED_ERROR = "NotificationFailed"
+# Error names the workflow's wait state raises itself (the others come from the callbacks).
 TIMEOUT_ERRORS = frozenset({"States.Timeout", "States.HeartbeatTimeout"})
-
-
-class Stage(StrEnum):
-    """Who is being asked: community advocates first, then employees."""
-
-    COMMUNITY = "community"
-    EMPLOYEE = "employee"
-
-
-class NextStep(StrEnum):
-    """What the state machine does after a step (its Choice states read this)."""
-
-    WAIT = "wait"
-    PICK = "pick"
-    ALERT_ADMINS = "alert_admins"
-    QUEUED = "queued"
-    DONE = "done"
-
-
-class AdminAlert(Frozen):
-    """What the admin alerts topic carries."""
-
-    mention_id: str
-    reason: str
-    url: str
-    responder_id: str | None = None
-    at: datetime
-
-
-class WaitFailure(Frozen):
-    """What a Catch puts on the case: the error of the wait (decline, timeout, failed send)."""
-
-    Error: str
-    Cause: str | None = None
-
-
-class Reply(Frozen):
-    """The task-success output `AssignmentLifecycle.replied` sends."""
-
-    responder_id: str
-    attempt: int
-    reply_url: str
-
-
-class LifecycleCase(Frozen):
-    """The assignment workflow's state."""
-
-    mention: Mention
-    priority: Priority
-    decision: RouteDecision
-    stage: Stage = Stage.COMMUNITY
-    attempt: int = Field(default=0, description="attempts made so far, all stages")
-    community_attempts: int = 0
-    tried: tuple[str, ...] = ()
-    assignment: Assignment | None = None
-    sla_seconds: int = Field(default=0, description="HeartbeatSecondsPath of the wait")
-    hold_seconds: int = Field(default=0, description="TimeoutSecondsPath of the wait")
-    next: NextStep = NextStep.PICK
-    first_assigned_at: datetime | None = None
-    escalated_at: datetime | None = None
-    alert: AdminAlert | None = None
-    failure: WaitFailure | None = None
-    reply: Reply | None = None
-    outcome: str = ""
-
-    @property
-    def mention_id(self) -> str:
-        return self.mention.mention_id
-
-
-class NoticePublisher(Protocol):
-    def publish(self, notice: AssignmentNotice) -> None: ...
-
-
-class SnsNoticePublisher:
-    """Publishes assignment notices to the assignments topic (the notifier subscribes)."""
-
-    def __init__(self, client: SNSClient, topic_arn: str) -> None:
-        self._client = client
-        self._topic_arn = topic_arn
-
-    def publish(self, notice: AssignmentNotice) -> None:
-        """One SNS message per notice, with route and band as filterable attributes."""
-        self._client.publish(
-            TopicArn=self._topic_arn,
-            Message=notice.model_dump_json(),
-            MessageAttributes={
-                "route": {"DataType": "String", "StringValue": notice.route.value},
-                "band": {"DataType": "String", "StringValue": notice.band},
-            },
-        )
 
 
 class LifecycleSteps:
@@ -153,13 +87,13 @@ class LifecycleSteps:
     def __init__(
         self,
         *,
-        mentions: MentionRepository,
-        responders: ResponderRepository,
-        assignments: AssignmentRepository,
-        audit: AuditTrail,
+        mentions: MentionStore,
+        responders: ResponderStore,
+        assignments: AssignmentStore,
+        audit: AuditLog,
         publisher: NoticePublisher,
-        signer: Callable[[], DeepLinkSigner],
-        rules: Callable[[], TriageRules],
+        signer: SignerSource,
+        rules: RulesSource,
         dashboard_url: str,
         clock: Clock,
     ) -> None:
@@ -194,7 +128,7 @@ class LifecycleSteps:
         skipped: list[str] = []
         while True:
             for responder in self._candidates(case, responders):
-                reason = self._unavailable(responder, now)
+                reason = unavailable_reason(responder, now)
                 if reason is not None:
                     skipped.append(f"{responder.responder_id}: {reason}")
                     continue
@@ -224,45 +158,12 @@ class LifecycleSteps:
                 continue
             return self._queued(case, skipped)
 
-    def _candidates(self, case: LifecycleCase, responders: dict[str, Responder]) -> list[Responder]:
-        """Untried candidates of the stage, best first."""
-        tried = set(case.tried)
-        if case.stage is Stage.COMMUNITY:
-            return [
-                responders[rid]
-                for rid in case.decision.candidates
-                if rid not in tried and rid in responders
-            ]
-        handles = {case.mention.author.handle.lower().lstrip("@")}
-        ranked = [rid for rid in case.decision.candidates if rid in responders]
-        employees = sorted(
-            (
-                r
-                for r in responders.values()
-                if r.kind is ResponderKind.EMPLOYEE
-                and r.responder_id not in ranked
-                and not handles & {h.lower().lstrip("@") for h in r.handles}
-            ),
-            key=lambda r: (
-                r.open_count / r.max_open,
-                hashlib.sha256(f"{case.mention_id}|{r.responder_id}".encode()).hexdigest(),
-            ),
-        )
-        ordered = [responders[rid] for rid in ranked] + employees
-        return [
-            r for r in ordered if r.kind is ResponderKind.EMPLOYEE and r.responder_id not in tried
-        ]
-
     @staticmethod
-    def _unavailable(responder: Responder, now: datetime) -> str | None:
-        """Why this responder must not be asked now, or None."""
-        if not responder.active:
-            return "paused"
-        if responder.quiet_hours_policy is QuietHoursPolicy.SKIP and in_quiet_hours(
-            responder.quiet_hours, responder.timezone, now
-        ):
-            return "quiet hours"
-        return None
+    def _candidates(case: LifecycleCase, responders: dict[str, Responder]) -> list[Responder]:
+        """Untried candidates of the stage, best first."""
+        if case.stage is Stage.COMMUNITY:
+            return community_candidates(case.decision, responders, case.tried)
+        return employee_candidates(case.mention, case.decision, responders, case.tried)
 
     def _sla(self, case: LifecycleCase, rules: Any) -> int:
         if case.stage is Stage.EMPLOYEE:
@@ -478,122 +379,6 @@ class LifecycleSteps:
             )
         )
         return case.model_copy(update={"next": NextStep.DONE, "outcome": "replied"})
-
-
-class AssignmentError(Exception):
-    """A lifecycle call that does not apply to the assignment as it stands."""
-
-
-class AssignmentClosedError(AssignmentError):
-    """The mention has no open assignment waiting for an answer (answered, expired, moved on)."""
-
-
-class NotYourAssignmentError(AssignmentError):
-    """The caller is not the responder who holds the open assignment."""
-
-
-class AssignmentLifecycle:
-    """The public API for the dashboard and the reply poster: answer a waiting assignment.
-
-    Each call checks that `responder_id` holds the mention's open assignment, then answers the
-    waiting workflow through its stored task token.
-    """
-
-    def __init__(
-        self,
-        *,
-        assignments: AssignmentRepository,
-        audit: AuditTrail,
-        stepfunctions: SFNClient,
-        clock: Clock,
-    ) -> None:
-        self._assignments = assignments
-        self._audit = audit
-        self._sfn = stepfunctions
-        self._clock = clock
-
-    def _open_for(self, mention_id: str, responder_id: str) -> tuple[Assignment, str]:
-        assignment = self._assignments.get(mention_id)
-        if assignment is None or assignment.status is not AssignmentStatus.OPEN:
-            raise AssignmentClosedError(mention_id)
-        if assignment.responder_id != responder_id:
-            raise NotYourAssignmentError(mention_id)
-        if assignment.task_token is None:
-            # Assigned a moment ago; the workflow has not reached its wait yet.
-            raise AssignmentClosedError(f"{mention_id}: not waiting for an answer yet")
-        return assignment, assignment.task_token
-
-    def replied(self, mention_id: str, responder_id: str, reply_url: str) -> None:
-        """The responder's reply is posted: the workflow records it and frees the slot."""
-        assignment, token = self._open_for(mention_id, responder_id)
-        output = Reply(responder_id=responder_id, attempt=assignment.attempt, reply_url=reply_url)
-        self._call(
-            mention_id,
-            lambda: self._sfn.send_task_success(taskToken=token, output=output.model_dump_json()),
-        )
-
-    def declined(self, mention_id: str, responder_id: str, reason: str) -> None:
-        """The responder passes: the workflow frees the slot and asks the next candidate."""
-        _, token = self._open_for(mention_id, responder_id)
-        self._call(
-            mention_id,
-            lambda: self._sfn.send_task_failure(
-                taskToken=token, error=DECLINED_ERROR, cause=reason[:256]
-            ),
-        )
-
-    def heartbeat(self, mention_id: str, responder_id: str) -> None:
-        """The responder is working on it: the SLA window starts again (up to the hold limit)."""
-        assignment, token = self._open_for(mention_id, responder_id)
-        self._call(mention_id, lambda: self._sfn.send_task_heartbeat(taskToken=token))
-        self._audit.append(
-            AuditEntry(
-                mention_id=mention_id,
-                at=self._clock(),
-                action=AuditAction.HEARTBEAT,
-                actor=responder_id,
-                responder_id=responder_id,
-                attempt=assignment.attempt,
-            )
-        )
-
-    def notification_failed(
-        self, mention_id: str, responder_id: str, attempt: int, reason: str
-    ) -> bool:
-        """A notice could not be delivered: move the workflow on to the next responder.
-
-        Returns False when that attempt is no longer waiting (nothing to do).
-        """
-        assignment = self._assignments.get(mention_id)
-        if (
-            assignment is None
-            or assignment.status is not AssignmentStatus.OPEN
-            or assignment.responder_id != responder_id
-            or assignment.attempt != attempt
-            or assignment.task_token is None
-        ):
-            return False
-        token = assignment.task_token
-        try:
-            self._call(
-                mention_id,
-                lambda: self._sfn.send_task_failure(
-                    taskToken=token, error=NOTIFICATION_FAILED_ERROR, cause=reason[:256]
-                ),
-            )
-        except AssignmentClosedError:
-            return False
-        return True
-
-    @staticmethod
-    def _call(mention_id: str, send: Callable[[], object]) -> None:
-        try:
-            send()
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}:
-                raise AssignmentClosedError(mention_id) from exc
-            raise
 
 
 def _required[T](value: T | None) -> T:

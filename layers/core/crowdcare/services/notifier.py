@@ -1,87 +1,56 @@
 """Telling a responder they have a mention to answer: SES email, and SMS when it is urgent.
 
 Channel choice is a pure rule (`choose_channels`) so it is tested without AWS; the senders are
-thin adapters that receive their clients.
+ports (`EmailSender`, `SmsSender`; SES and SNS in `crowdcare.adapters`).
 """
 
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import UTC
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crowdcare.domain.models import Frozen, QuietHours, Responder
+from crowdcare.domain.audit import SYSTEM, AuditAction, AuditEntry
+from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
+from crowdcare.domain.messages import Message
+from crowdcare.domain.models import Frozen, Responder
+from crowdcare.rules.availability import Channels, choose_channels, in_quiet_hours
 from crowdcare.services.ses_feedback import email_tags
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
-    from mypy_boto3_ses import SESClient
-    from mypy_boto3_sns import SNSClient
-
-    from crowdcare.adapters.dynamodb.repositories import ResponderRepository
     from crowdcare.domain.messages import AssignmentNotice
+    from crowdcare.ports import (
+        AuditLog,
+        Clock,
+        EmailSender,
+        NotificationFailures,
+        ResponderStore,
+        SmsSender,
+    )
+
+# Importable from here as before (the notifier's tests and callers).
+__all__ = [
+    "EXCERPT_LIMIT",
+    "SMS_LIMIT",
+    "Channels",
+    "Delivery",
+    "Message",
+    "NoticeDelivery",
+    "NotificationResult",
+    "Notifier",
+    "UndeliverableError",
+    "UnknownResponderError",
+    "assignment_link",
+    "choose_channels",
+    "in_quiet_hours",
+    "render",
+]
 
 SMS_LIMIT = 160
 EXCERPT_LIMIT = 280
-
-
-class Channels(Frozen):
-    """Which channels a notice goes out on, and why SMS was or was not used."""
-
-    email: bool
-    sms: bool
-    sms_reason: str
-
-
-def in_quiet_hours(quiet: QuietHours, timezone: str, now: datetime) -> bool:
-    """Whether `now` falls inside the responder's quiet hours in their own time zone."""
-    try:
-        local_hour = now.astimezone(ZoneInfo(timezone)).hour
-    except (ZoneInfoNotFoundError, ValueError):
-        # Unknown ("Mars/Olympus") or malformed ("", "../x") names: read the hour in UTC, not in
-        # whatever offset the clock happens to carry.
-        local_hour = now.astimezone(UTC).hour
-    if quiet.start_hour == quiet.end_hour:
-        return False
-    if quiet.start_hour < quiet.end_hour:
-        return quiet.start_hour <= local_hour < quiet.end_hour
-    return local_hour >= quiet.start_hour or local_hour < quiet.end_hour
-
-
-def choose_channels(
-    responder: Responder,
-    priority: int,
-    sms_min_priority: int,
-    now: datetime,
-    *,
-    sms_opted_out: bool = False,
-) -> Channels:
-    """Email unless suppressed (bounce/complaint); SMS only when opted in, not opted out at the
-    carrier, urgent enough, and not in the responder's quiet hours."""
-    email = not responder.email_suppressed
-
-    def without_sms(reason: str) -> Channels:
-        return Channels(email=email, sms=False, sms_reason=reason)
-
-    if not responder.sms_opt_in or responder.phone is None:
-        return without_sms("not opted in to SMS")
-    if sms_opted_out:
-        return without_sms("opted out of SMS (STOP)")
-    if priority < sms_min_priority:
-        return without_sms(f"priority {priority} < {sms_min_priority}")
-    if in_quiet_hours(responder.quiet_hours, responder.timezone, now):
-        return without_sms("quiet hours")
-    return Channels(email=email, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")
-
-
-class Message(Frozen):
-    subject: str
-    text: str
-    html: str
-    sms: str
 
 
 def assignment_link(dashboard_url: str, mention_id: str) -> str:
@@ -141,74 +110,6 @@ def render(
     return Message(subject=subject, text=text, html=body_html, sms=sms)
 
 
-class EmailSender(Protocol):
-    def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str: ...
-
-
-class SmsSender(Protocol):
-    def send(self, phone: str, message: Message) -> str: ...
-
-    def opted_out(self, phone: str) -> bool: ...
-
-
-class SesEmailSender:
-    """Sends the email through SES from the configured, verified sender address.
-
-    With a configuration set, SES publishes the email's bounces and complaints (with its
-    tags) to the feedback topic; see crowdcare.services.ses_feedback.
-    """
-
-    def __init__(
-        self, client: SESClient, sender: str, configuration_set: str | None = None
-    ) -> None:
-        self._client = client
-        self._sender = sender
-        self._configuration_set = configuration_set
-
-    def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str:
-        """Send one email; returns SES's message id."""
-        extra: dict[str, Any] = {}
-        if self._configuration_set is not None:
-            extra["ConfigurationSetName"] = self._configuration_set
-        if tags:
-            extra["Tags"] = [{"Name": name, "Value": value} for name, value in tags.items()]
-        response = self._client.send_email(
-            Source=self._sender,
-            Destination={"ToAddresses": [to]},
-            Message={
-                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                "Body": {
-                    "Text": {"Data": message.text, "Charset": "UTF-8"},
-                    "Html": {"Data": message.html, "Charset": "UTF-8"},
-                },
-            },
-            **extra,
-        )
-        return response["MessageId"]
-
-
-class SnsSmsSender:
-    """Sends a transactional SMS through SNS."""
-
-    def __init__(self, client: SNSClient) -> None:
-        self._client = client
-
-    def send(self, phone: str, message: Message) -> str:
-        """Send one SMS; returns SNS's message id."""
-        response = self._client.publish(
-            PhoneNumber=phone,
-            Message=message.sms,
-            MessageAttributes={
-                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
-            },
-        )
-        return response["MessageId"]
-
-    def opted_out(self, phone: str) -> bool:
-        """Whether the number replied STOP (SNS keeps the opt-out list)."""
-        return self._client.check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"]
-
-
 class NotificationResult(Frozen):
     mention_id: str
     responder_id: str
@@ -217,27 +118,19 @@ class NotificationResult(Frozen):
     sms_reason: str
 
 
-class UnknownResponderError(Exception):
-    """The notice names a responder who is not in the table: parked for an operator."""
-
-
-class UndeliverableError(Exception):
-    """No channel can reach the responder (email suppressed and no SMS): asking them is moot."""
-
-
 class Notifier:
     """Sends one assignment notice on the channels the responder's preferences allow."""
 
     def __init__(
         self,
         *,
-        responders: ResponderRepository,
+        responders: ResponderStore,
         email: EmailSender,
         sms: SmsSender,
         brand: str,
         dashboard_url: str,
         sms_min_priority: int,
-        clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self._responders = responders
         self._email = email
@@ -286,3 +179,66 @@ class Notifier:
             sms_id=sms_id,
             sms_reason=channels.sms_reason,
         )
+
+
+class Delivery(Frozen):
+    """What became of one notice: sent (with its result), or given up on."""
+
+    result: NotificationResult | None = None
+    moved_on: bool | None = None  # given up: whether the waiting workflow was moved on
+
+    @property
+    def audit_reason(self) -> str:
+        """The channels used, in words (for the audit trail)."""
+        if self.result is None:
+            return "not delivered"
+        email = "email" if self.result.email_id else "no email (suppressed)"
+        sms = "SMS" if self.result.sms_id else f"no SMS ({self.result.sms_reason})"
+        return f"{email}, {sms}"
+
+
+class NoticeDelivery:
+    """One notice off the assignments queue: sent once and audited, or, when it cannot be
+    delivered, the waiting workflow is told so that it asks the next responder now."""
+
+    def __init__(
+        self,
+        *,
+        send: Callable[[AssignmentNotice], NotificationResult],
+        failures: NotificationFailures,
+        audit: AuditLog,
+        clock: Clock,
+    ) -> None:
+        self._send = send
+        self._failures = failures
+        self._audit = audit
+        self._clock = clock
+
+    def deliver(self, notice: AssignmentNotice) -> Delivery:
+        """Send the notice (once per notice) and audit it; give up when no channel reaches
+        the responder (retrying cannot help). Sending errors propagate for the caller to retry.
+        """
+        try:
+            result = self._send(notice)
+        except UndeliverableError as exc:
+            return self.give_up(notice, str(exc))
+        delivery = Delivery(result=result)
+        self._audit.append(
+            AuditEntry(
+                mention_id=notice.mention_id,
+                at=self._clock(),
+                action=AuditAction.NOTIFIED,
+                actor=SYSTEM,
+                responder_id=notice.responder_id,
+                attempt=notice.attempt,
+                reason=delivery.audit_reason,
+            )
+        )
+        return delivery
+
+    def give_up(self, notice: AssignmentNotice, reason: str) -> Delivery:
+        """Tell the waiting workflow the notice could not be delivered (it asks the next one)."""
+        moved = self._failures.notification_failed(
+            notice.mention_id, notice.responder_id, notice.attempt, reason
+        )
+        return Delivery(moved_on=moved)

@@ -11,34 +11,27 @@ drain.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from crowdcare.adapters.dynamodb.repositories import (
-    MentionRepository,
-    ResponderRepository,
-    StoredMention,
-)
-from crowdcare.domain.models import (
-    Frozen,
-    Mention,
-    MentionStatus,
-    QuietHoursPolicy,
-    Responder,
-    ResponderKind,
-)
-from crowdcare.rules.triage import TriageRules, route
-from crowdcare.rules.triage.models import Priority, RouteDecision, RouteKind
-from crowdcare.services.notifier import in_quiet_hours
+from crowdcare.domain.models import Frozen, MentionStatus
+from crowdcare.rules.assignment import who_would_take
+from crowdcare.rules.availability import free_slots
+from crowdcare.rules.triage import route
+from crowdcare.rules.triage.models import RouteKind
 
-Clock = Callable[[], datetime]
+if TYPE_CHECKING:
+    from crowdcare.domain.stored import StoredMention
+    from crowdcare.ports import (
+        AssignmentWorkflowStarter,
+        Clock,
+        MentionStore,
+        ResponderStore,
+        RulesSource,
+    )
 
-
-class Starter(Protocol):
-    def start(
-        self, mention: Mention, priority: Priority, decision: RouteDecision, attempt: str
-    ) -> str: ...
+# The rules it applies, importable from here as before.
+__all__ = ["DrainResult", "QueueDrain", "free_slots", "who_would_take"]
 
 
 class DrainResult(Frozen):
@@ -49,55 +42,16 @@ class DrainResult(Frozen):
     still_waiting: int = 0
 
 
-def free_slots(responders: Sequence[Responder], now: datetime) -> dict[str, int]:
-    """Open slots per responder who could be asked now (active, not skipping quiet hours)."""
-    return {
-        r.responder_id: r.max_open - r.open_count
-        for r in responders
-        if r.active
-        and r.open_count < r.max_open
-        and not (
-            r.quiet_hours_policy is QuietHoursPolicy.SKIP
-            and in_quiet_hours(r.quiet_hours, r.timezone, now)
-        )
-    }
-
-
-def who_would_take(
-    mention: Mention,
-    decision: RouteDecision,
-    responders: Sequence[Responder],
-    free: dict[str, int],
-) -> str | None:
-    """The responder the workflow's pick would reach first with a free slot, or None.
-
-    Mirrors `LifecycleSteps.pick`: the ranked candidates, then any employee who is not the
-    author.
-    """
-    for rid in decision.candidates:
-        if free.get(rid, 0) > 0:
-            return rid
-    author = mention.author.handle.lower().lstrip("@")
-    for responder in responders:
-        if (
-            responder.kind is ResponderKind.EMPLOYEE
-            and free.get(responder.responder_id, 0) > 0
-            and author not in {h.lower().lstrip("@") for h in responder.handles}
-        ):
-            return responder.responder_id
-    return None
-
-
 class QueueDrain:
     """Offers free slots to queued mentions, most urgent first."""
 
     def __init__(
         self,
         *,
-        mentions: MentionRepository,
-        responders: ResponderRepository,
-        starter: Starter,
-        rules: Callable[[], TriageRules],
+        mentions: MentionStore,
+        responders: ResponderStore,
+        starter: AssignmentWorkflowStarter,
+        rules: RulesSource,
         clock: Clock,
     ) -> None:
         self._mentions = mentions

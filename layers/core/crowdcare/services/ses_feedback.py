@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crowdcare.adapters.dynamodb.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
+from crowdcare.domain.audit import SYSTEM, AuditAction, AuditEntry
+from crowdcare.domain.messages import SuppressionAlert
 from crowdcare.domain.models import Frozen
 
 if TYPE_CHECKING:
-    from mypy_boto3_sns import SNSClient
-
-    from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+    from crowdcare.ports import AlertPublisher, AuditLog, Clock, ResponderStore
 
 # Message tags the notifier puts on each email, so feedback can name the assignment.
 # SES tag values allow only ASCII letters, digits, '_' and '-' (256 at most): mention ids hold
@@ -141,37 +140,6 @@ class SesNotification(_SesModel):
 
 
 # ------------------------------------------------------------------ the service
-class SuppressionAlert(Frozen):
-    """What the admin alerts topic carries when a responder's email is suppressed."""
-
-    kind: str = "email_suppressed"
-    responder_id: str
-    email: str
-    reason: str
-    mention_id: str | None = None
-    at: datetime
-
-
-class AlertPublisher(Protocol):
-    def publish(self, alert: SuppressionAlert) -> None: ...
-
-
-class SnsAlertPublisher:
-    """Publishes suppression alerts to the admin alerts topic."""
-
-    SUBJECT = "CrowdCare: responder email suppressed"
-
-    def __init__(self, client: SNSClient, topic_arn: str) -> None:
-        self._client = client
-        self._topic_arn = topic_arn
-
-    def publish(self, alert: SuppressionAlert) -> None:
-        """One message per suppressed responder."""
-        self._client.publish(
-            TopicArn=self._topic_arn, Subject=self.SUBJECT, Message=alert.model_dump_json()
-        )
-
-
 class FeedbackResult(Frozen):
     """What one notification changed: who was suppressed, and which addresses were ignored."""
 
@@ -188,10 +156,10 @@ class SesFeedbackService:
     def __init__(
         self,
         *,
-        responders: ResponderRepository,
+        responders: ResponderStore,
         alerts: AlertPublisher,
-        audit: AuditTrail,
-        clock: Callable[[], datetime],
+        audit: AuditLog,
+        clock: Clock,
     ) -> None:
         self._responders = responders
         self._alerts = alerts

@@ -1,4 +1,8 @@
-"""Starting the triage workflow for each new mention, exactly once."""
+"""Starting the workflows: triage for each new mention, assignment again for a queued one.
+
+Each start is named after the mention (and attempt), so a repeated start is recognised as
+the same execution.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,13 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
+from crowdcare.domain.errors import ExecutionAlreadyStartedError
 from crowdcare.domain.messages import TriageCase
-from crowdcare.domain.models import Mention
-from crowdcare.rules.triage.models import Priority, RouteDecision
 
 if TYPE_CHECKING:
-    from mypy_boto3_stepfunctions import SFNClient
+    from crowdcare.domain.models import Mention
+    from crowdcare.ports import WorkflowExecutions
+    from crowdcare.rules.triage.models import Priority, RouteDecision
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -34,9 +37,8 @@ def execution_name(mention_id: str, attempt: str = "") -> str:
 class TriageStarter:
     """Starts one triage execution per mention."""
 
-    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
-        self._client = client
-        self._arn = state_machine_arn
+    def __init__(self, triage: WorkflowExecutions) -> None:
+        self._triage = triage
 
     def start(self, mention: Mention, attempt: str = "") -> str:
         """Start triage for `mention` and return the execution ARN.
@@ -45,12 +47,8 @@ class TriageStarter:
         and the state payload limit is 256 KB.
         """
         case = TriageCase(mention=mention.model_copy(update={"raw": ""}))
-        response = self._client.start_execution(
-            stateMachineArn=self._arn,
-            name=execution_name(mention.mention_id, attempt),
-            input=case.model_dump_json(),
-        )
-        return response["executionArn"]
+        name = execution_name(mention.mention_id, attempt)
+        return self._triage.start(name, case.model_dump_json())
 
 
 class AssignmentStarter:
@@ -61,9 +59,8 @@ class AssignmentStarter:
     start with the same suffix is the same execution.
     """
 
-    def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
-        self._client = client
-        self._arn = state_machine_arn
+    def __init__(self, assignment: WorkflowExecutions) -> None:
+        self._assignment = assignment
 
     def start(
         self, mention: Mention, priority: Priority, decision: RouteDecision, attempt: str
@@ -76,11 +73,6 @@ class AssignmentStarter:
         }
         name = execution_name(mention.mention_id, attempt)
         try:
-            response = self._client.start_execution(
-                stateMachineArn=self._arn, name=name, input=json.dumps(document)
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ExecutionAlreadyExists":
-                raise
-            return f"{self._arn.replace(':stateMachine:', ':execution:')}:{name}"
-        return response["executionArn"]
+            return self._assignment.start(name, json.dumps(document))
+        except ExecutionAlreadyStartedError as exc:
+            return exc.execution_arn

@@ -7,24 +7,22 @@ step. Steps are idempotent so Step Functions may retry any of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.domain.errors import MissingStepError
 from crowdcare.domain.messages import TriageCase
 from crowdcare.domain.models import MentionStatus
-from crowdcare.rules.triage import SentimentProvider, TriageRules, prioritize, route
+from crowdcare.rules.triage import SentimentProvider, prioritize, route
 
 # The submodule, not the package: the package loads lazily (PEP 562), and once the submodule
 # `crowdcare.rules.triage.analyze` is imported its name shadows the lazily exported function.
 from crowdcare.rules.triage.analyze import analyze
 from crowdcare.rules.triage.models import RouteKind, Triage
 
-Clock = Callable[[], datetime]
+if TYPE_CHECKING:
+    from crowdcare.ports import Clock, MentionStore, ResponderStore, RulesSource
 
-
-class MissingStepError(Exception):
-    """A step ran before the step it depends on: the definition and the code disagree."""
+__all__ = ["MissingStepError", "TriageSteps"]
 
 
 def _require[T](value: T | None, what: str) -> T:
@@ -39,10 +37,10 @@ class TriageSteps:
     def __init__(
         self,
         *,
-        mentions: MentionRepository,
-        responders: ResponderRepository,
+        mentions: MentionStore,
+        responders: ResponderStore,
         sentiment: SentimentProvider,
-        rules: Callable[[], TriageRules],
+        rules: RulesSource,
         clock: Clock,
     ) -> None:
         self._mentions = mentions

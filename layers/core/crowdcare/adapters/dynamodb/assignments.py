@@ -9,47 +9,28 @@ a responder past `max_open`, and closing an assignment always gives its slot bac
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
-from pydantic import Field
 
+from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
-from crowdcare.adapters.dynamodb.repositories import from_item, to_item
-from crowdcare.domain.models import Frozen, ResponderKind
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.assignments import Assignment, AssignmentStatus
+from crowdcare.domain.errors import AlreadyAssignedError, AssignmentConflictError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from mypy_boto3_dynamodb import DynamoDBClient
 
-
-class AssignmentStatus(StrEnum):
-    OPEN = "open"
-    REPLIED = "replied"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    UNDELIVERED = "undelivered"  # the notification could not be sent
-
-
-class Assignment(Frozen):
-    """One mention in one responder's hands."""
-
-    mention_id: str
-    responder_id: str
-    responder_kind: ResponderKind
-    route: RouteKind
-    priority: int
-    band: str
-    status: AssignmentStatus = AssignmentStatus.OPEN
-    assigned_at: datetime
-    attempt: int = Field(default=1, ge=1, description="1 for the first responder asked, then 2…")
-    deadline: datetime | None = Field(default=None, description="assigned_at + the band's SLA")
-    task_token: str | None = Field(
-        default=None, description="the waiting workflow's callback token (never shown to users)"
-    )
+# The model and errors live in the domain; importable from here too for existing callers.
+__all__ = [
+    "AlreadyAssignedError",
+    "Assignment",
+    "AssignmentConflictError",
+    "AssignmentRepository",
+    "AssignmentStatus",
+]
 
 
 class AssignmentRepository:
@@ -214,11 +195,3 @@ class AssignmentRepository:
             for page in paginator.paginate(TableName=self._assignments, ConsistentRead=True)
             for item in page.get("Items", [])
         ]
-
-
-class AlreadyAssignedError(Exception):
-    """The mention already has an assignment; a retried step must not assign it again."""
-
-
-class AssignmentConflictError(Exception):
-    """DynamoDB cancelled the assignment because of a concurrent write: try again shortly."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -16,7 +16,8 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from crowdcare.config.clients import AwsClients
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 ONE_DAY_SECONDS = 24 * 60 * 60
 
@@ -40,7 +41,7 @@ def once_per_key[R](
     func: Callable[..., R],
     *,
     table: str,
-    clients: AwsClients,
+    client: DynamoDBClient,
     key: str,
     expires_after_seconds: int = ONE_DAY_SECONDS,
     result_model: type[BaseModel] | None = None,
@@ -51,7 +52,7 @@ def once_per_key[R](
     returned for a repeat call, from the powertools idempotency table (`result_model` says how
     to store and rebuild a pydantic result).
     """
-    store = DynamoDBPersistenceLayer(table_name=table, boto3_client=clients.dynamodb)
+    store = DynamoDBPersistenceLayer(table_name=table, boto3_client=client)
     config = IdempotencyConfig(
         expires_after_seconds=expires_after_seconds, raise_on_no_idempotency_key=True
     )

@@ -1,4 +1,5 @@
-"""TriageSteps (analyze ▶ prioritize ▶ route) then the lifecycle's pick, on moto DynamoDB."""
+"""TriageSteps (analyze ▶ prioritize ▶ route) then the lifecycle's pick, on moto DynamoDB (the real
+repositories; the same steps on in-memory fakes are in tests/unit/services)."""
 
 from __future__ import annotations
 

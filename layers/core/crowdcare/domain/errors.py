@@ -1,0 +1,51 @@
+"""Errors the services raise and their callers (handlers, the dashboard) tell apart.
+
+Adapters raise the storage- and workflow-level ones (a concurrent write, a task that no longer
+waits), named here so that services catch them without importing an adapter.
+"""
+
+from __future__ import annotations
+
+
+class AssignmentError(Exception):
+    """A lifecycle call that does not apply to the assignment as it stands."""
+
+
+class AssignmentClosedError(AssignmentError):
+    """The mention has no open assignment waiting for an answer (answered, expired, moved on)."""
+
+
+class NotYourAssignmentError(AssignmentError):
+    """The caller is not the responder who holds the open assignment."""
+
+
+class AlreadyAssignedError(Exception):
+    """The mention already has an assignment; a retried step must not assign it again."""
+
+
+class AssignmentConflictError(Exception):
+    """DynamoDB cancelled the assignment because of a concurrent write: try again shortly."""
+
+
+class TaskClosedError(Exception):
+    """The workflow task a callback token names no longer waits (timed out, answered, bad token)."""
+
+
+class ExecutionAlreadyStartedError(Exception):
+    """An execution with that name exists already: the start was done before."""
+
+    def __init__(self, execution_arn: str) -> None:
+        super().__init__(execution_arn)
+        self.execution_arn = execution_arn
+
+
+class MissingStepError(Exception):
+    """A step ran before the step it depends on: the definition and the code disagree."""
+
+
+class UnknownResponderError(Exception):
+    """The notice names a responder who is not in the table: parked for an operator."""
+
+
+class UndeliverableError(Exception):
+    """No channel can reach the responder (email suppressed and no SMS): asking them is moot."""

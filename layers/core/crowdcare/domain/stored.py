@@ -1,0 +1,19 @@
+"""A mention as the Mentions table holds it: with when it arrived and what triage concluded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from crowdcare.domain.models import Mention, MentionStatus
+from crowdcare.rules.triage.models import Triage
+
+
+@dataclass(frozen=True)
+class StoredMention:
+    """A mention as stored, with what the pipeline has learnt about it."""
+
+    mention: Mention
+    received_at: datetime
+    status: MentionStatus
+    triage: Triage | None = None

@@ -1,0 +1,212 @@
+"""Notifier and NoticeDelivery: which channels a notice goes out on, and what happens when
+none can carry it, on fake senders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from crowdcare.domain.audit import AuditAction
+from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
+from crowdcare.domain.messages import AssignmentNotice
+from crowdcare.domain.models import QuietHours
+from crowdcare.rules.triage.models import RouteKind
+from crowdcare.services.notifier import NoticeDelivery, Notifier
+from crowdcare.testing import (
+    FakeAuditLog,
+    FakeEmailSender,
+    FakeResponders,
+    FakeSmsSender,
+    ManualClock,
+    RecordingNotificationFailures,
+)
+from crowdcare.testing.builders import NOON, a_responder
+
+PHONE = "+34600111222"
+
+
+def a_notice(priority: int = 90, responder_id: str = "ana") -> AssignmentNotice:
+    return AssignmentNotice(
+        mention_id="x#1",
+        responder_id=responder_id,
+        route=RouteKind.COMMUNITY,
+        priority=priority,
+        band="P1" if priority >= 80 else "P3",
+        reasons=("urgent",),
+        platform="x",
+        url="https://x.com/owen/status/1",
+        author_handle="@owen",
+        author_followers=120,
+        text="Where is my order?",
+        assigned_at=NOON,
+        attempt=2,
+    )
+
+
+@dataclass
+class World:
+    notifier: Notifier
+    responders: FakeResponders
+    email: FakeEmailSender
+    sms: FakeSmsSender
+    delivery: NoticeDelivery
+    failures: RecordingNotificationFailures
+    audit: FakeAuditLog
+
+
+@pytest.fixture
+def world() -> World:
+    """A notifier texting from priority 80, at noon UTC."""
+    responders = FakeResponders()
+    email = FakeEmailSender()
+    sms = FakeSmsSender()
+    notifier = Notifier(
+        responders=responders,
+        email=email,
+        sms=sms,
+        brand="Brightwave",
+        dashboard_url="https://care.example.com",
+        sms_min_priority=80,
+        clock=ManualClock(NOON),
+    )
+    failures = RecordingNotificationFailures()
+    audit = FakeAuditLog()
+    delivery = NoticeDelivery(
+        send=notifier.notify, failures=failures, audit=audit, clock=ManualClock(NOON)
+    )
+    return World(notifier, responders, email, sms, delivery, failures, audit)
+
+
+def test_urgent_notice_to_an_opted_in_responder_goes_by_email_and_sms(world: World) -> None:
+    """An urgent notice reaches an SMS-opted-in responder, awake, on both channels."""
+    # GIVEN ana opted in to SMS
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True))
+    # WHEN an urgent notice is sent
+    result = world.notifier.notify(a_notice(90))
+    # THEN one email (tagged with the mention and attempt) and one SMS went out
+    assert (result.email_id, result.sms_id) == ("email-1", "sms-1")
+    [email] = world.email.sent
+    assert email.to == "ana@example.com"
+    assert email.tags["attempt"] == "2"
+    assert "mention" in email.tags
+    assert world.sms.sent[0][0] == PHONE
+
+
+def test_a_calm_notice_goes_by_email_only(world: World) -> None:
+    """Below the SMS threshold only the email goes out, and the reason says why."""
+    # GIVEN ana opted in to SMS
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True))
+    # WHEN a low-priority notice is sent
+    result = world.notifier.notify(a_notice(40))
+    # THEN no SMS
+    assert result.sms_id is None
+    assert result.sms_reason == "priority 40 < 80"
+    assert world.sms.sent == []
+
+
+def test_quiet_hours_hold_the_sms_back(world: World) -> None:
+    """During the responder's quiet hours an urgent notice is emailed, not texted."""
+    # GIVEN ana's quiet hours cover noon
+    world.responders.put(
+        a_responder(
+            "ana",
+            phone=PHONE,
+            sms_opt_in=True,
+            quiet_hours=QuietHours(start_hour=11, end_hour=14),
+        )
+    )
+    # WHEN an urgent notice is sent
+    result = world.notifier.notify(a_notice(90))
+    # THEN only the email went out
+    assert (result.sms_id, result.sms_reason) == (None, "quiet hours")
+    assert len(world.email.sent) == 1
+
+
+def test_a_number_that_replied_stop_is_not_texted(world: World) -> None:
+    """The carrier's opt-out list wins over the responder's profile."""
+    # GIVEN ana's number replied STOP
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True))
+    world.sms.opted_out_numbers.add(PHONE)
+    # WHEN an urgent notice is sent
+    result = world.notifier.notify(a_notice(90))
+    # THEN no SMS
+    assert result.sms_id is None
+    assert world.sms.sent == []
+
+
+def test_the_opt_out_list_is_not_asked_for_someone_never_texted(world: World) -> None:
+    """A responder without SMS costs no opt-out lookup."""
+    # GIVEN ana did not opt in to SMS
+    world.responders.put(a_responder("ana"))
+    # WHEN a notice is sent
+    world.notifier.notify(a_notice(90))
+    # THEN the carrier was not asked
+    assert world.sms.lookups == 0
+
+
+def test_suppressed_email_and_no_sms_is_undeliverable(world: World) -> None:
+    """When no channel reaches the responder, nothing is sent and the notice is undeliverable."""
+    # GIVEN ana's email is suppressed and she has no SMS
+    world.responders.put(a_responder("ana", email_suppressed=True))
+    # WHEN a notice is sent
+    # THEN it fails as undeliverable and nothing went out
+    with pytest.raises(UndeliverableError):
+        world.notifier.notify(a_notice(90))
+    assert world.email.sent == []
+
+
+def test_suppressed_email_still_texts_an_opted_in_responder(world: World) -> None:
+    """With the email suppressed, an urgent notice still reaches an opted-in phone."""
+    # GIVEN ana's email is suppressed but she takes SMS
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True, email_suppressed=True))
+    # WHEN an urgent notice is sent
+    result = world.notifier.notify(a_notice(90))
+    # THEN only the SMS went out
+    assert (result.email_id, result.sms_id) == (None, "sms-1")
+    assert world.email.sent == []
+
+
+def test_unknown_responder_is_an_error(world: World) -> None:
+    """A notice for a responder who is not in the table is refused (parked for an operator)."""
+    # WHEN a notice names nobody known
+    # THEN it is refused
+    with pytest.raises(UnknownResponderError):
+        world.notifier.notify(a_notice(90, responder_id="ghost"))
+
+
+def test_a_delivered_notice_is_audited_with_its_channels(world: World) -> None:
+    """A sent notice lands on the mention's trail saying which channels carried it."""
+    # GIVEN ana takes email only
+    world.responders.put(a_responder("ana"))
+    # WHEN the notice is delivered
+    outcome = world.delivery.deliver(a_notice(90))
+    # THEN it was sent and audited as notified, for attempt 2
+    assert outcome.result is not None
+    [entry] = world.audit.entries
+    assert (entry.action, entry.responder_id, entry.attempt) == (AuditAction.NOTIFIED, "ana", 2)
+    assert entry.reason == "email, no SMS (not opted in to SMS)"
+    assert world.failures.calls == []
+
+
+def test_an_undeliverable_notice_moves_the_workflow_on_at_once(world: World) -> None:
+    """When no channel reaches the responder, the workflow is told now, not after the SLA."""
+    # GIVEN ana's email is suppressed and she takes no SMS
+    world.responders.put(a_responder("ana", email_suppressed=True))
+    # WHEN the notice is delivered
+    outcome = world.delivery.deliver(a_notice(90))
+    # THEN nothing was sent or audited as notified, and that attempt was failed
+    assert (outcome.result, outcome.moved_on) == (None, True)
+    assert world.audit.entries == []
+    [(mention_id, responder_id, attempt, reason)] = world.failures.calls
+    assert (mention_id, responder_id, attempt) == ("x#1", "ana", 2)
+    assert "email suppressed" in reason
+
+
+def test_an_unknown_responder_is_left_to_the_queue_to_park(world: World) -> None:
+    """A notice for nobody known is not given up on quietly: it fails, for SQS to retry, park."""
+    # GIVEN the notice names a responder who is not in the table
+    # WHEN the notice is delivered
+    # THEN the error surfaces and the workflow is not moved on
+    with pytest.raises(UnknownResponderError):
+        world.delivery.deliver(a_notice(90, responder_id="ghost"))
+    assert world.failures.calls == []
