@@ -33,12 +33,7 @@ from crowdcare.adapters.dynamodb.assignments import (
     AssignmentStatus,
 )
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
-from crowdcare.adapters.dynamodb.ledger import (
-    LedgerRepository,
-    PointsReason,
-    entry_for,
-    leaderboard,
-)
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.repositories import (
     MentionRepository,
     ResponderRepository,
@@ -60,6 +55,8 @@ from crowdcare.domain.models import (
     Responder,
     ResponderKind,
 )
+from crowdcare.domain.points import PointsReason, entry_for
+from crowdcare.rules.standings import leaderboard
 from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.services.assignment_steps import (
     AssignmentClosedError,
