@@ -9,7 +9,7 @@ Roles (Cognito groups): advocate, employee, admin. Everyone sees their own feed,
 profile and the leaderboard; employees and admins also see the queue and approvals; admins
 manage responders and rules. Errors: 401 ``{"error": "not signed in", "reason"}``, 403
 ``{"error": ...}`` (logged), 400 ``{"error": "invalid request", "details": [{"loc", "msg"}]}``,
-404/409/502 ``{"error": ...}`` in plain words.
+404/409 ``{"error": ...}`` in plain words.
 
 Dependencies are built lazily, once per cold start (`settings`, `clients`, `signing_keys`,
 `verifier`, `dashboard`); tests set the environment and call `reset_dependencies()`.
@@ -41,21 +41,17 @@ from crowdcare.adapters.cognito_auth import (
 from crowdcare.adapters.responders_csv import CsvFileError, parse_responders, plain_message
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
+from crowdcare.config.dashboard_wiring import ApiSettings, build_dashboard
 from crowdcare.config.settings import AwsSettings, load_settings
-from crowdcare.services.dashboard import (
-    ApiSettings,
-    Dashboard,
-    DashboardError,
+from crowdcare.domain.dashboard import (
     DecisionRequest,
     DeclineRequest,
-    ForbiddenError,
     ProfileUpdate,
-    ReplyPublisher,
-    ReplyRequest,
+    ReplyDraft,
     ResponderEdit,
-    build_dashboard,
-    build_publisher,
 )
+from crowdcare.domain.errors import ForbiddenError, RequestError
+from crowdcare.services.dashboard import Dashboard
 from pydantic import BaseModel, ValidationError
 
 app = Chalice(app_name="crowdcare-api")
@@ -103,18 +99,12 @@ def verifier() -> TokenVerifier:
 
 
 @cache
-def publisher() -> ReplyPublisher:
-    """The reply pipeline (queue, poster, platform adapters) when configured."""
-    return build_publisher(settings(), clients(), utc_now)
-
-
-@cache
 def dashboard() -> Dashboard:
-    return build_dashboard(settings(), clients(), utc_now, publisher())
+    return build_dashboard(settings(), clients(), utc_now)
 
 
 # The cached accessors themselves (a test may replace the module's `signing_keys` name).
-_CACHED = (settings, aws_settings, clients, signing_keys, verifier, publisher, dashboard)
+_CACHED = (settings, aws_settings, clients, signing_keys, verifier, dashboard)
 
 
 def reset_dependencies() -> None:
@@ -191,7 +181,7 @@ def authenticated(*roles: Role) -> Callable[[Handler], Handler]:
                 return view(principal, **{k: unquote(v) for k, v in params.items()})
             except ForbiddenError as error:
                 return _forbidden(principal, error.message)
-            except DashboardError as error:
+            except RequestError as error:
                 return _error(error.status, error.message)
             except ValidationError as error:
                 return _invalid(error)
@@ -249,37 +239,36 @@ def static(name: str) -> Response:
 @authenticated()
 def me(principal: Principal) -> Any:
     """The caller's roles, profile and trust."""
-    return dashboard().profile(principal)
+    return dashboard().profile.profile(principal)
 
 
 @app.route("/api/me", methods=["PUT"])
 @authenticated()
 def update_me(principal: Principal) -> Any:
     """Change the caller's skills, languages, time zone, quiet hours, notices, pause."""
-    return dashboard().update_profile(principal, _body(ProfileUpdate))
+    return dashboard().profile.update_profile(principal, _body(ProfileUpdate))
 
 
 @app.route("/api/feed", methods=["GET"])
 @authenticated()
 def feed(principal: Principal) -> Any:
     """The caller's open assignments, most urgent first."""
-    return {"items": _json(dashboard().feed(principal)), "now": utc_now().isoformat()}
+    return {"items": _json(dashboard().feed.feed(principal)), "now": utc_now().isoformat()}
 
 
 @app.route("/api/mentions/{mention_id}/reply", methods=["POST"])
 @authenticated()
 def reply(principal: Principal, mention_id: str) -> Response:
-    """Reply to an assigned mention: 201 posted, or 202 waiting for approval."""
-    result = dashboard().submit_reply(principal, mention_id, _body(ReplyRequest))
-    status = 201 if result.status.value == "posted" else 202
-    return Response(status_code=status, body=_json(result))
+    """Reply to an assigned mention: 202, queued for posting or waiting for approval."""
+    result = dashboard().replies.submit_reply(principal, mention_id, _body(ReplyDraft))
+    return Response(status_code=202, body=_json(result))
 
 
 @app.route("/api/mentions/{mention_id}/decline", methods=["POST"])
 @authenticated()
 def decline(principal: Principal, mention_id: str) -> Any:
     """Hand an assigned mention back for re-routing."""
-    dashboard().decline(principal, mention_id, _body(DeclineRequest))
+    dashboard().replies.decline(principal, mention_id, _body(DeclineRequest))
     return {"declined": mention_id}
 
 
@@ -287,14 +276,14 @@ def decline(principal: Principal, mention_id: str) -> Any:
 @authenticated()
 def my_replies(principal: Principal) -> Any:
     """The caller's replies and what became of them."""
-    return {"items": _json(dashboard().my_replies(principal))}
+    return {"items": _json(dashboard().replies.my_replies(principal))}
 
 
 @app.route("/api/leaderboard", methods=["GET"])
 @authenticated()
 def leaderboard(principal: Principal) -> Any:
     """Points this week and all time."""
-    return dashboard().leaderboard()
+    return dashboard().leaderboard.leaderboard()
 
 
 # ------------------------------------------------------------------------------ employees
@@ -302,21 +291,21 @@ def leaderboard(principal: Principal) -> Any:
 @authenticated(Role.EMPLOYEE, Role.ADMIN)
 def queue(principal: Principal) -> Any:
     """Mentions waiting for someone."""
-    return {"items": dashboard().queue()}
+    return {"items": dashboard().feed.queue()}
 
 
 @app.route("/api/approvals", methods=["GET"])
 @authenticated(Role.EMPLOYEE, Role.ADMIN)
 def approvals(principal: Principal) -> Any:
     """Advocates' replies waiting for approval."""
-    return {"items": dashboard().approvals()}
+    return {"items": dashboard().approvals.approvals()}
 
 
 @app.route("/api/approvals/{reply_id}", methods=["POST"])
 @authenticated(Role.EMPLOYEE, Role.ADMIN)
 def decide(principal: Principal, reply_id: str) -> Any:
     """Approve (optionally edited) or reject with a note."""
-    return _json(dashboard().decide(principal, reply_id, _body(DecisionRequest)))
+    return _json(dashboard().approvals.decide(principal, reply_id, _body(DecisionRequest)))
 
 
 # ------------------------------------------------------------------------------ admins
@@ -324,14 +313,14 @@ def decide(principal: Principal, reply_id: str) -> Any:
 @authenticated(Role.ADMIN)
 def responders(principal: Principal) -> Any:
     """Every responder."""
-    return {"items": _json(dashboard().responders())}
+    return {"items": _json(dashboard().admin.list_responders())}
 
 
 @app.route("/api/admin/responders/{responder_id}", methods=["PUT"])
 @authenticated(Role.ADMIN)
 def edit_responder(principal: Principal, responder_id: str) -> Response:
     """Create or update one responder."""
-    responder, created = dashboard().edit_responder(responder_id, _body(ResponderEdit))
+    responder, created = dashboard().admin.edit_responder(responder_id, _body(ResponderEdit))
     return Response(status_code=201 if created else 200, body=_json(responder))
 
 
@@ -350,7 +339,7 @@ def import_responders(principal: Principal) -> Response:
         return _error(400, "the file is not UTF-8 text")
     except CsvFileError as error:
         return _error(400, str(error))
-    report = dashboard().import_responders(parsed)
+    report = dashboard().admin.import_responders(parsed)
     return Response(status_code=200, body=_json(report))
 
 
@@ -358,7 +347,7 @@ def import_responders(principal: Principal) -> Response:
 @authenticated(Role.ADMIN)
 def rules(principal: Principal) -> Any:
     """The stored routing rules and the rules in force."""
-    return dashboard().rules_document()
+    return dashboard().admin.rules_document()
 
 
 @app.route("/api/admin/rules", methods=["PUT"])
@@ -366,4 +355,4 @@ def rules(principal: Principal) -> Any:
 def save_rules(principal: Principal) -> Any:
     """Validate and store the routing rules the triage workflow reads."""
     raw = _raw_body() or b"{}"
-    return dashboard().save_rules(raw.decode("utf-8", errors="replace"))
+    return dashboard().admin.save_rules(raw.decode("utf-8", errors="replace"))
