@@ -41,7 +41,7 @@ from crowdcare.adapters.platforms.inbound.signatures import sign_generic, sign_x
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
-from crowdcare.domain.errors import UnknownMentionError, UnsupportedPlatformError
+from crowdcare.domain.errors import RequestError
 from crowdcare.domain.models import Platform, Responder, mention_key
 from crowdcare.domain.replies import Reply as ReplyRecord
 from crowdcare.domain.replies import ReplyRequest, ReplyStatus
@@ -686,7 +686,7 @@ class DemoResponders:
                     requested_at=datetime.now(UTC),
                 )
             )
-        except (UnknownMentionError, UnsupportedPlatformError, ValueError) as error:
+        except (RequestError, ValueError) as error:  # unknown, unsupported, mention answered
             self.errors[f"not submitted: {error}"] += 1
             return
         self.submitted.append(record.reply_id)
