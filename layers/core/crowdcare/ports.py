@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
     from crowdcare.adapters.dynamodb.repositories import StoredMention
-    from crowdcare.adapters.platforms.outbound.base import PostedReply, Reach, ReplyAdapter
+    from crowdcare.adapters.platforms.outbound.base import ReplyAdapter
     from crowdcare.domain.models import MentionStatus, Platform, Responder
     from crowdcare.domain.points import LedgerEntry
-    from crowdcare.domain.replies import Reply, ReplyStatus, ReplyTicket
+    from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
 
 
 class Clock(Protocol):

@@ -21,8 +21,24 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
-from crowdcare.adapters.platforms.outbound.base import PostedReply, Reach
 from crowdcare.domain.models import Frozen, Platform
+
+
+class PostedReply(Frozen):
+    """A reply as the platform published it."""
+
+    platform: Platform
+    post_id: Annotated[str, Field(min_length=1)]
+    url: str
+    posted_at: datetime
+
+
+class Reach(Frozen):
+    """How far a posted reply travelled: the figures reach points are computed from."""
+
+    likes: Annotated[int, Field(ge=0)] = 0
+    reposts: Annotated[int, Field(ge=0)] = 0
+    replies: Annotated[int, Field(ge=0)] = 0
 
 
 class ReplyStatus(StrEnum):

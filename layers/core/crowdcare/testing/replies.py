@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
 from crowdcare.adapters.platforms.http import PlatformError
-from crowdcare.adapters.platforms.outbound.base import PostedReply, Reach, default_limits
+from crowdcare.adapters.platforms.outbound.base import default_limits
 from crowdcare.domain.errors import MentionHeldError
 from crowdcare.domain.models import MentionStatus, Platform, Responder
 from crowdcare.domain.points import LedgerEntry
-from crowdcare.domain.replies import Reply, ReplyStatus, ReplyTicket
+from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
 
 if TYPE_CHECKING:
     from crowdcare.adapters.dynamodb.repositories import StoredMention

@@ -20,9 +20,8 @@ from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
 from crowdcare.adapters.dynamodb.repositories import from_item, to_item
-from crowdcare.adapters.platforms.outbound.base import PostedReply, Reach
 from crowdcare.domain.errors import MentionHeldError
-from crowdcare.domain.replies import Reply, ReplyStatus
+from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
