@@ -514,3 +514,29 @@ def test_a_second_live_reply_to_a_mention_is_refused_until_the_first_is_parked(
     failed = pipeline.replies.get(first.reply_id)
     assert failed is not None
     assert failed.status is ReplyStatus.FAILED
+
+
+def test_a_guard_naming_another_reply_does_not_block_parking(pipeline: Pipeline) -> None:
+    """Should the mention's guard name another reply, parking this one still records it
+    failed (the guard is left to its holder)."""
+    # GIVEN a queued reply whose mention's guard was somehow rewritten
+    mention_id = pipeline.add_mention(Platform.X, "902")
+    record = pipeline.service.submit(pipeline.request(mention_id))
+    pipeline.dynamodb.put_item(
+        TableName=REPLIES,
+        Item={
+            "reply_id": {"S": f"live#{mention_id}"},
+            "mention_id": {"S": mention_id},
+            "holder": {"S": "r-someone-else"},
+        },
+    )
+    # WHEN it is parked
+    assert pipeline.replies.mark_failed(record.reply_id, "HTTP 400", START)
+    # THEN it is failed, and the other reply keeps the mention
+    failed = pipeline.replies.get(record.reply_id)
+    assert failed is not None
+    assert failed.status is ReplyStatus.FAILED
+    guard = pipeline.dynamodb.get_item(
+        TableName=REPLIES, Key={"reply_id": {"S": f"live#{mention_id}"}}
+    )["Item"]
+    assert guard["holder"]["S"] == "r-someone-else"

@@ -95,6 +95,19 @@ class ReplyRepository:
             return reasons
         return None
 
+    def _write_freeing_guard(self, write: dict[str, Any], reply_id: str, mention_id: str) -> bool:
+        """Write the reply (one TransactItem) and give its mention's guard up, together.
+
+        A guard that names another reply (it should not) does not block the reply's own
+        write: that is retried alone. False when the reply's own condition failed.
+        """
+        reasons = self._transact([write, {"Delete": self._give_up_guard(reply_id, mention_id)}])
+        if reasons is None:
+            return True
+        if reasons[0] == _FAILED_CHECK:
+            return False
+        return self._transact([write]) is None
+
     def _conditional_update(self, reply_id: str, **kwargs: Any) -> bool:
         try:
             self._client.update_item(TableName=self._table, Key=self._key(reply_id), **kwargs)
@@ -193,11 +206,9 @@ class ReplyRepository:
             "ExpressionAttributeNames": _STATUS,
             "ExpressionAttributeValues": {":pending": {"S": ReplyStatus.PENDING_APPROVAL.value}},
         }
-        items: list[dict[str, Any]] = [{"Put": put}]
-        if not reply.live:
-            items.append({"Delete": self._give_up_guard(reply.reply_id, reply.mention_id)})
-        reasons = self._transact(items)
-        return reasons is None
+        if reply.live:
+            return self._transact([{"Put": put}]) is None
+        return self._write_freeing_guard({"Put": put}, reply.reply_id, reply.mention_id)
 
     def claim(self, reply_id: str, now: datetime, lease: timedelta) -> bool:
         """Take the reply for one posting attempt; False when it is not cleared to post or
@@ -273,10 +284,9 @@ class ReplyRepository:
                 ":now": {"S": now.isoformat()},
             },
         }
-        items: list[dict[str, Any]] = [{"Update": update}]
-        if reply.live:
-            items.append({"Delete": self._give_up_guard(reply_id, reply.mention_id)})
-        return self._transact(items) is None
+        if not reply.live:
+            return self._transact([{"Update": update}]) is None
+        return self._write_freeing_guard({"Update": update}, reply_id, reply.mention_id)
 
     def reopen(self, reply_id: str) -> bool:
         """A parked reply goes back to approved for another try, taking its mention back;
