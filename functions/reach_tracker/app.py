@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crowdcare.config.clients import default_clients
 from crowdcare.config.reply_wiring import ReachTrackerSettings, build_reach_tracker
 from crowdcare.config.settings import load_settings
-from crowdcare.services.replies import ReachTracker
+from crowdcare.services.replies.reach import ReachTracker
 
 logger = Logger(service="reach_tracker")
 tracer = Tracer(service="reach_tracker")

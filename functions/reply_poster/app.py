@@ -1,8 +1,9 @@
 """ReplyQueue → the responder's reply posted publicly on the mention's platform.
 
-A retryable failure (429, 5xx, timeout) is reported as a batch item failure, so SQS delivers
-the message again after the visibility timeout; a refusal, or a failure on the last delivery,
-is parked by the core (record `failed`, message in the ReplyDeadLetterQueue).
+A confirmed post earns the responder's points and answers the assignment workflow. A
+retryable failure (429, 5xx, timeout) is reported as a batch item failure, so SQS delivers the
+message again after the visibility timeout; a refusal, or a failure on the last delivery, is
+parked by the core (record `failed` with the reason, ticket in the ReplyDeadLetterQueue).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crowdcare.config.clients import default_clients
 from crowdcare.config.reply_wiring import ReplyPosterSettings, build_reply_poster
 from crowdcare.config.settings import load_settings
-from crowdcare.services.replies import ReplyPoster, ReplyRequest
+from crowdcare.domain.replies import ReplyTicket
+from crowdcare.services.replies.posting import ReplyPoster
 
 logger = Logger(service="reply_poster")
 tracer = Tracer(service="reply_poster")
@@ -39,16 +41,16 @@ def poster() -> ReplyPoster:
 
 
 def post_reply(record: SQSRecord) -> None:
-    request = ReplyRequest.model_validate_json(record.body)
+    ticket = ReplyTicket.model_validate_json(record.body)
     receive_count = int(record.attributes.approximate_receive_count or 1)
-    outcome = poster().post(request, receive_count=receive_count)
+    outcome = poster().post(ticket, receive_count=receive_count)
     metrics.add_metric(name=f"Replies_{outcome.value}", unit=MetricUnit.Count, value=1)
     # The reply's text is the responder's public words, but it is not logged: ids suffice.
     logger.info(
         "reply handled",
         extra={
-            "reply_id": request.reply_id,
-            "mention_id": request.mention_id,
+            "reply_id": ticket.reply_id,
+            "mention_id": ticket.mention_id,
             "outcome": outcome.value,
             "receive_count": receive_count,
         },

@@ -1,5 +1,7 @@
 """The dashboard API (functions/api) on moto: every route, who may call it, and what it refuses.
 
+Replies are queued on a moto ReplyQueue; `Api.post_queued` plays the reply poster (with a
+scripted platform adapter), so points and a closed assignment follow the platform's answer.
 Tokens are real: moto's Cognito issues RS256 ID tokens for users created in a moto user pool,
 and the API verifies them against moto's published JWKS. Expired, wrong-audience and
 wrongly-signed tokens are made with the same key (or a stranger's) to check each refusal.
@@ -23,11 +25,21 @@ import jwt
 import pytest
 from chalice.test import Client
 from crowdcare.adapters.cognito_auth import StaticKeys
-from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentRepository
+from crowdcare.adapters.dynamodb.assignments import (
+    Assignment,
+    AssignmentRepository,
+    AssignmentStatus,
+)
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.domain.replies import PostOutcome, ReplyTicket
 from crowdcare.rules.triage.models import RouteKind
+from crowdcare.services.replies.assignment_events import ReleasingLifecycle
+from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
+from crowdcare.testing.replies import InMemoryParkingLot, ScriptedReplyAdapter
 from crowdcare_local.stack import create_template_table
 from crowdcare_local.template import function_properties, load_template
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -38,7 +50,7 @@ TABLES = {
     "MENTIONS_TABLE": "api-test-mentions",
     "RESPONDERS_TABLE": "api-test-responders",
     "ASSIGNMENTS_TABLE": "api-test-assignments",
-    "APPROVALS_TABLE": "api-test-approvals",
+    "REPLIES_TABLE": "api-test-replies",
     "LEDGER_TABLE": "api-test-ledger",
 }
 RULES_PARAMETER = "/api-test/rules"
@@ -67,6 +79,7 @@ class Api:
     pool_id: str
     client_id: str
     tokens: dict[str, str]
+    queue_url: str
 
     def call(
         self, method: str, path: str, user: str | None = None, body: Any = None, **headers: str
@@ -95,6 +108,40 @@ class Api:
         key = jwt.PyJWK.from_dict(_moto_jwk("jwks-private")).key
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})
 
+    def queued(self) -> list[ReplyTicket]:
+        """The tickets on the ReplyQueue (read, then deleted)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        tickets = []
+        while messages := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in messages:
+                tickets.append(ReplyTicket.model_validate_json(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return tickets
+
+    def post_queued(self, *errors: PlatformError) -> list[PostOutcome]:
+        """Play the reply poster over the queued tickets; the platform raises `errors` first."""
+        mentions = MentionRepository(self.ddb, TABLES["MENTIONS_TABLE"])
+        assignments = AssignmentRepository(
+            self.ddb, TABLES["ASSIGNMENTS_TABLE"], TABLES["RESPONDERS_TABLE"]
+        )
+        adapter = ScriptedReplyAdapter(Platform.FACEBOOK, lambda: datetime.now(UTC), list(errors))
+        poster = ReplyPoster(
+            mentions=mentions,
+            replies=ReplyRepository(self.ddb, TABLES["REPLIES_TABLE"]),
+            adapters=lambda platform: adapter,
+            parking=InMemoryParkingLot(),
+            clock=lambda: datetime.now(UTC),
+            max_receive_count=1,
+            on_posted=ReplyConfirmation(
+                ledger=LedgerRepository(self.ddb, TABLES["LEDGER_TABLE"]),
+                events=ReleasingLifecycle(assignments, mentions),
+                clock=lambda: datetime.now(UTC),
+            ),
+        )
+        return [poster.post(ticket) for ticket in self.queued()]
+
     def assign(
         self, mention_id: str, responder_id: str, kind: ResponderKind, priority: int = 60
     ) -> None:
@@ -119,7 +166,7 @@ def _create_tables(ddb: Any) -> None:
         "MENTIONS_TABLE": "MentionsTable",
         "RESPONDERS_TABLE": "RespondersTable",
         "ASSIGNMENTS_TABLE": "AssignmentsTable",
-        "APPROVALS_TABLE": "ApprovalsTable",
+        "REPLIES_TABLE": "RepliesTable",
         "LEDGER_TABLE": "LedgerTable",
     }.items():
         create_template_table(ddb, logical_id, TABLES[env])
@@ -150,11 +197,15 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "APPROVAL_TRUST_THRESHOLD"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "APPROVAL_TRUST_THRESHOLD", "AUDIT_TABLE"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         _create_tables(ddb)
+        queue_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="replies")[
+            "QueueUrl"
+        ]
+        monkeypatch.setenv("REPLY_QUEUE_URL", queue_url)
         boto3.client("ssm", region_name=REGION).put_parameter(
             Name=RULES_PARAMETER, Value="{}", Type="String"
         )
@@ -218,7 +269,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         monkeypatch.setattr(api_app, "signing_keys", lambda: StaticKeys(_moto_jwk("jwks-public")))
         try:
             with Client(api_app.app) as client:
-                harness = Api(api_app, client, ddb, pool_id, client_id, tokens)
+                harness = Api(api_app, client, ddb, pool_id, client_id, tokens, queue_url)
                 harness.assign("facebook#1", "adv.ana", ResponderKind.ADVOCATE, priority=70)
                 harness.assign("x#2", "adv.ana", ResponderKind.ADVOCATE, priority=40)
                 harness.assign("facebook#3", "adv.ben", ResponderKind.ADVOCATE)
@@ -444,8 +495,8 @@ def test_feed_counts_down_to_the_deadline_the_lifecycle_set(api: Api) -> None:
 def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_appear(
     api: Api,
 ) -> None:
-    """Low-trust advocate: 202 pending; employee approves (edited): posted, +10 on the board,
-    assignment closed."""
+    """Low-trust advocate: 202 pending; employee approves (edited): queued; once the platform
+    confirms the post, +10 on the board and the assignment closed."""
     # WHEN Ana replies
     submitted = api.call(
         "POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "  Try a reset first.  "}
@@ -458,6 +509,7 @@ def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_app
     # AND a second reply to the same mention is refused while it waits
     again = api.call("POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "More"})
     assert again.status_code == 409
+    assert _json(again) == {"error": "a reply to this mention is already waiting for approval"}
     # AND the employee sees it in the approvals queue
     queue = _json(api.call("GET", "/api/approvals", "emp.owen"))["items"]
     assert [a["reply"]["reply_id"] for a in queue] == [reply["reply_id"]]
@@ -468,11 +520,19 @@ def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_app
         "emp.owen",
         {"action": "approve", "text": "Try a reset first (hold 10 s)."},
     )
-    # THEN it is posted, with the original kept, and points appear for Ana
+    # THEN it is cleared to post and queued, with the original kept; no points yet
     assert decided.status_code == 200
-    posted = _json(decided)
-    assert posted["status"] == "posted"
-    assert posted["original_text"] == "Try a reset first."
+    approved = _json(decided)
+    assert approved["status"] == "approved"
+    assert approved["original_text"] == "Try a reset first."
+    assert _json(api.call("GET", "/api/leaderboard", "adv.ben"))["all_time"] == []
+    assert [i["mention_id"] for i in _json(api.call("GET", "/api/feed", "adv.ana"))["items"]] == [
+        "facebook#1",
+        "x#2",
+    ]
+    # WHEN the platform confirms the post
+    assert api.post_queued() == [PostOutcome.POSTED]
+    # THEN points appear for Ana
     board = _json(api.call("GET", "/api/leaderboard", "adv.ben"))
     assert board["all_time"][0] | {"name": "Ana"} == {
         "rank": 1,
@@ -482,9 +542,13 @@ def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_app
         "name": "Ana",
     }
     assert board["this_week"][0]["points"] == 10
-    # AND the mention left her feed, and approving twice is a conflict
+    # AND the mention left her feed, the reply shows posted, and approving twice is a conflict
     feed = _json(api.call("GET", "/api/feed", "adv.ana"))["items"]
     assert [i["mention_id"] for i in feed] == ["x#2"]
+    mine = _json(api.call("GET", "/api/replies", "adv.ana"))["items"]
+    assert [(r["status"], r["text"]) for r in mine] == [
+        ("posted", "Try a reset first (hold 10 s).")
+    ]
     twice = api.call(
         "POST", f"/api/approvals/{reply['reply_id']}", "emp.owen", {"action": "approve"}
     )
@@ -512,27 +576,91 @@ def test_rejection_needs_a_note_costs_points_and_the_advocate_sees_it(api: Api) 
     assert feed[0]["latest_reply"]["status"] == "rejected"
 
 
-def test_an_employee_reply_is_posted_at_once(api: Api) -> None:
-    """Employees need no approval: 201 posted."""
+def test_an_employee_reply_is_queued_at_once_and_posted(api: Api) -> None:
+    """Employees need no approval: 202 queued for posting, then posted by the poster."""
     MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"]).put_if_new(
         _mention("9", "Is my data safe?"), datetime.now(UTC)
     )
     api.assign("facebook#9", "emp.owen", ResponderKind.EMPLOYEE)
     response = api.call("POST", "/api/mentions/facebook%239/reply", "emp.owen", {"text": "Yes."})
-    assert response.status_code == 201
-    assert _json(response)["status"] == "posted"
-    assert api.module.publisher().published[0][:2] == ("facebook#9", "Yes.")
+    assert response.status_code == 202
+    assert _json(response)["status"] == "approved"
+    assert api.post_queued() == [PostOutcome.POSTED]
+    [mine] = _json(api.call("GET", "/api/replies", "emp.owen"))["items"]
+    assert (mine["mention_id"], mine["text"], mine["status"]) == ("facebook#9", "Yes.", "posted")
+    assert mine["posted"]["url"].startswith("https://facebook.example/")
 
 
 def test_trusted_advocate_posts_without_approval(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the trust threshold at 0 an advocate's reply is posted directly."""
+    """With the trust threshold at 0 an advocate's reply is queued directly; +10 once posted."""
     monkeypatch.setenv("APPROVAL_TRUST_THRESHOLD", "0")
     api.module.reset_dependencies()
     monkeypatch.setattr(api.module, "signing_keys", lambda: StaticKeys(_moto_jwk("jwks-public")))
     response = api.call("POST", "/api/mentions/x%232/reply", "adv.ana", {"text": "Open the app"})
-    assert response.status_code == 201
-    entries = LedgerRepository(api.ddb, TABLES["LEDGER_TABLE"]).for_responder("adv.ana")
-    assert [e.points for e in entries] == [10]
+    assert response.status_code == 202
+    ledger = LedgerRepository(api.ddb, TABLES["LEDGER_TABLE"])
+    assert ledger.for_responder("adv.ana") == []
+    # AND a second reply while the first is being posted is refused
+    again = api.call("POST", "/api/mentions/x%232/reply", "adv.ana", {"text": "Also this"})
+    assert again.status_code == 409
+    assert "being posted" in _json(again)["error"]
+    assert api.post_queued() == [PostOutcome.POSTED]
+    assert [e.points for e in ledger.for_responder("adv.ana")] == [10]
+
+
+def test_a_refused_post_shows_failed_costs_nothing_and_leaves_the_mention_open(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform refuses the reply: My replies shows it failed with the platform's reason,
+    no points, the mention stays in the feed, and a new reply is accepted."""
+    # GIVEN a trusted advocate's reply queued for posting
+    monkeypatch.setenv("APPROVAL_TRUST_THRESHOLD", "0")
+    api.module.reset_dependencies()
+    monkeypatch.setattr(api.module, "signing_keys", lambda: StaticKeys(_moto_jwk("jwks-public")))
+    first = api.call("POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "Reset it"})
+    assert first.status_code == 202
+    # WHEN the platform refuses it for good
+    refusal = PlatformError("HTTP 400: the post was deleted", status=400, retryable=False)
+    assert api.post_queued(refusal) == [PostOutcome.PARKED]
+    # THEN it shows as failed with the reason, and costs nothing
+    [mine] = _json(api.call("GET", "/api/replies", "adv.ana"))["items"]
+    assert mine["status"] == "failed"
+    assert "the post was deleted" in mine["last_error"]
+    assert LedgerRepository(api.ddb, TABLES["LEDGER_TABLE"]).for_responder("adv.ana") == []
+    # AND the assignment is still open in her feed, showing what happened
+    feed = _json(api.call("GET", "/api/feed", "adv.ana"))["items"]
+    assert feed[0]["mention_id"] == "facebook#1"
+    assert feed[0]["latest_reply"]["status"] == "failed"
+    # AND she may answer again
+    second = api.call("POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "Try B"})
+    assert second.status_code == 202
+
+
+def test_approval_after_reassignment_is_refused_and_withdrawn(api: Api) -> None:
+    """Ana's reply waits; the mention moves to Ben: approving it is refused in plain words, it
+    is withdrawn without costing Ana points, and Ben can answer."""
+    # GIVEN Ana's reply waiting for approval
+    reply = _json(api.call("POST", "/api/mentions/facebook%231/reply", "adv.ana", {"text": "A"}))
+    # WHEN the mention is reassigned to Ben (Ana's attempt expired)
+    assignments = AssignmentRepository(
+        api.ddb, TABLES["ASSIGNMENTS_TABLE"], TABLES["RESPONDERS_TABLE"]
+    )
+    assignments.release("facebook#1", AssignmentStatus.EXPIRED)
+    api.assign("facebook#1", "adv.ben", ResponderKind.ADVOCATE, priority=70)
+    # THEN approving Ana's stale reply is refused and it is withdrawn, not posted
+    stale = api.call(
+        "POST", f"/api/approvals/{reply['reply_id']}", "emp.owen", {"action": "approve"}
+    )
+    assert stale.status_code == 409
+    assert "reassigned" in _json(stale)["error"]
+    assert api.queued() == []
+    [withdrawn] = _json(api.call("GET", "/api/replies", "adv.ana"))["items"]
+    assert withdrawn["status"] == "rejected"
+    assert "reassigned" in withdrawn["note"]
+    assert LedgerRepository(api.ddb, TABLES["LEDGER_TABLE"]).for_responder("adv.ana") == []
+    # AND Ben's own reply is accepted
+    ben = api.call("POST", "/api/mentions/facebook%231/reply", "adv.ben", {"text": "B"})
+    assert ben.status_code == 202
 
 
 @pytest.mark.parametrize(

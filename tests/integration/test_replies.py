@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound import (
-    PostedReply,
     Reach,
     ReplyCredentials,
     ReplyPlatformSettings,
@@ -24,21 +24,20 @@ from crowdcare.adapters.platforms.outbound import (
     build_reply_adapters,
     default_limits,
 )
+from crowdcare.adapters.reply_queues import SqsParkingLot, SqsReplyQueue
+from crowdcare.domain.errors import MentionHeldError, RetryableReplyError, UnknownMentionError
 from crowdcare.domain.models import Author, Mention, Platform
-from crowdcare.services.replies import (
+from crowdcare.domain.replies import (
     PostOutcome,
-    ReachTracker,
-    ReplyPoster,
-    ReplyRepository,
+    Reply,
     ReplyRequest,
-    ReplyService,
     ReplyStatus,
-    RetryableReplyError,
-    SqsParkingLot,
-    SqsReplyQueue,
-    UnknownMentionError,
-    retry_parked,
+    ReplyTicket,
 )
+from crowdcare.services.replies.parking import retry_parked
+from crowdcare.services.replies.posting import ReplyPoster
+from crowdcare.services.replies.reach import ReachTracker
+from crowdcare.services.replies.submission import ReplySubmissions
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.stack import create_template_table
@@ -94,10 +93,10 @@ class Pipeline:
     dlq_url: str
     mentions: MentionRepository
     replies: ReplyRepository
-    service: ReplyService
+    service: ReplySubmissions
     poster: ReplyPoster
     clock: Clock
-    hooked: list[tuple[PostedReply, ReplyRequest]] = field(default_factory=list)
+    hooked: list[Reply] = field(default_factory=list)
 
     def add_mention(self, platform: Platform, post_id: str) -> str:
         mention = Mention(
@@ -123,10 +122,10 @@ class Pipeline:
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
         ).get("Messages", [])
         for message in messages:
-            request = ReplyRequest.model_validate_json(message["Body"])
+            ticket = ReplyTicket.model_validate_json(message["Body"])
             receives = int(message["Attributes"]["ApproximateReceiveCount"])
             try:
-                outcomes.append(self.poster.post(request, receive_count=receives))
+                outcomes.append(self.poster.post(ticket, receive_count=receives))
             except RetryableReplyError:
                 outcomes.append("retry")
                 self.sqs.change_message_visibility(
@@ -222,7 +221,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch, fake: FakePlatformServer) -> Itera
         clock = Clock()
         mentions = MentionRepository(dynamodb, MENTIONS)
         replies = ReplyRepository(dynamodb, REPLIES)
-        hooked: list[tuple[PostedReply, ReplyRequest]] = []
+        hooked: list[Reply] = []
         yield Pipeline(
             dynamodb=dynamodb,
             sqs=sqs,
@@ -231,7 +230,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch, fake: FakePlatformServer) -> Itera
             dlq_url=dlq_url,
             mentions=mentions,
             replies=replies,
-            service=ReplyService(
+            service=ReplySubmissions(
                 mentions, replies, SqsReplyQueue(sqs, queue_url), default_limits()
             ),
             poster=ReplyPoster(
@@ -241,7 +240,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch, fake: FakePlatformServer) -> Itera
                 parking=SqsParkingLot(sqs, dlq_url),
                 clock=clock,
                 max_receive_count=MAX_RECEIVES,
-                on_posted=lambda posted, request: hooked.append((posted, request)),
+                on_posted=hooked.append,
             ),
             clock=clock,
             hooked=hooked,
@@ -271,7 +270,7 @@ def test_a_submitted_reply_is_posted_and_recorded(
     mention_id = pipeline.add_mention(platform, post_id)
     # WHEN a responder's reply is submitted and the queue is delivered
     record = pipeline.service.submit(pipeline.request(mention_id))
-    assert record.status is ReplyStatus.PENDING
+    assert record.status is ReplyStatus.APPROVED
     outcomes = pipeline.deliver_all()
     # THEN it was posted once, as a reply to the mention
     assert outcomes == [PostOutcome.POSTED]
@@ -286,7 +285,9 @@ def test_a_submitted_reply_is_posted_and_recorded(
     assert stored.posted.post_id == sent["id"]
     assert stored.posted.url == (sent["url"] or stored.posted.url)
     assert stored.attempts == 1
-    assert [(p.post_id, r.reply_id) for p, r in pipeline.hooked] == [(sent["id"], record.reply_id)]
+    assert [(r.posted.post_id if r.posted else None, r.reply_id) for r in pipeline.hooked] == [
+        (sent["id"], record.reply_id)
+    ]
     assert [r.reply_id for r in pipeline.replies.for_mention(mention_id)] == [record.reply_id]
 
 
@@ -328,7 +329,7 @@ def test_two_503s_then_success_posts_on_redelivery(pipeline: Pipeline) -> None:
     assert pipeline.deliver() == ["retry"]
     pending = pipeline.replies.get(record.reply_id)
     assert pending is not None
-    assert pending.status is ReplyStatus.PENDING
+    assert pending.status is ReplyStatus.APPROVED
     assert pending.attempts == 1
     assert pending.last_error is not None
     assert "HTTP 503" in pending.last_error
@@ -358,7 +359,7 @@ def test_persistent_500_is_parked_with_its_error(pipeline: Pipeline) -> None:
     assert "after 3 deliveries" in failed.last_error
     assert failed.failed_at == START
     [message] = pipeline.parked()
-    assert ReplyRequest.model_validate_json(message["Body"]).reply_id == record.reply_id
+    assert ReplyTicket.model_validate_json(message["Body"]).reply_id == record.reply_id
     assert "HTTP 500" in message["MessageAttributes"]["error"]["StringValue"]
     assert outbound.posted(pipeline.fake) == []
 
@@ -380,7 +381,7 @@ def test_a_refusal_is_parked_at_once(pipeline: Pipeline) -> None:
 
 def test_retry_parked_requeues_and_the_reply_is_posted(pipeline: Pipeline) -> None:
     """An operator retries parked replies once the platform is back: only the chosen ones
-    leave the DLQ, go back to pending, and are posted."""
+    leave the DLQ, go back to approved, and are posted."""
     # GIVEN two replies parked while X was down
     first = pipeline.service.submit(pipeline.request(pipeline.add_mention(Platform.X, "101")))
     second = pipeline.service.submit(pipeline.request(pipeline.add_mention(Platform.X, "102")))
@@ -390,17 +391,16 @@ def test_retry_parked_requeues_and_the_reply_is_posted(pipeline: Pipeline) -> No
     pipeline.fake._faults.clear()
     # WHEN the operator retries the first only
     retried = retry_parked(
-        pipeline.sqs,
-        pipeline.dlq_url,
-        SqsReplyQueue(pipeline.sqs, pipeline.queue_url),
+        SqsParkingLot(pipeline.sqs, pipeline.dlq_url),
         pipeline.replies,
+        pipeline.service,
         reply_ids={first.reply_id},
     )
     assert retried.requeued == (first.reply_id,)
     assert retried.left_parked == 1
     reopened = pipeline.replies.get(first.reply_id)
     assert reopened is not None
-    assert reopened.status is ReplyStatus.PENDING
+    assert reopened.status is ReplyStatus.APPROVED
     # THEN it is posted, and the other still waits, failed
     assert pipeline.deliver_all() == [PostOutcome.POSTED]
     done, waiting = pipeline.replies.get(first.reply_id), pipeline.replies.get(second.reply_id)
@@ -411,10 +411,7 @@ def test_retry_parked_requeues_and_the_reply_is_posted(pipeline: Pipeline) -> No
     assert len(pipeline.parked()) == 1
     # AND retrying all empties the DLQ
     everything = retry_parked(
-        pipeline.sqs,
-        pipeline.dlq_url,
-        SqsReplyQueue(pipeline.sqs, pipeline.queue_url),
-        pipeline.replies,
+        SqsParkingLot(pipeline.sqs, pipeline.dlq_url), pipeline.replies, pipeline.service
     )
     assert everything.requeued == (second.reply_id,)
     assert pipeline.deliver_all() == [PostOutcome.POSTED]
@@ -479,3 +476,67 @@ def test_reach_failure_on_one_platform_does_not_stop_the_others(pipeline: Pipeli
     assert run.read == 1
     assert len(run.failed) == 1
     assert "HTTP 500" in run.failed[0]
+
+
+# ---------------------------------------------------------------------------- one live reply
+
+
+def test_a_second_live_reply_to_a_mention_is_refused_until_the_first_is_parked(
+    pipeline: Pipeline,
+) -> None:
+    """The guard item holds a mention for its live reply: another reply is refused; once the
+    first is parked (failed), the mention is free and the next reply is posted."""
+    # GIVEN a reply queued for a mention whose platform keeps failing
+    mention_id = pipeline.add_mention(Platform.X, "901")
+    first = pipeline.service.submit(pipeline.request(mention_id, "First answer"))
+    # WHEN another reply to the same mention is submitted
+    with pytest.raises(MentionHeldError) as held:
+        pipeline.service.submit(pipeline.request(mention_id, "Second answer"))
+    # THEN it is refused, naming the live reply, and nothing else is stored
+    assert held.value.holder_id == first.reply_id
+    assert [r.reply_id for r in pipeline.replies.for_mention(mention_id)] == [first.reply_id]
+    # WHEN the first is parked
+    pipeline.fake.inject_faults("/x/", [500] * 20)
+    assert pipeline.deliver_all()[-1] is PostOutcome.PARKED
+    pipeline.fake._faults.clear()
+    # THEN the mention is free: a new reply is accepted and posted
+    assert pipeline.replies.live_for(mention_id) is None
+    second = pipeline.service.submit(pipeline.request(mention_id, "Second answer"))
+    assert pipeline.deliver_all() == [PostOutcome.POSTED]
+    live = pipeline.replies.live_for(mention_id)
+    assert live is not None
+    assert (live.reply_id, live.status) == (second.reply_id, ReplyStatus.POSTED)
+    # AND the parked first one cannot be reopened over it
+    retried = retry_parked(
+        SqsParkingLot(pipeline.sqs, pipeline.dlq_url), pipeline.replies, pipeline.service
+    )
+    assert retried.dropped == (first.reply_id,)
+    failed = pipeline.replies.get(first.reply_id)
+    assert failed is not None
+    assert failed.status is ReplyStatus.FAILED
+
+
+def test_a_guard_naming_another_reply_does_not_block_parking(pipeline: Pipeline) -> None:
+    """Should the mention's guard name another reply, parking this one still records it
+    failed (the guard is left to its holder)."""
+    # GIVEN a queued reply whose mention's guard was somehow rewritten
+    mention_id = pipeline.add_mention(Platform.X, "902")
+    record = pipeline.service.submit(pipeline.request(mention_id))
+    pipeline.dynamodb.put_item(
+        TableName=REPLIES,
+        Item={
+            "reply_id": {"S": f"live#{mention_id}"},
+            "mention_id": {"S": mention_id},
+            "holder": {"S": "r-someone-else"},
+        },
+    )
+    # WHEN it is parked
+    assert pipeline.replies.mark_failed(record.reply_id, "HTTP 400", START)
+    # THEN it is failed, and the other reply keeps the mention
+    failed = pipeline.replies.get(record.reply_id)
+    assert failed is not None
+    assert failed.status is ReplyStatus.FAILED
+    guard = pipeline.dynamodb.get_item(
+        TableName=REPLIES, Key={"reply_id": {"S": f"live#{mention_id}"}}
+    )["Item"]
+    assert guard["holder"]["S"] == "r-someone-else"

@@ -1,5 +1,6 @@
 """The reply poster and reach tracker functions, wired from their environment alone: tables,
-queues and the PlatformCredentials secret in moto, platforms on the fake server."""
+queues and the PlatformCredentials secret in moto, platforms on the fake server. A confirmed
+post earns its points and closes the assignment; a parked one does neither."""
 
 from __future__ import annotations
 
@@ -12,13 +13,22 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.dynamodb.assignments import (
+    Assignment,
+    AssignmentRepository,
+    AssignmentStatus,
+)
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.config.clients import default_clients
-from crowdcare.domain.models import Author, Mention, Platform
-from crowdcare.services.replies import ReplyRepository, ReplyRequest, ReplyStatus
+from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.domain.replies import Reply, ReplyStatus, ReplyTicket
+from crowdcare.rules.triage.models import RouteKind
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.runtime import LocalContext
+from crowdcare_local.stack import create_template_table
 from moto import mock_aws
 
 from tests.integration.conftest import create_mentions_table
@@ -40,9 +50,11 @@ class Functions:
     dlq_url: str
     mentions: MentionRepository
     replies: ReplyRepository
+    assignments: AssignmentRepository
+    ledger: LedgerRepository
 
 
-def sqs_event(*requests: ReplyRequest, receive_count: int = 1) -> dict[str, Any]:
+def sqs_event(*requests: ReplyTicket, receive_count: int = 1) -> dict[str, Any]:
     """An SQS event as Lambda delivers it from the ReplyQueue."""
     return {
         "Records": [
@@ -79,6 +91,20 @@ def functions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Functions]:
         secrets = boto3.client("secretsmanager", region_name=REGION)
         create_mentions_table(dynamodb, "mentions")
         create_replies_table(dynamodb, "replies")
+        for logical_id, name in (
+            ("LedgerTable", "ledger"),
+            ("AssignmentsTable", "assignments"),
+            ("RespondersTable", "responders"),
+        ):
+            create_template_table(dynamodb, logical_id, name)
+        ResponderRepository(dynamodb, "responders").put(
+            Responder(
+                responder_id="adv.priya",
+                kind=ResponderKind.ADVOCATE,
+                name="Priya",
+                email="priya@example.com",
+            )
+        )
         dlq_url = sqs.create_queue(QueueName="replies-dlq")["QueueUrl"]
         secret_arn = secrets.create_secret(
             Name="platform-credentials",
@@ -97,6 +123,9 @@ def functions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Functions]:
             "AWS_SECRET_ACCESS_KEY": "testing",
             "MENTIONS_TABLE": "mentions",
             "REPLIES_TABLE": "replies",
+            "LEDGER_TABLE": "ledger",
+            "ASSIGNMENTS_TABLE": "assignments",
+            "RESPONDERS_TABLE": "responders",
             "REPLY_DEAD_LETTER_QUEUE_URL": dlq_url,
             "REPLY_MAX_RECEIVE_COUNT": "5",
             "PLATFORM_CREDENTIALS_NAME": secret_arn,
@@ -109,7 +138,8 @@ def functions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Functions]:
             "POWERTOOLS_TRACE_DISABLED": "true",
         }.items():
             monkeypatch.setenv(name, value)
-        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        for name in ("AWS_ENDPOINT_URL", "AUDIT_TABLE"):
+            monkeypatch.delenv(name, raising=False)
         from functions.reach_tracker import app as tracker
         from functions.reply_poster import app as poster
 
@@ -125,6 +155,8 @@ def functions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Functions]:
                 dlq_url=dlq_url,
                 mentions=MentionRepository(dynamodb, "mentions"),
                 replies=ReplyRepository(dynamodb, "replies"),
+                assignments=AssignmentRepository(dynamodb, "assignments", "responders"),
+                ledger=LedgerRepository(dynamodb, "ledger"),
             )
         finally:
             poster.poster.cache_clear()
@@ -133,7 +165,8 @@ def functions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Functions]:
             fake.stop()
 
 
-def add_mention(functions: Functions, platform: Platform, post_id: str) -> ReplyRequest:
+def add_mention(functions: Functions, platform: Platform, post_id: str) -> ReplyTicket:
+    """A mention assigned to adv.priya, and her reply to it, cleared to post."""
     mention = Mention(
         platform=platform,
         post_id=post_id,
@@ -142,17 +175,34 @@ def add_mention(functions: Functions, platform: Platform, post_id: str) -> Reply
         created_at=NOW,
     )
     functions.mentions.put_if_new(mention, NOW)
-    return ReplyRequest(
+    assert functions.assignments.try_assign(
+        Assignment(
+            mention_id=mention.mention_id,
+            responder_id="adv.priya",
+            responder_kind=ResponderKind.ADVOCATE,
+            route=RouteKind.COMMUNITY,
+            priority=50,
+            band="P3",
+            assigned_at=NOW,
+        )
+    )
+    reply = Reply(
+        reply_id=f"r-{post_id[-4:]}",
         mention_id=mention.mention_id,
         responder_id="adv.priya",
+        platform=platform,
         text="We're on it!",
+        status=ReplyStatus.APPROVED,
         requested_at=NOW,
     )
+    assert functions.replies.create(reply)
+    return ReplyTicket(reply_id=reply.reply_id, mention_id=reply.mention_id)
 
 
 def test_poster_posts_and_reports_retryable_failures_per_message(functions: Functions) -> None:
-    """One batch: the X reply is posted, the Mastodon reply meets a 503 and alone is handed
-    back to SQS; a Bluesky reply (no credentials) is parked with the reason."""
+    """One batch: the X reply is posted (+10, assignment closed), the Mastodon reply meets a
+    503 and alone is handed back to SQS; a Bluesky reply (no credentials) is parked with the
+    reason, earns nothing and leaves its assignment open."""
     x_reply = add_mention(functions, Platform.X, "1001")
     mastodon_reply = add_mention(functions, Platform.MASTODON, "2002")
     bluesky_reply = add_mention(functions, Platform.BLUESKY, "at://did:plc:d/app.bsky.feed.post/3k")
@@ -169,7 +219,19 @@ def test_poster_posts_and_reports_retryable_failures_per_message(functions: Func
     assert bluesky_record.status is ReplyStatus.FAILED
     assert bluesky_record.last_error == "no reply adapter configured for bluesky"
     [parked] = functions.sqs.receive_message(QueueUrl=functions.dlq_url).get("Messages", [])
-    assert ReplyRequest.model_validate_json(parked["Body"]) == bluesky_reply
+    assert ReplyTicket.model_validate_json(parked["Body"]) == bluesky_reply
+    # Points for the confirmed post only; only its assignment is closed.
+    entries = functions.ledger.for_responder("adv.priya")
+    assert [(e.entry_id, e.points) for e in entries] == [("x#1001#reply_posted", 10)]
+    statuses = {
+        t.mention_id: (a.status if (a := functions.assignments.get(t.mention_id)) else None)
+        for t in (x_reply, mastodon_reply, bluesky_reply)
+    }
+    assert statuses == {
+        x_reply.mention_id: AssignmentStatus.REPLIED,
+        mastodon_reply.mention_id: AssignmentStatus.OPEN,
+        bluesky_reply.mention_id: AssignmentStatus.OPEN,
+    }
     # The X token came from the secret, not from code or the environment.
     x_call = next(c for c in functions.fake.calls if c.path == "/x/2/tweets")
     assert x_call.status == 201

@@ -1,45 +1,18 @@
-"""The dashboard's seams to the assignment lifecycle and the reply pipeline."""
+"""The replies' seam to the assignment lifecycle (crowdcare.services.replies.assignment_events)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 import pytest
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.errors import ConflictError, ForbiddenError
 from crowdcare.services.assignment_steps import (
     AssignmentClosedError,
     AssignmentLifecycle,
     NotYourAssignmentError,
 )
-from crowdcare.services.dashboard import (
-    ConflictError,
-    DashboardError,
-    ForbiddenError,
-    LifecycleEvents,
-    QueuedReplyPublisher,
-    Reply,
-    ReplyStatus,
-)
-from crowdcare.services.replies import ReplyService, UnsupportedPlatformError
-
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-MENTION = Mention(
-    platform=Platform.X,
-    post_id="1",
-    author=Author(id="u1", handle="@u1"),
-    text="help",
-    created_at=NOW,
-)
-REPLY = Reply(
-    reply_id="d1",
-    mention_id="x#1",
-    responder_id="adv.ana",
-    text="Try this",
-    status=ReplyStatus.POSTING,
-    created_at=NOW,
-)
+from crowdcare.services.replies.assignment_events import LifecycleEvents
 
 
 @dataclass
@@ -88,43 +61,8 @@ def test_declining_anothers_or_a_closed_assignment_is_refused() -> None:
 
 
 def test_a_reply_posted_after_the_assignment_closed_is_not_an_error() -> None:
-    """An SLA that ran out during approval does not undo the posted reply; heartbeats on a
-    closed or not-yet-waiting assignment are ignored."""
+    """An SLA that ran out while the reply was being posted does not undo the posted reply;
+    heartbeats on a closed or not-yet-waiting assignment are ignored."""
     closed = _events(FakeLifecycle(AssignmentClosedError("x#1")))
     closed.replied("x#1", "adv.ana", "reply:r1")
     closed.heartbeat("x#1", "adv.ana")
-
-
-@dataclass
-class FakeService:
-    error: Exception | None = None
-    requests: list[Any] = field(default_factory=list)
-
-    def submit(self, request: Any) -> Any:
-        self.requests.append(request)
-        if self.error is not None:
-            raise self.error
-        return type("Record", (), {"reply_id": request.reply_id})()
-
-
-def test_queued_publisher_submits_to_the_reply_pipeline() -> None:
-    """The reply goes to ReplyService with the responder and the injected time."""
-    service = FakeService()
-    publisher = QueuedReplyPublisher(cast(ReplyService, service), clock=lambda: NOW)
-    reference = publisher.publish(MENTION, REPLY)
-    (request,) = service.requests
-    assert (request.mention_id, request.responder_id, request.text) == (
-        "x#1",
-        "adv.ana",
-        "Try this",
-    )
-    assert request.requested_at == NOW
-    assert reference == f"reply:{request.reply_id}"
-
-
-def test_queued_publisher_turns_an_unsupported_platform_into_a_plain_error() -> None:
-    """A platform the pipeline cannot post on is a 400, not a crash."""
-    service = FakeService(error=UnsupportedPlatformError("replies on generic are not supported"))
-    publisher = QueuedReplyPublisher(cast(ReplyService, service), clock=lambda: NOW)
-    with pytest.raises(DashboardError, match="not supported"):
-        publisher.publish(MENTION, REPLY)

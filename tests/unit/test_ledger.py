@@ -1,16 +1,12 @@
-"""crowdcare.adapters.dynamodb.ledger: points entries and the leaderboards derived from them."""
+"""crowdcare.domain.points and crowdcare.rules.standings: points entries and the leaderboards
+derived from them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crowdcare.adapters.dynamodb.ledger import (
-    PointsReason,
-    entry_for,
-    leaderboard,
-    standings,
-    week_start,
-)
+from crowdcare.domain.points import PointsReason, entry_for
+from crowdcare.rules.standings import leaderboard, standings, week_start
 
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 NOW = MONDAY + timedelta(days=2, hours=10)  # a Wednesday

@@ -1,5 +1,6 @@
-"""Points for a posted reply are awarded once: by the dashboard when it posts the reply, never
-again by the workflow's Record Reply step (the lifecycle has no ledger writer)."""
+"""Points for a posted reply are awarded once, when the platform confirms the post: by the reply
+poster (ReplyPosterFunction), which then tells the workflow "replied"; never again by the
+workflow's Record Reply step (the lifecycle has no ledger writer)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from datetime import UTC, datetime
 import pytest
 from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository, AssignmentStatus
-from crowdcare.adapters.dynamodb.ledger import LedgerRepository, PointsReason
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.config.clients import AwsClients
+from crowdcare.config.dashboard_wiring import ApiSettings, build_dashboard
 from crowdcare.config.settings import AwsSettings
-from crowdcare.services.dashboard import (
-    ApiSettings,
-    Dashboard,
-    RecordingPublisher,
-    ReplyRequest,
-    build_dashboard,
-)
+from crowdcare.domain.dashboard import ReplyDraft
+from crowdcare.domain.points import PointsReason
+from crowdcare.services.dashboard import Dashboard
+from crowdcare_local.fake_platforms import outbound
+from crowdcare_local.fake_platforms.server import FakePlatformServer
+from crowdcare_local.reply_demo import configure_reply_adapters
 
 from .conftest import Deployed, mention_payload
 
@@ -29,11 +30,24 @@ QUESTION = "How do I set a weekly schedule on my Brightwave Thermo? Thanks!"
 
 
 @pytest.fixture
-def dashboard(stack: Deployed) -> Iterator[tuple[Dashboard, LedgerRepository]]:
-    """The dashboard service wired to the local stack, the real lifecycle behind it."""
+def fake() -> Iterator[FakePlatformServer]:
+    server = FakePlatformServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def dashboard(
+    stack: Deployed, fake: FakePlatformServer
+) -> Iterator[tuple[Dashboard, LedgerRepository]]:
+    """The dashboard services wired to the local stack, the real lifecycle and reply poster
+    behind them, posting to the fake platforms."""
     s = stack.stack
+    configure_reply_adapters(s, fake)
     ddb = s.client("dynamodb")
-    for logical_id in ("LedgerTable", "ApprovalsTable"):
+    for logical_id in ("LedgerTable", "RepliesTable"):
         name = s.ref(logical_id)
         schema = ddb.describe_table(TableName=name)["Table"]["KeySchema"]
         keys = [k["AttributeName"] for k in schema]
@@ -44,7 +58,8 @@ def dashboard(stack: Deployed) -> Iterator[tuple[Dashboard, LedgerRepository]]:
         mentions_table=s.ref("MentionsTable"),
         responders_table=s.ref("RespondersTable"),
         assignments_table=s.ref("AssignmentsTable"),
-        approvals_table=s.ref("ApprovalsTable"),
+        replies_table=s.ref("RepliesTable"),
+        reply_queue_url=s.ref("ReplyQueue"),
         ledger_table=s.ref("LedgerTable"),
         routing_rules_parameter=s.ref("RoutingRulesParameter"),
         user_pool_id="unused",
@@ -54,7 +69,7 @@ def dashboard(stack: Deployed) -> Iterator[tuple[Dashboard, LedgerRepository]]:
     )
     clients = AwsClients(AwsSettings(aws_region="us-east-1", aws_endpoint_url=s.endpoint_url))
     yield (
-        build_dashboard(settings, clients, lambda: datetime.now(UTC), RecordingPublisher()),
+        build_dashboard(settings, clients, lambda: datetime.now(UTC)),
         LedgerRepository(ddb, settings.ledger_table),
     )
     stack.settle()
@@ -62,9 +77,10 @@ def dashboard(stack: Deployed) -> Iterator[tuple[Dashboard, LedgerRepository]]:
 
 
 def test_a_reply_through_the_workflow_earns_ten_points_once(
-    stack: Deployed, dashboard: tuple[Dashboard, LedgerRepository]
+    stack: Deployed, dashboard: tuple[Dashboard, LedgerRepository], fake: FakePlatformServer
 ) -> None:
-    """Posting a reply earns +10 once; the workflow then records the reply without more points."""
+    """The platform confirming the post earns +10 once; the workflow then records the reply
+    without more points."""
     service, ledger = dashboard
     # GIVEN a question assigned to an advocate whose workflow waits for the answer
     stack.post_generic(mention_payload("points1", QUESTION))
@@ -80,8 +96,11 @@ def test_a_reply_through_the_workflow_earns_ten_points_once(
     stack.settle()
     responder_id = current.responder_id
     me = Principal(subject="s", username=responder_id, roles=frozenset({Role.ADVOCATE}))
-    # WHEN the advocate posts a reply in the dashboard and the workflow records it
-    service.submit_reply(me, "facebook#points1", ReplyRequest(text="Open Schedule in the app."))
+    # WHEN the advocate replies in the dashboard, the poster posts it on the platform and the
+    # workflow records it
+    service.replies.submit_reply(
+        me, "facebook#points1", ReplyDraft(text="Open Schedule in the app.")
+    )
     # THEN the assignment is closed by Record Reply (other tests' workflows may still run, so
     # wait for this one rather than for the whole stack)
     deadline = time.monotonic() + 20
@@ -96,3 +115,5 @@ def test_a_reply_through_the_workflow_earns_ten_points_once(
     assert [(e.reason, e.points, e.entry_id) for e in entries] == [
         (PointsReason.REPLY_POSTED, 10, "facebook#points1#reply_posted")
     ]
+    # AND the reply really is on the platform, once
+    assert [p["text"] for p in outbound.posted(fake, "facebook")] == ["Open Schedule in the app."]

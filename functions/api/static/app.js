@@ -160,7 +160,8 @@ function card(item) {
   }
   textarea.addEventListener("input", refresh);
   refresh();
-  const pending = item.latest_reply && item.latest_reply.status === "pending_approval";
+  // One live reply per mention: no composer while one waits, is being posted, or was posted.
+  const pending = item.latest_reply && ["pending_approval", "approved", "posting", "posted"].includes(item.latest_reply.status);
   const form = el("form", {
     class: "composer",
     onsubmit: async (event) => {
@@ -168,7 +169,7 @@ function card(item) {
       try {
         const result = await api("POST", `/api/mentions/${encodeURIComponent(item.mention_id)}/reply`, { text: textarea.value });
         delete state.drafts[item.mention_id];
-        say(result.status === "posted" ? "Reply posted. Points added!" : "Reply sent for approval.");
+        say(result.status === "pending_approval" ? "Reply sent for approval." : "Reply sent: it is being posted. Points come once it is live.");
         await loadFeed();
       } catch (e) { error.textContent = e.message; sendButton.disabled = false; }
     },
@@ -191,10 +192,11 @@ function card(item) {
     }, el("label", { for: reason.id }, "Reason"), reason, declineError,
     el("div", { class: "actions" }, el("button", { type: "submit", class: "danger" }, "Decline and hand back"))));
   const latest = item.latest_reply;
-  const stateLine = latest && latest.status !== "posted" ? el("div", { class: `state ${latest.status}` },
+  const stateLine = latest ? el("div", { class: `state ${latest.status}` },
     latest.status === "pending_approval" ? "Your reply is waiting for an employee's approval."
       : latest.status === "rejected" ? `Your last reply was not approved: “${latest.note}”. Try again below.`
-        : "Your last reply could not be posted; it is saved. Try again.") : null;
+        : latest.status === "failed" ? `Your last reply could not be posted (${latest.last_error || "the platform refused it"}). No points were lost; try again below.`
+          : latest.status === "posted" ? "Your reply is posted." : "Your reply is being posted.") : null;
   const due = el("span", { class: `due ${item.seconds_left < 0 ? "late" : item.seconds_left < 900 ? "soon" : ""}` }, timeLeft(item.seconds_left));
   return el("li", { class: `card ${item.band}`, "data-mention": item.mention_id },
     el("article", { "aria-label": `Mention from ${item.author.handle}` },
@@ -223,10 +225,12 @@ async function loadFeed() {
 // ------------------------------------------------------------------ replies, approvals, queue
 async function loadReplies() {
   const data = await api("GET", "/api/replies");
-  const labels = { pending_approval: "Waiting for approval", posted: "Posted", rejected: "Not approved", failed: "Not posted yet", posting: "Posting" };
+  const labels = { pending_approval: "Waiting for approval", approved: "Being posted", posting: "Being posted", posted: "Posted", rejected: "Not approved", failed: "Not posted" };
   $("#replies").replaceChildren(...data.items.map((r) => el("li", { class: "card" },
-    el("div", { class: "meta" }, el("span", { class: "badge soft" }, labels[r.status] || r.status), el("span", {}, new Date(r.created_at).toLocaleString())),
+    el("div", { class: "meta" }, el("span", { class: "badge soft" }, labels[r.status] || r.status), el("span", {}, new Date(r.requested_at).toLocaleString())),
     el("p", { class: "post" }, r.text),
+    r.status === "failed" ? el("div", { class: "state failed" }, `The platform said: ${r.last_error || "no reason given"}`) : null,
+    r.posted && r.posted.url ? el("a", { href: r.posted.url, target: "_blank", rel: "noopener" }, "See it on the platform") : null,
     r.original_text ? el("p", { class: "muted" }, `Edited by an employee; you wrote: “${r.original_text}”`) : null,
     r.note ? el("div", { class: `state ${r.status}` }, `Note from ${r.decided_by}: ${r.note}`) : null)));
   if (!data.items.length) $("#replies").append(el("li", { class: "empty" }, "You have not replied to anything yet."));
@@ -242,7 +246,7 @@ async function loadApprovals() {
       error.textContent = "";
       try {
         await api("POST", `/api/approvals/${encodeURIComponent(id)}`, { action, note: note.value, text: text.value !== a.reply.text ? text.value : null });
-        say(action === "approve" ? "Approved and posted." : "Rejected; the advocate will see your note."); await loadApprovals();
+        say(action === "approve" ? "Approved: it is being posted." : "Rejected; the advocate will see your note."); await loadApprovals();
       } catch (e) { error.textContent = e.message; }
     }
     return el("li", { class: "card", "data-reply": id },

@@ -35,13 +35,17 @@ from crowdcare.adapters.dynamodb.assignments import (
     AssignmentStatus,
 )
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.adapters.platforms.inbound.signatures import sign_generic, sign_x
 from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.config.clients import AwsClients
-from crowdcare.config.reply_wiring import ReplyServiceSettings, build_reply_service
+from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
+from crowdcare.domain.errors import RequestError
 from crowdcare.domain.models import Platform, Responder, mention_key
+from crowdcare.domain.replies import Reply as ReplyRecord
+from crowdcare.domain.replies import ReplyRequest, ReplyStatus
 from crowdcare.services.assignment_steps import (
     AssignmentClosedError,
     AssignmentError,
@@ -49,15 +53,7 @@ from crowdcare.services.assignment_steps import (
     NotYourAssignmentError,
 )
 from crowdcare.services.polling import SOURCE_NAMES
-from crowdcare.services.replies import (
-    ReplyRecord,
-    ReplyRepository,
-    ReplyRequest,
-    ReplyService,
-    ReplyStatus,
-    UnknownMentionError,
-    UnsupportedPlatformError,
-)
+from crowdcare.services.replies.submission import ReplySubmissions as ReplyService
 
 from crowdcare_local import platform_demo
 from crowdcare_local.dashboard_demo import print_sign_in, seed_users
@@ -423,7 +419,7 @@ def replies_summary(
         ),
         "parked": parked,
         "not_finished": sum(
-            1 for r in records if r.status in {ReplyStatus.PENDING, ReplyStatus.POSTING}
+            1 for r in records if r.status in {ReplyStatus.APPROVED, ReplyStatus.POSTING}
         ),
         "reach_tracker": {**reach_run, **reach},
         "dead_letters": _depth(stack, "ReplyDeadLetterQueue"),
@@ -691,7 +687,7 @@ class DemoResponders:
                     requested_at=datetime.now(UTC),
                 )
             )
-        except (UnknownMentionError, UnsupportedPlatformError, ValueError) as error:
+        except (RequestError, ValueError) as error:  # unknown, unsupported, mention answered
             self.errors[f"not submitted: {error}"] += 1
             return
         self.submitted.append(record.reply_id)
@@ -876,8 +872,8 @@ def _answering_services(stack: LocalStack) -> tuple[AssignmentLifecycle, ReplySe
         clock=lambda: datetime.now(UTC),
     )
     clients = AwsClients(AwsSettings(aws_region=REGION, aws_endpoint_url=stack.endpoint_url))
-    service = build_reply_service(
-        ReplyServiceSettings(
+    service = build_reply_submissions(
+        ReplySubmissionSettings(
             mentions_table=stack.ref("MentionsTable"),
             replies_table=stack.ref("RepliesTable"),
             reply_queue_url=stack.ref("ReplyQueue"),

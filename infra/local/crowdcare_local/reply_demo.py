@@ -11,7 +11,7 @@ Use, with the fake platform server started before the stack:
 `reply_parameters` points every platform base URL parameter (shared with the poller) at the
 fake; `configure_reply_adapters` registers the fake reply and metrics endpoints and writes fake
 reply credentials into the PlatformCredentials secret; `post_sample_replies` answers a few
-stored mentions per platform through ReplyService, the ReplyQueue and ReplyPosterFunction (one
+stored mentions per platform through ReplySubmissions, the ReplyQueue and ReplyPosterFunction (one
 platform answers 503 a few times and is retried, one keeps failing and is parked), then runs
 ReachTrackerFunction once and returns what happened.
 """
@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.config.clients import AwsClients
-from crowdcare.config.reply_wiring import ReplyServiceSettings, build_reply_service
+from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
 from crowdcare.domain.models import Platform
-from crowdcare.services.replies import ReplyRecord, ReplyRepository, ReplyRequest, ReplyStatus
+from crowdcare.domain.replies import Reply, ReplyRequest, ReplyStatus
 
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.template import REGION
@@ -156,8 +157,8 @@ def post_sample_replies(
     clients = _clients(stack)
     mentions = MentionRepository(clients.dynamodb, stack.ref("MentionsTable"))
     replies = ReplyRepository(clients.dynamodb, stack.ref("RepliesTable"))
-    service = build_reply_service(
-        ReplyServiceSettings(
+    service = build_reply_submissions(
+        ReplySubmissionSettings(
             mentions_table=stack.ref("MentionsTable"),
             replies_table=stack.ref("RepliesTable"),
             reply_queue_url=stack.ref("ReplyQueue"),
@@ -189,7 +190,7 @@ def post_sample_replies(
             )
     # Assignments waiting for a responder stay open; only the replies need to be done.
     stack.settle(timeout=timeout, until_done=False)
-    records: list[ReplyRecord] = [
+    records: list[Reply] = [
         record for ids in chosen.values() for mid in ids for record in replies.for_mention(mid)
     ]
     for index, record in enumerate(r for r in records if r.posted is not None):
@@ -209,7 +210,7 @@ def post_sample_replies(
 _NO_REPOSTS = frozenset({Platform.FACEBOOK, Platform.INSTAGRAM, Platform.REDDIT})
 
 
-def _summarise(replies: ReplyRepository, records: list[ReplyRecord]) -> ReplyDemoSummary:
+def _summarise(replies: ReplyRepository, records: list[Reply]) -> ReplyDemoSummary:
     fresh = [replies.get(r.reply_id) or r for r in records]
     posted = Counter(r.platform.value for r in fresh if r.status is ReplyStatus.POSTED)
     parked = [

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.platforms.outbound import (
     ClientFactory,
@@ -22,26 +25,23 @@ from crowdcare.adapters.platforms.outbound import (
     load_platform_credentials,
 )
 from crowdcare.adapters.platforms.outbound.base import MASTODON_DEFAULT_MAX
+from crowdcare.adapters.reply_queues import SqsParkingLot, SqsReplyQueue
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import SettingsModel
-from crowdcare.services.replies import (
-    OnPosted,
-    ReachTracker,
-    ReplyPoster,
-    ReplyRepository,
-    ReplyService,
-    SqsParkingLot,
-    SqsReplyQueue,
-    ignore_posted,
-)
+from crowdcare.config.wiring import build_lifecycle
+from crowdcare.ports import AssignmentEvents
+from crowdcare.services.replies.assignment_events import LifecycleEvents, ReleasingLifecycle
+from crowdcare.services.replies.posting import OnPosted, ReplyConfirmation, ReplyPoster
+from crowdcare.services.replies.reach import ReachTracker
+from crowdcare.services.replies.submission import ReplySubmissions
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-class ReplyServiceSettings(SettingsModel):
-    """What accepting a reply needs (the dashboard API)."""
+class ReplySubmissionSettings(SettingsModel):
+    """What accepting a reply needs (the dashboard API, the local demo)."""
 
     mentions_table: str
     replies_table: str
@@ -49,14 +49,27 @@ class ReplyServiceSettings(SettingsModel):
     mastodon_max_chars: int = MASTODON_DEFAULT_MAX
 
 
-class ReplyPosterSettings(ReplyPlatformSettings):
-    """The reply poster: platforms, tables, the parking queue and the queue's receive limit."""
+class AssignmentEventSettings(SettingsModel):
+    """Where a reply's news goes: the assignment workflow (with the audit table) or, without
+    it, straight to the Assignments table."""
 
     mentions_table: str
+    assignments_table: str
+    responders_table: str
+    audit_table: str | None = None
+
+
+class ReplyPosterSettings(ReplyPlatformSettings, AssignmentEventSettings):
+    """The reply poster: platforms, tables, the parking queue and the queue's receive limit;
+    the ledger and the assignment workflow it tells about a confirmed post."""
+
     replies_table: str
+    ledger_table: str
     reply_dead_letter_queue_url: str
     # Must equal the ReplyQueue's RedrivePolicy maxReceiveCount (a template test checks).
     reply_max_receive_count: int
+    # Must exceed the ReplyQueue's VisibilityTimeout (a template test checks).
+    reply_posting_lease_seconds: int = 420
 
 
 class ReachTrackerSettings(ReplyPlatformSettings):
@@ -91,9 +104,35 @@ def build_reply_adapters(
     return ReplyAdapters(settings, credentials_source(settings, clients), clock, make_client)
 
 
-def build_reply_service(settings: ReplyServiceSettings, clients: AwsClients) -> ReplyService:
+def build_assignment_events(
+    settings: AssignmentEventSettings,
+    clients: AwsClients,
+    clock: Callable[[], datetime] = utc_now,
+) -> AssignmentEvents:
+    """The assignment workflow's ears: the lifecycle API, or direct release without it."""
+    if settings.audit_table:
+        return LifecycleEvents(
+            build_lifecycle(
+                assignments_table=settings.assignments_table,
+                responders_table=settings.responders_table,
+                audit_table=settings.audit_table,
+                clients=clients,
+                clock=clock,
+            )
+        )
+    return ReleasingLifecycle(
+        AssignmentRepository(
+            clients.dynamodb, settings.assignments_table, settings.responders_table
+        ),
+        MentionRepository(clients.dynamodb, settings.mentions_table),
+    )
+
+
+def build_reply_submissions(
+    settings: ReplySubmissionSettings, clients: AwsClients
+) -> ReplySubmissions:
     """Submitting replies: length check, Replies table, ReplyQueue."""
-    return ReplyService(
+    return ReplySubmissions(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
         replies=ReplyRepository(clients.dynamodb, settings.replies_table),
         queue=SqsReplyQueue(sqs_client(clients), settings.reply_queue_url),
@@ -104,12 +143,19 @@ def build_reply_service(settings: ReplyServiceSettings, clients: AwsClients) -> 
 def build_reply_poster(
     settings: ReplyPosterSettings,
     clients: AwsClients,
-    on_posted: OnPosted = ignore_posted,
+    on_posted: OnPosted | None = None,
     clock: Callable[[], datetime] = utc_now,
     make_client: ClientFactory | None = None,
 ) -> ReplyPoster:
-    """The poster wired to DynamoDB, the dead-letter queue and the platform adapters."""
+    """The poster wired to DynamoDB, the dead-letter queue and the platform adapters; a
+    confirmed post earns its points and answers the assignment workflow."""
     adapters = build_reply_adapters(settings, clients, clock, make_client)
+    if on_posted is None:
+        on_posted = ReplyConfirmation(
+            ledger=LedgerRepository(clients.dynamodb, settings.ledger_table),
+            events=build_assignment_events(settings, clients, clock),
+            clock=clock,
+        )
     return ReplyPoster(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
         replies=ReplyRepository(clients.dynamodb, settings.replies_table),
@@ -118,6 +164,7 @@ def build_reply_poster(
         clock=clock,
         max_receive_count=settings.reply_max_receive_count,
         on_posted=on_posted,
+        lease=timedelta(seconds=settings.reply_posting_lease_seconds),
     )
 
 

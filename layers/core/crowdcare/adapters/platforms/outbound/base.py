@@ -13,28 +13,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Protocol
 
-from pydantic import Field
+from crowdcare.domain.models import Mention, Platform
 
-from crowdcare.domain.models import Frozen, Mention, Platform
-
-
-class PostedReply(Frozen):
-    """A reply as the platform published it."""
-
-    platform: Platform
-    post_id: Annotated[str, Field(min_length=1)]
-    url: str
-    posted_at: datetime
-
-
-class Reach(Frozen):
-    """How far a posted reply travelled: the figures reach points are computed from."""
-
-    likes: Annotated[int, Field(ge=0)] = 0
-    reposts: Annotated[int, Field(ge=0)] = 0
-    replies: Annotated[int, Field(ge=0)] = 0
+# The published reply and its reach are domain models (crowdcare.domain.replies), re-exported
+# for the adapters that import them from here.
+from crowdcare.domain.replies import PostedReply as PostedReply  # noqa: PLC0414
+from crowdcare.domain.replies import Reach as Reach  # noqa: PLC0414
 
 
 class ReplyTooLongError(ValueError):

@@ -1,0 +1,71 @@
+"""Routes every signed-in responder has: profile, feed, reply, decline, my replies, leaderboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Response
+
+from crowdcare.adapters.cognito_auth import Principal
+from crowdcare.api.context import ApiContext, authenticated, current_request
+from crowdcare.config.clock import utc_now
+from crowdcare.config.http_edge import as_json, parse_body
+from crowdcare.domain.dashboard import DeclineRequest, ProfileUpdate, ReplyDraft
+
+
+def blueprint(context: ApiContext) -> Blueprint:
+    """The self-service routes."""
+    bp = Blueprint(__name__)
+
+    def guard(view: Any) -> Any:
+        return authenticated(context, bp)(view)
+
+    @bp.route("/api/me", methods=["GET"])
+    @guard
+    def me(principal: Principal) -> Any:
+        """The caller's roles, profile and trust."""
+        return context.dashboard().profile.profile(principal)
+
+    @bp.route("/api/me", methods=["PUT"])
+    @guard
+    def update_me(principal: Principal) -> Any:
+        """Change the caller's skills, languages, time zone, quiet hours, notices, pause."""
+        update = parse_body(current_request(bp), ProfileUpdate)
+        return context.dashboard().profile.update_profile(principal, update)
+
+    @bp.route("/api/feed", methods=["GET"])
+    @guard
+    def feed(principal: Principal) -> Any:
+        """The caller's open assignments, most urgent first."""
+        items = context.dashboard().feed.feed(principal)
+        return {"items": as_json(items), "now": utc_now().isoformat()}
+
+    @bp.route("/api/mentions/{mention_id}/reply", methods=["POST"])
+    @guard
+    def reply(principal: Principal, mention_id: str) -> Response:
+        """Reply to an assigned mention: 202, queued for posting or waiting for approval."""
+        draft = parse_body(current_request(bp), ReplyDraft)
+        result = context.dashboard().replies.submit_reply(principal, mention_id, draft)
+        return Response(status_code=202, body=as_json(result))
+
+    @bp.route("/api/mentions/{mention_id}/decline", methods=["POST"])
+    @guard
+    def decline(principal: Principal, mention_id: str) -> Any:
+        """Hand an assigned mention back for re-routing."""
+        request = parse_body(current_request(bp), DeclineRequest)
+        context.dashboard().replies.decline(principal, mention_id, request)
+        return {"declined": mention_id}
+
+    @bp.route("/api/replies", methods=["GET"])
+    @guard
+    def my_replies(principal: Principal) -> Any:
+        """The caller's replies and what became of them."""
+        return {"items": as_json(context.dashboard().replies.my_replies(principal))}
+
+    @bp.route("/api/leaderboard", methods=["GET"])
+    @guard
+    def leaderboard(principal: Principal) -> Any:
+        """Points this week and all time."""
+        return context.dashboard().leaderboard.leaderboard()
+
+    return bp

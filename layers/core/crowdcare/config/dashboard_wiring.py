@@ -1,0 +1,92 @@
+"""Composition of the dashboard API: settings and shared clients in, services out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
+from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
+from crowdcare.adapters.platforms.outbound import default_limits
+from crowdcare.adapters.rules_parameter import SsmRulesStore
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.reply_wiring import (
+    AssignmentEventSettings,
+    ReplySubmissionSettings,
+    build_assignment_events,
+    build_reply_submissions,
+)
+from crowdcare.ports import AssignmentEvents
+from crowdcare.services.dashboard import (
+    AdminService,
+    ApprovalDesk,
+    Dashboard,
+    FeedService,
+    LeaderboardService,
+    ProfileService,
+    ReplyDesk,
+)
+from crowdcare.services.dashboard.trust import DEFAULT_TRUST_THRESHOLD, TrustPolicy
+
+
+class ApiSettings(ReplySubmissionSettings, AssignmentEventSettings):
+    """The API function's environment (see ApiFunction in template.yaml).
+
+    Without `audit_table` (tests), a decline or a confirmed reply closes the assignment
+    directly instead of answering the assignment workflow.
+    """
+
+    ledger_table: str
+    routing_rules_parameter: str
+    user_pool_id: str
+    user_pool_client_id: str
+    approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
+
+
+def build_dashboard(
+    settings: ApiSettings,
+    clients: AwsClients,
+    clock: Callable[[], datetime],
+    events: AssignmentEvents | None = None,
+) -> Dashboard:
+    """Every dashboard service wired to DynamoDB, SQS and SSM."""
+    ddb = clients.dynamodb
+    mentions = MentionRepository(ddb, settings.mentions_table)
+    assignments = AssignmentIndex(ddb, settings.assignments_table, settings.responders_table)
+    responders = ResponderStore(ddb, settings.responders_table)
+    replies = ReplyRepository(ddb, settings.replies_table)
+    ledger = LedgerRepository(ddb, settings.ledger_table)
+    rules_store = SsmRulesStore(clients.ssm, settings.routing_rules_parameter)
+    submissions = build_reply_submissions(settings, clients)
+    limits = default_limits(settings.mastodon_max_chars)
+    trust = TrustPolicy(ledger, settings.approval_trust_threshold)
+    return Dashboard(
+        feed=FeedService(mentions, assignments, replies, rules_store, limits, clock),
+        replies=ReplyDesk(
+            mentions=mentions,
+            assignments=assignments,
+            responders=responders,
+            replies=replies,
+            submissions=submissions,
+            events=events or build_assignment_events(settings, clients, clock),
+            trust=trust,
+            limits=limits,
+            clock=clock,
+        ),
+        approvals=ApprovalDesk(
+            mentions=mentions,
+            assignments=assignments,
+            responders=responders,
+            replies=replies,
+            submissions=submissions,
+            ledger=ledger,
+            limits=limits,
+            clock=clock,
+        ),
+        profile=ProfileService(responders, trust),
+        leaderboard=LeaderboardService(ledger, responders, clock),
+        admin=AdminService(responders, rules_store),
+    )

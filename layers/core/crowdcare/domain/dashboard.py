@@ -1,0 +1,108 @@
+"""What the dashboard's callers send and see: request bodies and views (pydantic at the edge).
+
+The Chalice blueprints parse bodies into the request models here (a ValidationError becomes a
+400 naming the field); the dashboard services return the views.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from crowdcare.domain.models import Frozen, Platform, QuietHours, ResponderKind
+from crowdcare.domain.replies import Reply
+
+ReplyText = Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+class ReplyDraft(Frozen):
+    """A reply as the composer sends it."""
+
+    text: ReplyText
+
+
+class DeclineRequest(Frozen):
+    reason: Annotated[str, Field(min_length=3, max_length=500)]
+
+
+class DecisionRequest(Frozen):
+    action: Literal["approve", "reject"]
+    text: ReplyText | None = Field(default=None, description="the edited reply, when edited")
+    note: Annotated[str, Field(max_length=1_000)] = ""
+
+
+Notify = Literal["email", "sms", "both"]
+
+
+class ProfileUpdate(Frozen):
+    """What a responder edits about themself."""
+
+    skills: tuple[Annotated[str, Field(min_length=1, max_length=40)], ...] | None = None
+    languages: tuple[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")], ...] | None = None
+    timezone: str | None = None
+    quiet_hours: QuietHours | None = None
+    notify: Notify | None = None
+    phone: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
+    active: bool | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class ResponderEdit(Frozen):
+    """What an admin edits about a responder (open_count is the workflow's, never edited)."""
+
+    kind: ResponderKind
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    phone: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
+    sms_opt_in: bool = False
+    languages: tuple[str, ...] = ("en",)
+    skills: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    quiet_hours: QuietHours = QuietHours()
+    max_open: Annotated[int, Field(ge=1, le=100)] = 5
+    active: bool = True
+
+
+class AuthorView(Frozen):
+    """A mention's author as the feed shows them."""
+
+    handle: str
+    display_name: str
+    followers: int
+    verified: bool
+
+
+class FeedItem(Frozen):
+    """One open assignment as the responder sees it."""
+
+    mention_id: str
+    platform: Platform
+    url: str
+    text: str
+    author: AuthorView
+    posted_at: datetime
+    thread: tuple[dict[str, str], ...]
+    priority: int
+    band: str
+    reasons: tuple[str, ...]
+    topics: tuple[str, ...]
+    language: str
+    sentiment: str
+    assigned_at: datetime
+    due_at: datetime
+    seconds_left: int
+    reply_limit: int
+    latest_reply: Reply | None = None

@@ -1,0 +1,47 @@
+"""The responder dashboard's services, one per audience and reason to change.
+
+* feed (FeedService): a responder's open assignments, and the queue employees watch;
+* replies (ReplyDesk): reply, decline, "My replies";
+* approvals (ApprovalDesk): employees approve (perhaps edited) or reject advocates' replies;
+* profile (ProfileService) and trust (TrustPolicy): who the caller is, how far they are trusted;
+* leaderboard (LeaderboardService), admin (AdminService): standings; responders and rules.
+
+The API routes (functions/api) verify the caller, parse the body into a model of
+crowdcare.domain.dashboard and call one of these; ownership is enforced here (a responder acts
+only on mentions assigned to them, `ForbiddenError` otherwise). They depend on the ports of
+crowdcare.ports; crowdcare.config.dashboard_wiring builds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crowdcare.services.dashboard.admin import AdminService
+from crowdcare.services.dashboard.approvals import ApprovalDesk
+from crowdcare.services.dashboard.feed import FeedService
+from crowdcare.services.dashboard.leaderboard import LeaderboardService
+from crowdcare.services.dashboard.profile import ProfileService
+from crowdcare.services.dashboard.replies import ReplyDesk
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every dashboard service, built together (one set per cold start)."""
+
+    feed: FeedService
+    replies: ReplyDesk
+    approvals: ApprovalDesk
+    profile: ProfileService
+    leaderboard: LeaderboardService
+    admin: AdminService
+
+
+__all__ = [
+    "AdminService",
+    "ApprovalDesk",
+    "Dashboard",
+    "FeedService",
+    "LeaderboardService",
+    "ProfileService",
+    "ReplyDesk",
+]

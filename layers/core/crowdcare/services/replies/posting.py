@@ -1,0 +1,140 @@
+"""Posting a queued reply (one ReplyQueue delivery), and what the platform's confirmation sets off.
+
+A delivery claims the reply with a lease (longer than the queue's visibility timeout, so a
+redelivery never takes over an attempt still running), posts it through the platform's
+adapter, and records the outcome:
+
+* posted: the record says so, then `on_posted` runs (`ReplyConfirmation`: +10 points, the
+  assignment workflow told "replied"); a redelivered ticket of a posted reply runs it again,
+  which is a no-op (ledger entries are keyed by the event, the workflow refuses a second answer);
+* a retryable failure (429, 5xx, timeout): back to approved, `RetryableReplyError` for SQS to
+  deliver again, unless this was the queue's last delivery;
+* refused, or still failing on the last delivery: failed with the platform's reason, ticket
+  parked. No points, the workflow is not told: the assignment stays open, its SLA runs on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from crowdcare.adapters.platforms.http import PlatformError
+from crowdcare.domain.errors import RetryableReplyError
+from crowdcare.domain.models import Mention
+from crowdcare.domain.points import PointsReason, entry_for
+from crowdcare.domain.replies import PostOutcome, Reply, ReplyStatus, ReplyTicket
+from crowdcare.ports import (
+    AssignmentEvents,
+    Clock,
+    Ledger,
+    MentionReader,
+    ParkingLot,
+    ReplyAdapterSource,
+    ReplyStore,
+)
+
+ERROR_MAX_CHARS = 1000
+# Must exceed the ReplyQueue's VisibilityTimeout (360 s; a template test checks the setting).
+DEFAULT_LEASE = timedelta(seconds=420)
+
+OnPosted = Callable[[Reply], None]
+
+
+def ignore_posted(reply: Reply) -> None:
+    """The default `on_posted` hook: nothing else needs to know."""
+
+
+def error_text(error: BaseException) -> str:
+    """An error as the record and the parked message keep it (bounded)."""
+    return f"{type(error).__name__}: {error}"[:ERROR_MAX_CHARS]
+
+
+@dataclass
+class ReplyConfirmation:
+    """What the platform's confirmation of a reply sets off, each part at most once."""
+
+    ledger: Ledger
+    events: AssignmentEvents
+    clock: Clock
+
+    def __call__(self, reply: Reply) -> None:
+        """+10 points for the responder, then the assignment workflow is told "replied"."""
+        url = reply.posted.url if reply.posted is not None and reply.posted.url else ""
+        self.ledger.append(
+            entry_for(reply.responder_id, PointsReason.REPLY_POSTED, reply.mention_id, self.clock())
+        )
+        self.events.replied(reply.mention_id, reply.responder_id, url or f"reply:{reply.reply_id}")
+
+
+@dataclass
+class ReplyPoster:
+    """Posts one queued reply through its platform's adapter (one SQS delivery)."""
+
+    mentions: MentionReader
+    replies: ReplyStore
+    adapters: ReplyAdapterSource
+    parking: ParkingLot
+    clock: Clock
+    max_receive_count: int
+    on_posted: OnPosted = ignore_posted
+    lease: timedelta = DEFAULT_LEASE
+
+    def post(self, ticket: ReplyTicket, receive_count: int = 1) -> PostOutcome:
+        """Post the reply, or park it; raise `RetryableReplyError` for SQS to redeliver.
+
+        `receive_count` is the message's ApproximateReceiveCount: on the last delivery the
+        queue allows, a still-failing reply is parked rather than retried.
+        """
+        reply = self.replies.get(ticket.reply_id)
+        if reply is None:
+            return self._park(ticket, f"no reply {ticket.reply_id}", has_record=False)
+        if reply.status is ReplyStatus.POSTED:
+            self.on_posted(reply)
+            return PostOutcome.ALREADY_POSTED
+        if reply.status not in {ReplyStatus.APPROVED, ReplyStatus.POSTING}:
+            return PostOutcome.NOT_POSTABLE  # pending, rejected, or already parked
+        stored = self.mentions.get(reply.mention_id)
+        if stored is None:
+            return self._park(ticket, f"no mention {reply.mention_id}")
+        if not self.replies.claim(reply.reply_id, self.clock(), self.lease):
+            return self._claimed_elsewhere(ticket, receive_count)
+        return self._attempt(ticket, reply, stored.mention, receive_count)
+
+    def _claimed_elsewhere(self, ticket: ReplyTicket, receive_count: int) -> PostOutcome:
+        current = self.replies.get(ticket.reply_id)
+        if current is not None and current.status is ReplyStatus.POSTED:
+            self.on_posted(current)
+            return PostOutcome.ALREADY_POSTED
+        if current is None or current.status is not ReplyStatus.POSTING:
+            return PostOutcome.NOT_POSTABLE
+        if receive_count >= self.max_receive_count:
+            return self._park(ticket, "still held by another delivery at the queue's last one")
+        # Another delivery holds the lease: look again once it has run out.
+        raise RetryableReplyError("another delivery is posting this reply")
+
+    def _attempt(
+        self, ticket: ReplyTicket, reply: Reply, mention: Mention, receive_count: int
+    ) -> PostOutcome:
+        adapter = self.adapters(mention.platform)
+        if adapter is None:
+            return self._park(ticket, f"no reply adapter configured for {mention.platform.value}")
+        try:
+            posted = adapter.post_reply(mention, reply.text, idempotency_key=reply.reply_id)
+        except PlatformError as exc:
+            if exc.retryable and receive_count < self.max_receive_count:
+                self.replies.release(reply.reply_id, error_text(exc))
+                raise RetryableReplyError(error_text(exc), exc.retry_after) from exc
+            suffix = f" (still failing after {receive_count} deliveries)" if exc.retryable else ""
+            return self._park(ticket, error_text(exc) + suffix)
+        except ValueError as exc:  # too long, a bad target id, a malformed answer
+            return self._park(ticket, error_text(exc))
+        self.replies.mark_posted(reply.reply_id, posted)
+        self.on_posted(reply.model_copy(update={"status": ReplyStatus.POSTED, "posted": posted}))
+        return PostOutcome.POSTED
+
+    def _park(self, ticket: ReplyTicket, error: str, has_record: bool = True) -> PostOutcome:
+        if has_record:
+            self.replies.mark_failed(ticket.reply_id, error, self.clock())
+        self.parking.park(ticket, error)
+        return PostOutcome.PARKED
