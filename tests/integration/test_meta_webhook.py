@@ -132,9 +132,9 @@ def test_bad_entry_is_parked_and_the_good_ones_stored(
 ) -> None:
     """In a batch with one broken entry, the others are stored, the broken one is parked
     with its reason, and the answer is still 200."""
-    # GIVEN a Page delivery whose first comment has no created_time
+    # GIVEN a Page delivery whose first comment has no author at all (no from, no sender_id)
     event = load_event("meta_page_feed")
-    del event["entry"][0]["changes"][0]["value"]["created_time"]
+    del event["entry"][0]["changes"][0]["value"]["from"]
     # WHEN it is posted
     response = _post(client, meta_webhook_env.app_secret, _body(event))
     # THEN the status post is stored and the comment is parked
@@ -146,7 +146,7 @@ def test_bad_entry_is_parked_and_the_good_ones_stored(
             "entry": 0,
             "change": 0,
             "reason": "invalid change",
-            "details": [{"loc": "value.created_time", "msg": "Field required"}],
+            "details": [{"loc": "value.from", "msg": "Field required (or sender_id)"}],
         }
     ]
     assert meta_webhook_env.base.stored_ids() == ["facebook#104729385012345_998877665599001"]
@@ -154,9 +154,10 @@ def test_bad_entry_is_parked_and_the_good_ones_stored(
     assert len(parked) == 1
     assert parked[0]["platform"] == "facebook"
     assert parked[0]["reason"] == "invalid change"
-    assert json.loads(parked[0]["payload"])["entry"]["changes"][0]["value"]["comment_id"] == (
-        "998877665544332_1203948576"
-    )
+    # AND the parked payload is itself a one-change Meta delivery, ready to replay
+    replay = json.loads(parked[0]["payload"])
+    assert replay["object"] == "page"
+    assert replay["entry"][0]["changes"][0]["value"]["comment_id"] == "998877665544332_1203948576"
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from crowdcare.adapters.dynamodb.cursors import CursorRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
-from crowdcare.adapters.platforms.inbound.sources.reddit import RedditAuth, reddit_search
+from crowdcare.adapters.platforms.inbound.sources.reddit import reddit_search
 from crowdcare.adapters.platforms.inbound.sources.x_search import XSearchSource
+from crowdcare.adapters.platforms.reddit import RedditPasswordGrant
 from crowdcare.services.polling import Poller
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
@@ -118,7 +119,7 @@ def test_persistent_5xx_stops_that_source_keeps_its_cursor_and_others_run(rig: R
     rig.server.inject_faults("/x/", [503, 503, 503, 503])
     reddit = reddit_search(
         client(rig.server, "/reddit"),
-        RedditAuth(client(rig.server, "/reddit"), "id", "secret", "user", "pw"),
+        RedditPasswordGrant(client(rig.server, "/reddit"), "id", "secret", "user", "pw"),
         "brightwave",
     )
     # WHEN the poller runs both

@@ -18,12 +18,12 @@ from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound import (
     PostedReply,
     Reach,
-    ReplyCredentials,
     ReplyPlatformSettings,
     ReplyTooLongError,
     build_reply_adapters,
     default_limits,
 )
+from crowdcare.adapters.secrets import PlatformCredentials
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare.services.replies import (
     PostOutcome,
@@ -56,7 +56,7 @@ MENTIONS = "crowdcare-replies-test-mentions"
 REPLIES = "crowdcare-replies-test-replies"
 MAX_RECEIVES = 3
 START = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
-CREDENTIALS = ReplyCredentials(
+CREDENTIALS = PlatformCredentials(
     x_user_access_token="x-token",
     facebook_page_access_token="fb-token",
     instagram_access_token="ig-token",

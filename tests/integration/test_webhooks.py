@@ -83,7 +83,7 @@ def test_generic_delivery_is_stored_once(client: Client, webhook_env: WebhookEnv
     assert response.status_code == 202
     assert _json(response) == {"accepted": 1, "duplicates": 0}
     assert webhook_env.stored_ids() == ["generic#forum-88213"]
-    stored = webhook_env.app_module.mention_repository().get("generic#forum-88213")
+    stored = webhook_env.app_module.wiring().mentions.get("generic#forum-88213")
     assert stored is not None
     assert stored.mention.author.handle == "kayak_kim"
     assert stored.mention.raw == body.decode()
@@ -316,7 +316,7 @@ def test_x_delivery_stores_each_customer_tweet(client: Client, webhook_env: Webh
         "x#1050119031771021312",
         "x#1050119442108203008",
     ]
-    stored = webhook_env.app_module.mention_repository().get("x#1050119031771021312")
+    stored = webhook_env.app_module.wiring().mentions.get("x#1050119031771021312")
     assert stored is not None
     assert stored.mention.text.endswith("What else can I try?")
 
@@ -393,7 +393,7 @@ def test_x_invalid_payload_is_400(client: Client, webhook_env: WebhookEnv) -> No
 def test_webhook_secrets_never_show_their_values(webhook_env: WebhookEnv) -> None:
     """The loaded secrets' repr and str name the keys only."""
     # GIVEN the secrets as the app loads them
-    secrets = webhook_env.app_module.webhook_secrets()
+    secrets = webhook_env.app_module.wiring().webhook_secrets()
     # WHEN rendered as a log line or traceback would
     rendered = repr(secrets) + str(secrets)
     # THEN no value appears, but the keys do
@@ -414,7 +414,7 @@ def test_incomplete_secret_is_a_configuration_error(webhook_env: WebhookEnv) -> 
     )
     # WHEN the app loads it
     with pytest.raises(ConfigurationError) as excinfo:
-        webhook_env.app_module.webhook_secrets()
+        webhook_env.app_module.wiring().webhook_secrets()
     # THEN both problems are named and the value is not repeated
     message = str(excinfo.value)
     assert "generic_webhook_secret" in message
