@@ -203,3 +203,33 @@ def test_poller_handler_reads_sources_from_settings_and_secret(
     for accessor in (poller_app.settings, poller_app.poller, poller_app.secrets_provider):
         accessor.cache_clear()
     default_clients.cache_clear()
+
+
+def test_one_bad_item_is_skipped_with_its_id_and_its_page_is_stored(rig: Rig) -> None:
+    """A Reddit post without an author among good ones: the good ones are stored, the bad one
+    is reported by id with its reason, and the cursor moves past the page."""
+    # GIVEN a first run, then three new posts of which the middle one has lost its author
+    reddit = reddit_search(
+        client(rig.server, "/reddit"),
+        RedditPasswordGrant(client(rig.server, "/reddit"), "id", "secret", "user", "pw"),
+        "brightwave",
+    )
+    post = feeds.reddit_post("r0", "u", "brightwave r0", "", created_utc=1.7e9, subreddit="s")
+    feeds.add(rig.server, "reddit_search", post)
+    rig.poller.run([reddit], _plenty)
+    for n in (1, 2, 3):
+        item = feeds.reddit_post(
+            f"r{n}", "u", f"brightwave r{n}", "", created_utc=1.7e9 + n, subreddit="s"
+        )
+        if n == 2:
+            del item["data"]["author"]
+        feeds.add(rig.server, "reddit_search", item)
+    # WHEN the poller runs again
+    report = rig.poller.run([reddit], _plenty)
+    # THEN r1 and r3 are stored, r2 is skipped with its id, and the cursor is the newest post
+    [run] = report.sources
+    assert (run.accepted, run.outcome) == (2, "caught up")
+    assert [(s.item_id, s.reason) for s in run.skipped] == [("t3_r2", "missing field 'author'")]
+    assert {"reddit#t3_r1", "reddit#t3_r3"} <= set(rig.stored())
+    assert "reddit#t3_r2" not in rig.stored()
+    assert rig.cursors.get("reddit:search") == "t3_r3"

@@ -246,6 +246,20 @@ def test_reddit_comments_on_the_right_thing(
     assert posted.url == sent["url"]
 
 
+def test_reddit_reply_url_is_the_comment_even_without_permalink(server: FakePlatformServer) -> None:
+    """Reddit: when the answer has no permalink (formerly a bare https://www.reddit.com), the
+    reply's URL is built from the new comment's subreddit, thread and id."""
+    # GIVEN Reddit answering the comment without a permalink
+    data = {"id": "mz9", "name": "t1_mz9", "link_id": "t3_abc", "subreddit": "smarthome"}
+    answer = {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": data}]}}}
+    server.route("POST", r"/reddit/api/comment", lambda r: (200, answer))
+    server.routes.insert(0, server.routes.pop())  # ahead of the registered route
+    # WHEN a reply is posted
+    posted = reddit(server).post_reply(mention(Platform.REDDIT, "abc"), "Hi")
+    # THEN its URL is the comment's own page
+    assert posted.url == "https://www.reddit.com/r/smarthome/comments/abc/_/mz9/"
+
+
 @pytest.mark.parametrize(("code", "retryable"), [("RATELIMIT", True), ("THREAD_LOCKED", False)])
 def test_reddit_error_codes_in_a_200_are_refusals(
     server: FakePlatformServer, code: str, retryable: bool

@@ -8,6 +8,8 @@ Shapes understood (Graph API Webhooks reference, Page object):
   comments, ratings with ``review_text``, ...) added or edited become mentions; every other
   item (likes, reactions, page or profile changes, ...) and every other verb is ignored and
   counted, as is the Page's own activity and a change without words (a sticker, a bare photo).
+* ``ratings``: a review of the Page (``review_text``, ``reviewer_id``/``reviewer_name``,
+  ``open_graph_story_id``), answered like a post.
 * ``mention``: the Page @mentioned in a post or comment (``item`` post or comment); ``message``
   is sometimes left out, and then the post or comment is looked up on the Graph API.
 
@@ -75,7 +77,7 @@ SILENT_ITEMS = frozenset(
     }
 )
 MENTION_VERBS = frozenset({"add", "edit", "edited"})
-PAGE_FIELDS = frozenset({"feed", "mention"})
+PAGE_FIELDS = frozenset({"feed", "mention", "ratings"})
 
 
 class _Edge(BaseModel):
@@ -135,7 +137,7 @@ def facebook_post_url(post_id: str, comment_id: str | None = None) -> str:
 
 def _may_be_mention(field: str, value: FacebookValue, page_id: str) -> bool:
     """Someone's words being added or edited: not a reaction, a removal or the Page itself."""
-    if field == "feed" and value.item not in WORDED_ITEMS:
+    if field != "mention" and value.item not in WORDED_ITEMS:
         return False
     author = value.author
     return value.verb in MENTION_VERBS and (author is None or author.id != page_id)
