@@ -67,15 +67,19 @@ class WebhookSecrets(BaseModel):
         return self.meta_verify_token
 
 
-def load_webhook_secrets(
-    provider: SecretsProvider, name: str, max_age: int = SECRETS_MAX_AGE_SECONDS
-) -> WebhookSecrets:
-    """Read and validate the secret `name`; a missing key raises `ConfigurationError`."""
+def _load_json_secret[ModelT: BaseModel](
+    provider: SecretsProvider, name: str, model: type[ModelT], max_age: int
+) -> ModelT:
+    """Read the JSON secret `name` (cached by powertools for `max_age`) as `model`.
+
+    A problem raises `ConfigurationError` naming the keys and what is wrong with them, never
+    their values.
+    """
     value = provider.get(name, transform="json", max_age=max_age)
     if not isinstance(value, dict):
         raise ConfigurationError(f"secret {name} must be a JSON object")
     try:
-        return WebhookSecrets.model_validate(value)
+        return model.model_validate(value)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
@@ -83,6 +87,13 @@ def load_webhook_secrets(
         )
         # `from None`: the ValidationError's text would include the secret values.
         raise ConfigurationError(f"secret {name} is not usable: {problems}") from None
+
+
+def load_webhook_secrets(
+    provider: SecretsProvider, name: str, max_age: int = SECRETS_MAX_AGE_SECONDS
+) -> WebhookSecrets:
+    """Read and validate the secret `name`; a missing key raises `ConfigurationError`."""
+    return _load_json_secret(provider, name, WebhookSecrets, max_age)
 
 
 class PlatformCredentials(BaseModel):
@@ -124,15 +135,6 @@ class PlatformCredentials(BaseModel):
 def load_platform_credentials(
     provider: SecretsProvider, name: str, max_age: int = CREDENTIALS_MAX_AGE_SECONDS
 ) -> PlatformCredentials:
-    """Read and validate the platform credentials secret (cached by powertools for `max_age`)."""
-    value = provider.get(name, transform="json", max_age=max_age)
-    if not isinstance(value, dict):
-        raise ConfigurationError(f"secret {name} must be a JSON object")
-    try:
-        return PlatformCredentials.model_validate(value)
-    except ValidationError as exc:
-        keys = sorted({str(err["loc"][0]) for err in exc.errors() if err["loc"]})
-        # `from None`: the ValidationError's text would include the credential values.
-        raise ConfigurationError(
-            f"secret {name} has non-string values for {', '.join(keys)}"
-        ) from None
+    """Read and validate the platform credentials secret; a non-string value raises
+    `ConfigurationError`."""
+    return _load_json_secret(provider, name, PlatformCredentials, max_age)

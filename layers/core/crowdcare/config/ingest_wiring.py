@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from crowdcare.adapters.dynamodb.cursors import CursorRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
-from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.http import ClientFactory, JsonHttpClient, client_factory
 from crowdcare.adapters.platforms.inbound.graph_lookup import LookupFailedError, MetaGraphLookup
 from crowdcare.adapters.platforms.inbound.graph_shapes import GraphLookup
 from crowdcare.adapters.platforms.inbound.sources import PollSource
@@ -55,12 +55,8 @@ from crowdcare.domain.models import Mention
 from crowdcare.services.ingest import IngestService, MetaDeliveryService
 from crowdcare.services.polling import SOURCE_NAMES, Poller
 
-HttpFactory = Callable[[str, dict[str, str]], JsonHttpClient]
-
-
-def default_http(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
-    """A platform client with the standard retries and the real clock."""
-    return JsonHttpClient(base_url, headers=headers)
+# The poller's clients: the standard retries (a 5-minute schedule can afford them).
+default_http = client_factory()
 
 
 # ------------------------------------------------------------------------------ webhooks
@@ -87,7 +83,7 @@ class GraphLookups:
         self,
         settings: GraphLookupSettings,
         credentials: Callable[[], PlatformCredentials] | None,
-        http: HttpFactory,
+        http: ClientFactory,
     ) -> None:
         self._settings = settings
         self._credentials = credentials
@@ -130,7 +126,7 @@ class WebhookWiring:
         self,
         environ: Mapping[str, str],
         clock: Callable[[], datetime] = utc_now,
-        http: HttpFactory | None = None,
+        http: ClientFactory | None = None,
     ) -> None:
         self._environ = environ
         self._clock = clock
@@ -174,22 +170,13 @@ class WebhookWiring:
         name = lookup_settings.platform_credentials_name
         provider = self.secrets_provider
         credentials = (lambda: load_platform_credentials(provider, name)) if name else None
-        http = self._http or _lookup_http(lookup_settings)
-        lookups = GraphLookups(lookup_settings, credentials, http)
-        return MetaDeliveryService(self.ingest, parking, lookups.resolve)
-
-
-def _lookup_http(settings: GraphLookupSettings) -> HttpFactory:
-    def make(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
-        return JsonHttpClient(
-            base_url,
-            headers=headers,
-            timeout=settings.graph_lookup_timeout_seconds,
-            max_attempts=settings.graph_lookup_max_attempts,
+        http = self._http or client_factory(
+            lookup_settings.graph_lookup_timeout_seconds,
+            lookup_settings.graph_lookup_max_attempts,
             max_delay=1.0,
         )
-
-    return make
+        lookups = GraphLookups(lookup_settings, credentials, http)
+        return MetaDeliveryService(self.ingest, parking, lookups.resolve)
 
 
 # ------------------------------------------------------------------------------ poller
@@ -220,7 +207,7 @@ def _need(credentials: PlatformCredentials, *names: str) -> list[str]:
 
 
 def build_sources(
-    settings: PollerSettings, credentials: PlatformCredentials, http: HttpFactory = default_http
+    settings: PollerSettings, credentials: PlatformCredentials, http: ClientFactory = default_http
 ) -> tuple[list[PollSource], dict[str, str]]:
     """The configured sources, and for each one that cannot run, why (unknown name, missing
     credentials). One HTTP client (and one login) per platform is shared by its sources."""

@@ -21,12 +21,12 @@ Both fields have been delivered in older shapes, accepted when the information i
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
+    ChangeContext,
     GraphId,
     GraphLookup,
     GraphText,
@@ -147,13 +147,8 @@ def _missing(loc: str, what: str) -> InvalidPayloadError:
     return InvalidPayloadError([ErrorDetail(loc=loc, msg=f"Field required ({what})")])
 
 
-def facebook_change(  # noqa: PLR0917 - one change in its entry's context
-    page_id: str,
-    entry_time: datetime,
-    field: str,
-    raw_value: Any,
-    raw: str,
-    where: tuple[int, int],
+def facebook_change(
+    context: ChangeContext, field: str, raw_value: Any
 ) -> Mention | GraphLookup | None:
     """One Page change as a mention, a lookup to make, or None (not a mention: ignored).
 
@@ -162,25 +157,21 @@ def facebook_change(  # noqa: PLR0917 - one change in its entry's context
     if field not in PAGE_FIELDS or raw_value is None:
         return None  # another field, or a change with nothing in it
     value = validate(FacebookValue, raw_value, "value")
-    if not _may_be_mention(field, value, page_id):
+    if not _may_be_mention(field, value, context.account_id):
         return None
     author = value.author
     is_comment = value.item == "comment"
     post_id = value.target_post
-    created_at = value.created_time or entry_time
+    created_at = value.created_time or context.entry_time
     if not value.words:
         if field == "mention" and (value.comment_id or post_id):
             # Meta often sends a Page mention without its message: read it from the Graph API.
             object_id = str(value.comment_id if is_comment and value.comment_id else post_id)
-            return GraphLookup(
-                platform=Platform.FACEBOOK,
-                kind="facebook_object",
-                account_id=page_id,
-                object_id=object_id,
+            return context.lookup(
+                Platform.FACEBOOK,
+                "facebook_object",
+                object_id,
                 created_at=created_at,
-                raw=raw,
-                entry_index=where[0],
-                change_index=where[1],
                 parent_id=(value.parent_id or post_id) if is_comment else None,
             )
         return None  # a sticker, photo or share without words: nothing to triage
@@ -197,5 +188,5 @@ def facebook_change(  # noqa: PLR0917 - one change in its entry's context
         text=value.words,
         created_at=created_at,
         parent_id=(value.parent_id or post_id) if is_comment else None,
-        raw=raw,
+        raw=context.raw,
     )

@@ -80,3 +80,29 @@ class GraphLookup:
     change_index: int
     parent_id: str | None = None
     draft: Mention | None = None
+
+
+@dataclass(frozen=True)
+class ChangeContext:
+    """Where a change sits: its entry's account (Page or Instagram account) and time, the
+    change as received (`raw`, one-change delivery) and its (entry, change) position."""
+
+    account_id: str
+    entry_time: datetime
+    raw: str
+    entry_index: int
+    change_index: int
+
+    def lookup(self, platform: Platform, kind: str, object_id: str, **extra: Any) -> GraphLookup:
+        """A `GraphLookup` of `object_id` for this change (`extra`: parent_id, draft)."""
+        return GraphLookup(
+            platform=platform,
+            kind=kind,
+            account_id=self.account_id,
+            object_id=object_id,
+            created_at=extra.pop("created_at", self.entry_time),
+            raw=self.raw,
+            entry_index=self.entry_index,
+            change_index=self.change_index,
+            **extra,
+        )

@@ -17,13 +17,12 @@ Other fields (``story_insights``, messaging, ...) are not mentions: ignored and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
+    ChangeContext,
     GraphId,
     GraphLookup,
     GraphText,
@@ -70,14 +69,7 @@ class InstagramMentionValue(_Edge):
     )
 
 
-def instagram_change(  # noqa: PLR0917 - one change in its entry's context
-    account_id: str,
-    entry_time: datetime,
-    field: str,
-    raw_value: Any,
-    raw: str,
-    where: tuple[int, int],
-) -> GraphLookup | None:
+def instagram_change(context: ChangeContext, field: str, raw_value: Any) -> GraphLookup | None:
     """One Instagram change as the lookup that completes it, or None (not a mention).
 
     Every Instagram mention needs the Graph API (at least for its URL), so the answer is
@@ -85,38 +77,21 @@ def instagram_change(  # noqa: PLR0917 - one change in its entry's context
     """
     if raw_value is None:
         return None
-
-    def lookup(kind: str, object_id: str, **extra: Any) -> GraphLookup:
-        return GraphLookup(
-            platform=Platform.INSTAGRAM,
-            kind=kind,
-            account_id=account_id,
-            object_id=object_id,
-            created_at=entry_time,
-            raw=raw,
-            entry_index=where[0],
-            change_index=where[1],
-            **extra,
-        )
-
     if field in COMMENT_FIELDS:
         comment = validate(InstagramCommentValue, raw_value, "value")
-        if comment.sender is not None and comment.sender.id == account_id:
+        if comment.sender is not None and comment.sender.id == context.account_id:
             return None  # the brand's own reply
-        return _comment(comment, entry_time, raw, lookup)
+        return _comment(comment, context)
     if field == "mentions":
-        return _mention(validate(InstagramMentionValue, raw_value, "value"), lookup)
+        return _mention(validate(InstagramMentionValue, raw_value, "value"), context)
     return None
 
 
-def _comment(
-    comment: InstagramCommentValue,
-    entry_time: datetime,
-    raw: str,
-    lookup: Callable[..., GraphLookup],
-) -> GraphLookup:
+def _comment(comment: InstagramCommentValue, context: ChangeContext) -> GraphLookup:
     if comment.sender is None or comment.media is None or not (comment.text or "").strip():
-        return lookup("instagram_comment", comment.id, parent_id=comment.parent_id)
+        return context.lookup(
+            Platform.INSTAGRAM, "instagram_comment", comment.id, parent_id=comment.parent_id
+        )
     draft = Mention(
         platform=Platform.INSTAGRAM,
         post_id=comment.id,
@@ -127,18 +102,21 @@ def _comment(
             display_name=comment.sender.username,
         ),
         text=str(comment.text).strip(),
-        created_at=entry_time,
+        created_at=context.entry_time,
         parent_id=comment.parent_id or comment.media.id,
-        raw=raw,
+        raw=context.raw,
     )
-    return lookup("instagram_permalink", comment.media.id, draft=draft)
+    return context.lookup(Platform.INSTAGRAM, "instagram_permalink", comment.media.id, draft=draft)
 
 
-def _mention(mention: InstagramMentionValue, lookup: Callable[..., GraphLookup]) -> GraphLookup:
-    if mention.comment_id:
-        return lookup("instagram_mentioned_comment", mention.comment_id, parent_id=mention.media_id)
-    if mention.media_id:
-        return lookup("instagram_mentioned_media", mention.media_id)
+def _mention(mention: InstagramMentionValue, context: ChangeContext) -> GraphLookup:
+    kind, object_id, parent = (
+        ("instagram_mentioned_comment", mention.comment_id, mention.media_id)
+        if mention.comment_id
+        else ("instagram_mentioned_media", mention.media_id, None)
+    )
+    if object_id:
+        return context.lookup(Platform.INSTAGRAM, kind, object_id, parent_id=parent)
     raise InvalidPayloadError(
         [ErrorDetail(loc="value.media_id", msg="Field required (or comment_id)")]
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crowdcare.adapters.platforms.inbound.facebook import facebook_change
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
+    ChangeContext,
     GraphId,
     GraphLookup,
     GraphTime,
@@ -151,9 +152,8 @@ def _parse_entry(batch: MetaBatch, product: str, index: int, raw_entry: dict[str
         try:
             change = validate(MetaChange, raw_change, "change")
             convert = facebook_change if product == "page" else instagram_change
-            result = convert(
-                entry.id, entry.time, change.field, change.value, raw, (index, change_index)
-            )
+            context = ChangeContext(entry.id, entry.time, raw, index, change_index)
+            result = convert(context, change.field, change.value)
         except InvalidPayloadError as error:
             batch.bad.append(
                 BadChange(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.http import ClientFactory, client_factory
 from crowdcare.adapters.platforms.outbound.base import (
     MASTODON_DEFAULT_MAX,
     LengthLimit,
@@ -74,22 +74,11 @@ class ReplyPlatformSettings(SettingsModel):
     platform_max_attempts: int = 3
 
 
-ClientFactory = Callable[[str, dict[str, str]], JsonHttpClient]
-
-
-def client_factory(settings: ReplyPlatformSettings) -> ClientFactory:
+def reply_clients(settings: ReplyPlatformSettings) -> ClientFactory:
     """JsonHttpClients with the configured timeout and attempts (a Lambda-sized budget)."""
-
-    def make(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
-        return JsonHttpClient(
-            base_url=base_url,
-            headers=headers,
-            timeout=settings.platform_timeout_seconds,
-            max_attempts=settings.platform_max_attempts,
-            max_delay=5.0,
-        )
-
-    return make
+    return client_factory(
+        settings.platform_timeout_seconds, settings.platform_max_attempts, max_delay=5.0
+    )
 
 
 def build_reply_adapters(
@@ -99,7 +88,7 @@ def build_reply_adapters(
     make_client: ClientFactory | None = None,
 ) -> dict[Platform, ReplyAdapter]:
     """An adapter for every platform that has both a base URL and credentials."""
-    make = make_client or client_factory(settings)
+    make = make_client or reply_clients(settings)
     adapters: dict[Platform, ReplyAdapter] = {}
 
     def bearer(token: str) -> dict[str, str]:
