@@ -7,17 +7,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.platforms.inbound.graph_lookup import LookupFailedError
 from crowdcare.adapters.platforms.inbound.graph_shapes import GraphLookup
 from crowdcare.adapters.platforms.inbound.meta import BadChange, MetaBatch
-from crowdcare.adapters.sqs import IngestParking
 from crowdcare.domain.models import Mention
+from crowdcare.ports import Clock, IngestParkingLot, MentionInbox
 
 
 class IngestResult(BaseModel):
@@ -33,7 +31,7 @@ class IngestResult(BaseModel):
 class IngestService:
     """Writes mentions to the Mentions table; its stream starts triage for the new ones."""
 
-    def __init__(self, repository: MentionRepository, clock: Callable[[], datetime]) -> None:
+    def __init__(self, repository: MentionInbox, clock: Clock) -> None:
         self._repository = repository
         self._clock = clock
 
@@ -80,7 +78,7 @@ class MetaDeliveryService:
     def __init__(
         self,
         ingest: IngestService,
-        parking: IngestParking,
+        parking: IngestParkingLot,
         lookup: Callable[[GraphLookup], Mention],
     ) -> None:
         self._ingest = ingest

@@ -14,14 +14,13 @@ The sources are built from settings and credentials by crowdcare.config.ingest_w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from crowdcare.adapters.dynamodb.cursors import CursorConflictError, CursorRepository
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.dynamodb.cursors import CursorConflictError
 from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.adapters.platforms.inbound.sources import PollSource
+from crowdcare.ports import Clock, CursorStore, MentionInbox
 
 DEFAULT_SAFETY_MARGIN_SECONDS = 10.0
 
@@ -68,9 +67,9 @@ class Poller:
 
     def __init__(
         self,
-        mentions: MentionRepository,
-        cursors: CursorRepository,
-        clock: Callable[[], datetime],
+        mentions: MentionInbox,
+        cursors: CursorStore,
+        clock: Clock,
         timer: Callable[[], float],
         safety_margin_seconds: float = DEFAULT_SAFETY_MARGIN_SECONDS,
     ) -> None:
