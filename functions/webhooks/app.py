@@ -5,7 +5,8 @@ Routes (API Gateway REST, payload format 1.0, handler ``app.app``):
 * ``GET  /health``         -> 200 ``{"status": "ok"}``
 * ``POST /webhooks/generic`` -> 202 ``{"accepted": n, "duplicates": m}``
 * ``GET  /webhooks/x?crc_token=...`` -> 200 ``{"response_token": "sha256=..."}``
-* ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m}``
+* ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m, "ignored": i}`` (retweets
+  and the brand's own tweets are ignored)
 * ``GET  /webhooks/meta?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`` -> 200 with
   the challenge as ``text/plain``; 403 ``{"error": "verification failed"}`` for a wrong mode or
   token
@@ -128,9 +129,13 @@ def _not_configured(platform: str) -> Response:
     return Response(status_code=503, body={"error": "webhook not configured"})
 
 
-def _ingest(mentions: list[Mention], platform: str, status_code: int) -> Response:
+def _ingest(
+    mentions: list[Mention], platform: str, status_code: int, ignored: int | None = None
+) -> Response:
     result = wiring().ingest.ingest(mentions)
     counts = {"accepted": result.accepted, "duplicates": result.duplicates}
+    if ignored is not None:  # a batch that can hold non-mentions says how many it left out
+        counts["ignored"] = ignored
     logger.info("webhook ingested", extra={"platform": platform, **counts})
     return Response(status_code=status_code, body=counts)
 
@@ -200,7 +205,7 @@ def x_activity() -> Response:
     except InvalidPayloadError as error:
         return _bad_payload(error, "x")
     raw = body.decode("utf-8", errors="replace")
-    return _ingest(payload.mentions(raw), "x", status_code=200)
+    return _ingest(payload.mentions(raw), "x", status_code=200, ignored=payload.ignored)
 
 
 @app.route("/webhooks/meta", methods=["GET"])

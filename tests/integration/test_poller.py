@@ -154,10 +154,10 @@ def test_deadline_stops_between_pages_and_the_next_run_resumes(rig: Rig) -> None
 
 
 def test_poller_handler_reads_sources_from_settings_and_secret(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """functions/poller/app.py builds the configured sources from env vars and the
-    PlatformCredentials secret and stores what they find."""
+    PlatformCredentials secret, stores what they find, and logs a skipped item by its id."""
     # GIVEN the poller's environment pointing at the fake platforms and a credentials secret
     import boto3
 
@@ -176,6 +176,11 @@ def test_poller_handler_reads_sources_from_settings_and_secret(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     _tweets(rig, range(2))
+    # AND a tweet whose author X left out of includes.users (a suspended account)
+    gone = feeds.x_user("77", "gone", "Gone", 0)
+    feeds.feeds(rig.server)["x_tweets"].append(
+        feeds.x_tweet(str(BASE_ID + 50), gone, "brightwave gone", "2025-03-14T10:00:00.000Z")
+    )
     from functions.poller import app as poller_app
 
     for accessor in (poller_app.settings, poller_app.poller, poller_app.secrets_provider):
@@ -200,6 +205,15 @@ def test_poller_handler_reads_sources_from_settings_and_secret(
     assert [s["source"] for s in result["sources"]] == ["x:search", "mastodon:tag:brightwave"]
     assert "reddit_client_id" in result["skipped"]["reddit_search"]
     assert len(rig.stored()) == 2
+    # AND the unusable tweet is reported and logged with its id and reason
+    skipped_id = str(BASE_ID + 50)
+    assert [s["item_id"] for s in result["sources"][0]["skipped"]] == [skipped_id]
+    logged = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
+    [line] = [entry for entry in logged if entry.get("message") == "poll item skipped"]
+    assert (line["item_id"], line["source"]) == (skipped_id, "x:search")
+    assert "includes.users" in line["reason"]
     for accessor in (poller_app.settings, poller_app.poller, poller_app.secrets_provider):
         accessor.cache_clear()
     default_clients.cache_clear()
