@@ -57,6 +57,7 @@ from crowdcare.adapters.platforms.inbound.signatures import (
     verify_x,
     x_crc_response,
 )
+from crowdcare.adapters.secrets import WebhookSecrets
 from crowdcare.config.clock import utc_now
 from crowdcare.config.ingest_wiring import WebhookWiring
 from crowdcare.config.settings import ConfigurationError
@@ -129,6 +130,28 @@ def _not_configured(platform: str) -> Response:
     return Response(status_code=503, body={"error": "webhook not configured"})
 
 
+def _signed_delivery[PayloadT](
+    platform: str,
+    verify: Callable[[WebhookSecrets, bytes], None],
+    parse: Callable[[bytes], PayloadT],
+) -> Response | tuple[str, PayloadT]:
+    """The body (as text, kept as the mention's raw) and its parsed payload; or the rejection
+    to answer: 413 too large (checked first), 503 not configured, 401 signature, 400 payload."""
+    body = _raw_body()
+    if (rejection := _too_large(body, platform)) is not None:
+        return rejection
+    try:
+        verify(wiring().webhook_secrets(), body)
+        payload = parse(body)
+    except ConfigurationError:
+        return _not_configured(platform)
+    except SignatureError as error:
+        return _bad_signature(error, platform)
+    except InvalidPayloadError as error:
+        return _bad_payload(error, platform)
+    return body.decode("utf-8", errors="replace"), payload
+
+
 def _ingest(
     mentions: list[Mention], platform: str, status_code: int, ignored: int | None = None
 ) -> Response:
@@ -149,25 +172,22 @@ def health() -> dict[str, str]:
 @app.route("/webhooks/generic", methods=["POST"])
 def generic_webhook() -> Response:
     """A signed generic delivery of one mention: 202 once stored (or already stored)."""
-    body = _raw_body()
-    if (rejection := _too_large(body, "generic")) is not None:
-        return rejection
     headers = _request().headers
-    try:
+
+    def verify(secrets: WebhookSecrets, body: bytes) -> None:
         verify_generic(
-            wiring().webhook_secrets().generic_key,
+            secrets.generic_key,
             headers.get(GENERIC_TIMESTAMP_HEADER),
             headers.get(GENERIC_SIGNATURE_HEADER),
             body,
             utc_now(),
             wiring().settings.signature_tolerance_seconds,
         )
-        payload = parse_generic(body)
-    except SignatureError as error:
-        return _bad_signature(error, "generic")
-    except InvalidPayloadError as error:
-        return _bad_payload(error, "generic")
-    raw = body.decode("utf-8", errors="replace")
+
+    delivery = _signed_delivery("generic", verify, parse_generic)
+    if isinstance(delivery, Response):
+        return delivery
+    raw, payload = delivery
     return _ingest([payload.to_mention(raw)], payload.platform.value, status_code=202)
 
 
@@ -190,21 +210,13 @@ def x_crc() -> Response:
 def x_activity() -> Response:
     """An X Account Activity delivery: every tweet_create_event that is neither a retweet nor
     the brand's own is stored."""
-    body = _raw_body()
-    if (rejection := _too_large(body, "x")) is not None:
-        return rejection
-    try:
-        key = wiring().webhook_secrets().x_key
-    except ConfigurationError:
-        return _not_configured("x")
-    try:
-        verify_x(key, _request().headers.get(X_SIGNATURE_HEADER), body)
-        payload = parse_x_activity(body)
-    except SignatureError as error:
-        return _bad_signature(error, "x")
-    except InvalidPayloadError as error:
-        return _bad_payload(error, "x")
-    raw = body.decode("utf-8", errors="replace")
+    header = _request().headers.get(X_SIGNATURE_HEADER)
+    delivery = _signed_delivery(
+        "x", lambda secrets, body: verify_x(secrets.x_key, header, body), parse_x_activity
+    )
+    if isinstance(delivery, Response):
+        return delivery
+    raw, payload = delivery
     return _ingest(payload.mentions(raw), "x", status_code=200, ignored=payload.ignored)
 
 
@@ -231,20 +243,13 @@ def meta_verification() -> Response:
 @app.route("/webhooks/meta", methods=["POST"])
 def meta_delivery() -> Response:
     """A Facebook Page or Instagram delivery: good changes stored, bad ones parked, 200."""
-    body = _raw_body()
-    if (rejection := _too_large(body, "meta")) is not None:
-        return rejection
-    try:
-        key = wiring().webhook_secrets().meta_key
-    except ConfigurationError:
-        return _not_configured("meta")
-    try:
-        verify_meta(key, _request().headers.get(META_SIGNATURE_HEADER), body)
-        batch = parse_meta(body)
-    except SignatureError as error:
-        return _bad_signature(error, "meta")
-    except InvalidPayloadError as error:
-        return _bad_payload(error, "meta")
+    header = _request().headers.get(META_SIGNATURE_HEADER)
+    delivery = _signed_delivery(
+        "meta", lambda secrets, body: verify_meta(secrets.meta_key, header, body), parse_meta
+    )
+    if isinstance(delivery, Response):
+        return delivery
+    _, batch = delivery
     result = wiring().meta_delivery.handle(batch)
     logger.info(
         "webhook ingested",
