@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
@@ -187,12 +188,22 @@ def test_facebook_limit_is_8000_characters(server: FakePlatformServer) -> None:
     assert server.calls == []
 
 
-def test_facebook_reach_reads_likes_and_comments(server: FakePlatformServer) -> None:
-    """Facebook: like_count and comment_count of the posted comment."""
-    adapter = facebook_reply_adapter(http(server, "facebook"), clock)
-    posted = adapter.post_reply(mention(Platform.FACEBOOK, "1_2"), "Thanks")
-    outbound.set_reach(server, "facebook", posted.post_id, likes=4, replies=1)
-    assert adapter.reach(posted) == Reach(likes=4, reposts=0, replies=1)
+@pytest.mark.parametrize(
+    ("platform", "make"),
+    [
+        pytest.param(Platform.FACEBOOK, facebook_reply_adapter, id="facebook-comment_count"),
+        pytest.param(Platform.INSTAGRAM, instagram_reply_adapter, id="instagram-replies-edge"),
+    ],
+)
+def test_graph_reach_reads_likes_and_replies(
+    server: FakePlatformServer, platform: Platform, make: Any
+) -> None:
+    """Facebook and Instagram: like_count, and the replies (comment_count, or the replies
+    edge counted); Graph comments cannot be shared, so no reposts."""
+    adapter = make(http(server, platform.value), clock)
+    posted = adapter.post_reply(mention(platform, "1_2"), "Thanks")
+    outbound.set_reach(server, platform.value, posted.post_id, likes=4, replies=2)
+    assert adapter.reach(posted) == Reach(likes=4, reposts=0, replies=2)
 
 
 def test_instagram_replies_to_the_comment(server: FakePlatformServer) -> None:
@@ -208,14 +219,6 @@ def test_instagram_replies_to_the_comment(server: FakePlatformServer) -> None:
     with pytest.raises(ReplyTooLongError) as caught:
         adapter.post_reply(target, "a" * 2201)
     assert caught.value.limit == 2200
-
-
-def test_instagram_reach_counts_likes_and_replies(server: FakePlatformServer) -> None:
-    """Instagram: like_count, and the replies edge counted."""
-    adapter = instagram_reply_adapter(http(server, "instagram"), clock)
-    posted = adapter.post_reply(mention(Platform.INSTAGRAM, "1789"), "Hi")
-    outbound.set_reach(server, "instagram", posted.post_id, likes=9, replies=2)
-    assert adapter.reach(posted) == Reach(likes=9, reposts=0, replies=2)
 
 
 # ---------------------------------------------------------------------------- Reddit
