@@ -53,14 +53,11 @@ def _parse[EdgeT: _Edge](model: type[EdgeT], body: bytes) -> EdgeT:
         raise InvalidPayloadError(error_details(exc)) from None
 
 
-class GenericAuthor(_Edge):
-    """The author block of a generic webhook body."""
+class GenericAuthor(Author):
+    """The author block of a generic webhook body: the domain's author, unknown fields ignored
+    (senders may send more than CrowdCare reads)."""
 
-    id: Annotated[str, Field(min_length=1, max_length=128)]
-    handle: Annotated[str, Field(min_length=1, max_length=128)]
-    display_name: str = ""
-    followers: Annotated[int, Field(ge=0)] = 0
-    verified: bool = False
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class GenericMentionPayload(_Edge):
