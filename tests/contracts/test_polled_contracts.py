@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from crowdcare.adapters.platforms.inbound.sources import Page
 from crowdcare.adapters.platforms.inbound.sources.bluesky import BlueskySource, bluesky_search
-from crowdcare.adapters.platforms.inbound.sources.mastodon import mastodon_mentions
+from crowdcare.adapters.platforms.inbound.sources.mastodon import (
+    mastodon_hashtag,
+    mastodon_mentions,
+)
 from crowdcare.adapters.platforms.inbound.sources.reddit import reddit_mentions, reddit_search
 from crowdcare.adapters.platforms.reddit import RedditPasswordGrant
 
@@ -31,6 +34,8 @@ def _reddit(contract: dict[str, Any]) -> Page:
 
 def _mastodon(contract: dict[str, Any]) -> Page:
     client = recorded_client("https://mastodon.test", {contract["path"]: contract["payload"]})
+    if "/timelines/tag/" in contract["path"]:
+        return mastodon_hashtag(client, "brightwave").fetch("114159000000000000", deadline=None)
     return mastodon_mentions(client).fetch("34975800", deadline=None)
 
 
@@ -55,6 +60,7 @@ def _bluesky(contract: dict[str, Any]) -> Page:
         pytest.param("reddit_search_listing", _reddit, id="reddit-search"),
         pytest.param("reddit_mentions_listing", _reddit, id="reddit-mentions"),
         pytest.param("mastodon_notifications", _mastodon, id="mastodon-notifications"),
+        pytest.param("mastodon_tag_timeline", _mastodon, id="mastodon-hashtag"),
         pytest.param("bluesky_search_posts", _bluesky, id="bluesky-search"),
         pytest.param("bluesky_notifications", _bluesky, id="bluesky-notifications"),
     ],
