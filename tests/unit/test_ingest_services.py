@@ -90,6 +90,21 @@ def test_meta_delivery_parks_failed_lookup_with_reason_and_stores_the_rest() -> 
     assert result.problems[0]["reason"] == "graph api lookup failed"
 
 
+def test_parked_change_replays_once_the_lookup_works() -> None:
+    """GIVEN an Instagram comment parked because its lookup failed WHEN its payload is replayed
+    with a working lookup THEN it is stored and nothing more is parked."""
+    inbox, parking = FakeMentionInbox(), RecordingParking()
+    failing = MetaDeliveryService(IngestService(inbox, lambda: NOW), parking, _failing)
+    batch = parse_meta(json.dumps(load_contract("instagram_comments")["payload"]).encode())
+    failing.handle(batch)
+    first = parking.parked[0]
+    working = MetaDeliveryService(IngestService(inbox, lambda: NOW), parking, _completed)
+    result = working.replay(first.payload)
+    assert (result.accepted, result.parked) == (1, 0)
+    assert "instagram#17865799348089039" in inbox.stored
+    assert len(parking.parked) == 2  # the two first parked, nothing new
+
+
 def test_poller_stores_a_page_with_a_skipped_item_and_moves_the_cursor() -> None:
     """GIVEN a page with two mentions and one skipped item WHEN polled THEN both are stored,
     the skipped item is reported with its id and reason, and the cursor is saved."""

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from crowdcare.adapters.platforms.inbound.graph_lookup import LookupFailedError
 from crowdcare.adapters.platforms.inbound.graph_shapes import GraphLookup
-from crowdcare.adapters.platforms.inbound.meta import BadChange, MetaBatch
+from crowdcare.adapters.platforms.inbound.meta import BadChange, MetaBatch, parse_meta
 from crowdcare.domain.models import Mention
 from crowdcare.ports import Clock, IngestParkingLot, MentionInbox
 
@@ -104,3 +104,8 @@ class MetaDeliveryService:
             parked=len(bad),
             problems=[change.report() for change in bad],
         )
+
+    def replay(self, parked_payload: str) -> MetaDeliveryResult:
+        """Handle a parked change again (its `payload`, a one-change delivery), e.g. once the
+        Graph API token is set: stored if it now becomes a mention, parked again if not."""
+        return self.handle(parse_meta(parked_payload.encode()))
