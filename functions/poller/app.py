@@ -3,13 +3,13 @@
 Which sources run, their queries and base URLs come from the environment (`PollerSettings`:
 ``POLL_SOURCES``, ``POLL_QUERY``, ``MASTODON_HASHTAG``, ``*_BASE_URL``, ...); credentials come
 from the PlatformCredentials secret through powertools (cached five minutes). Each source
-resumes from its cursor in the Cursors table and stops before the Lambda times out.
+resumes from its cursor in the Cursors table and stops before the Lambda times out; an item
+a source cannot read is logged with its id and reason, and the rest of its page is stored.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from functools import cache
 from typing import Any
 
@@ -17,19 +17,15 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.adapters.dynamodb.cursors import CursorRepository
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
-from crowdcare.adapters.platforms.inbound.sources import PlatformCredentials
+from crowdcare.adapters.secrets import PlatformCredentials, load_platform_credentials
 from crowdcare.config.clients import default_clients
-from crowdcare.config.clock import utc_now
-from crowdcare.config.settings import ConfigurationError, PollerSettings, load_settings
-from crowdcare.services.polling import Poller, build_sources
+from crowdcare.config.ingest_wiring import build_poller, build_sources
+from crowdcare.config.settings import PollerSettings, load_settings
+from crowdcare.services.polling import Poller
 
 logger = Logger(service="poller")
 tracer = Tracer(service="poller")
 metrics = Metrics(namespace="CrowdCare", service="poller")
-
-CREDENTIALS_MAX_AGE_SECONDS = 300
 
 
 @cache
@@ -41,14 +37,7 @@ def settings() -> PollerSettings:
 @cache
 def poller() -> Poller:
     """The poller wired to the Mentions and Cursors tables."""
-    clients = default_clients()
-    return Poller(
-        MentionRepository(clients.dynamodb, settings().mentions_table),
-        CursorRepository(clients.dynamodb, settings().cursors_table, clock=utc_now),
-        clock=utc_now,
-        timer=time.time,
-        safety_margin_seconds=settings().poll_safety_margin_seconds,
-    )
+    return build_poller(settings(), default_clients())
 
 
 @cache
@@ -58,11 +47,7 @@ def secrets_provider() -> SecretsProvider:
 
 def credentials() -> PlatformCredentials:
     """The platform credentials; empty placeholders are treated as absent."""
-    name = settings().platform_credentials_name
-    value = secrets_provider().get(name, transform="json", max_age=CREDENTIALS_MAX_AGE_SECONDS)
-    if not isinstance(value, dict):
-        raise ConfigurationError(f"secret {name} must be a JSON object")
-    return PlatformCredentials.model_validate({k: v for k, v in value.items() if v})
+    return load_platform_credentials(secrets_provider(), settings().platform_credentials_name)
 
 
 @metrics.log_metrics
@@ -74,8 +59,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.error("poll source not runnable", extra={"source": name, "reason": reason})
     report = poller().run(sources, context.get_remaining_time_in_millis)
     for run in report.sources:
-        logger.info("poll source done", extra=run.model_dump())
+        for item in run.skipped:
+            logger.warning(
+                "poll item skipped",
+                extra={"source": run.source, "item_id": item.item_id, "reason": item.reason},
+            )
+        logger.info("poll source done", extra=run.model_dump(exclude={"skipped"}))
         metrics.add_metric(name="PolledMentions", unit=MetricUnit.Count, value=run.accepted)
+        if run.skipped:
+            metrics.add_metric(
+                name="PollItemsSkipped", unit=MetricUnit.Count, value=len(run.skipped)
+            )
         if run.outcome in {"platform error", "bad payload"}:
             metrics.add_metric(name="PollSourceFailures", unit=MetricUnit.Count, value=1)
     return {"sources": [run.model_dump() for run in report.sources], "skipped": skipped}

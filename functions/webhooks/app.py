@@ -5,7 +5,8 @@ Routes (API Gateway REST, payload format 1.0, handler ``app.app``):
 * ``GET  /health``         -> 200 ``{"status": "ok"}``
 * ``POST /webhooks/generic`` -> 202 ``{"accepted": n, "duplicates": m}``
 * ``GET  /webhooks/x?crc_token=...`` -> 200 ``{"response_token": "sha256=..."}``
-* ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m}``
+* ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m, "ignored": i}`` (retweets
+  and the brand's own tweets are ignored)
 * ``GET  /webhooks/meta?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`` -> 200 with
   the challenge as ``text/plain``; 403 ``{"error": "verification failed"}`` for a wrong mode or
   token
@@ -21,11 +22,11 @@ configured"}`` while the secret has no ``x_consumer_secret``, the Meta routes wh
 ``meta_app_secret`` (POST) or ``meta_verify_token`` (GET). The handler only writes to DynamoDB
 and answers; the table's stream starts everything downstream.
 
-Dependencies are built lazily, once per cold start, by the cached accessors below
-(`settings`, `clients`, `mention_repository`, `ingest_service`, `secrets_provider`) from the
-environment: ``MENTIONS_TABLE`` and ``WEBHOOK_SECRETS_NAME`` (required),
-``MAX_WEBHOOK_BODY_BYTES`` and ``SIGNATURE_TOLERANCE_SECONDS`` (optional),
-``INGEST_PARKING_QUEUE_URL`` (required by the Meta POST route only), ``AWS_REGION`` and
+Dependencies come from `crowdcare.config.ingest_wiring.WebhookWiring`, built once per cold
+start from the environment by `wiring()`: ``MENTIONS_TABLE`` and ``WEBHOOK_SECRETS_NAME``
+(required), ``MAX_WEBHOOK_BODY_BYTES`` and ``SIGNATURE_TOLERANCE_SECONDS`` (optional),
+``INGEST_PARKING_QUEUE_URL`` (required by the Meta POST route only), ``PLATFORM_CREDENTIALS_NAME``
+and ``*_GRAPH_BASE_URL`` (the Meta route's Graph API lookups), ``AWS_REGION`` and
 ``AWS_ENDPOINT_URL`` (where AWS is). Nothing is read at import time, so tests set the environment
 (and start moto), then call `reset_dependencies()` to have the next request rebuild everything.
 """
@@ -38,9 +39,7 @@ from collections.abc import Callable
 from functools import cache
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from chalice.app import Chalice, Request, Response
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.platforms.inbound.meta import parse_meta
 from crowdcare.adapters.platforms.inbound.payloads import (
     InvalidPayloadError,
@@ -58,19 +57,11 @@ from crowdcare.adapters.platforms.inbound.signatures import (
     verify_x,
     x_crc_response,
 )
-from crowdcare.adapters.secrets import WebhookSecrets, load_webhook_secrets
-from crowdcare.adapters.sqs import IngestParking
-from crowdcare.config.clients import AwsClients
+from crowdcare.adapters.secrets import WebhookSecrets
 from crowdcare.config.clock import utc_now
-from crowdcare.config.settings import (
-    AwsSettings,
-    ConfigurationError,
-    IngestSettings,
-    ParkingSettings,
-    load_settings,
-)
+from crowdcare.config.ingest_wiring import WebhookWiring
+from crowdcare.config.settings import ConfigurationError
 from crowdcare.domain.models import Mention
-from crowdcare.services.ingest import IngestResult, IngestService
 
 app = Chalice(app_name="crowdcare-webhooks")
 logger = Logger(service="webhooks")
@@ -79,57 +70,15 @@ _MAX_CRC_TOKEN_CHARS = 1024
 _MAX_CHALLENGE_CHARS = 1024
 
 
-
 @cache
-def settings() -> IngestSettings:
-    """Ingest settings from the environment (raises ConfigurationError when incomplete)."""
-    return load_settings(IngestSettings, os.environ)
-
-
-@cache
-def clients() -> AwsClients:
-    """boto3 clients for this function, pointed at AWS_ENDPOINT_URL when it is set."""
-    return AwsClients(load_settings(AwsSettings, os.environ))
-
-
-@cache
-def mention_repository() -> MentionRepository:
-    """The Mentions table."""
-    return MentionRepository(clients().dynamodb, settings().mentions_table)
-
-
-@cache
-def ingest_service() -> IngestService:
-    """The service every route hands its mentions to."""
-    return IngestService(mention_repository(), clock=utc_now)
-
-
-@cache
-def secrets_provider() -> SecretsProvider:
-    """Secrets Manager through powertools: values cached across warm invocations."""
-    return SecretsProvider(boto3_client=clients().secretsmanager)
-
-
-@cache
-def ingest_parking() -> IngestParking:
-    """The queue where batched webhooks park the entries they could not store."""
-    queue_url = load_settings(ParkingSettings, os.environ).ingest_parking_queue_url
-    return IngestParking(clients().client("sqs"), queue_url, clock=utc_now)
-
-
-def webhook_secrets() -> WebhookSecrets:
-    """The signing secrets (re-read from Secrets Manager at most every five minutes)."""
-    return load_webhook_secrets(secrets_provider(), settings().webhook_secrets_name)
+def wiring() -> WebhookWiring:
+    """This function's dependencies, built lazily from the environment."""
+    return WebhookWiring(os.environ)
 
 
 def reset_dependencies() -> None:
     """Forget every built dependency, so the next request rebuilds them from the environment."""
-    settings.cache_clear()
-    clients.cache_clear()
-    mention_repository.cache_clear()
-    ingest_service.cache_clear()
-    secrets_provider.cache_clear()
-    ingest_parking.cache_clear()
+    wiring.cache_clear()
 
 
 @app.middleware("http")
@@ -152,7 +101,7 @@ def _raw_body() -> bytes:
 
 
 def _too_large(body: bytes, platform: str) -> Response | None:
-    limit = settings().max_webhook_body_bytes
+    limit = wiring().settings.max_webhook_body_bytes
     if len(body) <= limit:
         return None
     logger.warning("webhook rejected", extra={"platform": platform, "reason": "too large"})
@@ -181,16 +130,37 @@ def _not_configured(platform: str) -> Response:
     return Response(status_code=503, body={"error": "webhook not configured"})
 
 
-def _ingest(mentions: list[Mention], platform: str, status_code: int) -> Response:
-    result: IngestResult = ingest_service().ingest(mentions)
-    logger.info(
-        "webhook ingested",
-        extra={"platform": platform, "accepted": result.accepted, "duplicates": result.duplicates},
-    )
-    return Response(
-        status_code=status_code,
-        body={"accepted": result.accepted, "duplicates": result.duplicates},
-    )
+def _signed_delivery[PayloadT](
+    platform: str,
+    verify: Callable[[WebhookSecrets, bytes], None],
+    parse: Callable[[bytes], PayloadT],
+) -> Response | tuple[str, PayloadT]:
+    """The body (as text, kept as the mention's raw) and its parsed payload; or the rejection
+    to answer: 413 too large (checked first), 503 not configured, 401 signature, 400 payload."""
+    body = _raw_body()
+    if (rejection := _too_large(body, platform)) is not None:
+        return rejection
+    try:
+        verify(wiring().webhook_secrets(), body)
+        payload = parse(body)
+    except ConfigurationError:
+        return _not_configured(platform)
+    except SignatureError as error:
+        return _bad_signature(error, platform)
+    except InvalidPayloadError as error:
+        return _bad_payload(error, platform)
+    return body.decode("utf-8", errors="replace"), payload
+
+
+def _ingest(
+    mentions: list[Mention], platform: str, status_code: int, ignored: int | None = None
+) -> Response:
+    result = wiring().ingest.ingest(mentions)
+    counts = {"accepted": result.accepted, "duplicates": result.duplicates}
+    if ignored is not None:  # a batch that can hold non-mentions says how many it left out
+        counts["ignored"] = ignored
+    logger.info("webhook ingested", extra={"platform": platform, **counts})
+    return Response(status_code=status_code, body=counts)
 
 
 @app.route("/health", methods=["GET"])
@@ -202,25 +172,22 @@ def health() -> dict[str, str]:
 @app.route("/webhooks/generic", methods=["POST"])
 def generic_webhook() -> Response:
     """A signed generic delivery of one mention: 202 once stored (or already stored)."""
-    body = _raw_body()
-    if (rejection := _too_large(body, "generic")) is not None:
-        return rejection
     headers = _request().headers
-    try:
+
+    def verify(secrets: WebhookSecrets, body: bytes) -> None:
         verify_generic(
-            webhook_secrets().generic_key,
+            secrets.generic_key,
             headers.get(GENERIC_TIMESTAMP_HEADER),
             headers.get(GENERIC_SIGNATURE_HEADER),
             body,
             utc_now(),
-            settings().signature_tolerance_seconds,
+            wiring().settings.signature_tolerance_seconds,
         )
-        payload = parse_generic(body)
-    except SignatureError as error:
-        return _bad_signature(error, "generic")
-    except InvalidPayloadError as error:
-        return _bad_payload(error, "generic")
-    raw = body.decode("utf-8", errors="replace")
+
+    delivery = _signed_delivery("generic", verify, parse_generic)
+    if isinstance(delivery, Response):
+        return delivery
+    raw, payload = delivery
     return _ingest([payload.to_mention(raw)], payload.platform.value, status_code=202)
 
 
@@ -233,7 +200,7 @@ def x_crc() -> Response:
         logger.warning("crc rejected", extra={"platform": "x", "reason": "missing crc_token"})
         return Response(status_code=400, body={"error": "missing crc_token"})
     try:
-        key = webhook_secrets().x_key
+        key = wiring().webhook_secrets().x_key
     except ConfigurationError:
         return _not_configured("x")
     return Response(status_code=200, body={"response_token": x_crc_response(key, crc_token)})
@@ -241,23 +208,16 @@ def x_crc() -> Response:
 
 @app.route("/webhooks/x", methods=["POST"])
 def x_activity() -> Response:
-    """An X Account Activity delivery: every tweet_create_event not by the brand is stored."""
-    body = _raw_body()
-    if (rejection := _too_large(body, "x")) is not None:
-        return rejection
-    try:
-        key = webhook_secrets().x_key
-    except ConfigurationError:
-        return _not_configured("x")
-    try:
-        verify_x(key, _request().headers.get(X_SIGNATURE_HEADER), body)
-        payload = parse_x_activity(body)
-    except SignatureError as error:
-        return _bad_signature(error, "x")
-    except InvalidPayloadError as error:
-        return _bad_payload(error, "x")
-    raw = body.decode("utf-8", errors="replace")
-    return _ingest(payload.mentions(raw), "x", status_code=200)
+    """An X Account Activity delivery: every tweet_create_event that is neither a retweet nor
+    the brand's own is stored."""
+    header = _request().headers.get(X_SIGNATURE_HEADER)
+    delivery = _signed_delivery(
+        "x", lambda secrets, body: verify_x(secrets.x_key, header, body), parse_x_activity
+    )
+    if isinstance(delivery, Response):
+        return delivery
+    raw, payload = delivery
+    return _ingest(payload.mentions(raw), "x", status_code=200, ignored=payload.ignored)
 
 
 @app.route("/webhooks/meta", methods=["GET"])
@@ -271,7 +231,7 @@ def meta_verification() -> Response:
         logger.warning("meta verification rejected", extra={"reason": "missing challenge"})
         return Response(status_code=400, body={"error": "missing hub.challenge"})
     try:
-        expected = webhook_secrets().meta_token
+        expected = wiring().webhook_secrets().meta_token
     except ConfigurationError:
         return _not_configured("meta")
     if mode != "subscribe" or not hmac.compare_digest(token.encode(), expected.encode()):
@@ -283,42 +243,16 @@ def meta_verification() -> Response:
 @app.route("/webhooks/meta", methods=["POST"])
 def meta_delivery() -> Response:
     """A Facebook Page or Instagram delivery: good changes stored, bad ones parked, 200."""
-    body = _raw_body()
-    if (rejection := _too_large(body, "meta")) is not None:
-        return rejection
-    try:
-        key = webhook_secrets().meta_key
-    except ConfigurationError:
-        return _not_configured("meta")
-    try:
-        verify_meta(key, _request().headers.get(META_SIGNATURE_HEADER), body)
-        batch = parse_meta(body)
-    except SignatureError as error:
-        return _bad_signature(error, "meta")
-    except InvalidPayloadError as error:
-        return _bad_payload(error, "meta")
-    # Store first: a failure to park then answers 500, Meta redelivers, and the stored
-    # mentions come back as duplicates while the bad ones get another chance to be parked.
-    result = ingest_service().ingest(batch.mentions)
-    for bad in batch.bad:
-        ingest_parking().park(bad)
+    header = _request().headers.get(META_SIGNATURE_HEADER)
+    delivery = _signed_delivery(
+        "meta", lambda secrets, body: verify_meta(secrets.meta_key, header, body), parse_meta
+    )
+    if isinstance(delivery, Response):
+        return delivery
+    _, batch = delivery
+    result = wiring().meta_delivery.handle(batch)
     logger.info(
         "webhook ingested",
-        extra={
-            "platform": batch.platform.value,
-            "accepted": result.accepted,
-            "duplicates": result.duplicates,
-            "ignored": batch.ignored,
-            "parked": len(batch.bad),
-        },
+        extra={"platform": batch.platform.value, **result.model_dump(exclude={"problems"})},
     )
-    return Response(
-        status_code=200,
-        body={
-            "accepted": result.accepted,
-            "duplicates": result.duplicates,
-            "ignored": batch.ignored,
-            "parked": len(batch.bad),
-            "problems": [bad.report() for bad in batch.bad],
-        },
-    )
+    return Response(status_code=200, body=result.model_dump())

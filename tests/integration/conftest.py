@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from crowdcare_local.fake_platforms import outbound
+from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.stack import create_template_table
 from moto import mock_aws
 
@@ -156,6 +158,7 @@ def core_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[CoreAws]:
 META_APP_SECRET = "meta-app-secret-0123456789abcdef"
 META_VERIFY_TOKEN = "meta-verify-token-brightwave-42"
 META_PARKING_QUEUE = "crowdcare-test-ingest-parking"
+META_CREDENTIALS_NAME = "crowdcare/test/platform-credentials"
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class MetaWebhookEnv:
     parking_queue_url: str
     app_secret: bytes
     verify_token: str
+    graph: FakePlatformServer  # the fake Graph API the webhook's lookups go to
 
     def parked(self) -> list[dict[str, Any]]:
         """Every message in the parking queue, parsed (received once, then left alone)."""
@@ -177,11 +181,21 @@ class MetaWebhookEnv:
 
 
 @pytest.fixture
-def meta_webhook_env(webhook_env: WebhookEnv, monkeypatch: pytest.MonkeyPatch) -> MetaWebhookEnv:
-    """webhook_env plus meta_app_secret/meta_verify_token in the secret and a parking queue."""
+def meta_webhook_env(
+    webhook_env: WebhookEnv, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MetaWebhookEnv]:
+    """webhook_env plus meta_app_secret/meta_verify_token in the secret, a parking queue, and
+    the Graph API lookups pointed at the fake platforms with tokens in PlatformCredentials."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     queue_url = sqs.create_queue(QueueName=META_PARKING_QUEUE)["QueueUrl"]
     monkeypatch.setenv("INGEST_PARKING_QUEUE_URL", queue_url)
+    webhook_env.secretsmanager.create_secret(
+        Name=META_CREDENTIALS_NAME,
+        SecretString=json.dumps(
+            {"instagram_access_token": "ig-token", "facebook_page_access_token": "fb-token"}
+        ),
+    )
+    monkeypatch.setenv("PLATFORM_CREDENTIALS_NAME", META_CREDENTIALS_NAME)
     webhook_env.secretsmanager.put_secret_value(
         SecretId=WEBHOOK_SECRETS_NAME,
         SecretString=json.dumps(
@@ -193,14 +207,22 @@ def meta_webhook_env(webhook_env: WebhookEnv, monkeypatch: pytest.MonkeyPatch) -
             }
         ),
     )
+    graph = outbound.register(FakePlatformServer()).start()
+    urls = outbound.base_urls(graph)
+    monkeypatch.setenv("INSTAGRAM_GRAPH_BASE_URL", urls["instagram"])
+    monkeypatch.setenv("FACEBOOK_GRAPH_BASE_URL", urls["facebook"])
     webhook_env.app_module.reset_dependencies()
-    return MetaWebhookEnv(
-        base=webhook_env,
-        sqs=sqs,
-        parking_queue_url=queue_url,
-        app_secret=META_APP_SECRET.encode(),
-        verify_token=META_VERIFY_TOKEN,
-    )
+    try:
+        yield MetaWebhookEnv(
+            base=webhook_env,
+            sqs=sqs,
+            parking_queue_url=queue_url,
+            app_secret=META_APP_SECRET.encode(),
+            verify_token=META_VERIFY_TOKEN,
+            graph=graph,
+        )
+    finally:
+        graph.stop()
 
 
 # --- poller (cursors table) -------------------------------------------------------------------

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from chalice.test import Client
 from crowdcare.adapters.platforms.inbound.signatures import sign_meta
+from crowdcare_local.fake_platforms import graph
 
 from tests.events import load_event
+from tests.events.contracts import load_contract
 
 if TYPE_CHECKING:
     from chalice.test import HTTPResponse
@@ -132,9 +134,9 @@ def test_bad_entry_is_parked_and_the_good_ones_stored(
 ) -> None:
     """In a batch with one broken entry, the others are stored, the broken one is parked
     with its reason, and the answer is still 200."""
-    # GIVEN a Page delivery whose first comment has no created_time
+    # GIVEN a Page delivery whose first comment has no author at all (no from, no sender_id)
     event = load_event("meta_page_feed")
-    del event["entry"][0]["changes"][0]["value"]["created_time"]
+    del event["entry"][0]["changes"][0]["value"]["from"]
     # WHEN it is posted
     response = _post(client, meta_webhook_env.app_secret, _body(event))
     # THEN the status post is stored and the comment is parked
@@ -146,7 +148,7 @@ def test_bad_entry_is_parked_and_the_good_ones_stored(
             "entry": 0,
             "change": 0,
             "reason": "invalid change",
-            "details": [{"loc": "value.created_time", "msg": "Field required"}],
+            "details": [{"loc": "value.from", "msg": "Field required (or sender_id)"}],
         }
     ]
     assert meta_webhook_env.base.stored_ids() == ["facebook#104729385012345_998877665599001"]
@@ -154,9 +156,10 @@ def test_bad_entry_is_parked_and_the_good_ones_stored(
     assert len(parked) == 1
     assert parked[0]["platform"] == "facebook"
     assert parked[0]["reason"] == "invalid change"
-    assert json.loads(parked[0]["payload"])["entry"]["changes"][0]["value"]["comment_id"] == (
-        "998877665544332_1203948576"
-    )
+    # AND the parked payload is itself a one-change Meta delivery, ready to replay
+    replay = json.loads(parked[0]["payload"])
+    assert replay["object"] == "page"
+    assert replay["entry"][0]["changes"][0]["value"]["comment_id"] == "998877665544332_1203948576"
 
 
 @pytest.mark.parametrize(
@@ -224,3 +227,68 @@ def test_meta_routes_answer_503_until_configured(webhook_env: WebhookEnv) -> Non
     assert post.status_code == 503
     assert json.loads(post.body) == {"error": "webhook not configured"}
     assert webhook_env.stored_ids() == []
+
+
+# --- issue 12: shapes that were dropped or parked ---------------------------------------------
+
+
+def test_page_mention_and_instagram_comment_are_stored_with_urls(
+    client: Client, meta_webhook_env: MetaWebhookEnv
+) -> None:
+    """A Page `mention` (formerly dropped) is stored, and an Instagram comment is stored with
+    its media's permalink from the Graph API (formerly no URL)."""
+    # GIVEN a Page mention delivery and an Instagram comments delivery
+    page = load_contract("facebook_mention_with_message")["payload"]
+    instagram = load_contract("instagram_comments")["payload"]
+    # WHEN both are posted
+    answers = [
+        json.loads(_post(client, meta_webhook_env.app_secret, _body(p)).body)
+        for p in (page, instagram)
+    ]
+    # THEN all three are stored, the Instagram ones with the fake's permalink
+    assert [(a["accepted"], a["parked"]) for a in answers] == [(1, 0), (2, 0)]
+    stored = meta_webhook_env.base.app_module.wiring().mentions.get("instagram#17865799348089039")
+    assert stored is not None
+    assert stored.mention.url == "https://www.instagram.com/p/18023456789012345/"
+
+
+def test_failed_lookup_is_parked_with_reason_and_replays_once_fixed(
+    client: Client, meta_webhook_env: MetaWebhookEnv
+) -> None:
+    """An Instagram mention whose comment the Graph API cannot read is parked with the reason;
+    replaying the parked payload once the comment is readable stores it."""
+    # GIVEN a mentions change for a comment the fake Graph API does not know
+    payload = load_contract("instagram_mentions_comment")["payload"]
+    # WHEN it is posted
+    answer = json.loads(_post(client, meta_webhook_env.app_secret, _body(payload)).body)
+    # THEN it is parked with the lookup's reason, and nothing is stored
+    assert (answer["accepted"], answer["parked"]) == (0, 1)
+    [parked] = meta_webhook_env.parked()
+    assert parked["reason"] == "graph api lookup failed"
+    assert "HTTP 400" in parked["details"][0]["msg"]
+    # AND once the comment is readable, replaying the parked payload stores the mention
+    graph.put_object(
+        meta_webhook_env.graph,
+        "instagram",
+        "17887498072083",
+        text="@brightwave is this the new Mesh?",
+        timestamp="2025-03-14T10:26:40+0000",
+        username="sofia.design",
+        media={"id": "17887498072083520", "permalink": "https://www.instagram.com/p/DHc1Ab2tZ0q/"},
+    )
+    meta_webhook_env.base.app_module.reset_dependencies()  # a fresh lookup cache
+    replay = _post(client, meta_webhook_env.app_secret, parked["payload"].encode())
+    assert json.loads(replay.body)["accepted"] == 1
+    assert "instagram#17887498072083" in meta_webhook_env.base.stored_ids()
+
+
+def test_non_mention_changes_are_counted_as_ignored(
+    client: Client, meta_webhook_env: MetaWebhookEnv
+) -> None:
+    """Reactions, likes, removals and the Page's own posts are answered as ignored, not parked."""
+    # GIVEN a delivery of seven changes that are not mentions / WHEN posted
+    payload = load_contract("facebook_feed_not_mentions")["payload"]
+    answer = json.loads(_post(client, meta_webhook_env.app_secret, _body(payload)).body)
+    # THEN all seven are ignored, none stored or parked
+    assert (answer["accepted"], answer["ignored"], answer["parked"]) == (0, 7, 0)
+    assert meta_webhook_env.parked() == []

@@ -6,9 +6,10 @@ import json
 from datetime import UTC, datetime
 
 from chalice.test import Client
-from crowdcare.adapters.platforms.inbound.sources import PlatformCredentials
+from crowdcare.adapters.secrets import PlatformCredentials
+from crowdcare.config.ingest_wiring import build_sources
 from crowdcare.config.settings import PollerSettings
-from crowdcare.services.polling import SOURCE_NAMES, build_sources
+from crowdcare.services.polling import SOURCE_NAMES
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.platform_demo import meta_deliveries, seed_feeds
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from crowdcare.adapters.dynamodb.cursors import CursorRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
-from crowdcare.adapters.platforms.inbound.sources.reddit import RedditAuth, reddit_search
+from crowdcare.adapters.platforms.inbound.sources.reddit import reddit_search
 from crowdcare.adapters.platforms.inbound.sources.x_search import XSearchSource
+from crowdcare.adapters.platforms.reddit import RedditPasswordGrant
 from crowdcare.services.polling import Poller
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
@@ -118,7 +119,7 @@ def test_persistent_5xx_stops_that_source_keeps_its_cursor_and_others_run(rig: R
     rig.server.inject_faults("/x/", [503, 503, 503, 503])
     reddit = reddit_search(
         client(rig.server, "/reddit"),
-        RedditAuth(client(rig.server, "/reddit"), "id", "secret", "user", "pw"),
+        RedditPasswordGrant(client(rig.server, "/reddit"), "id", "secret", "user", "pw"),
         "brightwave",
     )
     # WHEN the poller runs both
@@ -153,10 +154,10 @@ def test_deadline_stops_between_pages_and_the_next_run_resumes(rig: Rig) -> None
 
 
 def test_poller_handler_reads_sources_from_settings_and_secret(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """functions/poller/app.py builds the configured sources from env vars and the
-    PlatformCredentials secret and stores what they find."""
+    PlatformCredentials secret, stores what they find, and logs a skipped item by its id."""
     # GIVEN the poller's environment pointing at the fake platforms and a credentials secret
     import boto3
 
@@ -175,6 +176,11 @@ def test_poller_handler_reads_sources_from_settings_and_secret(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     _tweets(rig, range(2))
+    # AND a tweet whose author X left out of includes.users (a suspended account)
+    gone = feeds.x_user("77", "gone", "Gone", 0)
+    feeds.feeds(rig.server)["x_tweets"].append(
+        feeds.x_tweet(str(BASE_ID + 50), gone, "brightwave gone", "2025-03-14T10:00:00.000Z")
+    )
     from functions.poller import app as poller_app
 
     for accessor in (poller_app.settings, poller_app.poller, poller_app.secrets_provider):
@@ -199,6 +205,45 @@ def test_poller_handler_reads_sources_from_settings_and_secret(
     assert [s["source"] for s in result["sources"]] == ["x:search", "mastodon:tag:brightwave"]
     assert "reddit_client_id" in result["skipped"]["reddit_search"]
     assert len(rig.stored()) == 2
+    # AND the unusable tweet is reported and logged with its id and reason
+    skipped_id = str(BASE_ID + 50)
+    assert [s["item_id"] for s in result["sources"][0]["skipped"]] == [skipped_id]
+    logged = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
+    [line] = [entry for entry in logged if entry.get("message") == "poll item skipped"]
+    assert (line["item_id"], line["source"]) == (skipped_id, "x:search")
+    assert "includes.users" in line["reason"]
     for accessor in (poller_app.settings, poller_app.poller, poller_app.secrets_provider):
         accessor.cache_clear()
     default_clients.cache_clear()
+
+
+def test_one_bad_item_is_skipped_with_its_id_and_its_page_is_stored(rig: Rig) -> None:
+    """A Reddit post without an author among good ones: the good ones are stored, the bad one
+    is reported by id with its reason, and the cursor moves past the page."""
+    # GIVEN a first run, then three new posts of which the middle one has lost its author
+    reddit = reddit_search(
+        client(rig.server, "/reddit"),
+        RedditPasswordGrant(client(rig.server, "/reddit"), "id", "secret", "user", "pw"),
+        "brightwave",
+    )
+    post = feeds.reddit_post("r0", "u", "brightwave r0", "", created_utc=1.7e9, subreddit="s")
+    feeds.add(rig.server, "reddit_search", post)
+    rig.poller.run([reddit], _plenty)
+    for n in (1, 2, 3):
+        item = feeds.reddit_post(
+            f"r{n}", "u", f"brightwave r{n}", "", created_utc=1.7e9 + n, subreddit="s"
+        )
+        if n == 2:
+            del item["data"]["author"]
+        feeds.add(rig.server, "reddit_search", item)
+    # WHEN the poller runs again
+    report = rig.poller.run([reddit], _plenty)
+    # THEN r1 and r3 are stored, r2 is skipped with its id, and the cursor is the newest post
+    [run] = report.sources
+    assert (run.accepted, run.outcome) == (2, "caught up")
+    assert [(s.item_id, s.reason) for s in run.skipped] == [("t3_r2", "missing field 'author'")]
+    assert {"reddit#t3_r1", "reddit#t3_r3"} <= set(rig.stored())
+    assert "reddit#t3_r2" not in rig.stored()
+    assert rig.cursors.get("reddit:search") == "t3_r3"

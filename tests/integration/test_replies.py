@@ -18,7 +18,6 @@ from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound import (
     Reach,
-    ReplyCredentials,
     ReplyPlatformSettings,
     ReplyTooLongError,
     build_reply_adapters,
@@ -26,6 +25,7 @@ from crowdcare.adapters.platforms.outbound import (
 )
 from crowdcare.adapters.reply_queues import SqsParkingLot, SqsReplyQueue
 from crowdcare.domain.errors import MentionHeldError, RetryableReplyError, UnknownMentionError
+from crowdcare.adapters.secrets import PlatformCredentials
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare.domain.replies import (
     PostOutcome,
@@ -55,7 +55,7 @@ MENTIONS = "crowdcare-replies-test-mentions"
 REPLIES = "crowdcare-replies-test-replies"
 MAX_RECEIVES = 3
 START = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
-CREDENTIALS = ReplyCredentials(
+CREDENTIALS = PlatformCredentials(
     x_user_access_token="x-token",
     facebook_page_access_token="fb-token",
     instagram_access_token="ig-token",

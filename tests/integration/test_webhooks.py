@@ -17,6 +17,7 @@ from crowdcare.adapters.platforms.inbound.signatures import sign_generic, sign_x
 from crowdcare.config.settings import ConfigurationError
 
 from tests.events import load_event
+from tests.events.contracts import load_contract
 
 if TYPE_CHECKING:
     from chalice.test import HTTPResponse
@@ -83,7 +84,7 @@ def test_generic_delivery_is_stored_once(client: Client, webhook_env: WebhookEnv
     assert response.status_code == 202
     assert _json(response) == {"accepted": 1, "duplicates": 0}
     assert webhook_env.stored_ids() == ["generic#forum-88213"]
-    stored = webhook_env.app_module.mention_repository().get("generic#forum-88213")
+    stored = webhook_env.app_module.wiring().mentions.get("generic#forum-88213")
     assert stored is not None
     assert stored.mention.author.handle == "kayak_kim"
     assert stored.mention.raw == body.decode()
@@ -310,13 +311,13 @@ def test_x_delivery_stores_each_customer_tweet(client: Client, webhook_env: Webh
     response = _post_x(client, webhook_env, body)
     # THEN X gets 200 and the three customer tweets are stored
     assert response.status_code == 200
-    assert _json(response) == {"accepted": 3, "duplicates": 0}
+    assert _json(response) == {"accepted": 3, "duplicates": 0, "ignored": 1}
     assert webhook_env.stored_ids() == [
         "x#1050118621198921728",
         "x#1050119031771021312",
         "x#1050119442108203008",
     ]
-    stored = webhook_env.app_module.mention_repository().get("x#1050119031771021312")
+    stored = webhook_env.app_module.wiring().mentions.get("x#1050119031771021312")
     assert stored is not None
     assert stored.mention.text.endswith("What else can I try?")
 
@@ -329,7 +330,7 @@ def test_x_redelivery_counts_duplicates(client: Client, webhook_env: WebhookEnv)
     # WHEN it is delivered again
     response = _post_x(client, webhook_env, body)
     # THEN every tweet is a duplicate and the table still holds three items
-    assert _json(response) == {"accepted": 0, "duplicates": 3}
+    assert _json(response) == {"accepted": 0, "duplicates": 3, "ignored": 1}
     assert len(webhook_env.stored_ids()) == 3
 
 
@@ -339,7 +340,7 @@ def test_x_other_events_are_acknowledged(client: Client, webhook_env: WebhookEnv
     response = _post_x(client, webhook_env, _body(load_event("x_favorite_events")))
     # THEN it is acknowledged and nothing is stored
     assert response.status_code == 200
-    assert _json(response) == {"accepted": 0, "duplicates": 0}
+    assert _json(response) == {"accepted": 0, "duplicates": 0, "ignored": 0}
     assert webhook_env.stored_ids() == []
 
 
@@ -393,7 +394,7 @@ def test_x_invalid_payload_is_400(client: Client, webhook_env: WebhookEnv) -> No
 def test_webhook_secrets_never_show_their_values(webhook_env: WebhookEnv) -> None:
     """The loaded secrets' repr and str name the keys only."""
     # GIVEN the secrets as the app loads them
-    secrets = webhook_env.app_module.webhook_secrets()
+    secrets = webhook_env.app_module.wiring().webhook_secrets()
     # WHEN rendered as a log line or traceback would
     rendered = repr(secrets) + str(secrets)
     # THEN no value appears, but the keys do
@@ -414,7 +415,7 @@ def test_incomplete_secret_is_a_configuration_error(webhook_env: WebhookEnv) -> 
     )
     # WHEN the app loads it
     with pytest.raises(ConfigurationError) as excinfo:
-        webhook_env.app_module.webhook_secrets()
+        webhook_env.app_module.wiring().webhook_secrets()
     # THEN both problems are named and the value is not repeated
     message = str(excinfo.value)
     assert "generic_webhook_secret" in message
@@ -443,3 +444,16 @@ def test_generic_works_before_the_x_secret_is_added(
     assert (crc.status_code, _json(crc)) == (503, {"error": "webhook not configured"})
     assert x.status_code == 503
     assert webhook_env.stored_ids() == ["generic#forum-88213"]
+
+
+def test_x_retweet_of_the_brand_is_not_stored(client: Client, webhook_env: WebhookEnv) -> None:
+    """A retweet of the brand's tweet arriving by webhook (formerly stored as a mention) and
+    the brand's own quote-retweet are ignored and counted; the real mention is stored."""
+    # GIVEN a delivery with a retweet, the brand's quote-retweet and one mention
+    contract = load_contract("x_account_activity_retweets")
+    contract["payload"]["for_user_id"] = load_event("x_tweet_create_events")["for_user_id"]
+    # WHEN X posts it
+    response = _post_x(client, webhook_env, _body(contract["payload"]))
+    # THEN only the mention is stored, the other two are counted as ignored
+    assert _json(response) == {"accepted": 1, "duplicates": 0, "ignored": 2}
+    assert webhook_env.stored_ids() == ["x#1900000000000000012"]

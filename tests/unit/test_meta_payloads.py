@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.adapters.platforms.inbound.meta import UNRESOLVED_MENTION, parse_meta
+from crowdcare.adapters.platforms.inbound.meta import parse_meta
 from crowdcare.adapters.platforms.inbound.payloads import InvalidPayloadError
 from crowdcare.domain.models import Platform
 
@@ -53,8 +53,8 @@ def test_each_mention_keeps_only_its_own_change_as_raw() -> None:
     # THEN each raw holds exactly one change, the one the mention came from
     raw = json.loads(batch.mentions[1].raw)
     assert raw["object"] == "page"
-    assert raw["entry"]["time"] == 1741944900
-    assert [c["value"]["item"] for c in raw["entry"]["changes"]] == ["status"]
+    assert raw["entry"][0]["time"] == 1741944900
+    assert [c["value"]["item"] for c in raw["entry"][0]["changes"]] == ["status"]
 
 
 def test_iso_created_time_is_accepted() -> None:
@@ -68,15 +68,21 @@ def test_iso_created_time_is_accepted() -> None:
     assert batch.mentions[0].created_at == datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
-def test_instagram_comments_become_mentions_and_own_replies_are_ignored() -> None:
-    """Instagram comments become mentions timed by their entry; the brand's reply is ignored."""
+def test_instagram_comments_wait_for_their_permalink_and_own_replies_are_ignored() -> None:
+    """Instagram comments become drafts timed by their entry, waiting for the media's
+    permalink; the brand's reply is ignored."""
     # GIVEN the documented Instagram comments delivery
     batch = parse_meta(_body(load_event("meta_instagram_comments")))
-    # THEN two mentions, one ignored
+    # THEN two permalink lookups, one ignored, nothing stored yet
     assert batch.platform is Platform.INSTAGRAM
-    assert [m.post_id for m in batch.mentions] == ["17865799348089039", "17865799348089123"]
+    assert batch.mentions == []
+    assert [(x.kind, x.object_id) for x in batch.lookups] == [
+        ("instagram_permalink", "18023456789012345"),
+        ("instagram_permalink", "18023456789012345"),
+    ]
     assert batch.ignored == 1
-    first, reply = batch.mentions
+    first, reply = (x.draft for x in batch.lookups)
+    assert first is not None and reply is not None
     assert first.author.handle == "lena.builds"
     assert first.parent_id == "18023456789012345"  # the media it was left on
     assert first.created_at == datetime.fromtimestamp(1741946100, UTC)
@@ -97,7 +103,7 @@ def test_one_bad_entry_does_not_cost_the_others() -> None:
     bad = batch.bad[0]
     assert (bad.entry_index, bad.change_index, bad.reason) == (0, 0, "invalid change")
     assert [d["loc"] for d in bad.details] == ["value.from"]
-    assert json.loads(bad.payload)["entry"]["changes"][0]["value"]["item"] == "comment"
+    assert json.loads(bad.payload)["entry"][0]["changes"][0]["value"]["item"] == "comment"
 
 
 def test_an_entry_without_id_is_bad_whole() -> None:
@@ -108,14 +114,14 @@ def test_an_entry_without_id_is_bad_whole() -> None:
     # WHEN parsed
     batch = parse_meta(_body(event))
     # THEN the other entries are processed and the broken one is reported
-    assert [m.post_id for m in batch.mentions] == ["17865799348089039"]
+    assert [x.object_id for x in batch.lookups if x.draft is not None] == ["18023456789012345"]
     assert [(b.entry_index, b.change_index, b.reason) for b in batch.bad] == [
         (1, None, "invalid entry")
     ]
 
 
-def test_instagram_mention_is_parked_as_unresolved() -> None:
-    """An Instagram mention carries only ids, so it is set aside for a Graph API lookup."""
+def test_instagram_mention_becomes_a_mentioned_comment_lookup() -> None:
+    """An Instagram mention carries only ids, so it becomes a lookup through the account."""
     # GIVEN a documented "mentions" change
     event = {
         "object": "instagram",
@@ -134,9 +140,15 @@ def test_instagram_mention_is_parked_as_unresolved() -> None:
     }
     # WHEN parsed
     batch = parse_meta(_body(event))
-    # THEN nothing is a mention and the change is bad for that documented reason
-    assert batch.mentions == []
-    assert [b.reason for b in batch.bad] == [UNRESOLVED_MENTION]
+    # THEN it is one lookup of the mentioned comment through the brand's account
+    assert batch.mentions == [] and batch.bad == []
+    [lookup] = batch.lookups
+    assert (lookup.kind, lookup.account_id, lookup.object_id, lookup.parent_id) == (
+        "instagram_mentioned_comment",
+        "17841405822304914",
+        "17887498072083",
+        "17887498072083520",
+    )
 
 
 def test_feed_change_without_message_is_ignored() -> None:

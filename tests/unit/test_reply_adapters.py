@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
 from crowdcare.adapters.platforms.outbound import (
-    ReplyCredentials,
     ReplyPlatformSettings,
     ReplyTargetError,
     ReplyTooLongError,
@@ -24,11 +24,15 @@ from crowdcare.adapters.platforms.outbound.base import (
     mastodon_limit,
 )
 from crowdcare.adapters.platforms.outbound.bluesky import BlueskyReplyAdapter
-from crowdcare.adapters.platforms.outbound.facebook import FacebookReplyAdapter
-from crowdcare.adapters.platforms.outbound.instagram import InstagramReplyAdapter
+from crowdcare.adapters.platforms.outbound.graph import (
+    facebook_reply_adapter,
+    instagram_reply_adapter,
+)
 from crowdcare.adapters.platforms.outbound.mastodon import MastodonReplyAdapter
-from crowdcare.adapters.platforms.outbound.reddit import RedditPasswordGrant, RedditReplyAdapter
+from crowdcare.adapters.platforms.outbound.reddit import RedditReplyAdapter
 from crowdcare.adapters.platforms.outbound.x import XReplyAdapter
+from crowdcare.adapters.platforms.reddit import RedditPasswordGrant
+from crowdcare.adapters.secrets import PlatformCredentials
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
@@ -166,7 +170,7 @@ def test_x_reach_reads_public_metrics(server: FakePlatformServer) -> None:
 
 def test_facebook_comments_on_the_post_and_returns_a_permalink(server: FakePlatformServer) -> None:
     """Facebook: POST /{post-id}/comments {message}; comment id and ?comment_id URL."""
-    adapter = FacebookReplyAdapter(http(server, "facebook"), clock)
+    adapter = facebook_reply_adapter(http(server, "facebook"), clock)
     posted = adapter.post_reply(mention(Platform.FACEBOOK, "1234_5678"), "We are on it.")
     [sent] = outbound.posted(server, "facebook")
     assert server.calls[0].path == "/facebook/v21.0/1234_5678/comments"
@@ -177,24 +181,34 @@ def test_facebook_comments_on_the_post_and_returns_a_permalink(server: FakePlatf
 
 def test_facebook_limit_is_8000_characters(server: FakePlatformServer) -> None:
     """Facebook: 8,000 characters fit, 8,001 do not (and nothing is sent)."""
-    adapter = FacebookReplyAdapter(http(server, "facebook"), clock)
+    adapter = facebook_reply_adapter(http(server, "facebook"), clock)
     adapter.check_length("a" * 8000)
     with pytest.raises(ReplyTooLongError):
         adapter.post_reply(mention(Platform.FACEBOOK, "1_2"), "a" * 8001)
     assert server.calls == []
 
 
-def test_facebook_reach_reads_likes_and_comments(server: FakePlatformServer) -> None:
-    """Facebook: like_count and comment_count of the posted comment."""
-    adapter = FacebookReplyAdapter(http(server, "facebook"), clock)
-    posted = adapter.post_reply(mention(Platform.FACEBOOK, "1_2"), "Thanks")
-    outbound.set_reach(server, "facebook", posted.post_id, likes=4, replies=1)
-    assert adapter.reach(posted) == Reach(likes=4, reposts=0, replies=1)
+@pytest.mark.parametrize(
+    ("platform", "make"),
+    [
+        pytest.param(Platform.FACEBOOK, facebook_reply_adapter, id="facebook-comment_count"),
+        pytest.param(Platform.INSTAGRAM, instagram_reply_adapter, id="instagram-replies-edge"),
+    ],
+)
+def test_graph_reach_reads_likes_and_replies(
+    server: FakePlatformServer, platform: Platform, make: Any
+) -> None:
+    """Facebook and Instagram: like_count, and the replies (comment_count, or the replies
+    edge counted); Graph comments cannot be shared, so no reposts."""
+    adapter = make(http(server, platform.value), clock)
+    posted = adapter.post_reply(mention(platform, "1_2"), "Thanks")
+    outbound.set_reach(server, platform.value, posted.post_id, likes=4, replies=2)
+    assert adapter.reach(posted) == Reach(likes=4, reposts=0, replies=2)
 
 
 def test_instagram_replies_to_the_comment(server: FakePlatformServer) -> None:
     """Instagram: POST /{comment-id}/replies {message}; the media URL stands in for the URL."""
-    adapter = InstagramReplyAdapter(http(server, "instagram"), clock)
+    adapter = instagram_reply_adapter(http(server, "instagram"), clock)
     target = mention(Platform.INSTAGRAM, "17890000000000001")
     posted = adapter.post_reply(target, "Happy to help!")
     [sent] = outbound.posted(server, "instagram")
@@ -205,14 +219,6 @@ def test_instagram_replies_to_the_comment(server: FakePlatformServer) -> None:
     with pytest.raises(ReplyTooLongError) as caught:
         adapter.post_reply(target, "a" * 2201)
     assert caught.value.limit == 2200
-
-
-def test_instagram_reach_counts_likes_and_replies(server: FakePlatformServer) -> None:
-    """Instagram: like_count, and the replies edge counted."""
-    adapter = InstagramReplyAdapter(http(server, "instagram"), clock)
-    posted = adapter.post_reply(mention(Platform.INSTAGRAM, "1789"), "Hi")
-    outbound.set_reach(server, "instagram", posted.post_id, likes=9, replies=2)
-    assert adapter.reach(posted) == Reach(likes=9, reposts=0, replies=2)
 
 
 # ---------------------------------------------------------------------------- Reddit
@@ -241,6 +247,20 @@ def test_reddit_comments_on_the_right_thing(
     assert posted.post_id == sent["id"]
     assert posted.post_id.startswith("t1_")
     assert posted.url == sent["url"]
+
+
+def test_reddit_reply_url_is_the_comment_even_without_permalink(server: FakePlatformServer) -> None:
+    """Reddit: when the answer has no permalink (formerly a bare https://www.reddit.com), the
+    reply's URL is built from the new comment's subreddit, thread and id."""
+    # GIVEN Reddit answering the comment without a permalink
+    data = {"id": "mz9", "name": "t1_mz9", "link_id": "t3_abc", "subreddit": "smarthome"}
+    answer = {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": data}]}}}
+    server.route("POST", r"/reddit/api/comment", lambda r: (200, answer))
+    server.routes.insert(0, server.routes.pop())  # ahead of the registered route
+    # WHEN a reply is posted
+    posted = reddit(server).post_reply(mention(Platform.REDDIT, "abc"), "Hi")
+    # THEN its URL is the comment's own page
+    assert posted.url == "https://www.reddit.com/r/smarthome/comments/abc/_/mz9/"
 
 
 @pytest.mark.parametrize(("code", "retryable"), [("RATELIMIT", True), ("THREAD_LOCKED", False)])
@@ -404,7 +424,7 @@ def test_adapters_are_built_only_for_configured_platforms(server: FakePlatformSe
         mastodon_max_chars=700,
         bluesky_base_url=urls["bluesky"],
     )
-    credentials = ReplyCredentials(
+    credentials = PlatformCredentials(
         x_user_access_token="x-token",
         mastodon_access_token="m-token",
         reddit_client_id="only-half-of-reddit",

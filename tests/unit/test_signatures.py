@@ -195,9 +195,8 @@ def test_verify_generic_refuses_a_naive_now() -> None:
     assert not isinstance(excinfo.value, SignatureError)
 
 
-def test_verify_generic_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The digest comparison goes through hmac.compare_digest with the expected digest."""
-    # GIVEN a spy on hmac.compare_digest
+def _spy_on_compare_digest(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Record every hmac.compare_digest call (and still compare)."""
     calls: list[tuple[bytes, bytes]] = []
     real = hmac.compare_digest
 
@@ -206,6 +205,13 @@ def test_verify_generic_compares_in_constant_time(monkeypatch: pytest.MonkeyPatc
         return real(a, b)
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
+    return calls
+
+
+def test_verify_generic_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest comparison goes through hmac.compare_digest with the expected digest."""
+    # GIVEN a spy on hmac.compare_digest
+    calls = _spy_on_compare_digest(monkeypatch)
     signature = sign_generic(SECRET, TS, BODY)
     # WHEN a correct signature is verified
     _verify(str(TS), signature)
@@ -308,14 +314,7 @@ def test_verify_x_rejects_a_tampered_body() -> None:
 def test_verify_x_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """X signatures are also compared with hmac.compare_digest."""
     # GIVEN a spy on hmac.compare_digest
-    calls: list[tuple[bytes, bytes]] = []
-    real = hmac.compare_digest
-
-    def spy(a: bytes, b: bytes) -> bool:
-        calls.append((a, b))
-        return real(a, b)
-
-    monkeypatch.setattr(hmac, "compare_digest", spy)
+    calls = _spy_on_compare_digest(monkeypatch)
     # WHEN a correct signature is verified
     verify_x(X_SECRET, sign_x(X_SECRET, BODY), BODY)
     # THEN the comparison went through compare_digest

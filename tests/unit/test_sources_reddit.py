@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 from crowdcare.adapters.platforms.inbound.sources.reddit import (
-    RedditAuth,
     RedditSource,
     reddit_mentions,
     reddit_search,
 )
+from crowdcare.adapters.platforms.reddit import RedditPasswordGrant
 from crowdcare.domain.models import Platform
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
@@ -27,8 +27,8 @@ def server() -> Iterator[FakePlatformServer]:
         yield fake
 
 
-def _auth(server: FakePlatformServer) -> RedditAuth:
-    return RedditAuth(client(server, "/reddit"), "cid", "csecret", "brightwave_care", "pw")
+def _auth(server: FakePlatformServer) -> RedditPasswordGrant:
+    return RedditPasswordGrant(client(server, "/reddit"), "cid", "csecret", "brightwave_care", "pw")
 
 
 def _search(server: FakePlatformServer, limit: int = 100) -> RedditSource:

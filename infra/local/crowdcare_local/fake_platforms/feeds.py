@@ -227,7 +227,9 @@ def _x_search(request: FakeRequest, server: FakePlatformServer) -> Reply:
     if page:
         body["data"] = page
         author_ids = dict.fromkeys(t["author_id"] for t in page)
-        body["includes"] = {"users": [store["x_users"][a] for a in author_ids]}
+        # X leaves out authors it will not show (suspended, protected): so does the fake.
+        known = [a for a in author_ids if a in store["x_users"]]
+        body["includes"] = {"users": [store["x_users"][a] for a in known]}
     headers = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "449"}
     return 200, body, headers
 

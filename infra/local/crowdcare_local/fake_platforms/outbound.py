@@ -17,6 +17,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from crowdcare_local.fake_platforms import graph
 from crowdcare_local.fake_platforms.server import FakePlatformServer, FakeRequest, Reply
 
 BRAND_BLUESKY_DID = "did:plc:brightwavehelp000000000"
@@ -385,6 +386,9 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
             return create(s, r, target)  # type: ignore[no-any-return]
 
         def read(r: FakeRequest, platform: str = platform) -> Reply:
+            looked_up = graph.lookup(s, platform, r)  # the webhook's lookups, if it is one
+            if looked_up is not None:
+                return looked_up
             return _graph_read(s, platform, r.path.rstrip("/").split("/")[-1])
 
         s.route("POST", rf"/{platform}/{_GRAPH_VERSION}{_OBJECT_ID}/{edge}", post)

@@ -19,13 +19,12 @@ from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.platforms.outbound import (
     ClientFactory,
     ReplyAdapters,
-    ReplyCredentials,
     ReplyPlatformSettings,
     default_limits,
-    load_platform_credentials,
 )
 from crowdcare.adapters.platforms.outbound.base import MASTODON_DEFAULT_MAX
 from crowdcare.adapters.reply_queues import SqsParkingLot, SqsReplyQueue
+from crowdcare.adapters.secrets import PlatformCredentials, load_platform_credentials
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import SettingsModel
@@ -87,7 +86,7 @@ def sqs_client(clients: AwsClients) -> SQSClient:
 
 def credentials_source(
     settings: ReplyPlatformSettings, clients: AwsClients
-) -> Callable[[], ReplyCredentials]:
+) -> Callable[[], PlatformCredentials]:
     """The platform credentials, from Secrets Manager through powertools' cache."""
     provider = SecretsProvider(boto3_client=clients.secretsmanager)
     name = settings.platform_credentials_name

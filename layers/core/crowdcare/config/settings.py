@@ -78,6 +78,7 @@ class PollerSettings(SettingsModel):
     mastodon_base_url: str = "https://mastodon.social"
     bluesky_base_url: str = "https://bsky.social"
     x_api_base_url: str = "https://api.x.com"
+    x_brand_user_id: str | None = None  # the brand's own tweets (quote-retweets) are not mentions
     poll_safety_margin_seconds: float = 10.0
 
     @property

@@ -1,14 +1,21 @@
-"""Ingestion: store each normalised mention once, whichever path delivered it."""
+"""Ingestion: store each normalised mention once, whichever path delivered it.
+
+`IngestService` stores; `MetaDeliveryService` handles a batched Meta delivery on top of it
+(Graph API lookups, then storing, then parking what could not become a mention).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.platforms.inbound.graph_lookup import LookupFailedError
+from crowdcare.adapters.platforms.inbound.graph_shapes import GraphLookup
+from crowdcare.adapters.platforms.inbound.meta import BadChange, MetaBatch, parse_meta
 from crowdcare.domain.models import Mention
+from crowdcare.ports import Clock, IngestParkingLot, MentionInbox
 
 
 class IngestResult(BaseModel):
@@ -24,7 +31,7 @@ class IngestResult(BaseModel):
 class IngestService:
     """Writes mentions to the Mentions table; its stream starts triage for the new ones."""
 
-    def __init__(self, repository: MentionRepository, clock: Callable[[], datetime]) -> None:
+    def __init__(self, repository: MentionInbox, clock: Clock) -> None:
         self._repository = repository
         self._clock = clock
 
@@ -45,3 +52,60 @@ class IngestService:
             duplicates=len(mentions) - accepted,
             mention_ids=[mention.mention_id for mention in mentions],
         )
+
+
+class MetaDeliveryResult(BaseModel):
+    """What one Meta delivery did: stored, redelivered, ignored (not mentions) and parked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    accepted: int
+    duplicates: int
+    ignored: int
+    parked: int
+    problems: list[dict[str, Any]]
+
+
+class MetaDeliveryService:
+    """A parsed Meta delivery: completes its Graph API lookups, stores, parks the rest.
+
+    Lookups come first (a change they complete is stored like any other); a failed lookup is
+    parked with its reason beside the changes that were bad from the start. Storing comes
+    before parking: if parking fails the webhook answers 500, Meta redelivers, the stored
+    mentions come back as duplicates and the bad changes get another chance to be parked.
+    """
+
+    def __init__(
+        self,
+        ingest: IngestService,
+        parking: IngestParkingLot,
+        lookup: Callable[[GraphLookup], Mention],
+    ) -> None:
+        self._ingest = ingest
+        self._parking = parking
+        self._lookup = lookup
+
+    def handle(self, batch: MetaBatch) -> MetaDeliveryResult:
+        """Store every mention of `batch`, looked up or not, and park every bad change."""
+        mentions = list(batch.mentions)
+        bad = list(batch.bad)
+        for lookup in batch.lookups:
+            try:
+                mentions.append(self._lookup(lookup))
+            except LookupFailedError as error:
+                bad.append(BadChange.failed_lookup(lookup, str(error)))
+        result = self._ingest.ingest(mentions)
+        for change in bad:
+            self._parking.park(change)
+        return MetaDeliveryResult(
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            ignored=batch.ignored,
+            parked=len(bad),
+            problems=[change.report() for change in bad],
+        )
+
+    def replay(self, parked_payload: str) -> MetaDeliveryResult:
+        """Handle a parked change again (its `payload`, a one-change delivery), e.g. once the
+        Graph API token is set: stored if it now becomes a mention, parked again if not."""
+        return self.handle(parse_meta(parked_payload.encode()))

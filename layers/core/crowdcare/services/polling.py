@@ -4,38 +4,34 @@ For each source: read the cursor, then fetch pages until the source says it is d
 deadline (the Lambda's remaining time minus a safety margin) is near; store every mention with
 `put_if_new` and only then save the page's cursor. A platform failure that survives the HTTP
 client's retries (429/5xx, network) stops that source for this run with its cursor where it
-was; the next scheduled run resumes there. One source failing never stops the others.
+was; the next scheduled run resumes there. One source failing never stops the others, and
+one bad item never stops its page: the source lists it as skipped (id and reason), the run
+counts it and the handler logs it, and the rest of the page is stored as usual.
+
+The sources are built from settings and credentials by crowdcare.config.ingest_wiring.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from crowdcare.adapters.dynamodb.cursors import CursorConflictError, CursorRepository
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
-from crowdcare.adapters.platforms.inbound.sources import PlatformCredentials, PollSource
-from crowdcare.adapters.platforms.inbound.sources.bluesky import (
-    BlueskySession,
-    bluesky_mentions,
-    bluesky_search,
-)
-from crowdcare.adapters.platforms.inbound.sources.mastodon import (
-    mastodon_hashtag,
-    mastodon_mentions,
-)
-from crowdcare.adapters.platforms.inbound.sources.reddit import (
-    RedditAuth,
-    reddit_mentions,
-    reddit_search,
-)
-from crowdcare.adapters.platforms.inbound.sources.x_search import XSearchSource
-from crowdcare.config.settings import ConfigurationError, PollerSettings
+from crowdcare.adapters.dynamodb.cursors import CursorConflictError
+from crowdcare.adapters.platforms.http import PlatformError
+from crowdcare.adapters.platforms.inbound.sources import PollSource
+from crowdcare.ports import Clock, CursorStore, MentionInbox
 
 DEFAULT_SAFETY_MARGIN_SECONDS = 10.0
+
+
+class SkippedRecord(BaseModel):
+    """One item a source could not turn into a mention."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_id: str
+    reason: str
 
 
 class SourceRun(BaseModel):
@@ -49,6 +45,8 @@ class SourceRun(BaseModel):
     duplicates: int
     outcome: str  # "caught up", "deadline", "platform error", "cursor conflict", "bad payload"
     detail: str = ""
+    ignored: int = 0  # read fine but not mentions (a retweet, the brand's own post)
+    skipped: list[SkippedRecord] = []  # unusable items, each with its id and why
 
 
 class PollReport(BaseModel):
@@ -69,9 +67,9 @@ class Poller:
 
     def __init__(
         self,
-        mentions: MentionRepository,
-        cursors: CursorRepository,
-        clock: Callable[[], datetime],
+        mentions: MentionInbox,
+        cursors: CursorStore,
+        clock: Clock,
         timer: Callable[[], float],
         safety_margin_seconds: float = DEFAULT_SAFETY_MARGIN_SECONDS,
     ) -> None:
@@ -95,7 +93,8 @@ class Poller:
 
     def _run_source(self, source: PollSource, remaining_ms: Callable[[], int]) -> SourceRun:
         cursor = self._cursors.get(source.key)
-        pages = accepted = duplicates = 0
+        pages = accepted = duplicates = ignored = 0
+        skipped: list[SkippedRecord] = []
         outcome, detail = "caught up", ""
         while True:
             left = self._seconds_left(remaining_ms)
@@ -113,6 +112,8 @@ class Poller:
                 outcome, detail = "bad payload", f"{type(error).__name__}: {error}"
                 break
             pages += 1
+            ignored += page.ignored
+            skipped += [SkippedRecord(item_id=s.item_id, reason=s.reason) for s in page.skipped]
             received_at = self._clock()
             for mention in page.mentions:
                 if self._mentions.put_if_new(mention, received_at):
@@ -135,11 +136,12 @@ class Poller:
             duplicates=duplicates,
             outcome=outcome,
             detail=detail,
+            ignored=ignored,
+            skipped=skipped,
         )
 
 
-# ------------------------------------------------------------------------------ composition
-
+# The sources the poller knows, by the names POLL_SOURCES uses (built in config/ingest_wiring).
 SOURCE_NAMES = (
     "reddit_search",
     "reddit_mentions",
@@ -149,88 +151,3 @@ SOURCE_NAMES = (
     "bluesky_mentions",
     "x_search",
 )
-
-HttpFactory = Callable[[str, dict[str, str]], JsonHttpClient]
-
-
-def default_http(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
-    """A platform client with the standard retries and the real clock."""
-    return JsonHttpClient(base_url, headers=headers)
-
-
-def _need(credentials: PlatformCredentials, *names: str) -> list[str]:
-    values = [getattr(credentials, name) for name in names]
-    missing = [name for name, value in zip(names, values, strict=True) if not value]
-    if missing:
-        raise ConfigurationError(f"PlatformCredentials lacks {', '.join(missing)}")
-    return [str(value) for value in values]
-
-
-def build_sources(
-    settings: PollerSettings, credentials: PlatformCredentials, http: HttpFactory = default_http
-) -> tuple[list[PollSource], dict[str, str]]:
-    """The configured sources, and for each one that cannot run, why (unknown name, missing
-    credentials). One HTTP client (and one login) per platform is shared by its sources."""
-    sources: list[PollSource] = []
-    skipped: dict[str, str] = {}
-    cache: dict[str, object] = {}
-
-    def reddit() -> tuple[JsonHttpClient, RedditAuth]:
-        if "reddit" not in cache:
-            client_id, secret, user, password = _need(
-                credentials,
-                "reddit_client_id",
-                "reddit_client_secret",
-                "reddit_username",
-                "reddit_password",
-            )
-            agent = {"User-Agent": settings.reddit_user_agent}
-            auth = RedditAuth(
-                http(settings.reddit_auth_url, agent), client_id, secret, user, password
-            )
-            cache["reddit"] = (http(settings.reddit_base_url, agent), auth)
-        return cache["reddit"]  # type: ignore[return-value]
-
-    def mastodon(token_required: bool) -> JsonHttpClient:
-        token = credentials.mastodon_access_token
-        if token_required:
-            (token,) = _need(credentials, "mastodon_access_token")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return http(settings.mastodon_base_url, headers)
-
-    def bluesky(session_required: bool) -> tuple[JsonHttpClient, BlueskySession | None]:
-        client = http(settings.bluesky_base_url, {})
-        if not session_required and not credentials.bluesky_handle:
-            return client, None
-        if "bluesky" not in cache:
-            handle, password = _need(credentials, "bluesky_handle", "bluesky_app_password")
-            cache["bluesky"] = BlueskySession(client, handle, password)
-        return client, cache["bluesky"]  # type: ignore[return-value]
-
-    for name in settings.source_names:
-        try:
-            if name == "reddit_search":
-                sources.append(reddit_search(*reddit(), settings.poll_query))
-            elif name == "reddit_mentions":
-                sources.append(reddit_mentions(*reddit()))
-            elif name == "mastodon_mentions":
-                sources.append(mastodon_mentions(mastodon(token_required=True)))
-            elif name == "mastodon_hashtag":
-                sources.append(mastodon_hashtag(mastodon(False), settings.mastodon_hashtag))
-            elif name == "bluesky_search":
-                client, session = bluesky(session_required=False)
-                sources.append(bluesky_search(client, settings.poll_query, session))
-            elif name == "bluesky_mentions":
-                client, session = bluesky(session_required=True)
-                assert session is not None  # session_required guarantees it
-                sources.append(bluesky_mentions(client, session))
-            elif name == "x_search":
-                (token,) = _need(credentials, "x_bearer_token")
-                client = http(settings.x_api_base_url, {"Authorization": f"Bearer {token}"})
-                # Retweets repeat someone else's words: the original is what needs an answer.
-                sources.append(XSearchSource(client, f"{settings.poll_query} -is:retweet"))
-            else:
-                skipped[name] = f"unknown source (known: {', '.join(SOURCE_NAMES)})"
-        except ConfigurationError as error:
-            skipped[name] = str(error)
-    return sources, skipped

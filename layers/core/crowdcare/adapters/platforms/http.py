@@ -170,3 +170,24 @@ class JsonHttpClient:
     def _backoff(self, attempt: int, hint: float | None) -> float:
         jittered = self.rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
         return max(jittered, hint or 0.0)
+
+
+ClientFactory = Callable[[str, dict[str, str]], JsonHttpClient]
+"""Makes a client for a base URL and its headers (the one seam tests and the local run use)."""
+
+
+def client_factory(
+    timeout: float = 10.0, max_attempts: int = 4, max_delay: float = 20.0
+) -> ClientFactory:
+    """JsonHttpClients with one budget: per-call timeout, attempts and longest backoff."""
+
+    def make(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
+        return JsonHttpClient(
+            base_url=base_url,
+            headers=headers,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            max_delay=max_delay,
+        )
+
+    return make

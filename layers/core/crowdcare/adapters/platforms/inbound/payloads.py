@@ -53,14 +53,11 @@ def _parse[EdgeT: _Edge](model: type[EdgeT], body: bytes) -> EdgeT:
         raise InvalidPayloadError(error_details(exc)) from None
 
 
-class GenericAuthor(_Edge):
-    """The author block of a generic webhook body."""
+class GenericAuthor(Author):
+    """The author block of a generic webhook body: the domain's author, unknown fields ignored
+    (senders may send more than CrowdCare reads)."""
 
-    id: Annotated[str, Field(min_length=1, max_length=128)]
-    handle: Annotated[str, Field(min_length=1, max_length=128)]
-    display_name: str = ""
-    followers: Annotated[int, Field(ge=0)] = 0
-    verified: bool = False
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
 
 class GenericMentionPayload(_Edge):
@@ -118,10 +115,12 @@ class XTweet(_Edge):
     text: Annotated[str, Field(min_length=1, max_length=_MAX_TEXT)]
     truncated: bool = False
     extended_tweet: XExtendedTweet | None = None
-    created_at: datetime
+    created_at: AwareDatetime
     in_reply_to_status_id_str: str | None = None
     lang: str | None = None
     user: XUser
+    # Present on a retweet only: the retweeted tweet (not read further).
+    retweeted_status: dict[str, Any] | None = None
 
     @field_validator("created_at", mode="before")
     @classmethod
@@ -136,12 +135,10 @@ class XTweet(_Edge):
                 ) from None
         return value
 
-    @field_validator("created_at")
-    @classmethod
-    def _must_be_aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("created_at must carry a time zone")
-        return value
+    @property
+    def is_retweet(self) -> bool:
+        """A retweet repeats someone else's words: the original is what may need an answer."""
+        return self.retweeted_status is not None
 
     @property
     def full_text(self) -> str:
@@ -173,18 +170,27 @@ class XActivityPayload(_Edge):
     """An Account Activity API delivery for the brand's account `for_user_id`.
 
     Only `tweet_create_events` become mentions; other event lists (favorite_events,
-    follow_events, direct_message_events, ...) are accepted and ignored.
+    follow_events, direct_message_events, ...) are accepted and ignored. Among the tweets,
+    retweets and the brand's own tweets (its replies and quote-retweets) are not mentions.
     """
 
     for_user_id: Annotated[str, Field(min_length=1)]
     tweet_create_events: list[XTweet] = Field(default_factory=list)
 
     def mentions(self, raw: str) -> list[Mention]:
-        """The delivery's tweets as mentions, leaving out the brand's own tweets."""
+        """The delivery's tweets as mentions, leaving out retweets and the brand's own."""
+        return [tweet.to_mention(raw) for tweet in self._mention_tweets()]
+
+    @property
+    def ignored(self) -> int:
+        """Tweets of the delivery that are not mentions (retweets, the brand's own)."""
+        return len(self.tweet_create_events) - len(self._mention_tweets())
+
+    def _mention_tweets(self) -> list[XTweet]:
         return [
-            tweet.to_mention(raw)
+            tweet
             for tweet in self.tweet_create_events
-            if tweet.user.id_str != self.for_user_id
+            if tweet.user.id_str != self.for_user_id and not tweet.is_retweet
         ]
 
 

@@ -1,7 +1,8 @@
 """Public replies on every platform: one adapter per platform, built from configuration.
 
 Base URLs come from settings (so tests and the local run point them at the fake platform
-server) and credentials from one Secrets Manager secret, read through powertools and cached.
+server) and credentials from the PlatformCredentials secret (crowdcare.adapters.secrets),
+read through powertools and cached.
 A platform without a base URL or without credentials has no adapter: a reply to it is parked
 with that reason instead of failing obscurely.
 """
@@ -10,11 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.http import ClientFactory, client_factory
 from crowdcare.adapters.platforms.outbound.base import (
     MASTODON_DEFAULT_MAX,
     LengthLimit,
@@ -26,16 +24,17 @@ from crowdcare.adapters.platforms.outbound.base import (
     default_limits,
 )
 from crowdcare.adapters.platforms.outbound.bluesky import BlueskyReplyAdapter
-from crowdcare.adapters.platforms.outbound.facebook import FacebookReplyAdapter
-from crowdcare.adapters.platforms.outbound.instagram import InstagramReplyAdapter
+from crowdcare.adapters.platforms.outbound.graph import (
+    facebook_reply_adapter,
+    instagram_reply_adapter,
+)
 from crowdcare.adapters.platforms.outbound.mastodon import MastodonReplyAdapter
-from crowdcare.adapters.platforms.outbound.reddit import RedditPasswordGrant, RedditReplyAdapter
+from crowdcare.adapters.platforms.outbound.reddit import RedditReplyAdapter
 from crowdcare.adapters.platforms.outbound.x import XReplyAdapter
-from crowdcare.config.settings import ConfigurationError, SettingsModel
+from crowdcare.adapters.platforms.reddit import RedditPasswordGrant
+from crowdcare.adapters.secrets import PlatformCredentials
+from crowdcare.config.settings import SettingsModel
 from crowdcare.domain.models import Platform
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 __all__ = [
     "ClientFactory",
@@ -44,16 +43,13 @@ __all__ = [
     "Reach",
     "ReplyAdapter",
     "ReplyAdapters",
-    "ReplyCredentials",
     "ReplyPlatformSettings",
     "ReplyTargetError",
     "ReplyTooLongError",
     "build_reply_adapters",
     "default_limits",
-    "load_platform_credentials",
 ]
 
-CREDENTIALS_MAX_AGE_SECONDS = 300
 REDDIT_USER_AGENT = "server:crowdcare:0.1 (social customer service)"
 
 
@@ -78,71 +74,21 @@ class ReplyPlatformSettings(SettingsModel):
     platform_max_attempts: int = 3
 
 
-class ReplyCredentials(BaseModel):
-    """The reply side of the PlatformCredentials secret (JSON, shared with the poller).
-
-    A missing or empty key disables replies on that platform. X needs a user-context token
-    (the poller's app-only bearer token cannot post).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    x_user_access_token: str | None = None
-    facebook_page_access_token: str | None = None
-    instagram_access_token: str | None = None
-    reddit_client_id: str | None = None
-    reddit_client_secret: str | None = None
-    reddit_username: str | None = None
-    reddit_password: str | None = None
-    mastodon_access_token: str | None = None
-    bluesky_handle: str | None = None
-    bluesky_app_password: str | None = None
-
-    def __repr_args__(self) -> Any:
-        # Only which keys are set: a stray log line or traceback must not carry a token.
-        return [("keys", sorted(k for k, v in self.model_dump().items() if v))]
-
-
-def load_platform_credentials(
-    provider: SecretsProvider, name: str, max_age: int = CREDENTIALS_MAX_AGE_SECONDS
-) -> ReplyCredentials:
-    """Read and validate the credentials secret (cached by powertools for `max_age`)."""
-    value = provider.get(name, transform="json", max_age=max_age)
-    if not isinstance(value, dict):
-        raise ConfigurationError(f"secret {name} must be a JSON object")
-    try:
-        return ReplyCredentials.model_validate(value)
-    except ValidationError:
-        # `from None`: the ValidationError's text would include the token values.
-        raise ConfigurationError(f"secret {name} has a non-string value") from None
-
-
-ClientFactory = Callable[[str, dict[str, str]], JsonHttpClient]
-
-
-def client_factory(settings: ReplyPlatformSettings) -> ClientFactory:
+def reply_clients(settings: ReplyPlatformSettings) -> ClientFactory:
     """JsonHttpClients with the configured timeout and attempts (a Lambda-sized budget)."""
-
-    def make(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
-        return JsonHttpClient(
-            base_url=base_url,
-            headers=headers,
-            timeout=settings.platform_timeout_seconds,
-            max_attempts=settings.platform_max_attempts,
-            max_delay=5.0,
-        )
-
-    return make
+    return client_factory(
+        settings.platform_timeout_seconds, settings.platform_max_attempts, max_delay=5.0
+    )
 
 
 def build_reply_adapters(
     settings: ReplyPlatformSettings,
-    credentials: ReplyCredentials,
+    credentials: PlatformCredentials,
     clock: Callable[[], datetime],
     make_client: ClientFactory | None = None,
 ) -> dict[Platform, ReplyAdapter]:
     """An adapter for every platform that has both a base URL and credentials."""
-    make = make_client or client_factory(settings)
+    make = make_client or reply_clients(settings)
     adapters: dict[Platform, ReplyAdapter] = {}
 
     def bearer(token: str) -> dict[str, str]:
@@ -153,12 +99,12 @@ def build_reply_adapters(
             make(settings.x_api_base_url, bearer(credentials.x_user_access_token)), clock
         )
     if settings.facebook_graph_base_url and credentials.facebook_page_access_token:
-        adapters[Platform.FACEBOOK] = FacebookReplyAdapter(
+        adapters[Platform.FACEBOOK] = facebook_reply_adapter(
             make(settings.facebook_graph_base_url, bearer(credentials.facebook_page_access_token)),
             clock,
         )
     if settings.instagram_graph_base_url and credentials.instagram_access_token:
-        adapters[Platform.INSTAGRAM] = InstagramReplyAdapter(
+        adapters[Platform.INSTAGRAM] = instagram_reply_adapter(
             make(settings.instagram_graph_base_url, bearer(credentials.instagram_access_token)),
             clock,
         )
@@ -207,7 +153,7 @@ class ReplyAdapters:
     def __init__(
         self,
         settings: ReplyPlatformSettings,
-        credentials: Callable[[], ReplyCredentials],
+        credentials: Callable[[], PlatformCredentials],
         clock: Callable[[], datetime],
         make_client: ClientFactory | None = None,
     ) -> None:
@@ -215,7 +161,7 @@ class ReplyAdapters:
         self._credentials = credentials
         self._clock = clock
         self._make_client = make_client
-        self._built_for: ReplyCredentials | None = None
+        self._built_for: PlatformCredentials | None = None
         self._adapters: dict[Platform, ReplyAdapter] = {}
 
     def current(self) -> Mapping[Platform, ReplyAdapter]:

@@ -6,14 +6,14 @@ reports refusals (rate limit, locked thread) as error codes inside that 200.
 GET /api/info?id=t1_… gives the comment's score and votes. The client carries the
 descriptive User-Agent Reddit requires; the bearer token comes from the password grant of a
 "script" app (POST /api/v1/access_token on www.reddit.com), fetched on first use and again
-when Reddit answers 401 (tokens last an hour). The poller uses the same secret keys.
+when Reddit answers 401 (tokens last an hour); the poller uses the same grant
+(crowdcare.adapters.platforms.reddit). The reply's URL is the new comment's permalink, or
+built from its subreddit and ids when Reddit leaves the permalink out.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     Reach,
     as_int,
 )
+from crowdcare.adapters.platforms.reddit import RedditPasswordGrant, reddit_url
 from crowdcare.domain.models import Mention, Platform
 
 # Error codes inside a 200 that mean "later": everything else is a refusal to park.
@@ -37,40 +38,6 @@ def thing_id(mention: Mention) -> str:
     if mention.post_id.startswith(_THING_PREFIXES):
         return mention.post_id
     return ("t1_" if mention.parent_id else "t3_") + mention.post_id
-
-
-@dataclass
-class RedditPasswordGrant:
-    """Bearer tokens of the brand's Reddit account from a "script" app's password grant."""
-
-    http: JsonHttpClient  # the auth host, https://www.reddit.com
-    client_id: str
-    client_secret: str = field(repr=False)
-    username: str
-    password: str = field(repr=False)
-    _token: str | None = field(default=None, repr=False)
-
-    def token(self) -> str:
-        """The current token, fetched on first use."""
-        if self._token is None:
-            basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-            response = self.http.post(
-                "/api/v1/access_token",
-                {"grant_type": "password", "username": self.username, "password": self.password},
-                form=True,
-                headers={"Authorization": f"Basic {basic}"},
-            )
-            token = response.body.get("access_token") if isinstance(response.body, dict) else None
-            if not isinstance(token, str) or not token:
-                raise PlatformError(
-                    "Reddit: no access_token in the answer", status=response.status, retryable=False
-                )
-            self._token = token
-        return self._token
-
-    def forget(self) -> None:
-        """Drop an expired token so the next call fetches a new one."""
-        self._token = None
 
 
 class RedditReplyAdapter(AdapterBase):
@@ -119,7 +86,8 @@ class RedditReplyAdapter(AdapterBase):
             raise PlatformError(
                 "Reddit: no comment in the answer", status=response.status, retryable=False
             )
-        return self._posted(str(name), "https://www.reddit.com" + str(data.get("permalink", "")))
+        # The comment's own page; the thread (the mention's URL) only if Reddit gave no ids.
+        return self._posted(str(name), reddit_url("t1", data) or mention.url)
 
     def reach(self, posted: PostedReply) -> Reach:
         """Upvotes of a posted comment; Reddit has no reposts, and /api/info has no reply

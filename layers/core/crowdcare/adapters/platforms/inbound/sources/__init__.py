@@ -16,27 +16,92 @@ Two cursor shapes occur:
   the newest result it has seen (which becomes the next watermark when the walk finishes).
 
 A source's first run reads only the newest page and starts from there: no backfill.
+
+One bad item never costs its page: each item is converted on its own (`convert_each`), an item
+that cannot become a mention is listed in `Page.skipped` with its id and why (the poller counts
+and logs it), and the others are stored and the cursor moves on. Items that are read fine but
+are not mentions (a retweet, the brand's own post) are only counted in `Page.ignored`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from crowdcare.domain.models import Mention
 
 
 @dataclass(frozen=True)
+class SkippedItem:
+    """An item of a page that could not become a mention: its platform id and why."""
+
+    item_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Page:
-    """One page read from a source: its mentions, the cursor to save after storing them, and
-    whether the source has nothing more to read in this run."""
+    """One page read from a source: its mentions, the cursor to save after storing them,
+    whether the source has nothing more to read in this run, the items skipped as unusable
+    and how many were read but are not mentions."""
 
     mentions: list[Mention]
     cursor: str | None
     done: bool
+    skipped: list[SkippedItem] = field(default_factory=list)
+    ignored: int = 0
+
+
+class UnusableItemError(ValueError):
+    """An item the platform sent that cannot become a mention (the reason says why)."""
+
+
+def _reason(error: Exception) -> str:
+    """Why an item was skipped, without echoing its content (post text is personal data)."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in error.errors(include_url=False, include_input=False, include_context=False)
+        )
+    if isinstance(error, KeyError):
+        return f"missing field {error}"
+    if isinstance(error, UnusableItemError):
+        return str(error)
+    return f"{type(error).__name__}: unexpected shape"
+
+
+def convert_each[ItemT](
+    items: Iterable[ItemT],
+    convert: Callable[[ItemT], Mention | None],
+    item_id: Callable[[ItemT], object],
+) -> tuple[list[Mention], list[SkippedItem], int]:
+    """Convert each item on its own: (mentions, skipped items with their reasons, ignored).
+
+    `convert` answers None for an item that is fine but not a mention, and raises (KeyError,
+    TypeError, ValueError) for one it cannot read.
+    """
+    mentions: list[Mention] = []
+    skipped: list[SkippedItem] = []
+    ignored = 0
+    for item in items:
+        try:
+            mention = convert(item)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            try:
+                identifier = str(item_id(item) or "?")
+            except (KeyError, TypeError, ValueError, AttributeError):
+                identifier = "?"
+            skipped.append(SkippedItem(identifier, _reason(error)))
+            continue
+        if mention is None:
+            ignored += 1
+        else:
+            mentions.append(mention)
+    return mentions, skipped, ignored
 
 
 class PollSource(Protocol):
@@ -50,28 +115,6 @@ class PollSource(Protocol):
     def fetch(self, cursor: str | None, deadline: float | None) -> Page:
         """Read the page after `cursor`; raise `PlatformError` when the platform fails."""
         ...
-
-
-_Credential = Annotated[str, StringConstraints(min_length=1)]
-
-
-class PlatformCredentials(BaseModel):
-    """The PlatformCredentials secret (JSON). Empty placeholders count as not set."""
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-    reddit_client_id: _Credential | None = None
-    reddit_client_secret: _Credential | None = None
-    reddit_username: _Credential | None = None
-    reddit_password: _Credential | None = None
-    mastodon_access_token: _Credential | None = None
-    bluesky_handle: _Credential | None = None
-    bluesky_app_password: _Credential | None = None
-    x_bearer_token: _Credential | None = None
-
-    def __repr_args__(self) -> Any:
-        # Only the names of the keys that are set: never a credential in a log line.
-        return [("set", sorted(k for k, v in self.model_dump().items() if v))]
 
 
 def from_unix(seconds: float) -> datetime:

@@ -19,7 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
-from crowdcare.adapters.platforms.inbound.sources import Page, WalkState, from_iso
+from crowdcare.adapters.platforms.inbound.sources import (
+    Page,
+    SkippedItem,
+    WalkState,
+    convert_each,
+    from_iso,
+)
 from crowdcare.domain.models import Author, Mention, Platform
 
 MAX_SEARCH_LIMIT = 100
@@ -136,15 +142,38 @@ class BlueskySource:
         headers = self.session.headers(deadline) if self.session else None
         response = self.http.get(self.path, params, headers=headers, deadline=deadline)
         body = response.body if isinstance(response.body, dict) else {}
-        items: list[dict[str, Any]] = list(body.get(self.items_key) or [])
+        listed: list[dict[str, Any]] = list(body.get(self.items_key) or [])
+        # An item without its uri or time cannot be placed on the walk: skipped up front.
+        items = [item for item in listed if _placeable(item)]
+        unplaceable = [
+            SkippedItem(str(item.get("uri") or "?"), "missing uri or indexedAt")
+            for item in listed
+            if not _placeable(item)
+        ]
         fresh, state, reached = advance(state, items)
-        mentions = [bluesky_mention(item, item) for item in fresh if self.keep(item)]
+        mentions, skipped, ignored = convert_each(
+            fresh,
+            lambda item: bluesky_mention(item, item) if self.keep(item) else None,
+            lambda item: item["uri"],
+        )
+        skipped = unplaceable + skipped
         next_page = body.get("cursor")
         # A first run reads one page; otherwise walk on until the watermark or the end.
-        more = bool(next_page) and bool(items) and not reached and state.mark is not None
+        more = bool(next_page) and bool(listed) and not reached and state.mark is not None
         if more:
-            return Page(mentions, state.model_copy(update={"page": str(next_page)}).dump(), False)
-        return Page(mentions, finish(state).dump(), done=True)
+            cursor = state.model_copy(update={"page": str(next_page)}).dump()
+            return Page(mentions, cursor, False, skipped=skipped, ignored=ignored)
+        return Page(mentions, finish(state).dump(), done=True, skipped=skipped, ignored=ignored)
+
+
+def _placeable(item: Any) -> bool:
+    if not isinstance(item, dict) or not item.get("uri"):
+        return False
+    try:
+        from_iso(str(item.get("indexedAt")))
+    except ValueError:
+        return False
+    return True
 
 
 def bluesky_search(

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
-from crowdcare.adapters.platforms.inbound.sources import Page, from_iso
+from crowdcare.adapters.platforms.inbound.sources import Page, convert_each, from_iso
 from crowdcare.domain.models import Author, Mention, Platform
 
 MAX_LIMIT = 40
@@ -103,16 +103,20 @@ class MastodonSource:
         items: list[dict[str, Any]] = response.body if isinstance(response.body, list) else []
         if not items:
             return Page([], cursor, done=True)
-        mentions = []
-        for item in items:
-            if self.notifications:
-                if item.get("type") != "mention" or not item.get("status"):
-                    continue
-                mentions.append(mastodon_mention(item["status"], item))
-            else:
-                mentions.append(mastodon_mention(item, item))
-        newest = max((str(item["id"]) for item in items), key=int)
-        return Page(mentions, newest, done=cursor is None or len(items) < self.limit)
+        mentions, skipped, ignored = convert_each(items, self._mention, lambda item: item["id"])
+        ids = [str(item["id"]) for item in items if str(item.get("id") or "").isdigit()]
+        if not ids:
+            raise ValueError("no item of the page has a numeric id")
+        newest = max(ids, key=int)
+        done = cursor is None or len(items) < self.limit
+        return Page(mentions, newest, done=done, skipped=skipped, ignored=ignored)
+
+    def _mention(self, item: dict[str, Any]) -> Mention | None:
+        if not self.notifications:
+            return mastodon_mention(item, item)
+        if item.get("type") != "mention" or not item.get("status"):
+            return None
+        return mastodon_mention(item["status"], item)
 
 
 def mastodon_mentions(http: JsonHttpClient) -> MastodonSource:

@@ -12,69 +12,39 @@ listing from then on; the cursor then needs resetting (delete its item in the Cu
 
 from __future__ import annotations
 
-import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
-from crowdcare.adapters.platforms.inbound.sources import Page, from_unix
+from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.inbound.sources import Page, convert_each, from_unix
+from crowdcare.adapters.platforms.reddit import RedditPasswordGrant, reddit_url
 from crowdcare.domain.models import Author, Mention, Platform
 
-REDDIT_WEB = "https://www.reddit.com"
 MAX_LIMIT = 100
 
 
-@dataclass
-class RedditAuth:
-    """Bearer tokens from Reddit's password grant (``POST /api/v1/access_token``)."""
-
-    http: JsonHttpClient  # the auth host, https://www.reddit.com
-    client_id: str
-    client_secret: str
-    username: str
-    password: str
-    _token: str | None = field(default=None, repr=False)
-
-    def headers(self, deadline: float | None) -> dict[str, str]:
-        """The Authorization header, fetching a token on first use (tokens last an hour)."""
-        if self._token is None:
-            basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-            response = self.http.post(
-                "/api/v1/access_token",
-                {"grant_type": "password", "username": self.username, "password": self.password},
-                form=True,
-                headers={"Authorization": f"Basic {basic}"},
-                deadline=deadline,
-            )
-            token = response.body.get("access_token") if isinstance(response.body, dict) else None
-            if not isinstance(token, str) or not token:
-                raise PlatformError(
-                    "reddit: no access_token", status=response.status, retryable=False
-                )
-            self._token = token
-        return {"Authorization": f"Bearer {self._token}"}
-
-
 def reddit_mention(thing: dict[str, Any]) -> Mention:
-    """A listing child (t3 link or t1 comment/mention) as a mention; raises on a bad shape."""
+    """A listing child (t3 link or t1 comment/mention) as a mention; raises on a bad shape.
+
+    The URL is the item's permalink (a mention's ``context`` link), or built from its
+    subreddit and ids when Reddit left those out.
+    """
     data = thing["data"]
-    kind = thing["kind"]
+    kind = str(thing["kind"])
     if kind == "t3":
         title = str(data.get("title") or "")
         selftext = str(data.get("selftext") or "")
         text = f"{title}\n\n{selftext}" if selftext else title
         parent_id = None
-        link = str(data.get("permalink") or "")
     else:
         text = str(data.get("body") or "")
         parent_id = data.get("parent_id")
-        link = str(data.get("context") or data.get("permalink") or "")
     author = str(data["author"])
     return Mention(
         platform=Platform.REDDIT,
         post_id=str(data["name"]),
-        url=REDDIT_WEB + link if link.startswith("/") else link,
+        url=reddit_url(kind, data),
         author=Author(
             id=str(data.get("author_fullname") or author), handle=author, display_name=author
         ),
@@ -95,7 +65,7 @@ class RedditSource:
 
     key: str
     http: JsonHttpClient
-    auth: RedditAuth
+    auth: RedditPasswordGrant
     path: str
     params: dict[str, str]
     limit: int = MAX_LIMIT
@@ -112,21 +82,32 @@ class RedditSource:
         children: list[dict[str, Any]] = list(listing.get("children") or [])
         if not children:
             return Page([], cursor, done=True)
-        mentions = [reddit_mention(child) for child in children]
-        newest = str(children[0]["data"]["name"])
+        mentions, skipped, _ = convert_each(
+            children, reddit_mention, lambda child: child["data"]["name"]
+        )
+        # The newest fullname Reddit sent, even if that item itself was unusable: `before=`
+        # only needs it to exist. A page where no item has one cannot move the cursor.
+        newest = next((str(c["data"]["name"]) for c in children if _fullname(c)), None)
+        if newest is None:
+            raise ValueError("no item of the listing has a fullname")
         # On the first run only the newest page is read; later a short page means we are
         # at the top of the listing.
         done = cursor is None or len(children) < self.limit
-        return Page(mentions, newest, done=done)
+        return Page(mentions, newest, done=done, skipped=skipped)
 
 
-def reddit_search(http: JsonHttpClient, auth: RedditAuth, query: str) -> RedditSource:
+def _fullname(child: Any) -> bool:
+    data = child.get("data") if isinstance(child, dict) else None
+    return isinstance(data, dict) and bool(data.get("name"))
+
+
+def reddit_search(http: JsonHttpClient, auth: RedditPasswordGrant, query: str) -> RedditSource:
     """Site-wide search for `query`, newest first."""
     return RedditSource(
         "reddit:search", http, auth, "/search", {"q": query, "sort": "new", "type": "link"}
     )
 
 
-def reddit_mentions(http: JsonHttpClient, auth: RedditAuth) -> RedditSource:
+def reddit_mentions(http: JsonHttpClient, auth: RedditPasswordGrant) -> RedditSource:
     """The brand account's username mentions (u/brand in comments)."""
     return RedditSource("reddit:mentions", http, auth, "/message/mentions", {})

@@ -1,0 +1,131 @@
+"""Meta Graph API replies, for Facebook Pages and Instagram business accounts alike.
+
+Both answer a mention with a comment posted under it and read its figures back with a GET of
+the comment; they differ only in the edge, the figures' fields and the reply's URL:
+
+* Facebook: POST /{post-or-comment-id}/comments {"message"} answers {"id"}; GET
+  /{comment-id}?fields=like_count,comment_count. Comment ids are "<post>_<comment>", so the
+  post's URL with ``?comment_id=`` opens the reply.
+* Instagram: POST /{ig-comment-id}/replies {"message"} answers {"id"}; GET
+  /{id}?fields=like_count,replies. Instagram has no public URL per comment, so the reply's
+  URL is the URL of the media the thread is on (the mention's own URL).
+
+The base URL includes the Graph version (https://graph.facebook.com/v21.0) and the client
+carries the Page (or Instagram) access token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.outbound.base import (
+    FACEBOOK_LIMIT,
+    INSTAGRAM_LIMIT,
+    AdapterBase,
+    LengthLimit,
+    PostedReply,
+    Reach,
+    as_int,
+)
+from crowdcare.domain.models import Mention, Platform
+
+
+@dataclass(frozen=True)
+class GraphProduct:
+    """What differs between the Graph API products CrowdCare replies on."""
+
+    platform: Platform
+    limit: LengthLimit
+    reply_edge: str
+    reach_fields: str
+    reply_url: Callable[[Mention, str], str]
+    reach: Callable[[dict[str, Any]], Reach]
+
+
+class GraphReplyAdapter(AdapterBase):
+    """Replies as the brand's Page or Instagram account, as `product` describes."""
+
+    def __init__(
+        self, product: GraphProduct, client: JsonHttpClient, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__(product.platform, product.limit, clock)
+        self._product = product
+        self._client = client
+
+    def post_reply(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply:
+        """Comment `text` under the mention (a post, or a comment, whose thread it joins)."""
+        self.check_length(text)
+        response = self._client.post(
+            f"/{quote(mention.post_id, safe='')}/{self._product.reply_edge}", {"message": text}
+        )
+        reply_id = response.body.get("id") if isinstance(response.body, dict) else None
+        if not reply_id:
+            raise PlatformError(
+                f"{self._product.platform.value}: no comment id in the answer",
+                status=response.status,
+                retryable=False,
+            )
+        return self._posted(str(reply_id), self._product.reply_url(mention, str(reply_id)))
+
+    def reach(self, posted: PostedReply) -> Reach:
+        """Likes and replies of a posted comment (Graph comments cannot be shared)."""
+        response = self._client.get(
+            f"/{quote(posted.post_id, safe='')}", {"fields": self._product.reach_fields}
+        )
+        return self._product.reach(response.body if isinstance(response.body, dict) else {})
+
+
+def _facebook_comment_url(_mention: Mention, comment_id: str) -> str:
+    post_part = comment_id.split("_", 1)[0]
+    return f"https://www.facebook.com/{post_part}?comment_id={comment_id}"
+
+
+def _facebook_reach(body: dict[str, Any]) -> Reach:
+    return Reach(likes=as_int(body.get("like_count")), replies=as_int(body.get("comment_count")))
+
+
+def _instagram_reach(body: dict[str, Any]) -> Reach:
+    replies = body.get("replies", {})
+    data = replies.get("data", []) if isinstance(replies, dict) else []
+    return Reach(
+        likes=as_int(body.get("like_count")), replies=len(data) if isinstance(data, list) else 0
+    )
+
+
+FACEBOOK = GraphProduct(
+    Platform.FACEBOOK,
+    FACEBOOK_LIMIT,
+    reply_edge="comments",
+    reach_fields="like_count,comment_count",
+    reply_url=_facebook_comment_url,
+    reach=_facebook_reach,
+)
+INSTAGRAM = GraphProduct(
+    Platform.INSTAGRAM,
+    INSTAGRAM_LIMIT,
+    reply_edge="replies",
+    reach_fields="like_count,replies",
+    reply_url=lambda mention, _reply_id: mention.url,
+    reach=_instagram_reach,
+)
+
+
+def facebook_reply_adapter(
+    client: JsonHttpClient, clock: Callable[[], datetime]
+) -> GraphReplyAdapter:
+    """Replies as the brand's Facebook Page."""
+    return GraphReplyAdapter(FACEBOOK, client, clock)
+
+
+def instagram_reply_adapter(
+    client: JsonHttpClient, clock: Callable[[], datetime]
+) -> GraphReplyAdapter:
+    """Replies as the brand's Instagram business account."""
+    return GraphReplyAdapter(INSTAGRAM, client, clock)
