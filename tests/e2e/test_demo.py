@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crowdcare_local.demo import load_deliveries
+from crowdcare_local.demo.samples import load_deliveries
 
 REPO = Path(__file__).resolve().parents[2]
 

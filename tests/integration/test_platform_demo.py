@@ -9,8 +9,8 @@ from chalice.test import Client
 from crowdcare.adapters.platforms.inbound.sources import PlatformCredentials
 from crowdcare.config.settings import PollerSettings
 from crowdcare.services.polling import SOURCE_NAMES, build_sources
+from crowdcare_local.demo.platform_samples import meta_deliveries, seed_feeds
 from crowdcare_local.fake_platforms import feeds
-from crowdcare_local.platform_demo import meta_deliveries, seed_feeds
 
 from tests.fake_feeds import fake_platforms
 from tests.integration.conftest import MetaWebhookEnv

@@ -1,8 +1,8 @@
 """Running the template's Lambda functions in this process, as Lambda would.
 
 Step Functions' `lambda:invoke` calls are answered by a botocore `before-call.lambda.Invoke`
-hook on the default session (the one moto's interpreter uses); the Mentions stream and the
-notifications queue are pumped into their functions as Lambda's event source mappings would.
+hook on the default session (the one moto's interpreter uses); streams and queues reach their
+functions through `crowdcare_local.stack.pump`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -227,36 +226,3 @@ def _logs_to_stderr(module: ModuleType) -> None:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(sys.stderr)
 
-
-def stream_record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A DynamoDB Streams record (as boto3 returns it) in Lambda's event shape."""
-    body = dict(record["dynamodb"])
-    created = body.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        body["ApproximateCreationDateTime"] = created.timestamp()
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": record.get("awsRegion", REGION),
-        "dynamodb": body,
-        "eventSourceARN": stream_arn,
-    }
-
-
-def matches_filter(record: dict[str, Any], patterns: list[dict[str, Any]]) -> bool:
-    """Lambda event filtering, for the simple patterns the template uses (field: [values])."""
-    if not patterns:
-        return True
-
-    def match(value: Any, pattern: Any) -> bool:
-        if isinstance(pattern, dict):
-            return isinstance(value, dict) and all(
-                match(value.get(k), p) for k, p in pattern.items()
-            )
-        if isinstance(pattern, list):
-            return value in pattern
-        return bool(value == pattern)
-
-    return any(match(record, pattern) for pattern in patterns)
