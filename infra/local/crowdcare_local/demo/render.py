@@ -18,8 +18,8 @@ def render_summary(summary: dict[str, Any], out: TextIO) -> None:
     )
     line = "─" * 64
     out.write(
-        f"\n{line}\nCrowdCare demo — {d['sent']} webhook deliveries "
-        f"in {summary['elapsed_seconds']} s\n{line}\n"
+        f"\n{line}\nCrowdCare demo — {d['sent']} webhook deliveries replayed in "
+        f"{summary['replay_seconds']} s; whole run {summary['elapsed_seconds']} s\n{line}\n"
     )
     out.write(
         f"Received    {d['accepted_deliveries']} deliveries accepted → "

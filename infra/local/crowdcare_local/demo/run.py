@@ -32,6 +32,7 @@ from crowdcare_local.demo.summary import (
 )
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
+from crowdcare_local.logfile import logs_to_file
 from crowdcare_local.progress import ProgressBar
 from crowdcare_local.reply_demo import configure_reply_adapters, reply_parameters
 from crowdcare_local.stack import LocalStack
@@ -65,10 +66,45 @@ def run_demo(
     as_json: bool,
     port: int = 0,
     outbox: Path = DEFAULT_OUTBOX,
+    log_file: Path | None = None,
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
 ) -> int:
-    """Boot the local stack, replay the sample, wait for every workflow, print the summary."""
+    """Boot the local stack, replay the sample, wait for every workflow, print the summary.
+
+    Progress goes to stderr, the summary to stdout, everything else to `log_file` (by default
+    demo.log next to the outbox, so `.crowdcare/demo.log`). Returns 0 when every workflow
+    finished, 1 when the wait timed out or the port is taken.
+    """
+    # Imported here: the server imports Chalice, which `load_deliveries` users do not need.
+    from crowdcare_local.server import PortInUseError, check_port_free  # noqa: PLC0415
+
+    try:
+        check_port_free(port)
+        with logs_to_file(log_file or outbox.parent / "demo.log") as log:
+            stderr.write(f"Logs of the functions and libraries: {log}\n")
+            return _run(
+                serve=serve, as_json=as_json, port=port, outbox=outbox, stdout=stdout, stderr=stderr
+            )
+    except PortInUseError as error:
+        stderr.write(port_in_use_message(error.port))
+        return 1
+
+
+def port_in_use_message(port: int) -> str:
+    """What to do when the API port is taken: one line for the error, one for the hint."""
+    other = port + 1
+    return (
+        f"crowdcare demo: port {port} on 127.0.0.1 is already in use "
+        "(another crowdcare demo still running?)\n"
+        f"hint: stop it, or use another port: crowdcare demo --port {other} "
+        f"(make demo PORT={other}); --port 0 picks a free one\n"
+    )
+
+
+def _run(
+    *, serve: bool, as_json: bool, port: int, outbox: Path, stdout: TextIO, stderr: TextIO
+) -> int:
     from crowdcare_local.server import LocalApiServer  # noqa: PLC0415 - imports Chalice apps
 
     started = time.monotonic()

@@ -98,6 +98,7 @@ def build_summary(stack: LocalStack, report: ReplayReport, elapsed: float) -> di
             if stack.runtime
             else 0,
         },
+        "replay_seconds": round(report.seconds, 1),
         "elapsed_seconds": round(elapsed, 1),
     }
 
