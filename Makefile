@@ -30,8 +30,8 @@ $(SAM): | $(STAMP)
 
 sam-cli: $(SAM)
 
-demo: setup  ## replay the sample through the local stack, then keep serving
-	$(BIN)/crowdcare demo
+demo: setup  ## replay the sample through the local stack, then keep serving (PORT=8000)
+	$(BIN)/crowdcare demo $(if $(PORT),--port $(PORT))
 
 lint: setup
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from crowdcare_local.demo import load_deliveries
+from crowdcare_local.demo.samples import load_deliveries
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -60,6 +60,29 @@ def test_demo_prints_one_json_object_and_progress_on_stderr(
     assert len(completed.stdout.strip().splitlines()) == 1
     assert "Replaying webhooks" in completed.stderr
     assert "Waiting for workflows" in completed.stderr
+
+
+def test_library_noise_goes_to_the_log_next_to_the_outbox(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    """stderr is progress only; the functions' logs and the libraries' warnings are in
+    demo.log next to the outbox, and stderr says where."""
+    completed, outbox = demo_run
+    log = outbox.parent / "demo.log"
+    # GIVEN/WHEN the demo ran (its sample has rejected deliveries, which the webhooks log)
+    # THEN stderr names the log and holds no log records, metric dumps or warnings
+    assert f"Logs of the functions and libraries: {log}" in completed.stderr
+    for noise in ('"level"', "CloudWatchMetrics", "urllib3", "Warning"):
+        assert noise not in completed.stderr
+    # AND the log file has the webhook's warnings
+    assert "webhook rejected" in log.read_text(encoding="utf-8")
+
+
+def test_replay_time_and_total_are_separate(summary: dict[str, Any]) -> None:
+    """The summary times the replay itself apart from the whole run."""
+    # GIVEN/WHEN the demo ran
+    # THEN the replay took some time, less than the run that also booted and waited
+    assert 0 < summary["replay_seconds"] < summary["elapsed_seconds"]
 
 
 def test_every_delivery_is_accounted_for(summary: dict[str, Any]) -> None:

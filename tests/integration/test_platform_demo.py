@@ -10,8 +10,8 @@ from crowdcare.adapters.secrets import PlatformCredentials
 from crowdcare.config.ingest_wiring import build_sources
 from crowdcare.config.settings import PollerSettings
 from crowdcare.services.polling import SOURCE_NAMES
+from crowdcare_local.demo.platform_samples import meta_deliveries, seed_feeds
 from crowdcare_local.fake_platforms import feeds
-from crowdcare_local.platform_demo import meta_deliveries, seed_feeds
 
 from tests.fake_feeds import fake_platforms
 from tests.integration.conftest import MetaWebhookEnv

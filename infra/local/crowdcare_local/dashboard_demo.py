@@ -1,8 +1,8 @@
-"""Demo sign-ins for the responder dashboard, created in the emulator's Cognito user pool.
+"""`python -m crowdcare_local.dashboard_demo`: the responder dashboard with one live mention.
 
-Each demo user's username is a responder_id of the bundled sample (so the dashboard shows that
-responder's assignments), with a permanent password and the group that is their role. The
-passwords are for the local emulator only; nothing here touches a real account.
+Boots the local stack with the sample responders and the demo sign-ins
+(`crowdcare_local.dashboard_users`), delivers one mention through the signed generic webhook,
+waits until it is assigned, and serves (the browser tests drive it this way).
 """
 
 from __future__ import annotations
@@ -13,63 +13,19 @@ import json
 import logging
 import sys
 import time
-import urllib.request
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.repositories import ResponderRepository
-from crowdcare.adapters.platforms.inbound.signatures import sign_generic
 
-if TYPE_CHECKING:
-    from crowdcare_local.stack import LocalStack
-
-USER_POOL = "ResponderUserPool"
-
-# (username, password, groups): the first group is the role shown to the person.
-DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("adv.maria.lopez", "Advocate-demo-1", ("advocate",)),
-    ("adv.jonas.weber", "Advocate-demo-2", ("advocate",)),
-    ("emp.rachel.kim", "Employee-demo-1", ("employee",)),
-    ("emp.owen.price", "Admin-demo-1", ("admin", "employee")),
-)
-
-
-def seed_users(stack: LocalStack) -> list[tuple[str, str, str]]:
-    """Create the demo users with their groups; returns (username, password, role) per user.
-
-    Idempotent: a user that already exists only gets its password and groups set again.
-    """
-    cognito = stack.client("cognito-idp")
-    pool_id = stack.ref(USER_POOL)
-    existing = {u["Username"] for u in cognito.list_users(UserPoolId=pool_id)["Users"]}
-    seeded = []
-    for username, password, groups in DEMO_USERS:
-        if username not in existing:
-            cognito.admin_create_user(
-                UserPoolId=pool_id,
-                Username=username,
-                UserAttributes=[
-                    {"Name": "email", "Value": f"{username}@example.com"},
-                    {"Name": "email_verified", "Value": "true"},
-                ],
-                MessageAction="SUPPRESS",
-            )
-        cognito.admin_set_user_password(
-            UserPoolId=pool_id, Username=username, Password=password, Permanent=True
-        )
-        for group in groups:
-            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
-        seeded.append((username, password, groups[0]))
-    return seeded
-
-
-def print_sign_in(users: list[tuple[str, str, str]], url: str, out: TextIO) -> None:
-    """How to sign in to the local dashboard, for the demo's closing output."""
-    out.write(f"Dashboard   {url}/  (sign in as one of these)\n")
-    for username, password, role in users:
-        out.write(f"                {role:<9} {username:<18} password {password}\n")
-
+from crowdcare_local.dashboard_users import DEMO_USERS, seed_users
+from crowdcare_local.demo.replay import Replayer
+from crowdcare_local.demo.samples import Delivery, load_responders
+from crowdcare_local.fake_platforms.server import FakePlatformServer
+from crowdcare_local.reply_demo import configure_reply_adapters, reply_parameters
+from crowdcare_local.server import LocalApiServer
+from crowdcare_local.stack import LocalStack
 
 SAMPLE_MENTION = {
     "platform": "facebook",
@@ -89,22 +45,15 @@ SAMPLE_MENTION = {
 
 
 def post_mention(stack: LocalStack, api_url: str, payload: dict[str, Any]) -> int:
-    """Deliver one mention through the signed generic webhook, as a platform would."""
-    body = json.dumps({**payload, "created_at": datetime.now(UTC).isoformat()}).encode()
-    timestamp = int(time.time())
-    key = stack.secret_values()["generic_webhook_secret"].encode()
-    request = urllib.request.Request(  # noqa: S310 - loopback URL
-        api_url + "/webhooks/generic",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-CrowdCare-Timestamp": str(timestamp),
-            "X-CrowdCare-Signature": sign_generic(key, timestamp, body),
-        },
+    """Deliver one mention, created now, through the signed generic webhook (as the demo's
+    replay does); raises when the webhook refuses it."""
+    now = datetime.now(UTC)
+    outcome = Replayer(api_url, stack.secret_values(), now).send(
+        Delivery("generic", {**payload, "created_at": now.isoformat()}, None, "dashboard demo")
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return int(response.status)
+    if outcome.status >= 400:
+        raise RuntimeError(f"the webhook refused the dashboard's mention: {outcome.body}")
+    return outcome.status
 
 
 def wait_for_assignment(stack: LocalStack, mention_id: str, timeout: float = 60.0) -> str:
@@ -127,15 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     Prints one JSON line ({"url", "endpoint", "users", "assigned_to"}) once ready, then serves
     until standard input closes (the browser tests drive it this way) or Ctrl-C.
     """
-    from crowdcare_local.demo import load_responders  # noqa: PLC0415 - heavy local imports
-    from crowdcare_local.fake_platforms.server import FakePlatformServer  # noqa: PLC0415
-    from crowdcare_local.reply_demo import (  # noqa: PLC0415
-        configure_reply_adapters,
-        reply_parameters,
-    )
-    from crowdcare_local.server import LocalApiServer  # noqa: PLC0415
-    from crowdcare_local.stack import LocalStack  # noqa: PLC0415
-
     parser = argparse.ArgumentParser(prog="python -m crowdcare_local.dashboard_demo")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)

@@ -1,8 +1,8 @@
 """Running the template's Lambda functions in this process, as Lambda would.
 
 Step Functions' `lambda:invoke` calls are answered by a botocore `before-call.lambda.Invoke`
-hook on the default session (the one moto's interpreter uses); the Mentions stream and the
-notifications queue are pumped into their functions as Lambda's event source mappings would.
+hook on the default session (the one moto's interpreter uses); streams and queues reach their
+functions through `crowdcare_local.stack.pump`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from types import ModuleType
-from typing import Any
+from typing import Any, TextIO
 
 import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
@@ -54,8 +53,36 @@ class LocalContext:
         return self.timeout_ms
 
 
+class FunctionLog(io.TextIOBase):
+    """Where the functions' own output goes (CloudWatch Logs in Lambda): stderr, unless a
+    command sends it elsewhere (`crowdcare demo` sends it to its log file).
+
+    One object that looks up its target on every write, so handlers that were given it before
+    a redirect follow the redirect.
+    """
+
+    _target: TextIO | None = None
+
+    @classmethod
+    def redirect(cls, target: TextIO | None) -> None:
+        """Send the functions' output to `target` (None: back to stderr)."""
+        cls._target = target
+
+    def _stream(self) -> TextIO:
+        return self._target if self._target is not None else sys.stderr
+
+    def write(self, text: str) -> int:
+        return self._stream().write(text)
+
+    def flush(self) -> None:
+        self._stream().flush()
+
+
+FUNCTION_LOG = FunctionLog()
+
+
 class FunctionOutput(io.TextIOBase):
-    """The process's stdout while functions run in it: a function's prints go to stderr.
+    """The process's stdout while functions run in it: a function's prints go to FUNCTION_LOG.
 
     A function's stdout is its log in Lambda; locally it must not reach the command's own
     stdout (powertools prints metrics there past 100 values, even with metrics disabled).
@@ -89,13 +116,17 @@ class FunctionOutput(io.TextIOBase):
             cls._local.in_function = previous
 
     def _target(self) -> Any:
-        return sys.stderr if getattr(self._local, "in_function", False) else self._stdout
+        return FUNCTION_LOG if getattr(self._local, "in_function", False) else self._stdout
 
     def write(self, text: str) -> int:
         return int(self._target().write(text))
 
     def flush(self) -> None:
-        self._target().flush()
+        target = self._target()
+        # Also called when the proxy is garbage-collected, possibly after whoever owned the
+        # wrapped stream (a test's capture) closed it.
+        if not target.closed:
+            target.flush()
 
     def isatty(self) -> bool:
         return bool(self._stdout.isatty())
@@ -139,7 +170,7 @@ class LocalLambdaRuntime:
                 module = importlib.util.module_from_spec(loader_spec)
                 sys.modules[name] = module
                 loader_spec.loader.exec_module(module)
-                _logs_to_stderr(module)
+                _logs_to_function_log(module)
                 self._modules[key] = module
             return self._modules[key]
 
@@ -216,8 +247,8 @@ class LocalLambdaRuntime:
         return AWSResponse(params["url"], 200, HTTPHeaders(), None), parsed
 
 
-def _logs_to_stderr(module: ModuleType) -> None:
-    """Lambda's logs go to CloudWatch; locally they go to stderr, so stdout stays the
+def _logs_to_function_log(module: ModuleType) -> None:
+    """Lambda's logs go to CloudWatch; locally they go to FUNCTION_LOG, so stdout stays the
     command's own output (`crowdcare demo --json` prints exactly one JSON object)."""
     from aws_lambda_powertools import Logger  # noqa: PLC0415
 
@@ -225,38 +256,5 @@ def _logs_to_stderr(module: ModuleType) -> None:
         if isinstance(value, Logger):
             handler = value.registered_handler
             if isinstance(handler, logging.StreamHandler):
-                handler.setStream(sys.stderr)
+                handler.setStream(FUNCTION_LOG)
 
-
-def stream_record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A DynamoDB Streams record (as boto3 returns it) in Lambda's event shape."""
-    body = dict(record["dynamodb"])
-    created = body.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        body["ApproximateCreationDateTime"] = created.timestamp()
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": record.get("awsRegion", REGION),
-        "dynamodb": body,
-        "eventSourceARN": stream_arn,
-    }
-
-
-def matches_filter(record: dict[str, Any], patterns: list[dict[str, Any]]) -> bool:
-    """Lambda event filtering, for the simple patterns the template uses (field: [values])."""
-    if not patterns:
-        return True
-
-    def match(value: Any, pattern: Any) -> bool:
-        if isinstance(pattern, dict):
-            return isinstance(value, dict) and all(
-                match(value.get(k), p) for k, p in pattern.items()
-            )
-        if isinstance(pattern, list):
-            return value in pattern
-        return bool(value == pattern)
-
-    return any(match(record, pattern) for pattern in patterns)

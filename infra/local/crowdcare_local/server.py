@@ -7,8 +7,10 @@ Chalice app, exactly as the deployed function would handle it.
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
+import socket
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +27,34 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+HOST = "127.0.0.1"
+
+
+class PortInUseError(Exception):
+    """The local API's port is taken (often by another `crowdcare demo`)."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} on {HOST} is already in use")
+        self.port = port
+
+
+def check_port_free(port: int) -> None:
+    """Raise PortInUseError when `port` cannot be bound on loopback (0 always can).
+
+    Checked before the slow boot, so a busy port is reported at once; the server's own bind
+    reports it too, should the port be taken in between.
+    """
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the HTTP server binds: a port left in TIME_WAIT by an earlier run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUseError(port) from None
+            raise
 
 
 @dataclass(frozen=True)
@@ -77,7 +107,12 @@ class LocalApiServer:
             def log_message(self, format: str, *args: Any) -> None:
                 logger.debug(format, *args)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        try:
+            self._httpd = ThreadingHTTPServer((HOST, port), Handler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUseError(port) from None
+            raise
         self._thread: threading.Thread | None = None
 
     @property

@@ -1,16 +1,52 @@
-"""The local outbox: every email and SMS the emulator accepted, as files a person can open."""
+"""The local outbox: every email and SMS the emulator accepted, read back from moto and
+written as files a person can open."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from crowdcare_local.template import ACCOUNT_ID, REGION
 
-    from crowdcare_local.stack import SentEmail, SentSms
+
+@dataclass(frozen=True)
+class SentEmail:
+    message_id: str
+    source: str
+    to: tuple[str, ...]
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class SentSms:
+    message_id: str
+    phone: str
+    text: str
+
+
+def sent_emails() -> list[SentEmail]:
+    """Emails SES accepted, read back from the in-process emulator."""
+    from moto.ses.models import ses_backends  # noqa: PLC0415 - moto is local-only
+
+    return [
+        SentEmail(m.id, m.source, tuple(m.destinations.get("ToAddresses", [])), m.subject, m.body)
+        for m in ses_backends[ACCOUNT_ID][REGION].sent_messages
+        if hasattr(m, "subject")
+    ]
+
+
+def sent_sms() -> list[SentSms]:
+    """SMS that SNS accepted, read back from the in-process emulator."""
+    from moto.sns.models import sns_backends  # noqa: PLC0415
+
+    return [
+        SentSms(message_id, phone, text)
+        for message_id, (phone, text) in sns_backends[ACCOUNT_ID][REGION].sms_messages.items()
+    ]
 
 
 def write_outbox(folder: Path, emails: Sequence[SentEmail], texts: Sequence[SentSms]) -> Path:

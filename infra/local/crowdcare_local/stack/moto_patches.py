@@ -1,0 +1,116 @@
+"""Fixes to moto 5.2 that the local stack needs to behave like AWS (each says why).
+
+`apply()` installs them all; each is idempotent, so several stacks in one process (the tests)
+patch moto once.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+
+def apply() -> None:
+    """Install every fix below."""
+    _let_executions_overlap()
+    _fix_callback_gaps()
+    _make_dynamodb_writes_atomic()
+
+
+def _let_executions_overlap() -> None:
+    """Work around moto deep-copying a state machine, running executions included.
+
+    moto 5.2 clones the state machine on every StartExecution; a running execution holds a
+    lock, so a second start while one runs fails with a 500. Executions are shared, not
+    cloned: the clone only needs the definition.
+    """
+    from moto.stepfunctions.parser.backend.execution import Execution  # noqa: PLC0415
+
+    def share(self: Execution, memo: dict[int, Any]) -> Execution:
+        return self
+
+    Execution.__deepcopy__ = share  # type: ignore[attr-defined]
+
+
+def _fix_callback_gaps() -> None:
+    """Work around three gaps of moto 5.2's Step Functions interpreter (cloud behaviour kept):
+
+    * `arn:aws:states:::states:startExecution` passes `StateMachineArn`/`Input`/`Name` to boto3
+      unconverted (KeyError): they are lower-camel-cased as the service integration does.
+    * An answer (SendTaskSuccess/Failure) that arrives before a task with HeartbeatSeconds
+      has set up its heartbeat watch is lost and the task times out: the watch now starts
+      already notified when an answer is waiting.
+    * SendTaskFailure drops its `cause`: it is passed on, so a decline keeps its reason.
+    """
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (  # noqa: PLC0415
+        state_task_service_sfn as sfn_service,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (  # noqa: PLC0415
+        CallbackEndpoint,
+    )
+    from moto.stepfunctions.responses import StepFunctionResponse  # noqa: PLC0415
+
+    service = sfn_service.StateTaskServiceSfn
+    if getattr(service, "_crowdcare_patched", False):
+        return
+    original_normalise = service._normalise_parameters
+
+    def normalise(self: Any, parameters: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_normalise(self, parameters, *args, **kwargs)
+        if self._get_boto_service_action() == "start_execution":
+            for key in ("StateMachineArn", "Input", "Name"):
+                if key in parameters:
+                    parameters[key[0].lower() + key[1:]] = parameters.pop(key)
+
+    service._normalise_parameters = normalise  # type: ignore[method-assign]
+    service._crowdcare_patched = True  # type: ignore[attr-defined]
+
+    original_setup = CallbackEndpoint.setup_heartbeat_endpoint
+
+    def setup(self: CallbackEndpoint, heartbeat_seconds: int) -> Any:
+        endpoint = original_setup(self, heartbeat_seconds=heartbeat_seconds)
+        if self.get_outcome() is not None:
+            endpoint.notify()  # type: ignore[no-untyped-call]
+        return endpoint
+
+    CallbackEndpoint.setup_heartbeat_endpoint = setup  # type: ignore[method-assign]
+
+    def send_task_failure(self: Any) -> Any:
+        from moto.core.responses import EmptyResult  # noqa: PLC0415
+
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+
+
+def _make_dynamodb_writes_atomic() -> None:
+    """Make moto's DynamoDB writes atomic with respect to each other, as DynamoDB's are.
+
+    moto 5.2 snapshots the tables a transaction touches and, when the transaction is cancelled,
+    restores the snapshot, wiping writes other threads made meanwhile. The local stack runs many
+    workflows at once, so every write takes one lock.
+    """
+    import functools  # noqa: PLC0415
+
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    if getattr(DynamoDBBackend, "_crowdcare_atomic", False):
+        return
+    lock = threading.RLock()
+    writes = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+    for name in writes:
+        original = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(original)
+        def atomic(*args: Any, _write: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _write(*args, **kwargs)
+
+        setattr(DynamoDBBackend, name, atomic)
+    DynamoDBBackend._crowdcare_atomic = True  # type: ignore[attr-defined]
+
