@@ -43,7 +43,7 @@ def prioritize(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def route(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     case = steps().route(TriageCase.model_validate(event))
     if case.decision is not None:
-        # One metric per route rather than a dimension: dimensions persist across warm calls.
-        route_name = case.decision.route.value.capitalize()
-        metrics.add_metric(name=f"MentionsRouted{route_name}", unit=MetricUnit.Count, value=1)
+        # The route is a dimension of one metric; log_metrics clears it after this call.
+        metrics.add_dimension(name="route", value=case.decision.route.value)
+        metrics.add_metric(name="MentionsRouted", unit=MetricUnit.Count, value=1)
     return case.model_dump(mode="json")
