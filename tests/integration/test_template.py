@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from crowdcare_local.cli import build_parser
 from crowdcare_local.template import REPO_ROOT, TEMPLATE_PATH, function_properties, load_template
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -431,6 +432,34 @@ def test_webhooks_and_api_deploy_gradually_and_roll_back_on_errors() -> None:
         assert props.get("AutoPublishAlias") == "live"
         assert preference.get("Type") == {"Ref": "DeploymentType"}
         assert {"Ref": f"{function_id}ErrorsAlarm"} in preference.get("Alarms", [])
+
+
+_CLI_COMMAND = re.compile(r"crowdcare ((?:[a-z-]+ ?)+)")
+
+
+def test_commands_named_in_outputs_exist() -> None:
+    """Every `crowdcare ...` command an output's description tells the operator to run is
+    one the CLI accepts (TriageParkingQueueUrl names its replay command)."""
+    # GIVEN the commands the outputs' descriptions name
+    descriptions = [
+        " ".join(str(o.get("Description", "")).split()) for o in TEMPLATE["Outputs"].values()
+    ]
+    named = [m.group(1).strip() for text in descriptions for m in _CLI_COMMAND.finditer(text)]
+    triage = " ".join(str(TEMPLATE["Outputs"]["TriageParkingQueueUrl"]["Description"]).split())
+    assert "crowdcare parked replay triage" in triage
+
+    # WHEN the CLI parses each (argparse exits on an unknown command or argument)
+    parser = build_parser()
+    parsed = [parser.parse_args([*command.split(), "--local"]) for command in named]
+
+    # THEN each is an operator command
+    assert {args.command for args in parsed} <= {
+        "parked",
+        "replies",
+        "responders",
+        "cursors",
+        "status",
+    }
 
 
 # --- 7. samconfig.toml ------------------------------------------------------------------------
