@@ -4,6 +4,7 @@ local stack: each command runs through the real `crowdcare` entry point with `--
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from crowdcare_local.template import REGION
 
 from tests.workflow.conftest import Deployed, mention_payload
 
-PARKING = ("TriageParkingQueue", "ReplyDeadLetterQueue", "IngestParkingQueue")
+PARKING = ("TriageParkingQueue", "ReplyDeadLetterQueue", "IngestParkingQueue", "AsyncFailureQueue")
 
 
 def crowdcare(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any]:
@@ -309,3 +310,154 @@ def test_status_json_shape(ops_stack: Deployed, capsys: pytest.CaptureFixture[st
     assert state["parked"]["triage"] == 1
     assert "reddit_search" in state["last_poll"]
     assert state["alarms_in_alarm"] == []
+
+
+def _parked_meta_change(post_id: str, *, with_sender: bool) -> str:
+    """An ingest parking message as the webhook writes it, for one Facebook feed change."""
+    value: dict[str, Any] = {
+        "item": "status",
+        "verb": "add",
+        "post_id": post_id,
+        "published": 1,
+        "created_time": int(time.time()) - 60,
+        "message": "@Brightwave the Mesh router keeps dropping the 5 GHz band every evening.",
+    }
+    if with_sender:
+        value["from"] = {"id": "5548120399871234", "name": "Tomas Herrera"}
+    entry = {
+        "id": "104729385012345",
+        "time": int(time.time()),
+        "changes": [{"field": "feed", "value": value}],
+    }
+    return json.dumps(
+        {
+            "platform": "facebook",
+            "reason": "invalid change",
+            "details": [{"loc": "change.value.from", "msg": "Field required"}],
+            "entry_index": 0,
+            "change_index": 0,
+            "parked_at": "2026-11-30T00:00:00+00:00",
+            "payload": json.dumps({"object": "page", "entry": entry}),
+        }
+    )
+
+
+def test_parked_webhook_entries_are_stored_or_stay_parked(
+    ops_stack: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replaying the ingest parking queue stores an entry the parser now accepts (once) and
+    leaves one it still refuses parked, with the reason; the replay exits 1."""
+    # GIVEN two parked Facebook changes: one fixed (it has a sender now), one still broken
+    sqs = ops_stack.stack.client("sqs")
+    url = ops_stack.stack.ref("IngestParkingQueue")
+    good = _parked_meta_change("104729385012345_501", with_sender=True)
+    sqs.send_message(QueueUrl=url, MessageBody=good)
+    sqs.send_message(
+        QueueUrl=url, MessageBody=_parked_meta_change("104729385012345_502", with_sender=False)
+    )
+
+    # WHEN every parked entry is replayed
+    code, result = crowdcare(capsys, "parked", "replay", "ingest", "--all")
+    ops_stack.settle()
+
+    # THEN the good one is stored (and triaged), the broken one is still parked
+    assert code == 1
+    assert [r["detail"] for r in result["replayed"]] == ["stored facebook#104729385012345_501"]
+    assert [r["detail"].startswith("still refused") for r in result["failed"]] == [True]
+    stored = ops_stack.mentions.get("facebook#104729385012345_501")
+    assert stored is not None
+    assert stored.triage is not None
+    assert crowdcare(capsys, "parked", "list", "ingest")[1]["count"] == 1
+    # AND the same good entry parked again is skipped: the mention is stored once
+    sqs.send_message(QueueUrl=url, MessageBody=good)
+    code, again = crowdcare(capsys, "parked", "replay", "ingest", "--all")
+    assert [r["detail"] for r in again["skipped"]] == [
+        "already stored (facebook#104729385012345_501)"
+    ]
+
+
+def test_failed_async_invocation_is_invoked_again(
+    ops_stack: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An on-failure record of a scheduled function (Lambda's destination format) is listed by
+    function and error, and replaying it invokes the function again with the same event."""
+    # GIVEN QueueDrainFunction's failed scheduled event in the async failure queue
+    runtime = ops_stack.stack.runtime
+    assert runtime is not None
+    name = f"{ops_stack.stack.stack_name}-QueueDrainFunction"
+    record = {
+        "version": "1.0",
+        "timestamp": "2026-11-30T00:00:00.000Z",
+        "requestContext": {
+            "requestId": "0f6a3c1e",
+            "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{name}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": 3,
+        },
+        "requestPayload": {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}},
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+        "responsePayload": {"errorMessage": "throttled", "errorType": "ClientError"},
+    }
+    ops_stack.stack.client("sqs").send_message(
+        QueueUrl=ops_stack.stack.ref("AsyncFailureQueue"), MessageBody=json.dumps(record)
+    )
+    listed = crowdcare(capsys, "parked", "list", "async")[1]["messages"]
+    assert [(m["key"], m["reason"]) for m in listed] == [(name, "ClientError: throttled")]
+    before = runtime.invocations["QueueDrainFunction"]
+
+    # WHEN it is replayed
+    code, result = crowdcare(capsys, "parked", "replay", "async", name)
+
+    # THEN the function ran once more and nothing is left parked
+    assert code == 0
+    assert len(result["replayed"]) == 1
+    assert runtime.invocations["QueueDrainFunction"] == before + 1
+    assert crowdcare(capsys, "parked", "list", "async")[1]["count"] == 0
+
+
+def test_stream_failure_restarts_triage_of_mentions_still_received(
+    ops_stack: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stream batch the starter gave up on restarts triage for its mentions still
+    'received'; once triage moved them on, the same record is skipped as handled."""
+    # GIVEN a stored mention whose triage never ran (status received, no triage)
+    ops_stack.post_generic(mention_payload("ops3", "Love my new Brightwave Mesh, it is great!"))
+    ops_stack.settle()
+    ddb = ops_stack.stack.client("dynamodb")
+    table = ops_stack.stack.ref("MentionsTable")
+    key = {"mention_id": {"S": "facebook#ops3"}}
+    ddb.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET #status = :received REMOVE triage",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":received": {"S": "received"}},
+    )
+    image = ddb.get_item(TableName=table, Key=key)["Item"]
+    failure = json.dumps(
+        {
+            "function": "StarterFunction",
+            "records": [{"eventName": "INSERT", "dynamodb": {"NewImage": image}}],
+        }
+    )
+    sqs = ops_stack.stack.client("sqs")
+    sqs.send_message(QueueUrl=ops_stack.stack.ref("StreamFailureQueue"), MessageBody=failure)
+
+    # WHEN the stream failures are replayed
+    code, result = crowdcare(capsys, "parked", "replay", "stream", "--all")
+    ops_stack.settle()
+
+    # THEN triage ran for it, and a second copy of the record is skipped
+    assert code == 0
+    assert [r["detail"] for r in result["replayed"]] == ["triage started for facebook#ops3"]
+    stored = ops_stack.mentions.get("facebook#ops3")
+    assert stored is not None
+    assert stored.triage is not None
+    assert stored.status is MentionStatus.NO_ACTION
+    sqs.send_message(QueueUrl=ops_stack.stack.ref("StreamFailureQueue"), MessageBody=failure)
+    code, again = crowdcare(capsys, "parked", "replay", "stream", "--all")
+    assert [r["detail"] for r in again["skipped"]] == ["already handled: facebook#ops3"]

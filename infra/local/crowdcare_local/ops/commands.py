@@ -138,9 +138,6 @@ def parked_show(target: Target, report: Report, kind: str, wanted: str) -> int:
 
 def parked_replay(target: Target, report: Report, kind: str, wanted: set[str] | None) -> int:
     lot = parked.PARKING_QUEUES[kind]
-    if lot.replay is None:
-        report.problem(f"{kind} messages cannot be replayed from here: {lot.not_replayable}")
-        return USAGE
     total = len(wanted) if wanted is not None else parked.depth(target, lot)
     progress = ProgressBar(f"replaying {kind}", max(total, 1), report.err)
     outcomes = list(parked.replay(target, lot, wanted, on_message=lambda _: progress.advance()))

@@ -17,7 +17,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
-from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.dynamodb.repositories import (
+    MentionRepository,
+    stored_mention_from_item,
+)
 from crowdcare.adapters.platforms.inbound.meta import parse_meta
 from crowdcare.config.clock import utc_now
 from crowdcare.domain.models import Mention, MentionStatus
@@ -82,8 +85,7 @@ class ParkingQueue:
     queue: str  # logical id in template.yaml
     holds: str
     describe: Describer
-    replay: Replayer | None
-    not_replayable: str = ""
+    replay: Replayer
 
 
 # ------------------------------------------------------------------------------ reading
@@ -182,7 +184,6 @@ def replay(
     on_message: Callable[[Outcome], None] | None = None,
 ) -> Iterator[Outcome]:
     """Replay the chosen messages (all when `wanted` is None); yields one outcome each."""
-    assert lot.replay is not None
     messages = receive_all(target, lot, visibility=REPLAY_VISIBILITY_SECONDS)
     chosen = [m for m in messages if wanted is None or matches(lot, m, wanted)]
     let_go(target, lot, [m for m in messages if m not in chosen])
@@ -346,7 +347,8 @@ def _describe_async(message: ParkedMessage) -> tuple[str, str]:
     body = message.json_body()
     if not isinstance(body, dict):
         return "?", "unreadable record"
-    function = str(body.get("requestContext", {}).get("functionArn", "?")).split(":function:")[-1]
+    arn = str(body.get("requestContext", {}).get("functionArn", "?"))
+    function = arn.split(":function:")[-1].split(":")[0]  # the name, without a qualifier
     response = body.get("responsePayload") or {}
     error = f"{response.get('errorType', '')}: {response.get('errorMessage', '')}".strip(": ")
     return function, error or str(body.get("requestContext", {}).get("condition", "failed"))
@@ -373,6 +375,56 @@ def _describe_stream(message: ParkedMessage) -> tuple[str, str]:
         key = f"{info.get('shardId')} {info.get('startSequenceNumber')}..."
         return key, str(body.get("requestContext", {}).get("condition", "failed"))
     return str(body.get("function", "?")), f"{len(body.get('records', []))} stream records"
+
+
+def _stream_records(target: Target, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stream records a failure record stands for: carried whole by the local stack; in
+    AWS, read back from the stream by their shard and sequence range (kept 24 hours)."""
+    if "records" in body:
+        return list(body["records"])
+    info = body["DDBStreamBatchInfo"]
+    streams = target.clients.client("dynamodbstreams")
+    iterator = streams.get_shard_iterator(
+        StreamArn=info["streamArn"],
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=info["startSequenceNumber"],
+    )["ShardIterator"]
+    last = int(info["endSequenceNumber"])
+    records: list[dict[str, Any]] = []
+    while iterator:
+        page = streams.get_records(ShardIterator=iterator, Limit=100)
+        for record in page["Records"]:
+            if int(record["dynamodb"]["SequenceNumber"]) > last:
+                return records
+            records.append(record)
+        if not page["Records"]:
+            break
+        iterator = page.get("NextShardIterator")
+    return records
+
+
+def _replay_stream(target: Target, message: ParkedMessage) -> tuple[Action, str]:
+    records = [
+        r for r in _stream_records(target, message.json_body()) if r.get("eventName") == "INSERT"
+    ]
+    if not records:
+        return Action.FAILED, "the stream no longer holds these records (kept 24 hours)"
+    mentions = MentionRepository(target.clients.dynamodb, target.physical("MentionsTable"))
+    starter = TriageStarter(target.clients.stepfunctions, target.physical("TriageStateMachine"))
+    started, handled = [], []
+    for record in records:
+        mention = stored_mention_from_item(record["dynamodb"]["NewImage"]).mention
+        stored = mentions.get(mention.mention_id)
+        # Triage moves a mention on from `received`: anything else was handled already.
+        if stored is None or stored.status is not MentionStatus.RECEIVED:
+            handled.append(mention.mention_id)
+            continue
+        starter.start(stored.mention, attempt=f"replay{message.message_id[:8]}")
+        started.append(mention.mention_id)
+    if not started:
+        return Action.SKIPPED, f"already handled: {', '.join(handled)}"
+    return Action.REPLAYED, f"triage started for {', '.join(started)}"
 
 
 PARKING_QUEUES: dict[str, ParkingQueue] = {
@@ -418,11 +470,7 @@ PARKING_QUEUES: dict[str, ParkingQueue] = {
             "StreamFailureQueue",
             "Mentions stream batches the starter gave up on",
             _describe_stream,
-            None,
-            not_replayable=(
-                "a stream failure record points at stream positions, not at mentions: find the "
-                "mentions still 'received' and start their triage (the stuck-mention sweeper)"
-            ),
+            _replay_stream,
         ),
     )
 }

@@ -183,7 +183,9 @@ def resolve_target(
                 "--local needs the emulator's address: --endpoint-url or AWS_ENDPOINT_URL"
             )
         settings = AwsSettings(aws_region=REGION, aws_endpoint_url=endpoint)
-        session = boto3.Session(
+        # In the stack's own process (tests), its default session answers lambda.Invoke with
+        # the project's handlers; from another process, any credentials do for moto.
+        session = boto3.DEFAULT_SESSION or boto3.Session(
             aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "local"),
             aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
             region_name=REGION,
