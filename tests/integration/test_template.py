@@ -434,6 +434,42 @@ def test_webhooks_and_api_deploy_gradually_and_roll_back_on_errors() -> None:
         assert {"Ref": f"{function_id}ErrorsAlarm"} in preference.get("Alarms", [])
 
 
+@pytest.mark.parametrize("logical_id", FUNCTION_IDS)
+def test_asynchronously_invoked_functions_park_their_failures(logical_id: str) -> None:
+    """A function invoked asynchronously (schedule, SNS, ...) sends the events it still fails
+    on to AsyncFailureQueue (Globals), where `crowdcare parked replay async` finds them."""
+    # GIVEN the function's properties, Globals applied
+    properties = function_properties(TEMPLATE, logical_id)
+
+    # WHEN its on-failure destination is read
+    config = properties.get("EventInvokeConfig", {})
+    destination = config.get("DestinationConfig", {}).get("OnFailure", {})
+
+    # THEN every function has it (async events or not), pointing at the async failure queue
+    assert destination.get("Destination") == {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
+    assert destination.get("Type") == "SQS"
+
+
+def test_every_parking_queue_has_a_replay_command() -> None:
+    """Every queue no function consumes is a parking queue, and each has a `crowdcare parked`
+    kind that lists and replays it."""
+    from crowdcare_local.ops.parked import PARKING_QUEUES
+
+    # GIVEN the queues some function's SQS event consumes
+    consumed = {
+        event["Properties"]["Queue"]["Fn::GetAtt"][0]
+        for function_id in FUNCTION_IDS
+        for event in function_properties(TEMPLATE, function_id).get("Events", {}).values()
+        if event["Type"] == "SQS"
+    }
+
+    # WHEN the other queues are compared with the CLI's parking queues
+    parking = set(_resources_of_type("AWS::SQS::Queue")) - consumed
+
+    # THEN they are the same set
+    assert parking == {lot.queue for lot in PARKING_QUEUES.values()}
+
+
 _CLI_COMMAND = re.compile(r"crowdcare ((?:[a-z-]+ ?)+)")
 
 

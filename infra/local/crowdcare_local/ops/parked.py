@@ -348,7 +348,8 @@ def _describe_async(message: ParkedMessage) -> tuple[str, str]:
     if not isinstance(body, dict):
         return "?", "unreadable record"
     arn = str(body.get("requestContext", {}).get("functionArn", "?"))
-    function = arn.split(":function:")[-1].split(":")[0]  # the name, without a qualifier
+    # The function's name, without a version or alias qualifier.
+    function = arn.rsplit(":function:", maxsplit=1)[-1].partition(":")[0]
     response = body.get("responsePayload") or {}
     error = f"{response.get('errorType', '')}: {response.get('errorMessage', '')}".strip(": ")
     return function, error or str(body.get("requestContext", {}).get("condition", "failed"))
