@@ -10,6 +10,11 @@ STAMP := $(VENV)/.installed
 SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_VERSION := 1.170.0
+# checkov pins its own boto3 (1.35), which the project's pin excludes: it gets its own venv,
+# like the SAM CLI, instead of a place in the dev extras.
+CHECKOV_VENV := .tools/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 # sam build for the python3.13 runtime needs python3.13 on PATH: the project venv provides it.
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -30,12 +35,18 @@ $(SAM): | $(STAMP)
 
 sam-cli: $(SAM)
 
+$(CHECKOV): | $(STAMP)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
+
 demo: setup  ## replay the sample through the local stack, then keep serving (PORT=8000)
 	$(BIN)/crowdcare demo $(if $(PORT),--port $(PORT))
 
-lint: setup
+# checkov runs offline; each skip is justified beside its resource (# checkov:skip=...).
+lint: setup $(CHECKOV)
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint template.yaml
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 typecheck: setup
 	$(BIN)/mypy

@@ -12,8 +12,8 @@ import os
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -30,7 +30,7 @@ from crowdcare.services.replies.posting import ReplyPoster
 
 logger = Logger(service="reply_poster")
 tracer = Tracer(service="reply_poster")
-metrics = Metrics(namespace="CrowdCare", service="reply_poster")
+METRICS_NAMESPACE = "CrowdCare"
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -44,7 +44,12 @@ def post_reply(record: SQSRecord) -> None:
     ticket = ReplyTicket.model_validate_json(record.body)
     receive_count = int(record.attributes.approximate_receive_count or 1)
     outcome = poster().post(ticket, receive_count=receive_count)
-    metrics.add_metric(name=f"Replies_{outcome.value}", unit=MetricUnit.Count, value=1)
+    # One metric with the outcome as a dimension. A batch mixes outcomes, so each record is
+    # flushed on its own (EphemeralMetrics shares no state, and honours METRICS_DISABLED).
+    record_metrics = EphemeralMetrics(namespace=METRICS_NAMESPACE, service="reply_poster")
+    record_metrics.add_dimension(name="outcome", value=outcome.value)
+    record_metrics.add_metric(name="Replies", unit=MetricUnit.Count, value=1)
+    record_metrics.flush_metrics()
     # The reply's text is the responder's public words, but it is not logged: ids suffice.
     logger.info(
         "reply handled",
@@ -57,7 +62,6 @@ def post_reply(record: SQSRecord) -> None:
     )
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

@@ -6,8 +6,8 @@ import os
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from crowdcare.config.clients import default_clients
 from crowdcare.config.settings import TriageSettings, load_settings
@@ -17,7 +17,7 @@ from crowdcare.services.triage_steps import TriageSteps
 
 logger = Logger(service="triage")
 tracer = Tracer(service="triage")
-metrics = Metrics(namespace="CrowdCare", service="triage")
+METRICS_NAMESPACE = "CrowdCare"
 
 
 @cache
@@ -37,13 +37,15 @@ def prioritize(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return steps().prioritize(TriageCase.model_validate(event)).model_dump(mode="json")
 
 
-@metrics.log_metrics
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def route(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     case = steps().route(TriageCase.model_validate(event))
     if case.decision is not None:
-        # One metric per route rather than a dimension: dimensions persist across warm calls.
-        route_name = case.decision.route.value.capitalize()
-        metrics.add_metric(name=f"MentionsRouted{route_name}", unit=MetricUnit.Count, value=1)
+        # One metric with the route as a dimension, flushed on its own: a dimension added to
+        # the shared metric set would outlive this call where metrics are disabled (locally).
+        route_metrics = EphemeralMetrics(namespace=METRICS_NAMESPACE, service="triage")
+        route_metrics.add_dimension(name="route", value=case.decision.route.value)
+        route_metrics.add_metric(name="MentionsRouted", unit=MetricUnit.Count, value=1)
+        route_metrics.flush_metrics()
     return case.model_dump(mode="json")

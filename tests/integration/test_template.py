@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from crowdcare_local.cli import build_parser
 from crowdcare_local.template import REPO_ROOT, TEMPLATE_PATH, function_properties, load_template
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -296,7 +297,246 @@ def test_cfn_lint_passes() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# --- 6. sam validate and sam build ------------------------------------------------------------
+# --- 6. operations: logs kept, data retained, alarms that reach someone ----------------------
+
+# Tables whose items are transient by design (expiring idempotency keys): nothing to keep.
+TRANSIENT_TABLES = {"IdempotencyTable"}
+TABLE_IDS = _resources_of_type("AWS::DynamoDB::Table")
+ALARM_IDS = _resources_of_type("AWS::CloudWatch::Alarm")
+
+
+def _log_groups_by_name() -> dict[str, dict[str, Any]]:
+    """LogGroupName (as written, e.g. {"Fn::Sub": "/aws/lambda/${X}"}) -> properties, as text."""
+    return {
+        json.dumps(spec["Properties"].get("LogGroupName"), sort_keys=True): spec["Properties"]
+        for spec in RESOURCES.values()
+        if spec["Type"] == "AWS::Logs::LogGroup"
+    }
+
+
+@pytest.mark.parametrize("logical_id", FUNCTION_IDS)
+def test_every_function_has_a_log_group_with_retention(logical_id: str) -> None:
+    """Each function's log group (/aws/lambda/<name>) is in the template and keeps its logs
+    LogRetentionDays, not forever."""
+    # GIVEN the template's log groups, by name
+    groups = _log_groups_by_name()
+
+    # WHEN the function's own log group is looked up
+    name = json.dumps({"Fn::Sub": f"/aws/lambda/${{{logical_id}}}"}, sort_keys=True)
+
+    # THEN it exists and its retention is the LogRetentionDays parameter
+    assert name in groups, f"{logical_id} has no log group: its logs would be kept forever"
+    assert groups[name].get("RetentionInDays") == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize("state_machine_id", STATE_MACHINE_IDS)
+def test_every_state_machine_logs_to_a_group_with_retention(state_machine_id: str) -> None:
+    """Each state machine logs to a log group of the template that keeps LogRetentionDays."""
+    # GIVEN the state machine's logging destinations
+    logging = RESOURCES[state_machine_id]["Properties"]["Logging"]
+    arns = [d["CloudWatchLogsLogGroup"]["LogGroupArn"] for d in logging["Destinations"]]
+
+    # WHEN the log groups they point at are read
+    groups = [RESOURCES[arn["Fn::GetAtt"][0]]["Properties"] for arn in arns]
+
+    # THEN each keeps its logs for LogRetentionDays
+    assert groups
+    assert all(g.get("RetentionInDays") == {"Ref": "LogRetentionDays"} for g in groups)
+
+
+@pytest.mark.parametrize("table_id", sorted(set(TABLE_IDS) - TRANSIENT_TABLES))
+def test_every_data_table_is_retained_with_point_in_time_recovery(table_id: str) -> None:
+    """A table holding people's data or history survives the stack's deletion or a
+    replacement, and can be restored to any second of the last 35 days."""
+    # GIVEN the table's resource
+    spec = RESOURCES[table_id]
+
+    # WHEN its policies and recovery setting are read
+    recovery = spec["Properties"].get("PointInTimeRecoverySpecification", {})
+
+    # THEN it is retained both ways and point-in-time recovery is on
+    assert spec.get("DeletionPolicy") == "Retain"
+    assert spec.get("UpdateReplacePolicy") == "Retain"
+    assert recovery.get("PointInTimeRecoveryEnabled") is True
+
+
+@pytest.mark.parametrize("alarm_id", ALARM_IDS)
+def test_every_alarm_notifies_the_alarm_topic(alarm_id: str) -> None:
+    """Each alarm has an action, and it is the AlarmTopic (an alarm nobody hears is noise)."""
+    # GIVEN the alarm's actions
+    actions = RESOURCES[alarm_id]["Properties"].get("AlarmActions", [])
+
+    # THEN the alarm topic is among them
+    assert {"Ref": "AlarmTopic"} in actions
+
+
+def _alarmed_dimensions(namespace: str, metric: str, dimension: str) -> set[str]:
+    """The values (a Ref's target) of `dimension` that some alarm on namespace/metric watches."""
+    found: set[str] = set()
+    for alarm_id in ALARM_IDS:
+        props = RESOURCES[alarm_id]["Properties"]
+        if props.get("Namespace") == namespace and props.get("MetricName") == metric:
+            for d in props.get("Dimensions", []):
+                if d["Name"] == dimension and isinstance(d["Value"], dict) and "Ref" in d["Value"]:
+                    found.add(d["Value"]["Ref"])
+    return found
+
+
+@pytest.mark.parametrize("metric", ["Errors", "Throttles"])
+def test_every_function_has_error_and_throttle_alarms(metric: str) -> None:
+    """Each function has an alarm on its Lambda Errors and one on its Throttles."""
+    # WHEN the functions some alarm watches for `metric` are collected
+    watched = _alarmed_dimensions("AWS/Lambda", metric, "FunctionName")
+
+    # THEN no function is left unwatched
+    assert set(FUNCTION_IDS) - watched == set()
+
+
+@pytest.mark.parametrize("metric", ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled"])
+def test_both_state_machines_have_execution_alarms(metric: str) -> None:
+    """Failed, timed-out and throttled executions are alarmed on every state machine."""
+    # WHEN the state machines some alarm watches for `metric` are collected
+    watched = _alarmed_dimensions("AWS/States", metric, "StateMachineArn")
+
+    # THEN every state machine is watched
+    assert set(STATE_MACHINE_IDS) - watched == set()
+
+
+@pytest.mark.parametrize("table_id", TABLE_IDS)
+def test_every_table_has_a_throttle_alarm(table_id: str) -> None:
+    """Each table's read and write throttle events are alarmed (metric math, read + write)."""
+    # GIVEN every alarm's metric queries, as text
+    queries = [
+        json.dumps(RESOURCES[a]["Properties"].get("Metrics", []), sort_keys=True) for a in ALARM_IDS
+    ]
+
+    # WHEN those that watch this table's throttle events are found
+    ref = json.dumps({"Ref": table_id}, sort_keys=True)
+    watching = [q for q in queries if ref in q and "ThrottleEvents" in q]
+
+    # THEN there is one, summing reads and writes
+    assert len(watching) == 1
+    assert "ReadThrottleEvents" in watching[0]
+    assert "WriteThrottleEvents" in watching[0]
+
+
+def test_webhooks_and_api_deploy_gradually_and_roll_back_on_errors() -> None:
+    """The webhooks and API functions publish an alias and shift traffic under their own
+    error alarm, so a bad version is rolled back by CodeDeploy."""
+    for function_id in ("WebhooksFunction", "ApiFunction"):
+        # GIVEN the function's deployment settings
+        props = RESOURCES[function_id]["Properties"]
+        preference = props.get("DeploymentPreference", {})
+
+        # THEN an alias is published and its error alarm guards the shift
+        assert props.get("AutoPublishAlias") == "live"
+        assert preference.get("Type") == {"Ref": "DeploymentType"}
+        assert {"Ref": f"{function_id}ErrorsAlarm"} in preference.get("Alarms", [])
+
+
+@pytest.mark.parametrize("logical_id", FUNCTION_IDS)
+def test_asynchronously_invoked_functions_park_their_failures(logical_id: str) -> None:
+    """A function invoked asynchronously (schedule, SNS, ...) sends the events it still fails
+    on to AsyncFailureQueue (Globals), where `crowdcare parked replay async` finds them."""
+    # GIVEN the function's properties, Globals applied
+    properties = function_properties(TEMPLATE, logical_id)
+
+    # WHEN its on-failure destination is read
+    config = properties.get("EventInvokeConfig", {})
+    destination = config.get("DestinationConfig", {}).get("OnFailure", {})
+
+    # THEN every function has it (async events or not), pointing at the async failure queue
+    assert destination.get("Destination") == {"Fn::GetAtt": ["AsyncFailureQueue", "Arn"]}
+    assert destination.get("Type") == "SQS"
+
+
+def test_every_parking_queue_has_a_replay_command() -> None:
+    """Every queue no function consumes is a parking queue, and each has a `crowdcare parked`
+    kind that lists and replays it."""
+    from crowdcare_local.ops.parked import PARKING_QUEUES
+
+    # GIVEN the queues some function's SQS event consumes
+    consumed = {
+        event["Properties"]["Queue"]["Fn::GetAtt"][0]
+        for function_id in FUNCTION_IDS
+        for event in function_properties(TEMPLATE, function_id).get("Events", {}).values()
+        if event["Type"] == "SQS"
+    }
+
+    # WHEN the other queues are compared with the CLI's parking queues
+    parking = set(_resources_of_type("AWS::SQS::Queue")) - consumed
+
+    # THEN they are the same set
+    assert parking == {lot.queue for lot in PARKING_QUEUES.values()}
+
+
+_CLI_COMMAND = re.compile(r"crowdcare ((?:[a-z-]+ ?)+)")
+
+
+def test_commands_named_in_outputs_exist() -> None:
+    """Every `crowdcare ...` command an output's description tells the operator to run is
+    one the CLI accepts (TriageParkingQueueUrl names its replay command)."""
+    # GIVEN the commands the outputs' descriptions name
+    descriptions = [
+        " ".join(str(o.get("Description", "")).split()) for o in TEMPLATE["Outputs"].values()
+    ]
+    named = [m.group(1).strip() for text in descriptions for m in _CLI_COMMAND.finditer(text)]
+    triage = " ".join(str(TEMPLATE["Outputs"]["TriageParkingQueueUrl"]["Description"]).split())
+    assert "crowdcare parked replay triage" in triage
+
+    # WHEN the CLI parses each (argparse exits on an unknown command or argument)
+    parser = build_parser()
+    parsed = [parser.parse_args([*command.split(), "--local"]) for command in named]
+
+    # THEN each is an operator command
+    assert {args.command for args in parsed} <= {
+        "parked",
+        "replies",
+        "responders",
+        "cursors",
+        "status",
+    }
+
+
+# --- 7. samconfig.toml ------------------------------------------------------------------------
+
+SAMCONFIG = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text("utf-8"))
+
+
+def _overrides(text: str) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in text.split())
+
+
+@pytest.mark.parametrize("environment", ["default", "dev", "prod"])
+def test_samconfig_environment_deploys_a_named_tagged_stage(environment: str) -> None:
+    """Each environment names its stack and region, resolves its artifact bucket, passes a
+    Stage the template knows, and tags the stack with the same Stage."""
+    # GIVEN the environment's deploy parameters
+    deploy = SAMCONFIG[environment]["deploy"]["parameters"]
+    overrides = _overrides(deploy["parameter_overrides"])
+    tags = _overrides(deploy["tags"])
+
+    # THEN everything `sam deploy --config-env` needs is there and consistent
+    assert deploy["stack_name"].startswith("crowdcare-")
+    assert deploy["region"]
+    assert deploy["resolve_s3"] is True
+    assert "CAPABILITY_IAM" in deploy["capabilities"].split()
+    assert set(overrides) - set(TEMPLATE["Parameters"]) == set(), "unknown parameter override"
+    assert overrides["Stage"] == tags["Stage"]
+    assert tags["Application"] == "CrowdCare"
+
+
+def test_samconfig_stacks_are_distinct() -> None:
+    """No two environments deploy to the same stack."""
+    names = [
+        SAMCONFIG[env]["deploy"]["parameters"]["stack_name"]
+        for env in SAMCONFIG
+        if env != "version"
+    ]
+    assert len(names) == len(set(names))
+
+
+# --- 8. sam validate and sam build ------------------------------------------------------------
 
 
 @dataclass(frozen=True)

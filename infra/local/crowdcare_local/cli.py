@@ -1,4 +1,4 @@
-"""The `crowdcare` command: run the system locally, triage text, replay parked cases."""
+"""The `crowdcare` command: run the system locally, triage text, operate a stack."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from crowdcare_local import triage_cli
+from crowdcare_local import ops, triage_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         "triage", help="triage JSON lines from a file or stdin, one JSON line out per input"
     )
     triage_cli.configure_parser(triage)
+    ops.configure_parsers(commands)
     return parser
 
 
@@ -53,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(
             serve=not args.no_serve, as_json=args.json, port=args.port, outbox=args.outbox
         )
+    if args.command in ops.OPS_COMMANDS:
+        from crowdcare_local.ops import commands  # noqa: PLC0415 - boto3 only when needed
+
+        return commands.run(args, sys.stdout, sys.stderr)
     return triage_cli.run(args, sys.stdin, sys.stdout, sys.stderr)
 
 

@@ -29,6 +29,17 @@ from crowdcare_local.template import (
 # Secrets an operator adds after deploying (see template.yaml); the local stack makes its own.
 LOCAL_ONLY_SECRETS = ("x_consumer_secret", "meta_app_secret", "meta_verify_token")
 
+# Resource types with nothing to emulate locally (dashboards, the edge, account settings):
+# accepted so that the template stays whole, and given an ARN for references to them.
+LOCAL_NO_OPS = (
+    "AWS::CloudWatch::Dashboard",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
+    "AWS::IAM::Role",
+    "AWS::ApiGateway::Account",
+    "AWS::CloudFormation::WaitConditionHandle",
+)
+
 
 def create_table(dynamodb: Any, name: str, props: dict[str, Any]) -> dict[str, Any]:
     """Create a DynamoDB table from its AWS::DynamoDB::Table properties; returns its description.
@@ -138,6 +149,7 @@ class Provisioner:
             "AWS::Serverless::LayerVersion": self._create_layer,
             "AWS::Serverless::Api": self._create_api,
             **self._cognito_creators(),
+            **dict.fromkeys(LOCAL_NO_OPS, self._accept),
         }.get(kind)
         if creator is None:
             raise TemplateError(f"{logical_id}: the local stack cannot provision {kind}")
@@ -266,7 +278,13 @@ class Provisioner:
             TreatMissingData=props.get("TreatMissingData", "missing"),
             **{k: (float(v) if k == "Threshold" else v) for k, v in args.items()},
         )
-        return PhysicalResource(name)
+        return PhysicalResource(
+            name, {"Arn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT_ID}:alarm:{name}"}
+        )
+
+    def _accept(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
+        name = self._name(logical_id)
+        return PhysicalResource(name, {"Arn": f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{name}"})
 
     def _create_state_machine(self, logical_id: str, props: dict[str, Any]) -> PhysicalResource:
         definition = (REPO_ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
