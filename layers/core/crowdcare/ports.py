@@ -8,7 +8,12 @@ Step Functions and platform adapters in the cloud and the local run, the in-memo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from crowdcare.domain.models import ResponderKind
+    from crowdcare.rules.analytics import Counters
+    from crowdcare.rules.analytics_facts import Increments, MentionCard
 
 
 class Clock(Protocol):
@@ -28,3 +33,32 @@ class Clock(Protocol):
 
 # --- Platforms: ingest and polling -----------------------------------------------------------
 # (services: ingest, polling)
+
+
+# --- Analytics ---------------------------------------------------------------------------------
+# (services: analytics)
+
+
+class AnalyticsStore(Protocol):
+    """Per-mention analytics cards and the counter items they add to (AggregatesTable)."""
+
+    def load_card(self, mention_id: str) -> MentionCard | None: ...
+
+    def commit(self, card: MentionCard, expected_version: int, increments: Increments) -> bool:
+        """Store `card` (as version expected_version + 1) and add `increments`, atomically;
+        False, with nothing written, when the stored card is no longer at expected_version."""
+        ...
+
+
+class AggregateReader(Protocol):
+    """Counter items of one dimension over a range of buckets (one query)."""
+
+    def buckets(self, dimension: str, first: str, last: str) -> list[tuple[str, Counters]]:
+        """(bucket, counters) of every item with first <= bucket <= last, in bucket order."""
+        ...
+
+
+class ResponderKindLookup(Protocol):
+    """Whether a responder is an advocate or an employee (None when unknown)."""
+
+    def __call__(self, responder_id: str) -> ResponderKind | None: ...
