@@ -176,7 +176,8 @@ def run_function(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_commit_is_conditional_on_the_card_version(analytics_aws: AnalyticsAws) -> None:
     """GIVEN a stored card at version 1 WHEN a commit expects version 0 or 2 THEN nothing is
-    written; expecting 1 stores the card and adds the counters."""
+    written; expecting 1 stores the card (expiring 90 days after receipt) and adds the
+    counters."""
     table = analytics_aws.aggregates
     card = MentionCard(mention_id="x#1", version=1, received_at=RECEIVED)
     assert table.commit(card, 0, {("all", "day#2026-11-30"): {"received": 1}})
@@ -191,6 +192,10 @@ def test_commit_is_conditional_on_the_card_version(analytics_aws: AnalyticsAws) 
         ("day#2026-11-30", {"received": 3})
     ]
     assert table.buckets("all", "x", "x") == []
+    raw = analytics_aws.core.dynamodb.get_item(
+        TableName=AGGREGATES_TABLE, Key={"dimension": {"S": "mention#x#1"}, "bucket": {"S": "card"}}
+    )["Item"]
+    assert int(raw["expires_at"]["N"]) == int((RECEIVED + timedelta(days=90)).timestamp())
 
 
 def test_buckets_read_one_dimension_and_range(analytics_aws: AnalyticsAws) -> None:

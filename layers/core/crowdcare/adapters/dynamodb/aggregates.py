@@ -7,7 +7,8 @@ Items (PK `dimension`, SK `bucket`):
     only); attributes are counters (`received`, `replied`, `rt.07`, `topic.billing`, ...)
     that only ever grow by ADD. A period of one dimension is one Query (never a Scan).
   * cards: PK `mention#<mention_id>`, SK `card`: the mention's analytics card as JSON, its
-    `version` (the commit's condition) and `expires_at` (TTL, 90 days after receipt).
+    `version` (the commit's condition) and `expires_at` (TTL: 90 days after the receipt, or
+    after the reply while the receipt is unknown).
 """
 
 from __future__ import annotations
@@ -122,8 +123,11 @@ class AggregatesTable:
             "version": {"N": str(card.version)},
             "card": {"S": card.model_dump_json(exclude_defaults=True)},
         }
-        if card.received_at is not None:
-            expires = card.received_at + CARD_TTL
+        # A card waiting for its mention's receipt (an audit entry of a mention stored before
+        # analytics was deployed) expires after its reply just the same.
+        anchor = card.received_at or (card.reply.at if card.reply else None)
+        if anchor is not None:
+            expires = anchor + CARD_TTL
             item["expires_at"] = {"N": str(int(expires.timestamp()))}
         return item
 
