@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from crowdcare.adapters.platforms.inbound.meta import BadChange
     from crowdcare.adapters.platforms.outbound.base import ReplyAdapter
-    from crowdcare.domain.models import Platform
+    from crowdcare.domain.models import Platform, ResponderKind
     from crowdcare.domain.points import LedgerEntry
     from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
+    from crowdcare.rules.analytics import Counters
+    from crowdcare.rules.analytics_facts import Increments, MentionCard
 
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import AuditEntry
@@ -358,3 +360,32 @@ class IngestParkingLot(Protocol):
     """Where a change that could not become a mention waits for an operator, with why."""
 
     def park(self, bad: BadChange) -> None: ...
+
+
+# --- Analytics ---------------------------------------------------------------------------------
+# (services: analytics)
+
+
+class AnalyticsStore(Protocol):
+    """Per-mention analytics cards and the counter items they add to (AggregatesTable)."""
+
+    def load_card(self, mention_id: str) -> MentionCard | None: ...
+
+    def commit(self, card: MentionCard, expected_version: int, increments: Increments) -> bool:
+        """Store `card` (as version expected_version + 1) and add `increments`, atomically;
+        False, with nothing written, when the stored card is no longer at expected_version."""
+        ...
+
+
+class AggregateReader(Protocol):
+    """Counter items of one dimension over a range of buckets (one query)."""
+
+    def buckets(self, dimension: str, first: str, last: str) -> list[tuple[str, Counters]]:
+        """(bucket, counters) of every item with first <= bucket <= last, in bucket order."""
+        ...
+
+
+class ResponderKindLookup(Protocol):
+    """Whether a responder is an advocate or an employee (None when unknown)."""
+
+    def __call__(self, responder_id: str) -> ResponderKind | None: ...

@@ -1,0 +1,221 @@
+"""The AggregatesTable: analytics counter items and per-mention cards, and the stream images
+analytics reads.
+
+Items (PK `dimension`, SK `bucket`):
+  * counters: PK `all` | `platform#x` | `language#en` | `route#community` | `band#P1` |
+    `topic#billing`; SK `day#2026-11-30` (every dimension) or `hour#2026-11-30T14` (`all`
+    only); attributes are counters (`received`, `replied`, `rt.07`, `topic.billing`, ...)
+    that only ever grow by ADD. A period of one dimension is one Query (never a Scan).
+  * cards: PK `mention#<mention_id>`, SK `card`: the mention's analytics card as JSON, its
+    `version` (the commit's condition) and `expires_at` (TTL: 90 days after the receipt, or
+    after the reply while the receipt is unknown).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from crowdcare.adapters.dynamodb.audit import AuditAction, AuditEntry
+from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
+from crowdcare.adapters.dynamodb.repositories import from_item, stored_mention_from_item
+from crowdcare.domain.models import MentionStatus, ResponderKind
+from crowdcare.rules.analytics import Counters
+from crowdcare.rules.analytics_facts import (
+    AnalyticsEvent,
+    Escalated,
+    Increments,
+    MentionCard,
+    MentionSeen,
+    Reassigned,
+    ReplyRecorded,
+    TriageFacts,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        PutTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
+
+    from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+
+CARD_BUCKET = "card"
+CARD_TTL = timedelta(days=90)
+KEY_ATTRIBUTES = ("dimension", "bucket")
+# A transaction is cancelled by these when another writer got to the card first: the caller
+# reads the card again and retries; anything else is a real error.
+LOST_RACE = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+def card_key(mention_id: str) -> dict[str, Any]:
+    return {"dimension": {"S": f"mention#{mention_id}"}, "bucket": {"S": CARD_BUCKET}}
+
+
+class AggregatesTable:
+    """AnalyticsStore and AggregateReader on DynamoDB."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def load_card(self, mention_id: str) -> MentionCard | None:
+        """The mention's card (strongly consistent: the commit conditions on its version)."""
+        item = self._client.get_item(
+            TableName=self._table, Key=card_key(mention_id), ConsistentRead=True
+        ).get("Item")
+        return None if item is None else MentionCard.model_validate_json(item["card"]["S"])
+
+    def commit(self, card: MentionCard, expected_version: int, increments: Increments) -> bool:
+        """Put the card over `expected_version` and ADD the increments, in one transaction
+        (a plain conditional put when there is nothing to add)."""
+        put: PutTypeDef = {
+            "TableName": self._table,
+            "Item": self._card_item(card),
+            "ConditionExpression": (
+                "attribute_not_exists(dimension)" if expected_version == 0 else "version = :v"
+            ),
+        }
+        if expected_version:
+            put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        try:
+            if not increments:
+                self._client.put_item(**put)
+                return True
+            items: list[TransactWriteItemTypeDef] = [{"Put": put}]
+            items.extend({"Update": self._add(key, c)} for key, c in increments.items())
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc) or []
+            if is_conditional_failure(exc) or LOST_RACE & set(reasons):
+                return False
+            raise
+        return True
+
+    def buckets(self, dimension: str, first: str, last: str) -> list[tuple[str, Counters]]:
+        """(bucket, counters) of one dimension from `first` to `last`, in order: one Query
+        (paginated past 1 MB, which a year of day items does not reach)."""
+        paginator = self._client.get_paginator("query")
+        rows: list[tuple[str, Counters]] = []
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="dimension = :d AND bucket BETWEEN :first AND :last",
+            ExpressionAttributeValues={
+                ":d": {"S": dimension},
+                ":first": {"S": first},
+                ":last": {"S": last},
+            },
+        ):
+            for item in page.get("Items", []):
+                values = from_item(item)
+                bucket = str(values.pop("bucket"))
+                values.pop("dimension")
+                rows.append((bucket, {name: int(value) for name, value in values.items()}))
+        return rows
+
+    def _card_item(self, card: MentionCard) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            **card_key(card.mention_id),
+            "version": {"N": str(card.version)},
+            "card": {"S": card.model_dump_json(exclude_defaults=True)},
+        }
+        # A card waiting for its mention's receipt (an audit entry of a mention stored before
+        # analytics was deployed) expires after its reply just the same.
+        anchor = card.received_at or (card.reply.at if card.reply else None)
+        if anchor is not None:
+            expires = anchor + CARD_TTL
+            item["expires_at"] = {"N": str(int(expires.timestamp()))}
+        return item
+
+    def _add(self, key: tuple[str, str], counters: Counters) -> UpdateTypeDef:
+        names = {f"#c{i}": name for i, name in enumerate(counters)}
+        values = {f":c{i}": {"N": str(value)} for i, value in enumerate(counters.values())}
+        return {
+            "TableName": self._table,
+            "Key": {"dimension": {"S": key[0]}, "bucket": {"S": key[1]}},
+            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(names))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+
+class CachedResponderKinds:
+    """ResponderKindLookup on the Responders table, cached for the life of the container
+    (a responder's kind does not change; an unknown one is asked again next time)."""
+
+    def __init__(self, responders: ResponderRepository) -> None:
+        self._responders = responders
+        self._kinds: dict[str, ResponderKind] = {}
+
+    def __call__(self, responder_id: str) -> ResponderKind | None:
+        if responder_id not in self._kinds:
+            responder = self._responders.get(responder_id)
+            if responder is None:
+                return None
+            self._kinds[responder_id] = responder.kind
+        return self._kinds[responder_id]
+
+
+class UnknownStreamError(ValueError):
+    """A record from a table analytics does not read: a wiring mistake, never skipped."""
+
+
+class AnalyticsStreams:
+    """Reads the analytics event out of a Mentions or Audit table stream record."""
+
+    def __init__(self, mentions_table: str, audit_table: str) -> None:
+        self._mentions_table = mentions_table
+        self._audit_table = audit_table
+
+    def event(self, record: dict[str, Any]) -> AnalyticsEvent | None:
+        """The event a stream record (Lambda's shape) tells, or None when it tells nothing
+        analytics counts (a removal, an audit entry of another kind)."""
+        table = table_of(str(record.get("eventSourceARN", "")))
+        name = record.get("eventName")
+        image = record.get("dynamodb", {}).get("NewImage")
+        if table == self._mentions_table:
+            return None if name == "REMOVE" or image is None else mention_event(image)
+        if table == self._audit_table:
+            return None if name != "INSERT" or image is None else audit_event(image)
+        raise UnknownStreamError(f"analytics does not read the stream of table {table!r}")
+
+
+def table_of(stream_arn: str) -> str:
+    """The table name in a stream ARN (arn:aws:dynamodb:<region>:<acct>:table/<name>/stream/..)."""
+    return stream_arn.partition(":table/")[2].partition("/")[0]
+
+
+def mention_event(image: dict[str, Any]) -> MentionSeen:
+    """What a Mentions table image tells analytics."""
+    stored = stored_mention_from_item(image)
+    return MentionSeen(
+        mention_id=stored.mention.mention_id,
+        received_at=stored.received_at,
+        platform=stored.mention.platform,
+        triage=None if stored.triage is None else TriageFacts.of(stored.triage),
+        overdue=stored.status is MentionStatus.OVERDUE,
+    )
+
+
+def audit_event(image: dict[str, Any]) -> AnalyticsEvent | None:
+    """What an AuditTable entry tells analytics (None for the actions it does not count)."""
+    values = from_item(image)
+    entry_key = str(values.pop("entry_key"))
+    entry = AuditEntry.model_validate(values)
+    match entry.action:
+        case AuditAction.REPLIED:
+            return ReplyRecorded(
+                mention_id=entry.mention_id,
+                at=entry.at,
+                responder_id=entry.responder_id or entry.actor,
+            )
+        case AuditAction.TIMED_OUT | AuditAction.DECLINED:
+            return Reassigned(mention_id=entry.mention_id, entry_key=entry_key)
+        case AuditAction.ESCALATED:
+            return Escalated(mention_id=entry.mention_id, entry_key=entry_key)
+        case _:
+            return None
