@@ -47,10 +47,10 @@ test: setup sam-cli lint typecheck  ## everything CI runs
 	CROWDCARE_SAM=$(abspath $(SAM)) $(BIN)/pytest
 
 bench: setup
-	$(BIN)/python tests/bench/run_bench.py
+	$(BIN)/python -m tools.bench.run_bench
 
 eval: setup
-	$(BIN)/python tests/eval/run_eval.py
+	$(BIN)/python -m tools.eval.run_eval
 
 build: sam-cli
 	$(SAM) build

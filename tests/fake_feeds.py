@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from crowdcare.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 

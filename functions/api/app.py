@@ -1,8 +1,9 @@
 """The responder dashboard: its page and its JSON API (Chalice, handler ``app.app``).
 
 Every ``/api/*`` route needs ``Authorization: Bearer <Cognito ID token>`` (verified by
-crowdcare.auth against the user pool's JWKS: signature, issuer, audience, expiry). The page
-itself (``/`` and ``/static/*``) holds no data and is public; it signs in against Cognito.
+crowdcare.adapters.cognito_auth against the user pool's JWKS: signature, issuer, audience,
+expiry). The page itself (``/`` and ``/static/*``) holds no data and is public; it signs in
+against Cognito.
 
 Roles (Cognito groups): advocate, employee, admin. Everyone sees their own feed, replies,
 profile and the leaderboard; employees and admins also see the queue and approvals; admins
@@ -20,7 +21,6 @@ import html
 import json
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache, wraps
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 from chalice.app import Chalice, Request, Response
-from crowdcare.auth import (
+from crowdcare.adapters.cognito_auth import (
     AuthenticationError,
     Principal,
     RemoteKeys,
@@ -38,8 +38,11 @@ from crowdcare.auth import (
     issuer_for,
     jwks_url_for,
 )
-from crowdcare.aws import AwsClients
-from crowdcare.dashboard import (
+from crowdcare.adapters.responders_csv import CsvFileError, parse_responders, plain_message
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.clock import utc_now
+from crowdcare.config.settings import AwsSettings, load_settings
+from crowdcare.services.dashboard import (
     ApiSettings,
     Dashboard,
     DashboardError,
@@ -53,8 +56,6 @@ from crowdcare.dashboard import (
     build_dashboard,
     build_publisher,
 )
-from crowdcare.responders_csv import CsvFileError, parse_responders, plain_message
-from crowdcare.settings import AwsSettings, load_settings
 from pydantic import BaseModel, ValidationError
 
 app = Chalice(app_name="crowdcare-api")
@@ -64,10 +65,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 MAX_CSV_BYTES = 1024 * 1024
 
-
-def utc_now() -> datetime:
-    """The current time; the one place this function reads the clock."""
-    return datetime.now(UTC)
 
 
 @cache

@@ -9,10 +9,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.lifecycle import LifecycleCase, LifecycleSteps, to_json
-from crowdcare.settings import LifecycleSettings, load_settings
-from crowdcare.wiring import build_lifecycle_steps
+from crowdcare.config.clients import default_clients
+from crowdcare.config.settings import LifecycleSettings, load_settings
+from crowdcare.config.wiring import build_lifecycle_steps
+from crowdcare.services.assignment_steps import LifecycleCase, LifecycleSteps, to_json
 
 logger = Logger(service="assignment")
 tracer = Tracer(service="assignment")

@@ -17,14 +17,15 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
-from crowdcare.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
-from crowdcare.aws import default_clients
-from crowdcare.idempotency import OncePerKey, once_per_key
-from crowdcare.lifecycle import AssignmentLifecycle
-from crowdcare.messages import AssignmentNotice
-from crowdcare.notifications import NotificationResult, UndeliverableError
-from crowdcare.settings import NotifierSettings, load_settings
-from crowdcare.wiring import build_lifecycle, build_notifier, utc_now
+from crowdcare.adapters.dynamodb.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
+from crowdcare.config.clients import default_clients
+from crowdcare.config.clock import utc_now
+from crowdcare.config.settings import NotifierSettings, load_settings
+from crowdcare.config.wiring import build_lifecycle, build_notifier
+from crowdcare.domain.messages import AssignmentNotice
+from crowdcare.services.assignment_steps import AssignmentLifecycle
+from crowdcare.services.notifier import NotificationResult, UndeliverableError
 
 logger = Logger(service="notifier")
 tracer = Tracer(service="notifier")

@@ -17,13 +17,13 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.platforms.cursors import CursorRepository
-from crowdcare.platforms.sources import PlatformCredentials
-from crowdcare.polling import Poller, build_sources
-from crowdcare.repositories import MentionRepository
-from crowdcare.settings import ConfigurationError, PollerSettings, load_settings
-from crowdcare.wiring import utc_now
+from crowdcare.adapters.dynamodb.cursors import CursorRepository
+from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.platforms.inbound.sources import PlatformCredentials
+from crowdcare.config.clients import default_clients
+from crowdcare.config.clock import utc_now
+from crowdcare.config.settings import ConfigurationError, PollerSettings, load_settings
+from crowdcare.services.polling import Poller, build_sources
 
 logger = Logger(service="poller")
 tracer = Tracer(service="poller")

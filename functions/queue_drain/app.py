@@ -9,10 +9,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.queue_drain import QueueDrain
-from crowdcare.settings import QueueDrainSettings, load_settings
-from crowdcare.wiring import build_queue_drain
+from crowdcare.config.clients import default_clients
+from crowdcare.config.settings import QueueDrainSettings, load_settings
+from crowdcare.config.wiring import build_queue_drain
+from crowdcare.services.queue_drain import QueueDrain
 
 logger = Logger(service="queue_drain")
 tracer = Tracer(service="queue_drain")

@@ -9,10 +9,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.replies import ReachTracker
-from crowdcare.reply_wiring import ReachTrackerSettings, build_reach_tracker
-from crowdcare.settings import load_settings
+from crowdcare.config.clients import default_clients
+from crowdcare.config.reply_wiring import ReachTrackerSettings, build_reach_tracker
+from crowdcare.config.settings import load_settings
+from crowdcare.services.replies import ReachTracker
 
 logger = Logger(service="reach_tracker")
 tracer = Tracer(service="reach_tracker")

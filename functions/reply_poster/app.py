@@ -21,10 +21,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.replies import ReplyPoster, ReplyRequest
-from crowdcare.reply_wiring import ReplyPosterSettings, build_reply_poster
-from crowdcare.settings import load_settings
+from crowdcare.config.clients import default_clients
+from crowdcare.config.reply_wiring import ReplyPosterSettings, build_reply_poster
+from crowdcare.config.settings import load_settings
+from crowdcare.services.replies import ReplyPoster, ReplyRequest
 
 logger = Logger(service="reply_poster")
 tracer = Tracer(service="reply_poster")

@@ -10,10 +10,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import SNSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.ses_feedback import SesFeedbackService, SesNotification
-from crowdcare.settings import SesFeedbackSettings, load_settings
-from crowdcare.wiring import build_ses_feedback
+from crowdcare.config.clients import default_clients
+from crowdcare.config.settings import SesFeedbackSettings, load_settings
+from crowdcare.config.wiring import build_ses_feedback
+from crowdcare.services.ses_feedback import SesFeedbackService, SesNotification
 
 logger = Logger(service="ses_feedback")
 tracer = Tracer(service="ses_feedback")

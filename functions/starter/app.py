@@ -15,11 +15,11 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.idempotency import OncePerKey, once_per_key
-from crowdcare.repositories import stored_mention_from_item
-from crowdcare.settings import StarterSettings, load_settings
-from crowdcare.wiring import build_starter
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
+from crowdcare.adapters.dynamodb.repositories import stored_mention_from_item
+from crowdcare.config.clients import default_clients
+from crowdcare.config.settings import StarterSettings, load_settings
+from crowdcare.config.wiring import build_starter
 
 logger = Logger(service="starter")
 tracer = Tracer(service="starter")

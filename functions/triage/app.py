@@ -9,11 +9,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from crowdcare.aws import default_clients
-from crowdcare.messages import TriageCase
-from crowdcare.settings import TriageSettings, load_settings
-from crowdcare.wiring import build_triage_steps
-from crowdcare.workflow import TriageSteps
+from crowdcare.config.clients import default_clients
+from crowdcare.config.settings import TriageSettings, load_settings
+from crowdcare.config.wiring import build_triage_steps
+from crowdcare.domain.messages import TriageCase
+from crowdcare.services.triage_steps import TriageSteps
 
 logger = Logger(service="triage")
 tracer = Tracer(service="triage")

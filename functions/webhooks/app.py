@@ -35,19 +35,19 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from chalice.app import Chalice, Request, Response
-from crowdcare.aws import AwsClients
-from crowdcare.ingest.meta import parse_meta
-from crowdcare.ingest.parking import IngestParking
-from crowdcare.ingest.payloads import InvalidPayloadError, parse_generic, parse_x_activity
-from crowdcare.ingest.secrets import WebhookSecrets, load_webhook_secrets
-from crowdcare.ingest.service import IngestResult, IngestService
-from crowdcare.ingest.signatures import (
+from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.platforms.inbound.meta import parse_meta
+from crowdcare.adapters.platforms.inbound.payloads import (
+    InvalidPayloadError,
+    parse_generic,
+    parse_x_activity,
+)
+from crowdcare.adapters.platforms.inbound.signatures import (
     GENERIC_SIGNATURE_HEADER,
     GENERIC_TIMESTAMP_HEADER,
     META_SIGNATURE_HEADER,
@@ -58,15 +58,19 @@ from crowdcare.ingest.signatures import (
     verify_x,
     x_crc_response,
 )
-from crowdcare.models import Mention
-from crowdcare.repositories import MentionRepository
-from crowdcare.settings import (
+from crowdcare.adapters.secrets import WebhookSecrets, load_webhook_secrets
+from crowdcare.adapters.sqs import IngestParking
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.clock import utc_now
+from crowdcare.config.settings import (
     AwsSettings,
     ConfigurationError,
     IngestSettings,
     ParkingSettings,
     load_settings,
 )
+from crowdcare.domain.models import Mention
+from crowdcare.services.ingest import IngestResult, IngestService
 
 app = Chalice(app_name="crowdcare-webhooks")
 logger = Logger(service="webhooks")
@@ -74,10 +78,6 @@ logger = Logger(service="webhooks")
 _MAX_CRC_TOKEN_CHARS = 1024
 _MAX_CHALLENGE_CHARS = 1024
 
-
-def utc_now() -> datetime:
-    """The current time; the one place this function reads the clock."""
-    return datetime.now(UTC)
 
 
 @cache

@@ -20,7 +20,7 @@ from typing import Any
 
 import boto3
 import pytest
-from crowdcare.repositories import from_item
+from crowdcare.adapters.dynamodb.repositories import from_item
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]

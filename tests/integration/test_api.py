@@ -22,12 +22,12 @@ import boto3
 import jwt
 import pytest
 from chalice.test import Client
-from crowdcare.assignments import Assignment, AssignmentRepository
-from crowdcare.auth import StaticKeys
-from crowdcare.ledger import LedgerRepository
-from crowdcare.models import Author, Mention, Platform, Responder, ResponderKind
-from crowdcare.repositories import MentionRepository, ResponderRepository
-from crowdcare.triage.models import RouteKind
+from crowdcare.adapters.cognito_auth import StaticKeys
+from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentRepository
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.rules.triage.models import RouteKind
 from crowdcare_local.stack import create_template_table
 from crowdcare_local.template import function_properties, load_template
 from cryptography.hazmat.primitives.asymmetric import rsa

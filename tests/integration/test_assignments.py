@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from crowdcare.assignments import (
+from crowdcare.adapters.dynamodb.assignments import (
     AlreadyAssignedError,
     Assignment,
     AssignmentRepository,
     AssignmentStatus,
 )
-from crowdcare.models import Responder, ResponderKind
-from crowdcare.repositories import ResponderRepository
-from crowdcare.triage.models import RouteKind
+from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+from crowdcare.domain.models import Responder, ResponderKind
+from crowdcare.rules.triage.models import RouteKind
 
 if TYPE_CHECKING:
     from tests.integration.conftest import CoreAws

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from crowdcare.aws import AwsClients
-from crowdcare.idempotency import once_per_key
-from crowdcare.settings import AwsSettings
+from crowdcare.adapters.dynamodb.idempotency import once_per_key
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.settings import AwsSettings
 from pydantic import BaseModel
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from chalice.test import Client
-from crowdcare.ingest.signatures import sign_meta
+from crowdcare.adapters.platforms.inbound.signatures import sign_meta
 
 from tests.events import load_event
 

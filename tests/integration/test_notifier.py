@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from crowdcare.messages import AssignmentNotice
-from crowdcare.models import QuietHours, Responder, ResponderKind
-from crowdcare.notifications import (
+from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+from crowdcare.domain.messages import AssignmentNotice
+from crowdcare.domain.models import QuietHours, Responder, ResponderKind
+from crowdcare.rules.triage.models import RouteKind
+from crowdcare.services.notifier import (
     Message,
     Notifier,
     SesEmailSender,
@@ -18,8 +20,6 @@ from crowdcare.notifications import (
     UnknownResponderError,
     assignment_link,
 )
-from crowdcare.repositories import ResponderRepository
-from crowdcare.triage.models import RouteKind
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 

@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 
 from chalice.test import Client
-from crowdcare.platforms.sources import PlatformCredentials
-from crowdcare.polling import SOURCE_NAMES, build_sources
-from crowdcare.settings import PollerSettings
+from crowdcare.adapters.platforms.inbound.sources import PlatformCredentials
+from crowdcare.config.settings import PollerSettings
+from crowdcare.services.polling import SOURCE_NAMES, build_sources
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.platform_demo import meta_deliveries, seed_feeds
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.platforms.cursors import CursorRepository
-from crowdcare.platforms.sources.reddit import RedditAuth, reddit_search
-from crowdcare.platforms.sources.x_search import XSearchSource
-from crowdcare.polling import Poller
-from crowdcare.repositories import MentionRepository
+from crowdcare.adapters.dynamodb.cursors import CursorRepository
+from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.platforms.inbound.sources.reddit import RedditAuth, reddit_search
+from crowdcare.adapters.platforms.inbound.sources.x_search import XSearchSource
+from crowdcare.services.polling import Poller
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 
@@ -179,7 +179,7 @@ def test_poller_handler_reads_sources_from_settings_and_secret(
 
     for accessor in (poller_app.settings, poller_app.poller, poller_app.secrets_provider):
         accessor.cache_clear()
-    from crowdcare.aws import default_clients
+    from crowdcare.config.clients import default_clients
 
     default_clients.cache_clear()
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from crowdcare.models import Author, Mention, Platform
-from crowdcare.platforms.http import JsonHttpClient
-from crowdcare.platforms.replies import (
+from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.outbound import (
     PostedReply,
     Reach,
     ReplyCredentials,
@@ -24,7 +24,8 @@ from crowdcare.platforms.replies import (
     build_reply_adapters,
     default_limits,
 )
-from crowdcare.replies import (
+from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.services.replies import (
     PostOutcome,
     ReachTracker,
     ReplyPoster,
@@ -38,7 +39,6 @@ from crowdcare.replies import (
     UnknownMentionError,
     retry_parked,
 )
-from crowdcare.repositories import MentionRepository
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.stack import create_template_table

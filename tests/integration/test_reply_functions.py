@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from crowdcare.aws import default_clients
-from crowdcare.models import Author, Mention, Platform
-from crowdcare.replies import ReplyRepository, ReplyRequest, ReplyStatus
-from crowdcare.repositories import MentionRepository
+from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.config.clients import default_clients
+from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.services.replies import ReplyRepository, ReplyRequest, ReplyStatus
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.runtime import LocalContext

@@ -7,9 +7,21 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
-from crowdcare.models import Author, Mention, MentionStatus, Platform, Responder, ResponderKind
-from crowdcare.repositories import MentionRepository, ResponderRepository, from_item, to_item
-from crowdcare.triage.models import (
+from crowdcare.adapters.dynamodb.repositories import (
+    MentionRepository,
+    ResponderRepository,
+    from_item,
+    to_item,
+)
+from crowdcare.domain.models import (
+    Author,
+    Mention,
+    MentionStatus,
+    Platform,
+    Responder,
+    ResponderKind,
+)
+from crowdcare.rules.triage.models import (
     Analysis,
     Intent,
     Priority,

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from crowdcare.audit import AuditAction, AuditTrail
-from crowdcare.aws import default_clients
-from crowdcare.messages import AssignmentNotice
-from crowdcare.models import QuietHours, Responder, ResponderKind
-from crowdcare.notifications import Notifier, SesEmailSender, SnsSmsSender, UndeliverableError
-from crowdcare.repositories import ResponderRepository
-from crowdcare.triage.models import RouteKind
+from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+from crowdcare.config.clients import default_clients
+from crowdcare.domain.messages import AssignmentNotice
+from crowdcare.domain.models import QuietHours, Responder, ResponderKind
+from crowdcare.rules.triage.models import RouteKind
+from crowdcare.services.notifier import Notifier, SesEmailSender, SnsSmsSender, UndeliverableError
 from crowdcare_local.runtime import LocalContext
 from crowdcare_local.stack import create_template_table
 from moto.ses.models import ses_backends

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from chalice.test import Client
-from crowdcare.ingest.signatures import sign_generic, sign_x
-from crowdcare.settings import ConfigurationError
+from crowdcare.adapters.platforms.inbound.signatures import sign_generic, sign_x
+from crowdcare.config.settings import ConfigurationError
 
 from tests.events import load_event
 

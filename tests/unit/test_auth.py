@@ -1,4 +1,4 @@
-"""crowdcare.auth: Cognito ID tokens verified against a JWKS, with an injected clock."""
+"""crowdcare.adapters.cognito_auth: Cognito ID tokens verified against a JWKS, injected clock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import jwt
 import pytest
-from crowdcare.auth import (
+from crowdcare.adapters.cognito_auth import (
     AuthenticationError,
     Role,
     StaticKeys,

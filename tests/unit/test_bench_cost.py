@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bench.cost import (
+from tools.bench.cost import (
     Assumptions,
     MentionProfile,
     Prices,

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from crowdcare.dashboard import (
+from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.services.assignment_steps import (
+    AssignmentClosedError,
+    AssignmentLifecycle,
+    NotYourAssignmentError,
+)
+from crowdcare.services.dashboard import (
     ConflictError,
     DashboardError,
     ForbiddenError,
@@ -16,9 +22,7 @@ from crowdcare.dashboard import (
     Reply,
     ReplyStatus,
 )
-from crowdcare.lifecycle import AssignmentClosedError, AssignmentLifecycle, NotYourAssignmentError
-from crowdcare.models import Author, Mention, Platform
-from crowdcare.replies import ReplyService, UnsupportedPlatformError
+from crowdcare.services.replies import ReplyService, UnsupportedPlatformError
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 MENTION = Mention(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from crowdcare.deeplinks import DeepLinkClaims, DeepLinkError, DeepLinkSigner
+from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkError, DeepLinkSigner
 
 SECRET = b"s" * 32
 ISSUED = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -127,7 +127,7 @@ def test_mac_is_compared_in_constant_time(
         calls.append((a, b))
         return original(a, b)
 
-    monkeypatch.setattr("crowdcare.deeplinks.hmac.compare_digest", recording)
+    monkeypatch.setattr("crowdcare.rules.deeplinks.hmac.compare_digest", recording)
     token = signer.sign(CLAIMS)
     # WHEN a genuine and a forged token are verified
     signer.verify(token, mention_id=MENTION, responder_id="ana", now=ISSUED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.eval.metrics import binary_scores, macro_f1, pearson
+from tools.eval.metrics import binary_scores, macro_f1, pearson
 
 
 def test_binary_scores_by_hand() -> None:

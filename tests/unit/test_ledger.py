@@ -1,10 +1,16 @@
-"""crowdcare.ledger: points entries and the leaderboards derived from them."""
+"""crowdcare.adapters.dynamodb.ledger: points entries and the leaderboards derived from them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crowdcare.ledger import PointsReason, entry_for, leaderboard, standings, week_start
+from crowdcare.adapters.dynamodb.ledger import (
+    PointsReason,
+    entry_for,
+    leaderboard,
+    standings,
+    week_start,
+)
 
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 NOW = MONDAY + timedelta(days=2, hours=10)  # a Wednesday

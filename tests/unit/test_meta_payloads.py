@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.ingest.meta import UNRESOLVED_MENTION, parse_meta
-from crowdcare.ingest.payloads import InvalidPayloadError
-from crowdcare.models import Platform
+from crowdcare.adapters.platforms.inbound.meta import UNRESOLVED_MENTION, parse_meta
+from crowdcare.adapters.platforms.inbound.payloads import InvalidPayloadError
+from crowdcare.domain.models import Platform
 
 from tests.events import load_event
 

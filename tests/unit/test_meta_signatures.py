@@ -6,7 +6,7 @@ import hashlib
 import hmac
 
 import pytest
-from crowdcare.ingest.signatures import SignatureError, sign_meta, verify_meta
+from crowdcare.adapters.platforms.inbound.signatures import SignatureError, sign_meta, verify_meta
 
 SECRET = b"meta-app-secret-0123456789abcdef"
 BODY = b'{"object":"page","entry":[]}'

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, urlsplit
 
 import pytest
-from crowdcare.messages import AssignmentNotice
-from crowdcare.models import QuietHours, Responder, ResponderKind
-from crowdcare.notifications import (
+from crowdcare.domain.messages import AssignmentNotice
+from crowdcare.domain.models import QuietHours, Responder, ResponderKind
+from crowdcare.rules.triage.models import RouteKind
+from crowdcare.services.notifier import (
     EXCERPT_LIMIT,
     SMS_LIMIT,
     assignment_link,
@@ -16,7 +17,6 @@ from crowdcare.notifications import (
     in_quiet_hours,
     render,
 )
-from crowdcare.triage.models import RouteKind
 
 NOON_UTC = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)
 DASHBOARD = "https://care.example.com/"

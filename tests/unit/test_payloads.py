@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from crowdcare.ingest.payloads import (
+from crowdcare.adapters.platforms.inbound.payloads import (
     GenericMentionPayload,
     InvalidPayloadError,
     XActivityPayload,
     parse_generic,
     parse_x_activity,
 )
-from crowdcare.models import Platform
+from crowdcare.domain.models import Platform
 
 from tests.events import load_event
 

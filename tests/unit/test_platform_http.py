@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.platforms.http import (
+from crowdcare.adapters.platforms.http import (
     HttpResponse,
     JsonHttpClient,
     PlatformError,

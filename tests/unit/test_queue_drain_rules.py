@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from crowdcare.models import (
+from crowdcare.domain.models import (
     Author,
     Mention,
     Platform,
@@ -13,8 +13,8 @@ from crowdcare.models import (
     Responder,
     ResponderKind,
 )
-from crowdcare.queue_drain import free_slots, who_would_take
-from crowdcare.triage.models import RouteDecision, RouteKind
+from crowdcare.rules.triage.models import RouteDecision, RouteKind
+from crowdcare.services.queue_drain import free_slots, who_would_take
 
 NOON = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
 MENTION = Mention(

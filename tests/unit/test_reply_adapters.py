@@ -8,28 +8,28 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.models import Author, Mention, Platform
-from crowdcare.platforms.http import JsonHttpClient, PlatformError
-from crowdcare.platforms.replies import (
+from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.outbound import (
     ReplyCredentials,
     ReplyPlatformSettings,
     ReplyTargetError,
     ReplyTooLongError,
     build_reply_adapters,
 )
-from crowdcare.platforms.replies.base import (
+from crowdcare.adapters.platforms.outbound.base import (
     PostedReply,
     Reach,
     count_graphemes,
     count_x_weighted,
     mastodon_limit,
 )
-from crowdcare.platforms.replies.bluesky import BlueskyReplyAdapter
-from crowdcare.platforms.replies.facebook import FacebookReplyAdapter
-from crowdcare.platforms.replies.instagram import InstagramReplyAdapter
-from crowdcare.platforms.replies.mastodon import MastodonReplyAdapter
-from crowdcare.platforms.replies.reddit import RedditPasswordGrant, RedditReplyAdapter
-from crowdcare.platforms.replies.x import XReplyAdapter
+from crowdcare.adapters.platforms.outbound.bluesky import BlueskyReplyAdapter
+from crowdcare.adapters.platforms.outbound.facebook import FacebookReplyAdapter
+from crowdcare.adapters.platforms.outbound.instagram import InstagramReplyAdapter
+from crowdcare.adapters.platforms.outbound.mastodon import MastodonReplyAdapter
+from crowdcare.adapters.platforms.outbound.reddit import RedditPasswordGrant, RedditReplyAdapter
+from crowdcare.adapters.platforms.outbound.x import XReplyAdapter
+from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 

@@ -1,10 +1,10 @@
-"""crowdcare.responders_csv: good rows become responders, bad rows come back with reasons."""
+"""crowdcare.adapters.responders_csv: good rows become responders, bad rows return reasons."""
 
 from __future__ import annotations
 
 import pytest
-from crowdcare.models import ResponderKind
-from crowdcare.responders_csv import MAX_ROWS, CsvFileError, parse_responders
+from crowdcare.adapters.responders_csv import MAX_ROWS, CsvFileError, parse_responders
+from crowdcare.domain.models import ResponderKind
 
 HEADER = (
     "responder_id,kind,name,email,phone,sms_opt_in,languages,skills,timezone,"

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from crowdcare.ses_feedback import (
+from crowdcare.services.ses_feedback import (
     SesNotification,
     attempt_from_tags,
     email_tags,

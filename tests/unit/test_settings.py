@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from crowdcare.settings import (
+from crowdcare.config.settings import (
     AwsSettings,
     ConfigurationError,
     NotifierSettings,

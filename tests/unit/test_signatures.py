@@ -8,7 +8,7 @@ import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from crowdcare.ingest.signatures import (
+from crowdcare.adapters.platforms.inbound.signatures import (
     SignatureError,
     sign_generic,
     sign_x,

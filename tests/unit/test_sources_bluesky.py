@@ -6,8 +6,12 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from crowdcare.platforms.sources import WalkState
-from crowdcare.platforms.sources.bluesky import BlueskySession, bluesky_mentions, bluesky_search
+from crowdcare.adapters.platforms.inbound.sources import WalkState
+from crowdcare.adapters.platforms.inbound.sources.bluesky import (
+    BlueskySession,
+    bluesky_mentions,
+    bluesky_search,
+)
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 

@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
-from crowdcare.platforms.sources.mastodon import mastodon_hashtag, mastodon_mentions, strip_html
+from crowdcare.adapters.platforms.inbound.sources.mastodon import (
+    mastodon_hashtag,
+    mastodon_mentions,
+    strip_html,
+)
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 

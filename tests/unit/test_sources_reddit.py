@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.models import Platform
-from crowdcare.platforms.sources.reddit import (
+from crowdcare.adapters.platforms.inbound.sources.reddit import (
     RedditAuth,
     RedditSource,
     reddit_mentions,
     reddit_search,
 )
+from crowdcare.domain.models import Platform
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.platforms.sources import WalkState
-from crowdcare.platforms.sources.x_search import XSearchSource
+from crowdcare.adapters.platforms.inbound.sources import WalkState
+from crowdcare.adapters.platforms.inbound.sources.x_search import XSearchSource
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 

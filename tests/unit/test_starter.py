@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.models import Author, Mention, Platform
-from crowdcare.starter import TriageStarter, execution_name
+from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.services.starter import TriageStarter, execution_name
 
 VALID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 

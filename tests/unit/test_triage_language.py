@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from crowdcare.triage import detect_language
-from crowdcare.triage.language import normalise_hint, strip_noise
+from crowdcare.rules.triage import detect_language
+from crowdcare.rules.triage.language import normalise_hint, strip_noise
 
 
 @pytest.mark.parametrize(

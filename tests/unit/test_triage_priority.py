@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from crowdcare.models import Author
-from crowdcare.triage import (
+from crowdcare.domain.models import Author
+from crowdcare.rules.triage import (
     Analysis,
     Intent,
     Sentiment,

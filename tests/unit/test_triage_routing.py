@@ -6,8 +6,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.models import Author, Mention, Platform, Responder, ResponderKind
-from crowdcare.triage import (
+from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.rules.triage import (
     Analysis,
     Intent,
     Priority,
@@ -18,7 +18,7 @@ from crowdcare.triage import (
     TriageRules,
     route,
 )
-from crowdcare.triage.routing import NO_ADVOCATE_REASON
+from crowdcare.rules.triage.routing import NO_ADVOCATE_REASON
 
 RULES = TriageRules.default()
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from crowdcare.triage import TriageRules
+from crowdcare.rules.triage import TriageRules
 from pydantic import ValidationError
 
 

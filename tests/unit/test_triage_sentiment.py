@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from crowdcare.triage import (
+from crowdcare.rules.triage import (
     ComprehendSentimentProvider,
     EmbeddedSentimentProvider,
     SentimentLabel,
@@ -15,8 +15,8 @@ from crowdcare.triage import (
     TriageRules,
     provider_for,
 )
-from crowdcare.triage.models import Sentiment
-from crowdcare.triage.sentiment import label_for, scores_from_proportions
+from crowdcare.rules.triage.models import Sentiment
+from crowdcare.rules.triage.sentiment import label_for, scores_from_proportions
 from moto import mock_aws
 
 if TYPE_CHECKING:

@@ -9,16 +9,27 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from crowdcare.assignments import Assignment, AssignmentConflictError, AssignmentRepository
-from crowdcare.audit import AuditAction, AuditTrail
-from crowdcare.deeplinks import DeepLinkSigner
-from crowdcare.lifecycle import LifecycleCase, LifecycleSteps, NextStep
-from crowdcare.messages import AssignmentNotice, TriageCase
-from crowdcare.models import Author, Mention, MentionStatus, Platform, Responder, ResponderKind
-from crowdcare.repositories import MentionRepository, ResponderRepository
-from crowdcare.triage import EmbeddedSentimentProvider, RouteKind, TriageRules
-from crowdcare.triage.models import Intent
-from crowdcare.workflow import TriageSteps
+from crowdcare.adapters.dynamodb.assignments import (
+    Assignment,
+    AssignmentConflictError,
+    AssignmentRepository,
+)
+from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.domain.messages import AssignmentNotice, TriageCase
+from crowdcare.domain.models import (
+    Author,
+    Mention,
+    MentionStatus,
+    Platform,
+    Responder,
+    ResponderKind,
+)
+from crowdcare.rules.deeplinks import DeepLinkSigner
+from crowdcare.rules.triage import EmbeddedSentimentProvider, RouteKind, TriageRules
+from crowdcare.rules.triage.models import Intent
+from crowdcare.services.assignment_steps import LifecycleCase, LifecycleSteps, NextStep
+from crowdcare.services.triage_steps import TriageSteps
 from crowdcare_local.stack import create_template_table
 from moto import mock_aws
 

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.ingest.signatures import sign_generic
-from crowdcare.models import QuietHours, Responder, ResponderKind
-from crowdcare.repositories import MentionRepository, ResponderRepository
-from crowdcare.starter import execution_name
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.adapters.platforms.inbound.signatures import sign_generic
+from crowdcare.domain.models import QuietHours, Responder, ResponderKind
+from crowdcare.services.starter import execution_name
 from crowdcare_local.server import LocalApiServer
 from crowdcare_local.stack import LocalStack
 

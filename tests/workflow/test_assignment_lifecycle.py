@@ -14,11 +14,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.assignments import Assignment, AssignmentRepository, AssignmentStatus
-from crowdcare.audit import AuditAction, AuditTrail
-from crowdcare.lifecycle import AssignmentLifecycle, NotYourAssignmentError
-from crowdcare.models import QuietHours, QuietHoursPolicy, Responder, ResponderKind
-from crowdcare.starter import execution_name
+from crowdcare.adapters.dynamodb.assignments import (
+    Assignment,
+    AssignmentRepository,
+    AssignmentStatus,
+)
+from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.domain.models import QuietHours, QuietHoursPolicy, Responder, ResponderKind
+from crowdcare.services.assignment_steps import AssignmentLifecycle, NotYourAssignmentError
+from crowdcare.services.starter import execution_name
 from crowdcare_local.stack import sent_emails
 
 from .conftest import RESPONDERS, Deployed, mention_payload

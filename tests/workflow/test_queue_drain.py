@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.assignments import AssignmentRepository, AssignmentStatus
-from crowdcare.audit import AuditTrail
-from crowdcare.lifecycle import AssignmentLifecycle
-from crowdcare.models import MentionStatus
-from crowdcare.starter import execution_name
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository, AssignmentStatus
+from crowdcare.adapters.dynamodb.audit import AuditTrail
+from crowdcare.domain.models import MentionStatus
+from crowdcare.services.assignment_steps import AssignmentLifecycle
+from crowdcare.services.starter import execution_name
 
 from .conftest import RESPONDERS, Deployed, mention_payload
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.models import Author, Mention, Platform
+from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.reply_demo import configure_reply_adapters, post_sample_replies

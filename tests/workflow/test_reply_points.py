@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from crowdcare.assignments import AssignmentRepository, AssignmentStatus
-from crowdcare.auth import Principal, Role
-from crowdcare.aws import AwsClients
-from crowdcare.dashboard import (
+from crowdcare.adapters.cognito_auth import Principal, Role
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository, AssignmentStatus
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository, PointsReason
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.settings import AwsSettings
+from crowdcare.services.dashboard import (
     ApiSettings,
     Dashboard,
     RecordingPublisher,
     ReplyRequest,
     build_dashboard,
 )
-from crowdcare.ledger import LedgerRepository, PointsReason
-from crowdcare.settings import AwsSettings
 
 from .conftest import Deployed, mention_payload
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from crowdcare.assignments import AssignmentRepository
-from crowdcare.repositories import to_item
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
+from crowdcare.adapters.dynamodb.repositories import to_item
 from crowdcare_local.stack import sent_emails, sent_sms
 
 from .conftest import Deployed, mention_payload

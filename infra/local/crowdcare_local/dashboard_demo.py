@@ -17,9 +17,9 @@ import urllib.request
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from crowdcare.assignments import AssignmentRepository
-from crowdcare.ingest.signatures import sign_generic
-from crowdcare.repositories import ResponderRepository
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
+from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+from crowdcare.adapters.platforms.inbound.signatures import sign_generic
 
 if TYPE_CHECKING:
     from crowdcare_local.stack import LocalStack

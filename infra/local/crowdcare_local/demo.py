@@ -29,19 +29,26 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from crowdcare.assignments import Assignment, AssignmentRepository, AssignmentStatus
-from crowdcare.audit import AuditAction, AuditTrail
-from crowdcare.aws import AwsClients
-from crowdcare.ingest.signatures import sign_generic, sign_x
-from crowdcare.lifecycle import (
+from crowdcare.adapters.dynamodb.assignments import (
+    Assignment,
+    AssignmentRepository,
+    AssignmentStatus,
+)
+from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.adapters.platforms.inbound.signatures import sign_generic, sign_x
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.reply_wiring import ReplyServiceSettings, build_reply_service
+from crowdcare.config.settings import AwsSettings
+from crowdcare.domain.models import Platform, Responder, mention_key
+from crowdcare.services.assignment_steps import (
     AssignmentClosedError,
     AssignmentError,
     AssignmentLifecycle,
     NotYourAssignmentError,
 )
-from crowdcare.models import Platform, Responder, mention_key
-from crowdcare.polling import SOURCE_NAMES
-from crowdcare.replies import (
+from crowdcare.services.polling import SOURCE_NAMES
+from crowdcare.services.replies import (
     ReplyRecord,
     ReplyRepository,
     ReplyRequest,
@@ -50,9 +57,6 @@ from crowdcare.replies import (
     UnknownMentionError,
     UnsupportedPlatformError,
 )
-from crowdcare.reply_wiring import ReplyServiceSettings, build_reply_service
-from crowdcare.repositories import MentionRepository, ResponderRepository
-from crowdcare.settings import AwsSettings
 
 from crowdcare_local import platform_demo
 from crowdcare_local.dashboard_demo import print_sign_in, seed_users

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from crowdcare.ingest.signatures import META_SIGNATURE_HEADER, sign_meta
+from crowdcare.adapters.platforms.inbound.signatures import META_SIGNATURE_HEADER, sign_meta
 
 from crowdcare_local.fake_platforms import feeds
 from crowdcare_local.fake_platforms.server import FakePlatformServer

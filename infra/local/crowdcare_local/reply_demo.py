@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from crowdcare.aws import AwsClients
-from crowdcare.models import Platform
-from crowdcare.replies import ReplyRecord, ReplyRepository, ReplyRequest, ReplyStatus
-from crowdcare.reply_wiring import ReplyServiceSettings, build_reply_service
-from crowdcare.repositories import MentionRepository
-from crowdcare.settings import AwsSettings
+from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.reply_wiring import ReplyServiceSettings, build_reply_service
+from crowdcare.config.settings import AwsSettings
+from crowdcare.domain.models import Platform
+from crowdcare.services.replies import ReplyRecord, ReplyRepository, ReplyRequest, ReplyStatus
 
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.template import REGION

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
-from crowdcare.models import Author, Mention, Platform, Responder
-from crowdcare.triage import EmbeddedSentimentProvider, Triage, TriageEngine, TriageRules
+from crowdcare.domain.models import Author, Mention, Platform, Responder
+from crowdcare.rules.triage import EmbeddedSentimentProvider, Triage, TriageEngine, TriageRules
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 _RESPONDERS = TypeAdapter(list[Responder])

@@ -1,0 +1,1 @@
+"""Adapters: the code that talks to DynamoDB, AWS services and the social platforms."""

@@ -1,0 +1,1 @@
+"""DynamoDB adapters: one repository per table; each receives its client and table name."""

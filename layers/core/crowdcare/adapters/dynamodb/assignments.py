@@ -1,0 +1,224 @@
+"""Assignments: handing a mention to one responder without ever overloading anyone.
+
+A mention has at most one open assignment (conditional put keyed on the mention; a closed one
+may be replaced by the next attempt) and a responder's open-assignment counter only moves
+through conditional writes in the same transaction, so two concurrent workflows can never push
+a responder past `max_open`, and closing an assignment always gives its slot back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+from pydantic import Field
+
+from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
+from crowdcare.adapters.dynamodb.repositories import from_item, to_item
+from crowdcare.domain.models import Frozen, ResponderKind
+from crowdcare.rules.triage.models import RouteKind
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class AssignmentStatus(StrEnum):
+    OPEN = "open"
+    REPLIED = "replied"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    UNDELIVERED = "undelivered"  # the notification could not be sent
+
+
+class Assignment(Frozen):
+    """One mention in one responder's hands."""
+
+    mention_id: str
+    responder_id: str
+    responder_kind: ResponderKind
+    route: RouteKind
+    priority: int
+    band: str
+    status: AssignmentStatus = AssignmentStatus.OPEN
+    assigned_at: datetime
+    attempt: int = Field(default=1, ge=1, description="1 for the first responder asked, then 2…")
+    deadline: datetime | None = Field(default=None, description="assigned_at + the band's SLA")
+    task_token: str | None = Field(
+        default=None, description="the waiting workflow's callback token (never shown to users)"
+    )
+
+
+class AssignmentRepository:
+    """The Assignments table plus the responders' open counters, changed together."""
+
+    def __init__(
+        self, client: DynamoDBClient, assignments_table: str, responders_table: str
+    ) -> None:
+        self._client = client
+        self._assignments = assignments_table
+        self._responders = responders_table
+
+    def get(self, mention_id: str) -> Assignment | None:
+        """The assignment of a mention, or None when it has none."""
+        item = self._client.get_item(
+            TableName=self._assignments,
+            Key={"mention_id": {"S": mention_id}},
+            ConsistentRead=True,
+        ).get("Item")
+        return None if item is None else Assignment.model_validate(from_item(item))
+
+    def try_assign(self, assignment: Assignment) -> bool:
+        """Record the assignment and take one of the responder's slots, atomically.
+
+        Returns False when the responder is paused, unknown or at capacity. Raises
+        `AlreadyAssignedError` when the mention already has an open assignment (a retried
+        step); a closed one (declined, expired) is replaced by the next attempt.
+        """
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._assignments,
+                            "Item": to_item(assignment.model_dump(mode="json")),
+                            "ConditionExpression": (
+                                "attribute_not_exists(mention_id) OR #status <> :open"
+                            ),
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":open": {"S": AssignmentStatus.OPEN.value}
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._responders,
+                            "Key": {"responder_id": {"S": assignment.responder_id}},
+                            "UpdateExpression": "SET open_count = open_count + :one",
+                            "ConditionExpression": (
+                                "attribute_exists(responder_id) AND active = :true "
+                                "AND open_count < max_open"
+                            ),
+                            "ExpressionAttributeValues": {
+                                ":one": {"N": "1"},
+                                ":true": {"BOOL": True},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc)
+            if reasons is None:
+                raise
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise AlreadyAssignedError(assignment.mention_id) from exc
+            if "TransactionConflict" in reasons:
+                # Another write touched the same item at that instant: the slot may well be
+                # free, so the step fails and the workflow's Retry (backoff, jitter) tries again.
+                raise AssignmentConflictError(assignment.mention_id) from exc
+            return False
+        return True
+
+    def store_token(
+        self, mention_id: str, responder_id: str, attempt: int, token: str, deadline: datetime
+    ) -> bool:
+        """Keep the workflow's task token on the open assignment it belongs to.
+
+        Returns False when that assignment is no longer open (it was closed meanwhile).
+        """
+        try:
+            self._client.update_item(
+                TableName=self._assignments,
+                Key={"mention_id": {"S": mention_id}},
+                UpdateExpression="SET task_token = :token, deadline = :deadline",
+                ConditionExpression=(
+                    "#status = :open AND responder_id = :responder AND attempt = :attempt"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":token": {"S": token},
+                    ":deadline": {"S": deadline.isoformat()},
+                    ":open": {"S": AssignmentStatus.OPEN.value},
+                    ":responder": {"S": responder_id},
+                    ":attempt": {"N": str(attempt)},
+                },
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def release(
+        self, mention_id: str, status: AssignmentStatus, attempt: int | None = None
+    ) -> Assignment | None:
+        """Close an open assignment and give the responder's slot back, atomically.
+
+        With `attempt`, only that attempt is closed, so a late or repeated call never closes
+        the next responder's assignment. Returns the closed assignment, or None when there was
+        nothing open to close (already closed: releasing twice is a no-op).
+        """
+        current = self.get(mention_id)
+        if current is None or current.status is not AssignmentStatus.OPEN:
+            return None
+        if attempt is not None and current.attempt != attempt:
+            return None
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._assignments,
+                            "Key": {"mention_id": {"S": mention_id}},
+                            "UpdateExpression": "SET #status = :closed REMOVE task_token",
+                            "ConditionExpression": "#status = :open AND attempt = :attempt",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":closed": {"S": status.value},
+                                ":open": {"S": AssignmentStatus.OPEN.value},
+                                ":attempt": {"N": str(current.attempt)},
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._responders,
+                            "Key": {"responder_id": {"S": current.responder_id}},
+                            "UpdateExpression": "SET open_count = open_count - :one",
+                            "ConditionExpression": "open_count > :zero",
+                            "ExpressionAttributeValues": {
+                                ":one": {"N": "1"},
+                                ":zero": {"N": "0"},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if cancellation_reasons(exc) is None:
+                raise
+            # Someone closed it between our read and write: that caller released the slot.
+            return None
+        return current.model_copy(update={"status": status, "task_token": None})
+
+    def list_all(self) -> Sequence[Assignment]:
+        """Every assignment (local summaries and small exports)."""
+        paginator = self._client.get_paginator("scan")
+        return [
+            Assignment.model_validate(from_item(item))
+            for page in paginator.paginate(TableName=self._assignments, ConsistentRead=True)
+            for item in page.get("Items", [])
+        ]
+
+
+class AlreadyAssignedError(Exception):
+    """The mention already has an assignment; a retried step must not assign it again."""
+
+
+class AssignmentConflictError(Exception):
+    """DynamoDB cancelled the assignment because of a concurrent write: try again shortly."""

@@ -1,0 +1,259 @@
+"""DynamoDB repositories: the only code that knows how mentions, responders and assignments
+are stored. Each takes its client and table name in the constructor."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
+from crowdcare.domain.models import Mention, MentionStatus, Responder
+from crowdcare.rules.triage.models import Triage
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    """Plain JSON-able values to a DynamoDB item (floats become Decimals, None is dropped)."""
+    plain = json.loads(json.dumps(values), parse_float=Decimal)
+    return {k: _SERIALIZER.serialize(v) for k, v in plain.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item back to plain values (Decimals become int or float)."""
+    return {k: _plain(_DESERIALIZER.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class StoredMention:
+    """A mention as stored, with what the pipeline has learnt about it."""
+
+    mention: Mention
+    received_at: datetime
+    status: MentionStatus
+    triage: Triage | None = None
+
+
+class MentionRepository:
+    """The Mentions table: one item per platform post; its stream feeds the triage workflow."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def put_if_new(self, mention: Mention, received_at: datetime) -> bool:
+        """Store a mention unless the same platform post is already stored.
+
+        Returns False for a redelivery: the conditional write makes it a no-op.
+        """
+        values = mention.model_dump(mode="json")
+        values.update(
+            mention_id=mention.mention_id,
+            received_at=received_at.isoformat(),
+            status=MentionStatus.RECEIVED.value,
+        )
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(values),
+                ConditionExpression="attribute_not_exists(mention_id)",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def get(self, mention_id: str) -> StoredMention | None:
+        """The stored mention, or None when there is no such mention."""
+        response = self._client.get_item(
+            TableName=self._table, Key={"mention_id": {"S": mention_id}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        return None if item is None else stored_mention_from_item(item)
+
+    def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
+        """Store what triage concluded and move the mention on."""
+        self._client.update_item(
+            TableName=self._table,
+            Key={"mention_id": {"S": mention_id}},
+            UpdateExpression="SET triage = :triage, #status = :status",
+            ConditionExpression="attribute_exists(mention_id)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item(
+                {":triage": triage.model_dump(mode="json"), ":status": status.value}
+            ),
+        )
+
+    def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
+        """Move the mention to `status`, with an optional operator-facing detail."""
+        self._client.update_item(
+            TableName=self._table,
+            Key={"mention_id": {"S": mention_id}},
+            UpdateExpression="SET #status = :status, status_detail = :detail",
+            ConditionExpression="attribute_exists(mention_id)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":status": {"S": status.value}, ":detail": {"S": detail}},
+        )
+
+    def with_status(self, status: MentionStatus) -> list[StoredMention]:
+        """Every mention in `status` (a filtered scan: the queue is read once a minute)."""
+        paginator = self._client.get_paginator("scan")
+        return [
+            stored_mention_from_item(item)
+            for page in paginator.paginate(
+                TableName=self._table,
+                ConsistentRead=True,
+                FilterExpression="#status = :status",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":status": {"S": status.value}},
+            )
+            for item in page.get("Items", [])
+        ]
+
+    def take_from_queue(self, mention_id: str) -> int | None:
+        """Move a queued mention to `assigning`; the number of times it was taken, or None
+        when it is no longer queued (another drain, or it was answered)."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"mention_id": {"S": mention_id}},
+                UpdateExpression=(
+                    "SET #status = :assigning, status_detail = :detail, "
+                    "queue_offers = if_not_exists(queue_offers, :zero) + :one"
+                ),
+                ConditionExpression="#status = :queued",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":assigning": {"S": MentionStatus.ASSIGNING.value},
+                    ":queued": {"S": MentionStatus.QUEUED.value},
+                    ":detail": {"S": "a slot freed up"},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return int(response["Attributes"]["queue_offers"]["N"])
+
+    def return_to_queue(self, mention_id: str, detail: str) -> bool:
+        """Undo `take_from_queue` when the workflow could not be started."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"mention_id": {"S": mention_id}},
+                UpdateExpression="SET #status = :queued, status_detail = :detail",
+                ConditionExpression="#status = :assigning",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":assigning": {"S": MentionStatus.ASSIGNING.value},
+                    ":queued": {"S": MentionStatus.QUEUED.value},
+                    ":detail": {"S": detail[:500]},
+                },
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def scan(self) -> list[StoredMention]:
+        """Every stored mention (for the local summary and small deployments' exports)."""
+        paginator = self._client.get_paginator("scan")
+        return [
+            stored_mention_from_item(item)
+            for page in paginator.paginate(TableName=self._table, ConsistentRead=True)
+            for item in page.get("Items", [])
+        ]
+
+
+def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
+    """Rebuild a StoredMention from a Mentions table item (also used for stream images)."""
+    values = from_item(item)
+    triage = values.pop("triage", None)
+    received_at = datetime.fromisoformat(values.pop("received_at"))
+    status = MentionStatus(values.pop("status", MentionStatus.RECEIVED.value))
+    for derived in ("mention_id", "status_detail", "queue_offers"):
+        values.pop(derived, None)
+    return StoredMention(
+        mention=Mention.model_validate(values),
+        received_at=received_at,
+        status=status,
+        triage=None if triage is None else Triage.model_validate(triage),
+    )
+
+
+class ResponderRepository:
+    """The Responders table: profiles plus the open-assignment counter that caps load."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def put(self, responder: Responder) -> None:
+        """Create or replace a responder profile."""
+        self._client.put_item(
+            TableName=self._table, Item=to_item(responder.model_dump(mode="json"))
+        )
+
+    def get(self, responder_id: str) -> Responder | None:
+        """The responder, or None when unknown."""
+        item = self._client.get_item(
+            TableName=self._table, Key={"responder_id": {"S": responder_id}}, ConsistentRead=True
+        ).get("Item")
+        return None if item is None else Responder.model_validate(from_item(item))
+
+    def list_all(self) -> list[Responder]:
+        """Every responder; the table is small (hundreds), so a scan is the simple choice."""
+        paginator = self._client.get_paginator("scan")
+        return [
+            Responder.model_validate(from_item(item))
+            for page in paginator.paginate(TableName=self._table, ConsistentRead=True)
+            for item in page.get("Items", [])
+        ]
+
+    def suppress_email(self, responder_id: str) -> bool:
+        """Stop emailing the responder (SES bounce or complaint).
+
+        Returns False when the responder is unknown or already suppressed, so a redelivered
+        SES notification changes nothing.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"responder_id": {"S": responder_id}},
+                UpdateExpression="SET email_suppressed = :true",
+                ConditionExpression=(
+                    "attribute_exists(responder_id) AND "
+                    "(attribute_not_exists(email_suppressed) OR email_suppressed = :false)"
+                ),
+                ExpressionAttributeValues={":true": {"BOOL": True}, ":false": {"BOOL": False}},
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True

@@ -1,0 +1,1 @@
+"""Inbound platform adapters: webhook signatures and bodies, and the pollers' sources."""

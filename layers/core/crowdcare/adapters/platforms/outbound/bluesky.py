@@ -1,0 +1,141 @@
+"""Bluesky (AT Protocol, through the account's PDS): a reply is an app.bsky.feed.post record
+whose `reply` names the thread's root and the parent post, each by URI and CID.
+
+The adapter logs in with an app password (com.atproto.server.createSession), reads the parent
+post (app.bsky.feed.getPosts) for its CID and its thread root, then creates the record
+(com.atproto.repo.createRecord, answering {"uri", "cid"}). getPosts also gives like, repost,
+quote and reply counts. Mentions from Bluesky carry the post's at:// URI as their post_id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.outbound.base import (
+    BLUESKY_LIMIT,
+    AdapterBase,
+    PostedReply,
+    Reach,
+    ReplyTargetError,
+    as_int,
+)
+from crowdcare.domain.models import Mention, Platform
+
+_POST_COLLECTION = "app.bsky.feed.post"
+_EXPIRED_SESSION = frozenset({400, 401})  # the PDS answers 400 ExpiredToken, some proxies 401
+
+
+def _strong_ref(post: dict[str, Any]) -> dict[str, str]:
+    return {"uri": str(post["uri"]), "cid": str(post["cid"])}
+
+
+class BlueskyReplyAdapter(AdapterBase):
+    """Replies as the brand's Bluesky account (identifier plus app password)."""
+
+    def __init__(
+        self,
+        client: JsonHttpClient,
+        clock: Callable[[], datetime],
+        identifier: str,
+        app_password: str,
+    ) -> None:
+        super().__init__(Platform.BLUESKY, BLUESKY_LIMIT, clock)
+        self._client = client
+        self._identifier = identifier
+        self._password = app_password
+        self._session: dict[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"BlueskyReplyAdapter(identifier={self._identifier!r})"
+
+    # ------------------------------------------------------------------ session
+    def _login(self) -> dict[str, str]:
+        response = self._client.post(
+            "/xrpc/com.atproto.server.createSession",
+            {"identifier": self._identifier, "password": self._password},
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        if not body.get("accessJwt") or not body.get("did"):
+            raise PlatformError(
+                "Bluesky: no session in the answer", status=response.status, retryable=False
+            )
+        self._session = {
+            "jwt": str(body["accessJwt"]),
+            "did": str(body["did"]),
+            "handle": str(body.get("handle") or body["did"]),
+        }
+        return self._session
+
+    def _call(self, send: Callable[[dict[str, str]], HttpResponse]) -> HttpResponse:
+        """Send with the cached session; log in again once if it has expired."""
+        fresh = self._session is None
+        session = self._session or self._login()
+        try:
+            return send({"Authorization": f"Bearer {session['jwt']}"})
+        except PlatformError as error:
+            if fresh or error.status not in _EXPIRED_SESSION:
+                raise
+        session = self._login()
+        return send({"Authorization": f"Bearer {session['jwt']}"})
+
+    def _get_posts(self, uris: list[str]) -> list[dict[str, Any]]:
+        response = self._call(
+            lambda auth: self._client.get(
+                "/xrpc/app.bsky.feed.getPosts", {"uris": uris}, headers=auth
+            )
+        )
+        posts = response.body.get("posts", []) if isinstance(response.body, dict) else []
+        return [p for p in posts if isinstance(p, dict)]
+
+    # ------------------------------------------------------------------ replies
+    def post_reply(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply:
+        """Post `text` as a reply in the mention's thread."""
+        self.check_length(text)
+        if not mention.post_id.startswith("at://"):
+            raise ReplyTargetError(f"Bluesky post id must be an at:// URI: {mention.post_id!r}")
+        found = self._get_posts([mention.post_id])
+        if not found:
+            raise ReplyTargetError(f"Bluesky post {mention.post_id} no longer exists")
+        parent = _strong_ref(found[0])
+        record_reply = found[0].get("record", {}).get("reply", {})
+        root = _strong_ref(record_reply["root"]) if "root" in record_reply else parent
+        record = {
+            "$type": _POST_COLLECTION,
+            "text": text,
+            "createdAt": self._clock().isoformat().replace("+00:00", "Z"),
+            "reply": {"root": root, "parent": parent},
+        }
+        response = self._call(
+            lambda auth: self._client.post(
+                "/xrpc/com.atproto.repo.createRecord",
+                {"repo": self._did(), "collection": _POST_COLLECTION, "record": record},
+                headers=auth,
+            )
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        uri = str(body.get("uri", ""))
+        if not uri.startswith("at://"):
+            raise PlatformError(
+                "Bluesky: no record URI in the answer", status=response.status, retryable=False
+            )
+        rkey = uri.rsplit("/", 1)[-1]
+        handle = self._session["handle"] if self._session else uri.split("/")[2]
+        return self._posted(uri, f"https://bsky.app/profile/{handle}/post/{rkey}")
+
+    def _did(self) -> str:
+        return (self._session or self._login())["did"]
+
+    def reach(self, posted: PostedReply) -> Reach:
+        """Likes, reposts (and quotes) and replies of a posted reply."""
+        found = self._get_posts([posted.post_id])
+        post = found[0] if found else {}
+        return Reach(
+            likes=as_int(post.get("likeCount")),
+            reposts=as_int(post.get("repostCount")) + as_int(post.get("quoteCount")),
+            replies=as_int(post.get("replyCount")),
+        )

@@ -1,0 +1,65 @@
+"""Mastodon (REST API v1 of the brand's instance): a reply is a status with `in_reply_to_id`.
+
+POST /api/v1/statuses {"status", "in_reply_to_id", "visibility": "public"} answers the status
+({"id", "url", ...}); GET /api/v1/statuses/:id has favourites, reblogs and replies counts.
+The post carries an `Idempotency-Key` (the reply's id): Mastodon answers a repeated post with
+the status it already created, so a retry after a lost answer never posts twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+
+from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.outbound.base import (
+    MASTODON_DEFAULT_MAX,
+    AdapterBase,
+    PostedReply,
+    Reach,
+    as_int,
+    mastodon_limit,
+)
+from crowdcare.domain.models import Mention, Platform
+
+
+class MastodonReplyAdapter(AdapterBase):
+    """Replies as the brand's account on its Mastodon instance."""
+
+    def __init__(
+        self,
+        client: JsonHttpClient,
+        clock: Callable[[], datetime],
+        max_chars: int = MASTODON_DEFAULT_MAX,
+    ) -> None:
+        super().__init__(Platform.MASTODON, mastodon_limit(max_chars), clock)
+        self._client = client
+
+    def post_reply(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply:
+        """Post `text` publicly in reply to the mention's status."""
+        self.check_length(text)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        response = self._client.post(
+            "/api/v1/statuses",
+            {"status": text, "in_reply_to_id": mention.post_id, "visibility": "public"},
+            headers=headers,
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        if not body.get("id"):
+            raise PlatformError(
+                "Mastodon: no status id in the answer", status=response.status, retryable=False
+            )
+        return self._posted(str(body["id"]), str(body.get("url") or body.get("uri") or ""))
+
+    def reach(self, posted: PostedReply) -> Reach:
+        """Favourites, boosts and replies of a posted status."""
+        response = self._client.get(f"/api/v1/statuses/{quote(posted.post_id, safe='')}")
+        body = response.body if isinstance(response.body, dict) else {}
+        return Reach(
+            likes=as_int(body.get("favourites_count")),
+            reposts=as_int(body.get("reblogs_count")),
+            replies=as_int(body.get("replies_count")),
+        )

@@ -1,0 +1,133 @@
+"""Reddit (OAuth API at oauth.reddit.com): a reply is a comment on the submission or comment.
+
+POST /api/comment (form: api_type=json, thing_id=t3_… or t1_…, text) answers 200 with
+{"json": {"errors": [...], "data": {"things": [{"kind": "t1", "data": {...}}]}}}; Reddit
+reports refusals (rate limit, locked thread) as error codes inside that 200.
+GET /api/info?id=t1_… gives the comment's score and votes. The client carries the
+descriptive User-Agent Reddit requires; the bearer token comes from the password grant of a
+"script" app (POST /api/v1/access_token on www.reddit.com), fetched on first use and again
+when Reddit answers 401 (tokens last an hour). The poller uses the same secret keys.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.outbound.base import (
+    REDDIT_LIMIT,
+    AdapterBase,
+    PostedReply,
+    Reach,
+    as_int,
+)
+from crowdcare.domain.models import Mention, Platform
+
+# Error codes inside a 200 that mean "later": everything else is a refusal to park.
+_RETRYABLE_CODES = frozenset({"RATELIMIT"})
+_THING_PREFIXES = ("t1_", "t3_")
+
+
+def thing_id(mention: Mention) -> str:
+    """Reddit's fullname of the mention: as stored, or t3_ for a submission, t1_ for a comment."""
+    if mention.post_id.startswith(_THING_PREFIXES):
+        return mention.post_id
+    return ("t1_" if mention.parent_id else "t3_") + mention.post_id
+
+
+@dataclass
+class RedditPasswordGrant:
+    """Bearer tokens of the brand's Reddit account from a "script" app's password grant."""
+
+    http: JsonHttpClient  # the auth host, https://www.reddit.com
+    client_id: str
+    client_secret: str = field(repr=False)
+    username: str
+    password: str = field(repr=False)
+    _token: str | None = field(default=None, repr=False)
+
+    def token(self) -> str:
+        """The current token, fetched on first use."""
+        if self._token is None:
+            basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+            response = self.http.post(
+                "/api/v1/access_token",
+                {"grant_type": "password", "username": self.username, "password": self.password},
+                form=True,
+                headers={"Authorization": f"Basic {basic}"},
+            )
+            token = response.body.get("access_token") if isinstance(response.body, dict) else None
+            if not isinstance(token, str) or not token:
+                raise PlatformError(
+                    "Reddit: no access_token in the answer", status=response.status, retryable=False
+                )
+            self._token = token
+        return self._token
+
+    def forget(self) -> None:
+        """Drop an expired token so the next call fetches a new one."""
+        self._token = None
+
+
+class RedditReplyAdapter(AdapterBase):
+    """Replies as the brand's Reddit account."""
+
+    def __init__(
+        self, client: JsonHttpClient, clock: Callable[[], datetime], auth: RedditPasswordGrant
+    ) -> None:
+        super().__init__(Platform.REDDIT, REDDIT_LIMIT, clock)
+        self._client = client
+        self._auth = auth
+
+    def _call(self, send: Callable[[dict[str, str]], HttpResponse]) -> HttpResponse:
+        """Send with the current token; fetch a new one once if Reddit says it expired."""
+        try:
+            return send({"Authorization": f"Bearer {self._auth.token()}"})
+        except PlatformError as error:
+            if error.status != 401:
+                raise
+        self._auth.forget()
+        return send({"Authorization": f"Bearer {self._auth.token()}"})
+
+    def post_reply(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply:
+        """Comment `text` (markdown) in reply to the mention."""
+        self.check_length(text)
+        form = {"api_type": "json", "thing_id": thing_id(mention), "text": text}
+        response = self._call(
+            lambda auth: self._client.post("/api/comment", form, form=True, headers=auth)
+        )
+        body: dict[str, Any] = response.body if isinstance(response.body, dict) else {}
+        result = body.get("json", {})
+        errors = result.get("errors") or []
+        if errors:
+            codes = [str(e[0]) for e in errors if isinstance(e, list) and e]
+            raise PlatformError(
+                f"Reddit refused the comment: {', '.join(codes) or 'unknown error'}",
+                status=response.status,
+                retryable=bool(codes) and all(code in _RETRYABLE_CODES for code in codes),
+            )
+        things = result.get("data", {}).get("things", [])
+        data = things[0].get("data", {}) if things and isinstance(things[0], dict) else {}
+        name = data.get("name") or (f"t1_{data['id']}" if data.get("id") else None)
+        if not name:
+            raise PlatformError(
+                "Reddit: no comment in the answer", status=response.status, retryable=False
+            )
+        return self._posted(str(name), "https://www.reddit.com" + str(data.get("permalink", "")))
+
+    def reach(self, posted: PostedReply) -> Reach:
+        """Upvotes of a posted comment; Reddit has no reposts, and /api/info has no reply
+        count for comments, so replies stay 0."""
+        response = self._call(
+            lambda auth: self._client.get("/api/info", {"id": posted.post_id}, headers=auth)
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        children = body.get("data", {}).get("children", [])
+        data = children[0].get("data", {}) if children and isinstance(children[0], dict) else {}
+        return Reach(likes=as_int(data.get("ups", data.get("score"))))

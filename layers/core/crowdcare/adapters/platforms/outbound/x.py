@@ -1,0 +1,60 @@
+"""X (API v2): a reply is a tweet with `reply.in_reply_to_tweet_id`.
+
+POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}} answers 201 {"data": {"id", "text"}};
+GET /2/tweets/:id?tweet.fields=public_metrics gives like, retweet, quote and reply counts.
+The client carries a user-context OAuth 2.0 bearer token of the brand account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+
+from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.outbound.base import (
+    X_LIMIT,
+    AdapterBase,
+    PostedReply,
+    Reach,
+    as_int,
+)
+from crowdcare.domain.models import Mention, Platform
+
+
+class XReplyAdapter(AdapterBase):
+    """Replies on X as the brand account."""
+
+    def __init__(self, client: JsonHttpClient, clock: Callable[[], datetime]) -> None:
+        super().__init__(Platform.X, X_LIMIT, clock)
+        self._client = client
+
+    def post_reply(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply:
+        """Tweet `text` in reply to the mention's tweet."""
+        self.check_length(text)
+        response = self._client.post(
+            "/2/tweets", {"text": text, "reply": {"in_reply_to_tweet_id": mention.post_id}}
+        )
+        data = response.body.get("data") if isinstance(response.body, dict) else None
+        if not isinstance(data, dict) or not data.get("id"):
+            raise PlatformError(
+                "X: no tweet id in the answer", status=response.status, retryable=False
+            )
+        tweet_id = str(data["id"])
+        # /i/web/status/<id> resolves without knowing the account's handle.
+        return self._posted(tweet_id, f"https://x.com/i/web/status/{tweet_id}")
+
+    def reach(self, posted: PostedReply) -> Reach:
+        """Likes, reposts (retweets and quotes) and replies of a posted tweet."""
+        response = self._client.get(
+            f"/2/tweets/{quote(posted.post_id, safe='')}", {"tweet.fields": "public_metrics"}
+        )
+        data = response.body.get("data", {}) if isinstance(response.body, dict) else {}
+        metrics = data.get("public_metrics", {}) if isinstance(data, dict) else {}
+        return Reach(
+            likes=as_int(metrics.get("like_count")),
+            reposts=as_int(metrics.get("retweet_count")) + as_int(metrics.get("quote_count")),
+            replies=as_int(metrics.get("reply_count")),
+        )

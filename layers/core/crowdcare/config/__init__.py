@@ -1,0 +1,1 @@
+"""Configuration: settings, the boto3 client factory and the wiring that builds every service."""

@@ -1,0 +1,180 @@
+"""Composition: builds each function's services from its settings and the shared clients.
+
+Handlers call these once per cold start (behind functools.cache); tests and the local run call
+them with their own settings and clients, so nothing needs patching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
+from crowdcare.adapters.dynamodb.audit import AuditTrail
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.clock import utc_now
+from crowdcare.config.settings import (
+    ConfigurationError,
+    LifecycleSettings,
+    NotifierSettings,
+    QueueDrainSettings,
+    SesFeedbackSettings,
+    StarterSettings,
+    TriageSettings,
+)
+from crowdcare.rules.deeplinks import DeepLinkSigner
+from crowdcare.rules.triage.rules import TriageRules
+from crowdcare.services.assignment_steps import (
+    AssignmentLifecycle,
+    LifecycleSteps,
+    SnsNoticePublisher,
+)
+from crowdcare.services.notifier import Notifier, SesEmailSender, SnsSmsSender
+from crowdcare.services.queue_drain import QueueDrain
+from crowdcare.services.ses_feedback import SesFeedbackService, SnsAlertPublisher
+from crowdcare.services.starter import AssignmentStarter, TriageStarter
+
+if TYPE_CHECKING:
+    from crowdcare.services.triage_steps import TriageSteps
+
+RULES_MAX_AGE_SECONDS = 60
+SECRET_MAX_AGE_SECONDS = 300
+DEEP_LINK_SECRET_KEY = "deep_link_secret"  # noqa: S105 - the key's name in the JSON secret
+
+
+
+def rules_source(
+    settings: TriageSettings | LifecycleSettings | QueueDrainSettings, clients: AwsClients
+) -> Callable[[], TriageRules]:
+    """Triage rules from the SSM parameter (cached for a minute), or the defaults."""
+    if settings.routing_rules_parameter is None:
+        defaults = TriageRules.default()
+        return lambda: defaults
+    provider = SSMProvider(boto3_client=clients.ssm)
+    name = settings.routing_rules_parameter
+
+    def load() -> TriageRules:
+        document = provider.get(name, max_age=RULES_MAX_AGE_SECONDS)
+        return TriageRules.model_validate_json(str(document))
+
+    return load
+
+
+def build_triage_steps(
+    settings: TriageSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> TriageSteps:
+    """The analyze / prioritize / route steps wired to DynamoDB."""
+    # Imported here: only the triage functions need the language and sentiment models, and
+    # every other function imports this module in its cold start.
+    from crowdcare.rules.triage.sentiment import provider_for  # noqa: PLC0415
+    from crowdcare.services.triage_steps import TriageSteps  # noqa: PLC0415
+
+    return TriageSteps(
+        mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        sentiment=provider_for(settings.sentiment_provider, lambda: clients.client("comprehend")),
+        rules=rules_source(settings, clients),
+        clock=clock,
+    )
+
+
+def build_starter(settings: StarterSettings, clients: AwsClients) -> TriageStarter:
+    """The stream starter's Step Functions adapter."""
+    return TriageStarter(clients.stepfunctions, settings.triage_state_machine_arn)
+
+
+def build_notifier(
+    settings: NotifierSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> Notifier:
+    """The notifier wired to SES and SNS SMS."""
+    return Notifier(
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        email=SesEmailSender(clients.ses, settings.sender_email, settings.ses_configuration_set),
+        sms=SnsSmsSender(clients.sns),
+        brand=settings.brand_name,
+        dashboard_url=settings.dashboard_url,
+        sms_min_priority=settings.sms_min_priority,
+        clock=clock,
+    )
+
+
+def deep_link_signer(
+    settings: LifecycleSettings, clients: AwsClients
+) -> Callable[[], DeepLinkSigner]:
+    """The link signer, its secret read from Secrets Manager (cached; rotation within 5 min)."""
+    provider = SecretsProvider(boto3_client=clients.secretsmanager)
+
+    def load() -> DeepLinkSigner:
+        document = provider.get(
+            settings.deep_link_secret_name, transform="json", max_age=SECRET_MAX_AGE_SECONDS
+        )
+        if not isinstance(document, dict) or DEEP_LINK_SECRET_KEY not in document:
+            raise ConfigurationError(f"the deep-link secret has no {DEEP_LINK_SECRET_KEY}")
+        return DeepLinkSigner(str(document[DEEP_LINK_SECRET_KEY]).encode())
+
+    return load
+
+
+def build_lifecycle_steps(
+    settings: LifecycleSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> LifecycleSteps:
+    """The assignment workflow's steps wired to DynamoDB, SNS and the link secret."""
+    return LifecycleSteps(
+        mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        assignments=AssignmentRepository(
+            clients.dynamodb, settings.assignments_table, settings.responders_table
+        ),
+        audit=AuditTrail(clients.dynamodb, settings.audit_table),
+        publisher=SnsNoticePublisher(clients.sns, settings.assignments_topic_arn),
+        signer=deep_link_signer(settings, clients),
+        rules=rules_source(settings, clients),
+        dashboard_url=settings.dashboard_url,
+        clock=clock,
+    )
+
+
+def build_lifecycle(
+    *,
+    assignments_table: str,
+    responders_table: str,
+    audit_table: str,
+    clients: AwsClients,
+    clock: Callable[[], datetime] = utc_now,
+) -> AssignmentLifecycle:
+    """The public lifecycle API (reply, decline, heartbeat) for the dashboard and poster."""
+    return AssignmentLifecycle(
+        assignments=AssignmentRepository(clients.dynamodb, assignments_table, responders_table),
+        audit=AuditTrail(clients.dynamodb, audit_table),
+        stepfunctions=clients.stepfunctions,
+        clock=clock,
+    )
+
+
+def build_ses_feedback(
+    settings: SesFeedbackSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> SesFeedbackService:
+    """The SES bounce and complaint handler wired to DynamoDB and the admin alerts topic."""
+    return SesFeedbackService(
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        alerts=SnsAlertPublisher(clients.sns, settings.admin_alerts_topic_arn),
+        audit=AuditTrail(clients.dynamodb, settings.audit_table),
+        clock=clock,
+    )
+
+
+def build_queue_drain(
+    settings: QueueDrainSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> QueueDrain:
+    """The scheduled queue drain wired to DynamoDB and the assignment state machine."""
+    return QueueDrain(
+        mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
+        responders=ResponderRepository(clients.dynamodb, settings.responders_table),
+        starter=AssignmentStarter(clients.stepfunctions, settings.assignment_state_machine_arn),
+        rules=rules_source(settings, clients),
+        clock=clock,
+    )

@@ -1,0 +1,1 @@
+"""Domain: the models every part of CrowdCare shares and the messages functions exchange."""

@@ -1,1 +1,0 @@
-"""Ingestion: verify webhook signatures, validate bodies into `Mention`s, store each once."""

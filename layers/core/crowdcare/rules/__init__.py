@@ -1,0 +1,1 @@
+"""Rules: pure decisions (triage, routing, availability, standings) importing nothing doing I/O."""

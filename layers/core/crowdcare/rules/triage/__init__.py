@@ -1,0 +1,120 @@
+"""Triage: analyze ▶ prioritize ▶ route, pure domain logic driven by `TriageRules`."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crowdcare.rules.triage.analyze import analyze
+    from crowdcare.rules.triage.engine import TriageEngine
+    from crowdcare.rules.triage.language import SUPPORTED_LANGUAGES, detect_language
+    from crowdcare.rules.triage.models import (
+        Analysis,
+        Intent,
+        Priority,
+        RouteDecision,
+        RouteKind,
+        Sentiment,
+        SentimentLabel,
+        SentimentScores,
+        Triage,
+    )
+    from crowdcare.rules.triage.priority import band_for, prioritize
+    from crowdcare.rules.triage.routing import route
+    from crowdcare.rules.triage.rules import (
+        PriorityBands,
+        PriorityWeights,
+        RoutingWeights,
+        TriageRules,
+    )
+    from crowdcare.rules.triage.sentiment import (
+        ComprehendSentimentProvider,
+        EmbeddedSentimentProvider,
+        SentimentProvider,
+        provider_for,
+    )
+
+# Loaded on first use (PEP 562): importing `crowdcare.rules.triage.models` alone, as the
+# repositories do, must not load the language and sentiment models into every function's cold start.
+_LAZY = {
+    "Analysis": "crowdcare.rules.triage.models",
+    "ComprehendSentimentProvider": "crowdcare.rules.triage.sentiment",
+    "EmbeddedSentimentProvider": "crowdcare.rules.triage.sentiment",
+    "Intent": "crowdcare.rules.triage.models",
+    "Priority": "crowdcare.rules.triage.models",
+    "PriorityBands": "crowdcare.rules.triage.rules",
+    "PriorityWeights": "crowdcare.rules.triage.rules",
+    "RouteDecision": "crowdcare.rules.triage.models",
+    "RouteKind": "crowdcare.rules.triage.models",
+    "RoutingWeights": "crowdcare.rules.triage.rules",
+    "SUPPORTED_LANGUAGES": "crowdcare.rules.triage.language",
+    "Sentiment": "crowdcare.rules.triage.models",
+    "SentimentLabel": "crowdcare.rules.triage.models",
+    "SentimentProvider": "crowdcare.rules.triage.sentiment",
+    "SentimentScores": "crowdcare.rules.triage.models",
+    "Triage": "crowdcare.rules.triage.models",
+    "TriageEngine": "crowdcare.rules.triage.engine",
+    "TriageRules": "crowdcare.rules.triage.rules",
+    "analyze": "crowdcare.rules.triage.analyze",
+    "band_for": "crowdcare.rules.triage.priority",
+    "detect_language": "crowdcare.rules.triage.language",
+    "prioritize": "crowdcare.rules.triage.priority",
+    "provider_for": "crowdcare.rules.triage.sentiment",
+    "route": "crowdcare.rules.triage.routing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+class _TriagePackage(types.ModuleType):
+    """`analyze` names both a submodule and the function it exports. Importing the submodule
+    (`from crowdcare.rules.triage.analyze import ...`, as the engine does) makes Python set the
+    package attribute to the module, after which `from crowdcare.rules.triage import analyze` would
+    hand out the module; the exported function wins instead."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and isinstance(
+            getattr(value, name, None), types.FunctionType
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _TriagePackage
+
+__all__ = [
+    "SUPPORTED_LANGUAGES",
+    "Analysis",
+    "ComprehendSentimentProvider",
+    "EmbeddedSentimentProvider",
+    "Intent",
+    "Priority",
+    "PriorityBands",
+    "PriorityWeights",
+    "RouteDecision",
+    "RouteKind",
+    "RoutingWeights",
+    "Sentiment",
+    "SentimentLabel",
+    "SentimentProvider",
+    "SentimentScores",
+    "Triage",
+    "TriageEngine",
+    "TriageRules",
+    "analyze",
+    "band_for",
+    "detect_language",
+    "prioritize",
+    "provider_for",
+    "route",
+]

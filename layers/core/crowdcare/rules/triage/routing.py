@@ -1,0 +1,188 @@
+"""The route step: no action, a community advocate, or an employee — and who, best first."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from crowdcare.domain.models import Mention, Responder, ResponderKind
+from crowdcare.rules.triage.models import (
+    Analysis,
+    Intent,
+    Priority,
+    RouteDecision,
+    RouteKind,
+    SentimentLabel,
+)
+from crowdcare.rules.triage.rules import TriageRules
+
+NO_ADVOCATE_REASON = "no qualified advocate available"
+
+
+def route(  # noqa: PLR0917 - the step's contract: each input is a separate collaborator
+    mention: Mention,
+    analysis: Analysis,
+    priority: Priority,
+    responders: Sequence[Responder],
+    rules: TriageRules,
+    now: datetime,
+) -> RouteDecision:
+    """Decide none / community / employee and rank the candidates, with readable reasons.
+
+    `now` is part of the contract (availability windows may use it later); quiet hours decide
+    the notification channel, not who is asked, so routing does not read it today.
+    """
+    del now  # injected for future availability rules; see docstring
+    if analysis.spam:
+        return RouteDecision(route=RouteKind.NONE, reasons=("spam: no reply",))
+
+    safety = _safety_reasons(analysis)
+    if not safety:
+        quiet = _no_action_reason(analysis, priority, rules)
+        if quiet is not None:
+            return RouteDecision(route=RouteKind.NONE, reasons=(quiet,))
+
+    employee_reasons = [*safety, *_escalation_reasons(mention, analysis, priority, rules)]
+    if employee_reasons:
+        return _to_employees(mention, analysis, responders, rules, employee_reasons)
+
+    language = analysis.language
+    eligible = [
+        r for r in responders
+        if r.kind is ResponderKind.ADVOCATE and r.active and not _is_author(r, mention)
+    ]
+    speakers = [r for r in eligible if _speaks(r, language)]
+    if not speakers:
+        reason = (
+            f"no advocate speaks '{language}'" if eligible
+            else NO_ADVOCATE_REASON + " (no active advocate)"
+        )
+        return _to_employees(mention, analysis, responders, rules, [reason])
+    available = [r for r in speakers if r.has_capacity]
+    if not available:
+        return _to_employees(
+            mention, analysis, responders, rules,
+            [NO_ADVOCATE_REASON + f" (all {len(speakers)} '{language}' advocates at capacity)"],
+        )
+    ranked = _rank(available, mention, analysis, rules, language_required=True)
+    reasons = [f"community: {len(ranked)} advocate(s) speak '{language}' and have capacity"]
+    if analysis.topics:
+        reasons.append("topics: " + ", ".join(analysis.topics))
+    return RouteDecision(route=RouteKind.COMMUNITY, reasons=tuple(reasons), candidates=ranked)
+
+
+def _safety_reasons(analysis: Analysis) -> list[str]:
+    """What advocates must never handle, whatever the intent."""
+    reasons = []
+    if analysis.angry:
+        reasons.append("angry author")
+    if analysis.legal:
+        reasons.append("legal language")
+    if analysis.pii:
+        reasons.append("personal data in the post")
+    return reasons
+
+
+def _no_action_reason(analysis: Analysis, priority: Priority, rules: TriageRules) -> str | None:
+    """Plain praise, or an unremarkable non-negative post, needs no reply."""
+    if analysis.intent is Intent.PRAISE and analysis.sentiment.label is not SentimentLabel.NEGATIVE:
+        return "plain praise: no reply needed (a thank-you is optional)"
+    if (
+        analysis.intent is Intent.OTHER
+        and analysis.sentiment.label in (SentimentLabel.NEUTRAL, SentimentLabel.POSITIVE)
+        and priority.score < rules.no_action_max_priority
+    ):
+        return (
+            f"no action: {analysis.sentiment.label.value} remark, "
+            f"priority {priority.score} < {rules.no_action_max_priority}"
+        )
+    return None
+
+
+def _escalation_reasons(
+    mention: Mention, analysis: Analysis, priority: Priority, rules: TriageRules
+) -> list[str]:
+    """Reasons beyond safety that call for an employee: topic, audience, urgency."""
+    reasons = []
+    restricted = [t for t in analysis.topics if t in rules.employee_only_topics]
+    if restricted:
+        reasons.append("employee-only topic: " + ", ".join(restricted))
+    author = mention.author
+    if author.followers >= rules.high_influence_followers:
+        reasons.append(f"high-influence author ({author.followers:,} followers)")
+    elif author.verified and author.followers >= rules.verified_big_followers:
+        reasons.append(f"verified author with {author.followers:,} followers")
+    if priority.score >= rules.employee_priority:
+        reasons.append(f"priority {priority.score} >= {rules.employee_priority}")
+    return reasons
+
+
+def _to_employees(
+    mention: Mention,
+    analysis: Analysis,
+    responders: Iterable[Responder],
+    rules: TriageRules,
+    reasons: list[str],
+) -> RouteDecision:
+    employees = [
+        r for r in responders
+        if r.kind is ResponderKind.EMPLOYEE and r.has_capacity and not _is_author(r, mention)
+    ]
+    ranked = _rank(employees, mention, analysis, rules, language_required=False)
+    if not ranked:
+        reasons = [*reasons, "no employee has capacity: the mention waits in the queue"]
+    return RouteDecision(route=RouteKind.EMPLOYEE, reasons=tuple(reasons), candidates=ranked)
+
+
+def _rank(
+    candidates: Iterable[Responder],
+    mention: Mention,
+    analysis: Analysis,
+    rules: TriageRules,
+    *,
+    language_required: bool,
+) -> tuple[str, ...]:
+    """Best first: skill overlap, spare capacity, reputation (and language for employees).
+
+    Ties go to a stable hash of (mention, responder), so equal candidates take turns across
+    mentions instead of the same person always winning, and a rerun decides the same way.
+    """
+    weights = rules.routing
+    topics = set(analysis.topics)
+    mention_id = mention.mention_id
+
+    def key(responder: Responder) -> tuple[float, str]:
+        skills = {s.lower() for s in responder.skills}
+        overlap = len(topics & skills) / len(topics) if topics else 0.0
+        spare = 1.0 - responder.open_count / responder.max_open
+        score = (
+            weights.skill * overlap
+            + weights.load * spare
+            + weights.reputation * responder.reputation
+        )
+        if not language_required and _speaks(responder, analysis.language):
+            score += weights.language
+        # Rounded so float noise cannot break a genuine tie.
+        return (-round(score, 6), _tie_break(mention_id, responder.responder_id))
+
+    return tuple(r.responder_id for r in sorted(candidates, key=key))
+
+
+def _tie_break(mention_id: str, responder_id: str) -> str:
+    return hashlib.blake2b(f"{mention_id}|{responder_id}".encode(), digest_size=8).hexdigest()
+
+
+def _speaks(responder: Responder, language: str) -> bool:
+    wanted = language.lower().split("-")[0]
+    return any(lang.lower().split("-")[0] == wanted for lang in responder.languages)
+
+
+def _normalise_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").lower()
+
+
+def _is_author(responder: Responder, mention: Mention) -> bool:
+    """Whether the responder wrote the mention: nobody answers their own post."""
+    author = _normalise_handle(mention.author.handle)
+    return any(_normalise_handle(h) == author for h in responder.handles)

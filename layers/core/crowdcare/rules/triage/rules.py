@@ -1,0 +1,392 @@
+"""Triage rules: every threshold, weight and keyword list the triage steps use.
+
+Rules are configuration, not code: a deployment stores one JSON document (in SSM) and loads it
+with `TriageRules.model_validate_json`; `TriageRules.default()` is the documented starting
+point. Keyword lists are matched case-insensitively on word boundaries; a keyword may be a
+phrase ("class action").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Self
+
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from crowdcare.domain.models import Frozen
+
+Keywords = tuple[str, ...]
+Weight = Annotated[float, Field(ge=0.0, le=100.0)]
+Score = Annotated[int, Field(ge=0, le=100)]
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _normalise_keywords(value: tuple[str, ...]) -> tuple[str, ...]:
+    """Lower-case, strip, drop duplicates; an empty keyword would match everything."""
+    seen: dict[str, None] = {}
+    for raw in value:
+        word = " ".join(raw.lower().split())
+        if not word:
+            raise ValueError("keywords must not be empty")
+        seen[word] = None
+    return tuple(seen)
+
+
+class KeywordMatcher:
+    """One compiled regex for a keyword list: word-boundary, case-insensitive, phrase-aware."""
+
+    __slots__ = ("_pattern",)
+
+    def __init__(self, keywords: Keywords) -> None:
+        if not keywords:
+            self._pattern: re.Pattern[str] | None = None
+            return
+        # Longest first so "class action" wins over "action"; whitespace in a phrase matches
+        # any run of spaces. (?<!\w)/(?!\w) rather than \b so keywords ending in symbols
+        # ("!!!", "% off") still match.
+        alternatives = "|".join(
+            r"\s+".join(re.escape(part) for part in word.split())
+            for word in sorted(keywords, key=len, reverse=True)
+        )
+        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def find_all(self, text: str) -> tuple[str, ...]:
+        """Distinct matched keywords (lower-cased), in order of first appearance."""
+        if self._pattern is None:
+            return ()
+        found: dict[str, None] = {}
+        for match in self._pattern.finditer(text):
+            found[" ".join(match.group(0).lower().split())] = None
+        return tuple(found)
+
+    def search(self, text: str) -> bool:
+        """Whether any keyword occurs in `text`."""
+        return self._pattern is not None and self._pattern.search(text) is not None
+
+
+class CompiledRules:
+    """Regexes built once per rules document (the hot path must not recompile them)."""
+
+    def __init__(self, rules: TriageRules) -> None:
+        self.urgency = KeywordMatcher(rules.urgency_words)
+        self.legal = KeywordMatcher(rules.legal_words)
+        self.anger = KeywordMatcher(rules.anger_markers)
+        self.spam = KeywordMatcher(rules.spam_markers)
+        self.promo = KeywordMatcher(rules.promo_words)
+        self.praise = KeywordMatcher(rules.praise_markers)
+        self.question = KeywordMatcher(rules.question_markers)
+        self.complaint = KeywordMatcher(rules.complaint_markers)
+        self.topics = {tag: KeywordMatcher(words) for tag, words in rules.topic_keywords.items()}
+
+
+class PriorityWeights(Frozen):
+    """Points each cause adds to the 0-100 priority score (the maximum where it scales)."""
+
+    base: Weight = 10.0
+    negative_sentiment: Weight = Field(
+        default=25.0, description="scaled by -compound when sentiment is negative"
+    )
+    complaint: Weight = 15.0
+    question: Weight = 10.0
+    urgency: Weight = 15.0
+    angry: Weight = 10.0
+    legal: Weight = 20.0
+    pii: Weight = 10.0
+    influence: Weight = Field(
+        default=20.0, description="reached at high_influence_followers, log-scaled below"
+    )
+    verified: Weight = 10.0
+    waiting: Weight = Field(default=20.0, description="reached when the SLA is used up")
+
+
+class PriorityBands(Frozen):
+    """Lowest score of each band; below p3 is P4."""
+
+    p1: Score = 75
+    p2: Score = 50
+    p3: Score = 25
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.p1 > self.p2 > self.p3:
+            raise ValueError("band cut-offs must satisfy p1 > p2 > p3")
+        return self
+
+
+class RoutingWeights(Frozen):
+    """How candidates are ranked: a weighted sum, ties broken by a stable per-mention hash."""
+
+    skill: Weight = 3.0
+    load: Weight = 2.0
+    reputation: Weight = 1.0
+    language: Weight = Field(default=4.0, description="employees only: advocates must match")
+
+
+class AssignmentRules(Frozen):
+    """The assignment lifecycle's timers and bounds (SLA per priority band, reassignment)."""
+
+    sla_seconds: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=lambda: {"P1": 900, "P2": 1800, "P3": 3600, "P4": 7200},
+        description="time a responder has to reply or show life (heartbeat), per band",
+    )
+    employee_sla_seconds: Annotated[int, Field(ge=1)] = Field(
+        default=3600, description="time an employee has once a mention is escalated"
+    )
+    max_attempts: Annotated[int, Field(ge=1, le=20)] = Field(
+        default=3, description="community responders tried before escalating to an employee"
+    )
+    hold_limit_factor: Annotated[int, Field(ge=1, le=48)] = Field(
+        default=4,
+        description="a responder who keeps sending heartbeats may hold a mention this many"
+        " SLAs at most (the task's TimeoutSeconds); without heartbeats the SLA applies",
+    )
+
+    @field_validator("sla_seconds")
+    @classmethod
+    def _known_bands(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = {"P1", "P2", "P3", "P4"} - set(value)
+        if missing:
+            raise ValueError("sla_seconds needs every band; missing " + ", ".join(sorted(missing)))
+        return value
+
+    def sla_for(self, band: str) -> int:
+        """The SLA of a priority band (the lowest band's for an unknown one)."""
+        return self.sla_seconds.get(band, self.sla_seconds["P4"])
+
+
+class TriageRules(Frozen):
+    """All thresholds, weights and keyword lists of analyze, prioritize and route."""
+
+    # --- analyze -----------------------------------------------------------------------
+    neutral_band: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        default=0.05, description="|compound| below this is neutral (VADER's published band)"
+    )
+    mixed_threshold: Unit = Field(
+        default=0.2, description="mixed when both positive and negative proportions reach this"
+    )
+    angry_compound: Annotated[float, Field(ge=-1.0, le=0.0)] = Field(
+        default=-0.5, description="angry needs compound at or below this plus an anger signal"
+    )
+    complaint_compound: Annotated[float, Field(ge=-1.0, le=0.0)] = Field(
+        default=-0.25, description="negative enough on its own to read as a complaint"
+    )
+    complaint_marker_max_compound: Unit = Field(
+        default=0.8,
+        description="a failure marker reads as a complaint unless compound reaches this; set"
+        " above praise_compound because politeness ('please help, thanks') lifts VADER's score"
+        " without making a failure any less of a complaint",
+    )
+    praise_compound: Unit = Field(
+        default=0.5, description="positive enough on its own to read as praise"
+    )
+    shouting_min_words: Annotated[int, Field(ge=1)] = Field(
+        default=3, description="ALL-CAPS words (3+ letters) that count as shouting"
+    )
+    spam_threshold: Annotated[int, Field(ge=1)] = Field(
+        default=2, description="spam points needed: strong marker 2, link 1, promo word 1"
+    )
+    urgency_words: Keywords = (
+        "urgent", "urgently", "asap", "emergency", "outage", "down", "offline",
+        "not working", "stopped working", "doesn't work", "no heat", "no heating",
+        "freezing", "overheating", "smoke", "fire", "burning", "sparks", "locked out",
+        "can't log in", "cannot log in", "right now", "immediately", "all day",
+    )
+    legal_words: Keywords = (
+        "lawyer", "attorney", "solicitor", "sue", "suing", "lawsuit", "legal action",
+        "class action", "court", "small claims", "gdpr", "ccpa", "data protection",
+        "chargeback", "trading standards", "consumer protection", "ombudsman", "bbb",
+        "regulator", "fcc", "ftc", "abogado", "demanda", "avocat", "plainte", "anwalt",
+        "klage", "advogado", "processo", "avvocato", "denuncia",
+    )
+    anger_markers: Keywords = (
+        "wtf", "ffs", "furious", "livid", "outraged", "disgusting", "disgraceful",
+        "pathetic", "ridiculous", "unacceptable", "useless", "worst", "scam", "scammers",
+        "rip off", "ripoff", "fraud", "hate", "sick of", "fed up", "done with", "never again",
+        "joke", "shame on you", "angry", "damn", "fuck", "fucking", "shit", "crap", "bullshit",
+        "!!!",
+    )
+    spam_markers: Keywords = (
+        "follow for follow", "follow4follow", "f4f", "followback", "follow back",
+        "free followers", "crypto giveaway", "btc giveaway", "eth giveaway", "airdrop",
+        "send 1 btc", "double your", "dm me for", "dm for promo", "onlyfans",
+        "make money from home", "earn $", "forex signals",
+    )
+    promo_words: Keywords = (
+        "giveaway", "promo code", "discount code", "coupon", "click here", "click the link",
+        "limited time", "buy now", "shop now", "% off", "win a", "enter to win", "sign up now",
+        "bitcoin", "crypto", "nft", "investment opportunity", "cheap",
+    )
+    praise_markers: Keywords = (
+        "thank you", "thanks", "thx", "love", "loving", "awesome", "amazing", "great job",
+        "well done", "kudos", "shoutout", "shout out", "props", "best", "brilliant",
+        "excellent", "fantastic", "impressed", "recommend", "superb", "gracias", "merci",
+        "danke", "obrigado", "obrigada", "grazie",
+    )
+    question_markers: Keywords = (
+        "how do i", "how can i", "how to", "how do you", "what is", "what's the", "where is",
+        "where can i", "when will", "can i", "can you", "could you", "does anyone",
+        "anyone know", "is there a way", "is it possible", "any idea", "any ideas",
+        "should i", "do you", "does it", "is there", "help me", "need help", "cómo", "como",
+        "dónde", "comment", "où", "wie", "wo", "warum", "come posso",
+    )
+    complaint_markers: Keywords = (
+        # Failures and broken promises: the substance of a complaint, whatever the tone.
+        "not working", "stopped working", "doesn't work", "does not work", "won't",
+        "can't", "cannot", "couldn't", "keeps", "keep getting", "still", "again", "broken",
+        "broke", "fails", "failed", "failing", "error", "crash", "crashes", "crashing",
+        "bug", "glitch", "outage", "down", "no response", "no reply", "no answer",
+        "waiting", "waited", "been waiting", "hours", "days", "weeks", "never arrived",
+        "hasn't arrived", "not arrived", "missing", "late", "delayed", "cancelled",
+        "refund", "charged", "overcharged", "double charged", "unacceptable", "disappointed",
+        "disappointing", "frustrated", "frustrating", "annoyed", "annoying", "terrible",
+        "awful", "horrible", "worst", "poor", "rubbish", "useless", "ridiculous", "joke",
+        "scam", "rip off", "why is", "why does", "why do", "why can't", "why won't",
+        "what happened to", "still no", "nobody", "no one", "fix", "sort it out",
+        "not happy", "unhappy", "slow", "lost", "wrong", "damaged", "faulty",
+        "unable to", "issue", "issues", "problem", "problems", "not letting me",
+        "won't let me", "locked out", "on hold", "ripoff", "scammed", "stinks",
+        "not received", "haven't received", "never received", "yet to receive",
+        "not heard", "no updates", "complaint", "complain",
+        # es / fr / de / pt / it: the same ideas, for the languages the embedded model covers.
+        "no funciona", "no enciende", "no anda", "no llega", "no ha llegado", "todavía",
+        "sigo esperando", "reembolso", "desde ayer", "roto", "ne marche pas",
+        "ne fonctionne pas", "en panne", "toujours pas", "remboursement", "depuis hier",
+        "funktioniert nicht", "geht nicht", "immer noch", "kaputt", "erstattung", "seit gestern",
+        "não funciona", "não liga", "ainda não", "reembolso", "desde ontem", "non funziona",
+        "non si accende", "ancora", "rimborso", "da ieri",
+    )
+    topic_keywords: dict[str, Keywords] = Field(
+        default_factory=lambda: {
+            "thermostat": (
+                "thermostat", "thermo", "brightwave thermo", "heating", "heat", "boiler",
+                "temperature", "schedule", "hvac", "furnace", "radiator", "thermostato",
+                "thermostat", "thermostaat", "termostato",
+            ),
+            "mesh-router": (
+                "mesh", "router", "wifi", "wi-fi", "brightwave mesh", "node", "satellite",
+                "internet", "connection", "signal", "ethernet", "bandwidth", "routeur",
+                "enrutador",
+            ),
+            "app": (
+                "app", "brightwave app", "ios", "android", "update", "notification",
+                "notifications", "login", "log in", "crash", "crashes", "widget", "aplicación",
+                "appli",
+            ),
+            "billing": (
+                "bill", "billing", "charged", "charge", "invoice", "refund", "payment",
+                "subscription", "brightwave plus", "plus", "renewal", "price", "overcharged",
+                "cancel", "factura", "facture", "rechnung",
+            ),
+            "shipping": (
+                "shipping", "delivery", "delivered", "shipped", "package", "parcel",
+                "tracking", "courier", "arrived", "arrive", "order", "envío", "livraison",
+                "lieferung",
+            ),
+            "account": (
+                "account", "password", "reset", "email address", "username", "sign in",
+                "two-factor", "2fa", "profile", "cuenta", "compte", "konto",
+            ),
+            "installation": (
+                "install", "installation", "installing", "setup", "set up", "wiring", "wire",
+                "c-wire", "mount", "pairing", "pair", "instalación", "installation",
+            ),
+            "security": (
+                "hacked", "hack", "breach", "vulnerability", "exploit", "unauthorized",
+                "phishing", "malware", "compromised", "security",
+            ),
+            "privacy": (
+                "privacy", "personal data", "my data", "tracking me", "data sharing",
+                "delete my data", "gdpr", "datenschutz", "données personnelles",
+            ),
+        }
+    )
+
+    # --- prioritize --------------------------------------------------------------------
+    weights: PriorityWeights = PriorityWeights()
+    bands: PriorityBands = PriorityBands()
+    influence_min_followers: Annotated[int, Field(ge=0)] = Field(
+        default=1_000, description="below this, follower count adds nothing"
+    )
+    sla_seconds: Annotated[int, Field(ge=60)] = 3_600
+    spam_max_score: Score = Field(default=5, description="spam never scores above this")
+
+    # --- route -------------------------------------------------------------------------
+    employee_only_topics: Keywords = ("security", "privacy")
+    high_influence_followers: Annotated[int, Field(ge=1)] = 100_000
+    verified_big_followers: Annotated[int, Field(ge=0)] = Field(
+        default=10_000, description="a verified author with this many followers is high-influence"
+    )
+    employee_priority: Score = Field(default=80, description="at or above: an employee answers")
+    no_action_max_priority: Score = Field(
+        default=30, description="'other' intent, not negative, below this: no action"
+    )
+    routing: RoutingWeights = RoutingWeights()
+
+    # --- assignment lifecycle ----------------------------------------------------------
+    assignment: AssignmentRules = AssignmentRules()
+
+    # Defaults are validated too, so the built-in keyword lists get the same normalisation as
+    # a loaded document (and default() == model_validate_json(default().model_dump_json())).
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    _compiled: CompiledRules | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Two documents are equal when their settings are; the compiled cache is not a setting.
+        if not isinstance(other, TriageRules):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # holds a dict: unhashable, like the default
+
+    @field_validator(
+        "urgency_words", "legal_words", "anger_markers", "spam_markers", "promo_words",
+        "praise_markers", "question_markers", "complaint_markers", "employee_only_topics",
+    )
+    @classmethod
+    def _keywords(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _normalise_keywords(value)
+
+    @field_validator("topic_keywords")
+    @classmethod
+    def _topics(cls, value: dict[str, Keywords]) -> dict[str, Keywords]:
+        tags = {}
+        for tag, words in value.items():
+            clean = tag.strip().lower()
+            if not clean:
+                raise ValueError("topic tags must not be empty")
+            tags[clean] = _normalise_keywords(words)
+        return tags
+
+    @model_validator(mode="after")
+    def _thresholds_consistent(self) -> Self:
+        if self.no_action_max_priority > self.employee_priority:
+            raise ValueError("no_action_max_priority must not exceed employee_priority")
+        if abs(self.complaint_compound) < self.neutral_band:
+            raise ValueError("complaint_compound must lie outside the neutral band")
+        return self
+
+    @classmethod
+    def default(cls) -> TriageRules:
+        """The documented defaults for the Brightwave sample brand."""
+        return cls()
+
+    @property
+    def compiled(self) -> CompiledRules:
+        """The keyword regexes, compiled on first use and kept with this (immutable) document."""
+        if self._compiled is None:
+            # Deployments re-parse the SSM document every minute or so; the regexes are
+            # shared between equal documents instead of being recompiled for each one.
+            key = self.model_dump_json()
+            compiled = _COMPILED_CACHE.get(key)
+            if compiled is None:
+                if len(_COMPILED_CACHE) >= _COMPILED_CACHE_SIZE:
+                    _COMPILED_CACHE.pop(next(iter(_COMPILED_CACHE)))
+                compiled = _COMPILED_CACHE[key] = CompiledRules(self)
+            # A private attribute, not a field: allowed on a frozen model and not serialised.
+            self._compiled = compiled
+        return self._compiled
+
+
+_COMPILED_CACHE_SIZE = 8
+_COMPILED_CACHE: dict[str, CompiledRules] = {}

@@ -1,0 +1,1 @@
+"""Services: one module per use case; each depends on ports, never on config or concrete clients."""

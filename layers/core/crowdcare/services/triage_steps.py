@@ -1,0 +1,88 @@
+"""The triage workflow's steps: analyze ▶ prioritize ▶ route (then the assignment workflow).
+
+Each step receives the case built so far (a `TriageCase`) and returns it with its own part
+filled in; the state machine in `statemachines/triage.asl.json` passes the case from step to
+step. Steps are idempotent so Step Functions may retry any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.domain.messages import TriageCase
+from crowdcare.domain.models import MentionStatus
+from crowdcare.rules.triage import SentimentProvider, TriageRules, prioritize, route
+
+# The submodule, not the package: the package loads lazily (PEP 562), and once the submodule
+# `crowdcare.rules.triage.analyze` is imported its name shadows the lazily exported function.
+from crowdcare.rules.triage.analyze import analyze
+from crowdcare.rules.triage.models import RouteKind, Triage
+
+Clock = Callable[[], datetime]
+
+
+class MissingStepError(Exception):
+    """A step ran before the step it depends on: the definition and the code disagree."""
+
+
+def _require[T](value: T | None, what: str) -> T:
+    if value is None:
+        raise MissingStepError(f"{what} is missing from the case")
+    return value
+
+
+class TriageSteps:
+    """The step logic, with every collaborator passed in."""
+
+    def __init__(
+        self,
+        *,
+        mentions: MentionRepository,
+        responders: ResponderRepository,
+        sentiment: SentimentProvider,
+        rules: Callable[[], TriageRules],
+        clock: Clock,
+    ) -> None:
+        self._mentions = mentions
+        self._responders = responders
+        self._sentiment = sentiment
+        self._rules = rules
+        self._clock = clock
+
+    def analyze(self, case: TriageCase) -> TriageCase:
+        """Language, sentiment, intent and flags of the mention."""
+        analysis = analyze(
+            case.mention.text, case.mention.lang_hint, self._sentiment, self._rules()
+        )
+        return case.model_copy(update={"analysis": analysis})
+
+    def prioritize(self, case: TriageCase) -> TriageCase:
+        """A 0-100 priority with its reasons."""
+        analysis = _require(case.analysis, "analysis")
+        age = (self._clock() - case.mention.created_at).total_seconds()
+        priority = prioritize(analysis, case.mention.author, self._rules(), age_seconds=max(age, 0))
+        return case.model_copy(update={"priority": priority})
+
+    def route(self, case: TriageCase) -> TriageCase:
+        """Decide none / community / employee, rank candidates, and record the triage."""
+        analysis = _require(case.analysis, "analysis")
+        priority = _require(case.priority, "priority")
+        decision = route(
+            case.mention,
+            analysis,
+            priority,
+            self._responders.list_all(),
+            self._rules(),
+            self._clock(),
+        )
+        status = (
+            MentionStatus.NO_ACTION if decision.route is RouteKind.NONE else MentionStatus.TRIAGED
+        )
+        self._mentions.record_triage(
+            case.mention.mention_id,
+            Triage(analysis=analysis, priority=priority, decision=decision),
+            status,
+        )
+        return case.model_copy(update={"decision": decision, "status": status})

@@ -1,0 +1,1 @@
+"""Project tooling: benchmarks, evaluations and model training (python -m tools.…)."""
