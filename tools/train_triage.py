@@ -35,16 +35,16 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+from crowdcare.rules.triage.classifier import FeatureConfig, Head, featurise
+from crowdcare.rules.triage.model_loader import build_lexicon, lexicon_fingerprint
 from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-
-from crowdcare.rules.triage.classifier import FeatureConfig, Head, featurise
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 ARTIFACT_DIR: Final = REPO_ROOT / "layers/core/crowdcare/rules/triage/model"
@@ -73,7 +73,7 @@ TRAINING_FILES: Final = (
 class TrainConfig:
     """Everything that decides the weights besides the data; recorded in the artifact."""
 
-    features: FeatureConfig = FeatureConfig()
+    features: FeatureConfig = field(default_factory=FeatureConfig)
     sentiment_c: float = 1.0
     offensive_c: float = 1.0
     anger_c: float = 1.0
@@ -171,8 +171,9 @@ def design_matrix(texts: Sequence[str], config: FeatureConfig) -> Any:
     rows: list[npt.NDArray[np.int64]] = []
     cols: list[npt.NDArray[np.int64]] = []
     values: list[npt.NDArray[np.float32]] = []
+    lexicon = build_lexicon() if config.lexicon else None
     for number, text in enumerate(texts):
-        indices, weights = featurise(text, config)
+        indices, weights = featurise(text, config, lexicon)
         rows.append(np.full(len(indices), number, dtype=np.int64))
         cols.append(indices)
         values.append(weights)
@@ -268,6 +269,7 @@ def metadata(root: Path, config: TrainConfig, heads: Sequence[Head]) -> dict[str
     return {
         "version": ARTIFACT_VERSION,
         "training_data": fingerprint(root),
+        "lexicon_sha256": lexicon_fingerprint(build_lexicon()),
         "config": config.to_json(),
         "heads": [{"name": h.name, "labels": list(h.labels), "start": h.start} for h in heads],
     }

@@ -52,6 +52,7 @@ class FeatureConfig:
     char_min: int = 2
     char_max: int = 5
     word_bigrams: bool = True
+    lexicon: bool = True
 
     def to_json(self) -> dict[str, int | bool]:
         """The config as the artifact's metadata records it."""
@@ -60,6 +61,7 @@ class FeatureConfig:
             "char_min": self.char_min,
             "char_max": self.char_max,
             "word_bigrams": self.word_bigrams,
+            "lexicon": self.lexicon,
         }
 
     @classmethod
@@ -68,7 +70,9 @@ class FeatureConfig:
         dim, char_min, char_max = data["dim"], data["char_min"], data["char_max"]
         if not (isinstance(dim, int) and isinstance(char_min, int) and isinstance(char_max, int)):
             raise ValueError("feature config: dim, char_min and char_max must be integers")
-        return cls(dim, char_min, char_max, bool(data["word_bigrams"]))
+        return cls(
+            dim, char_min, char_max, bool(data["word_bigrams"]), bool(data.get("lexicon", False))
+        )
 
 
 def normalise(text: str) -> str:
@@ -90,7 +94,7 @@ def _mix(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 
 def featurise(
-    text: str, config: FeatureConfig
+    text: str, config: FeatureConfig, lexicon: Mapping[str, float] | None = None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Hashed feature indices of `text` with their values (duplicates allowed; they add up).
 
@@ -130,10 +134,44 @@ def featurise(
         chars = np.concatenate(char_parts)
         parts.append(chars)
         values.append(np.full(len(chars), 1.0 / math.sqrt(len(chars)), dtype=np.float32))
+    if lexicon is not None and config.lexicon and words:
+        positive, negative = lexicon_scores(words, lexicon)
+        parts.append(np.array(_LEXICON_SLOTS, dtype=np.uint64))
+        values.append(np.array([positive, negative], dtype=np.float32))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     hashed = _mix(np.concatenate(parts)) % np.uint64(config.dim)
     return hashed.astype(np.int64), np.concatenate(values)
+
+
+# Two fixed slots (hashed like any feature) carry the lexicon's positive and negative sums.
+_LEXICON_SLOTS: Final = (0x1E5C0_0001, 0x1E5C0_0002)
+_NEGATORS: Final = frozenset({
+    "not", "no", "never", "cannot", "cant", "can't", "dont", "don't", "didn't", "doesn't",
+    "isn't", "wasn't", "won't", "wont", "nothing", "nobody", "ni", "nunca", "jamás", "non",
+    "mai", "pas", "jamais", "nicht", "kein", "keine", "nie", "não", "nao", "nem",
+})
+_LEXICON_SCALE: Final = 4.0  # VADER valences run -4..+4
+
+
+def lexicon_scores(words: Sequence[str], lexicon: Mapping[str, float]) -> tuple[float, float]:
+    """Sums of positive and of negative word valences (a negator just before flips a word),
+    scaled to about 0..1 per word and by 1/sqrt(len) like the other families."""
+    positive = negative = 0.0
+    for index, word in enumerate(words):
+        valence = lexicon.get(word)
+        if valence is None:
+            continue
+        if (index and words[index - 1] in _NEGATORS) or (
+            index > 1 and words[index - 2] in _NEGATORS
+        ):
+            valence = -valence * 0.74  # VADER's own negation scalar
+        if valence > 0:
+            positive += valence
+        else:
+            negative -= valence
+    norm = _LEXICON_SCALE * math.sqrt(len(words))
+    return positive / norm, negative / norm
 
 
 @dataclass(frozen=True)
@@ -176,6 +214,7 @@ class TriageClassifier:
         heads: Sequence[Head],
         weights: npt.NDArray[np.floating],
         bias: npt.NDArray[np.floating],
+        lexicon: Mapping[str, float] | None = None,
     ) -> None:
         columns = sum(head.width for head in heads)
         if weights.shape != (config.dim, columns) or bias.shape != (columns,):
@@ -188,10 +227,11 @@ class TriageClassifier:
         # float32 for the arithmetic; the artifact may store float16 to stay small.
         self._weights = np.ascontiguousarray(weights, dtype=np.float32)
         self._bias = bias.astype(np.float32)
+        self._lexicon = lexicon
 
     def scores(self, text: str) -> npt.NDArray[np.float32]:
         """The raw linear outputs (logits) of every head, concatenated."""
-        indices, values = featurise(text, self.config)
+        indices, values = featurise(text, self.config, self._lexicon)
         if len(indices) == 0:
             return self._bias.copy()
         result: npt.NDArray[np.float32] = values @ self._weights[indices] + self._bias

@@ -18,6 +18,7 @@ from typing import Any, Final
 import numpy as np
 
 from crowdcare.rules.triage.classifier import FeatureConfig, Head, TriageClassifier
+from crowdcare.rules.triage.sentiment import LEXICONS
 
 ARTIFACT_DIR: Final = Path(__file__).resolve().parent / "model"
 REQUIRED_HEADS: Final = ("sentiment", "offensive", "anger", "complaint", "needs_reply")
@@ -42,6 +43,28 @@ def load_model(directory: Path | None = None) -> TriageClassifier:
             if _cached is None:
                 _cached = _load(ARTIFACT_DIR)
     return _cached
+
+
+def build_lexicon() -> dict[str, float]:
+    """Word valences the features use: VADER's English lexicon (as pinned in the runtime deps)
+    plus the small es/fr/de/pt/it lexicons of the rule-based provider, English first."""
+    import vaderSentiment  # noqa: PLC0415 - only to find its lexicon file
+
+    path = Path(vaderSentiment.__file__).resolve().parent / "vader_lexicon.txt"
+    lexicon: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, rest = line.partition("\t")
+        if rest:
+            lexicon[word] = float(rest.split("\t", 1)[0])
+    for words in LEXICONS.values():
+        for word, valence in words.items():
+            lexicon.setdefault(word, valence)
+    return lexicon
+
+
+def lexicon_fingerprint(lexicon: dict[str, float]) -> str:
+    """sha256 of the lexicon, recorded by training and checked at load."""
+    return hashlib.sha256(json.dumps(lexicon, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def read_metadata(directory: Path = ARTIFACT_DIR) -> dict[str, Any]:
@@ -85,6 +108,12 @@ def _load(directory: Path) -> TriageClassifier:
         missing = sorted(set(REQUIRED_HEADS) - {h.name for h in heads})
         if missing:
             raise ModelArtifactError(f"triage model: heads missing: {', '.join(missing)}")
-        return TriageClassifier(config, heads, weights, bias)
+        lexicon = build_lexicon() if config.lexicon else None
+        if lexicon is not None and lexicon_fingerprint(lexicon) != meta.get("lexicon_sha256"):
+            raise ModelArtifactError(
+                "triage model: the sentiment lexicon differs from the one the model was trained"
+                f" with (vaderSentiment upgraded?); {_REBUILD}"
+            )
+        return TriageClassifier(config, heads, weights, bias, lexicon)
     except (KeyError, TypeError, ValueError, zipfile.BadZipFile) as error:
         raise ModelArtifactError(f"triage model: invalid artifact: {error}; {_REBUILD}") from error

@@ -9,13 +9,16 @@ phrase ("class action").
 from __future__ import annotations
 
 import re
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from crowdcare.domain.models import Frozen
 
 Keywords = tuple[str, ...]
+EmployeeFlag = Literal[
+    "offensive", "angry", "legal", "safety", "pii", "account", "high_influence"
+]
 Weight = Annotated[float, Field(ge=0.0, le=100.0)]
 Score = Annotated[int, Field(ge=0, le=100)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -76,6 +79,10 @@ class CompiledRules:
         self.praise = KeywordMatcher(rules.praise_markers)
         self.question = KeywordMatcher(rules.question_markers)
         self.complaint = KeywordMatcher(rules.complaint_markers)
+        self.profanity = KeywordMatcher(rules.profanity)
+        self.safety = KeywordMatcher(rules.safety_words)
+        self.account = KeywordMatcher(rules.account_words)
+        self.rhetorical = KeywordMatcher(rules.rhetorical_markers)
         self.topics = {tag: KeywordMatcher(words) for tag, words in rules.topic_keywords.items()}
 
 
@@ -90,6 +97,8 @@ class PriorityWeights(Frozen):
     question: Weight = 10.0
     urgency: Weight = 15.0
     angry: Weight = 10.0
+    offensive: Weight = 5.0
+    safety: Weight = 25.0
     legal: Weight = 20.0
     pii: Weight = 10.0
     influence: Weight = Field(
@@ -182,6 +191,82 @@ class TriageRules(Frozen):
     shouting_min_words: Annotated[int, Field(ge=1)] = Field(
         default=3, description="ALL-CAPS words (3+ letters) that count as shouting"
     )
+    # --- the trained models (embedded or Bedrock) -----------------------------------
+    offensive_threshold: Unit = Field(
+        default=0.5,
+        description="P(offensive) at or above this flags the post as offensive/abusive; kept"
+        " at or below 0.5 because a volunteer must never receive abuse",
+    )
+    anger_threshold: Unit = Field(
+        default=0.6, description="P(anger) at or above this, with negative sentiment, is angry"
+    )
+    complaint_threshold: Unit = Field(
+        default=0.5, description="P(complaint) at or above this makes the intent a complaint"
+    )
+    needs_reply_threshold: Unit = Field(
+        default=0.5, description="P(needs reply) at or above this means someone should answer"
+    )
+    min_confidence: Unit = Field(
+        default=0.55,
+        description="below this confidence in sentiment or intent the post is 'unsure': it is"
+        " never dropped, a human sees it",
+    )
+    model_mixed_threshold: Unit = Field(
+        default=0.35, description="the model's sentiment is mixed when P(pos) and P(neg) reach this"
+    )
+    model_languages: Keywords = Field(
+        default=("en", "es", "fr", "de", "it", "pt", "ar", "hi"),
+        description="languages the sentiment model was trained on; other languages are 'unsure'",
+    )
+    reply_model_languages: Keywords = Field(
+        default=("en",),
+        description="languages the complaint / needs-reply / offensive / anger models were"
+        " trained on; elsewhere a post that is not plainly praise or spam goes to a human",
+    )
+    employee_flags: tuple[EmployeeFlag, ...] = Field(
+        default=(
+            "offensive", "angry", "legal", "safety", "pii", "account", "high_influence",
+        ),
+        description="what sends a post to an employee, never a volunteer; 'offensive' and"
+        " 'angry' cannot be removed",
+    )
+    profanity: Keywords = Field(
+        default=(
+            "fuck", "fucking", "fucked", "fucker", "fuckin", "f*ck", "f**k", "fck", "fk",
+            "shit", "shitty", "bullshit", "crap", "asshole", "arsehole", "bitch", "bastard",
+            "dick", "dickhead", "cunt", "wanker", "twat", "piss off", "pissed", "moron",
+            "morons", "idiot", "idiots", "imbecile", "imbeciles", "stupid", "dumb", "retard",
+            "retarded", "stfu", "gtfo", "bitches", "assholes", "bastards", "wankers",
+            "mierda", "joder", "puta", "cabrón", "pendejo", "putain", "merde", "connard",
+            "scheiße", "scheisse", "arschloch", "porra", "caralho", "merda", "cazzo",
+            "vaffanculo", "stronzo",
+        ),
+        description="words that make a post offensive whatever the model says",
+    )
+    safety_words: Keywords = (
+        "fire", "on fire", "caught fire", "smoke", "smoking", "sparks", "sparking",
+        "burning smell", "smells like burning", "burnt", "melted", "melting", "explode",
+        "exploded", "electric shock", "shocked me", "electrocuted", "injured", "injury",
+        "burned me", "burns", "carbon monoxide", "gas leak", "overheating", "hazard",
+        "dangerous", "incendio", "humo", "fuego", "feu", "fumée", "rauch",
+        "fogo", "fumaça", "fuoco", "fumo",
+    )
+    account_words: Keywords = (
+        "my account", "my order", "order number", "my subscription", "my bill",
+        "my invoice", "charged me", "charged twice", "double charged", "refund",
+        "my password", "locked out", "cancel my", "my card", "my payment", "tracking number",
+        "my delivery", "my package", "my parcel", "mi cuenta", "mi pedido", "mon compte",
+        "ma commande", "mein konto", "meine bestellung", "minha conta", "meu pedido",
+        "il mio account", "il mio ordine",
+    )
+    rhetorical_markers: Keywords = Field(
+        default=(
+            "can i just say", "can i say", "may i say", "just wanted to say", "have to say",
+            "must say", "gotta say", "need to say", "how awesome", "how great", "how amazing",
+            "what a great", "what an amazing", "who knew",
+        ),
+        description="question-shaped praise: these do not make a post a question",
+    )
     spam_threshold: Annotated[int, Field(ge=1)] = Field(
         default=2, description="spam points needed: strong marker 2, link 1, promo word 1"
     )
@@ -232,6 +317,7 @@ class TriageRules(Frozen):
     complaint_markers: Keywords = (
         # Failures and broken promises: the substance of a complaint, whatever the tone.
         "not working", "stopped working", "doesn't work", "does not work", "won't",
+        "stopped", "not heating", "won't heat", "no longer", "rejected", "declined",
         "can't", "cannot", "couldn't", "keeps", "keep getting", "still", "again", "broken",
         "broke", "fails", "failed", "failing", "error", "crash", "crashes", "crashing",
         "bug", "glitch", "outage", "down", "no response", "no reply", "no answer",
@@ -341,6 +427,8 @@ class TriageRules(Frozen):
 
     @field_validator(
         "urgency_words", "legal_words", "anger_markers", "spam_markers", "promo_words",
+        "profanity", "safety_words", "account_words", "rhetorical_markers",
+        "model_languages", "reply_model_languages",
         "praise_markers", "question_markers", "complaint_markers", "employee_only_topics",
     )
     @classmethod
@@ -360,6 +448,12 @@ class TriageRules(Frozen):
 
     @model_validator(mode="after")
     def _thresholds_consistent(self) -> Self:
+        missing = {"offensive", "angry"} - set(self.employee_flags)
+        if missing:
+            raise ValueError(
+                "employee_flags must keep " + " and ".join(sorted(missing))
+                + ": a volunteer never receives abuse"
+            )
         if self.no_action_max_priority > self.employee_priority:
             raise ValueError("no_action_max_priority must not exceed employee_priority")
         if abs(self.complaint_compound) < self.neutral_band:

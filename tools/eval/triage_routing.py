@@ -1,0 +1,125 @@
+"""Routing safety on the demo sample, embedded triage throughput and cold start.
+
+* Routing: every valid delivery of `infra/local/crowdcare_local/samples/mentions.jsonl` through
+  the embedded engine with the sample's responders. The sample's `note` says what a person
+  judged each post to be ("angry (...)", "abusive (...)", "question (...)"): how many angry or
+  abusive posts (by note, or by the model) reach a volunteer must be 0, and how many posts
+  that need an answer (question, complaint, technical, legal) are dropped should be 0.
+* Throughput: mentions per second through `TriageEngine` + the embedded models on one core,
+  over the sample plus the inbound tweets of twcs_threads_5000.csv.
+* Cold start: a fresh interpreter importing the triage function's handler module, building
+  its provider (loading the artifact and the language model) and triaging one mention.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from crowdcare.domain.models import ResponderKind
+from crowdcare.rules.triage import EmbeddedModelProvider, RouteKind, TriageEngine, TriageRules
+from crowdcare_local.demo import load_responders
+
+from tools.bench.run_bench import (
+    NOW,
+    TWCS_FILE,
+    delivery_mentions,
+    one_core,
+    twcs_mentions,
+    valid_deliveries,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ABUSE_NOTES = ("angry", "abusive")
+NEEDS_ANSWER_NOTES = ("question", "complaint", "technical", "legal", "safety")
+
+
+@dataclass(frozen=True)
+class RoutingFigures:
+    """What happened to the sample's posts."""
+
+    mentions: int
+    routes: dict[str, int]
+    abuse_to_volunteer: int
+    flagged_to_volunteer: int
+    needs_answer_dropped: int
+    dropped_examples: tuple[str, ...]
+
+
+def routing_on_sample() -> RoutingFigures:
+    """Triage the demo sample and count unsafe or dropped decisions."""
+    rules = TriageRules.default()
+    engine = TriageEngine(EmbeddedModelProvider(rules), rules)
+    responders = load_responders()
+    advocates = {r.responder_id for r in responders if r.kind is ResponderKind.ADVOCATE}
+    routes: Counter[str] = Counter()
+    abuse = flagged = dropped = 0
+    examples: list[str] = []
+    for delivery in valid_deliveries():
+        note = delivery.note.lower()
+        for mention in delivery_mentions(delivery):
+            result = engine.triage(mention, responders, NOW)
+            route = result.decision.route
+            routes[route.value] += 1
+            to_volunteer = route is RouteKind.COMMUNITY or bool(
+                advocates & set(result.decision.candidates)
+            )
+            if to_volunteer and note.startswith(ABUSE_NOTES):
+                abuse += 1
+            if to_volunteer and (result.analysis.offensive or result.analysis.angry):
+                flagged += 1
+            if route is RouteKind.NONE and note.startswith(NEEDS_ANSWER_NOTES):
+                dropped += 1
+                examples.append(f"{delivery.note}: {mention.text[:60]}")
+    return RoutingFigures(
+        sum(routes.values()), dict(routes), abuse, flagged, dropped, tuple(examples)
+    )
+
+
+def throughput(data: Path, count: int = 4_000) -> tuple[float, int, str]:
+    """Mentions per second on one core (after a warm-up), the corpus size, the pinning."""
+    rules = TriageRules.default()
+    engine = TriageEngine(EmbeddedModelProvider(rules), rules)
+    responders = load_responders()
+    corpus = [m for d in valid_deliveries() for m in delivery_mentions(d)]
+    twcs = data / TWCS_FILE
+    if twcs.exists():
+        corpus += twcs_mentions(twcs)
+    with one_core() as pinning:
+        for mention in corpus[:200]:
+            engine.triage(mention, responders, NOW)
+        started = time.perf_counter()
+        for index in range(count):
+            engine.triage(corpus[index % len(corpus)], responders, NOW)
+        elapsed = time.perf_counter() - started
+    return count / elapsed, len(corpus), pinning
+
+
+COLD_PROBE = """
+import time
+started = time.perf_counter()
+import app  # the triage function's handler module
+from crowdcare.rules.triage import EmbeddedModelProvider, TriageRules, analyze
+rules = TriageRules.default()
+provider = EmbeddedModelProvider(rules)  # what build_triage_steps does on the first call
+analyze("My Brightwave Thermo stopped heating, help!", None, provider, rules)
+print(time.perf_counter() - started)
+"""
+
+
+def cold_start_seconds(runs: int = 3) -> float:
+    """Median seconds, fresh interpreter: import the handler, load the models, one analyze."""
+    path = f"{REPO_ROOT / 'functions/triage'}:{REPO_ROOT / 'layers/core'}"
+    times: list[float] = []
+    for _ in range(runs + 1):  # the first run writes bytecode and is not counted
+        result = subprocess.run(  # our own interpreter running our own probe
+            [sys.executable, "-c", COLD_PROBE],
+            env={"PYTHONPATH": path, "PATH": ""},
+            capture_output=True, text=True, timeout=120, check=True,
+        )
+        times.append(float(result.stdout.strip().splitlines()[-1]))
+    return sorted(times[1:])[len(times[1:]) // 2]
