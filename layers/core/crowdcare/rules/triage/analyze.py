@@ -91,10 +91,10 @@ def analyze(
     offensive = compiled.profanity.search(words) or (
         signals is not None and signals.offensive >= rules.offensive_threshold
     )
-    angry = is_angry(words, sentiment, compiled, rules) or (
-        signals is not None
-        and signals.angry >= rules.anger_threshold
-        and sentiment.label in (SentimentLabel.NEGATIVE, SentimentLabel.MIXED)
+    angry = (
+        is_angry(words, sentiment, compiled, rules)
+        if signals is None
+        else model_angry(words, sentiment, signals, language, compiled, rules)
     )
     if signals is None:
         intent = classify_intent(words, sentiment, compiled, rules)
@@ -234,6 +234,33 @@ def classify_intent(
     if compound >= rules.praise_compound:
         return Intent.PRAISE
     return Intent.OTHER
+
+
+def model_angry(  # noqa: PLR0917 - each input is a separate part of the analysis
+    words: str,
+    sentiment: Sentiment,
+    signals: ModelSignals,
+    language: str,
+    compiled: CompiledRules,
+    rules: TriageRules,
+) -> bool:
+    """The anger model with a tone that is not positive, or an anger sign (marker, shouting).
+
+    Outside the languages the anger model knows, its sentiment is weak too, so shouting or an
+    anger marker alone is enough: a wrongly escalated post costs an employee a minute, a
+    wrongly routed angry one reaches a volunteer.
+    """
+    not_positive = sentiment.label is not SentimentLabel.POSITIVE
+    if signals.angry >= rules.anger_threshold and not_positive:
+        return True
+    shouts = len(_SHOUT_WORD.findall(_strip_acronyms(words)))
+    sign = (
+        compiled.anger.search(words)
+        or "!!" in words
+        or shouts >= rules.shouting_min_words
+        or (shouts >= 1 and "!" in words)
+    )
+    return bool(sign) and (not_positive or language not in rules.reply_model_languages)
 
 
 def is_angry(

@@ -122,14 +122,24 @@ def featurise(
     padded = " " + " ".join(words) + " "
     codes = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     char_parts: list[npt.NDArray[np.uint64]] = []
-    for n in range(config.char_min, config.char_max + 1):
-        count = len(codes) - n + 1
-        if count <= 0:
-            break
-        rolling = np.full(count, np.uint64(_SALT_CHAR + n), dtype=np.uint64)
-        for offset in range(n):
+    # Polynomial hash of every n-gram, seeded with (salt + n):
+    #   h_n[i] = (salt + n) * P^n + sum_k codes[i + k] * P^(n - 1 - k)   (mod 2^64)
+    # built from h_(n-1) in one step: h_n = (h_(n-1) + P^(n-1)) * P + codes[i + n - 1].
+    first = config.char_min
+    count = len(codes) - first + 1
+    if count > 0:
+        rolling = np.full(count, np.uint64(_SALT_CHAR + first), dtype=np.uint64)
+        for offset in range(first):
             rolling = rolling * _PRIME + codes[offset : offset + count]
         char_parts.append(rolling)
+        power = pow(int(_PRIME), first, 1 << 64)  # Python ints: numpy scalars warn on wrap
+        for n in range(first + 1, config.char_max + 1):
+            count = len(codes) - n + 1
+            if count <= 0:
+                break
+            rolling = (rolling[:count] + np.uint64(power)) * _PRIME + codes[n - 1 : n - 1 + count]
+            power = power * int(_PRIME) % (1 << 64)
+            char_parts.append(rolling)
     if char_parts:
         chars = np.concatenate(char_parts)
         parts.append(chars)
@@ -239,19 +249,21 @@ class TriageClassifier:
 
     def predict(self, text: str) -> Prediction:
         """Class probabilities of every head for `text` (any text, even empty)."""
-        logits = self.scores(text)
+        # Plain floats from here: a handful of numbers, where numpy's per-call cost dominates.
+        logits = self.scores(text).tolist()
         probabilities: dict[str, dict[str, float]] = {}
         for head in self.heads:
-            block = logits[head.start : head.start + head.width].astype(np.float64)
+            block = logits[head.start : head.start + head.width]
             if head.width == 1:
-                positive = 1.0 / (1.0 + math.exp(-float(np.clip(block[0], -30.0, 30.0))))
+                positive = 1.0 / (1.0 + math.exp(-min(30.0, max(-30.0, block[0]))))
                 probabilities[head.name] = {
                     head.labels[0]: 1.0 - positive, head.labels[1]: positive,
                 }
             else:
-                exp = np.exp(block - block.max())
-                probs = exp / exp.sum()
+                top = max(block)
+                exps = [math.exp(value - top) for value in block]
+                total = sum(exps)
                 probabilities[head.name] = {
-                    label: float(p) for label, p in zip(head.labels, probs, strict=True)
+                    label: e / total for label, e in zip(head.labels, exps, strict=True)
                 }
         return Prediction(probabilities)
