@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from crowdcare.rules.triage import TriageRules, provider_for
 from crowdcare.rules.triage.models import SentimentLabel
