@@ -133,9 +133,13 @@ def test_employee_reasons(item: Analysis, post: Mention, priority: Priority, rea
     """Each employee trigger sends the mention to an employee and says why."""
     # GIVEN one trigger WHEN routing
     decision = route(post, item, priority, TEAM, RULES, NOW)
-    # THEN employee, the trigger is the only reason, the employee is the candidate
+    # THEN employee, the trigger is the only reason (then the model's view), the employee is
+    # the candidate
     assert decision.route is RouteKind.EMPLOYEE
-    assert decision.reasons == (reason,)
+    assert decision.reasons[0] == reason
+    assert decision.reasons[1:] == (
+        "question (confidence 0.00), neutral sentiment (confidence 1.00)",
+    )
     assert decision.candidates == ("emma",)
 
 

@@ -128,6 +128,7 @@ def main() -> int:
         sentiment_figures,
     )
     from tools.eval.triage_routing import (
+        care_thread_figures,
         cold_start_seconds,
         routing_on_sample,
         throughput,
@@ -171,6 +172,11 @@ def main() -> int:
           f"{routing.needs_answer_dropped}")
     for example in routing.dropped_examples:
         print(f"  dropped: {example}")
+    care = care_thread_figures(root)
+    print(f"twcs inbound tweets containing profanity reaching a volunteer: "
+          f"{care.profane_to_volunteer} of {care.profane}   (issue 9 measured 24 of 65)")
+    print(f"twcs inbound tweets detected as non-English routed to nobody: "
+          f"{care.non_english_dropped} of {care.non_english}   (issue 9 measured 68%)")
 
     print("\n4. Speed\n")
     speed = throughput(root)

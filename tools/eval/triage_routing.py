@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -92,6 +93,45 @@ class Throughput:
     per_cpu_second: float
     corpus: int
     pinning: str
+
+
+@dataclass(frozen=True)
+class CareThreadFigures:
+    """What happens to real inbound care tweets (twcs): the issue's two measurements."""
+
+    profane: int
+    profane_to_volunteer: int
+    non_english: int
+    non_english_dropped: int
+
+
+# A probe independent of the rules' own profanity list, so the figure is not circular.
+PROFANITY_PROBE = re.compile(
+    r"\b(?:fuck\w*|f\*+k\w*|shit\w*|bullshit|crap\w*|damn\w*|bitch\w*|wtf|ass|asshole\w*"
+    r"|piss\w*|bastard\w*|dick\w*|stfu)\b",
+    re.IGNORECASE,
+)
+
+
+def care_thread_figures(data: Path) -> CareThreadFigures:
+    """Profane tweets that reach a volunteer, non-English tweets routed to nobody."""
+    rules = TriageRules.default()
+    engine = TriageEngine(EmbeddedModelProvider(rules), rules)
+    responders = load_responders()
+    advocates = {r.responder_id for r in responders if r.kind is ResponderKind.ADVOCATE}
+    profane = profane_out = foreign = foreign_dropped = 0
+    for mention in twcs_mentions(data / TWCS_FILE):
+        is_profane = PROFANITY_PROBE.search(mention.text) is not None
+        result = engine.triage(mention, responders, NOW)
+        route = result.decision.route
+        if is_profane:
+            profane += 1
+            if route is RouteKind.COMMUNITY or advocates & set(result.decision.candidates):
+                profane_out += 1
+        if result.analysis.language != "en":
+            foreign += 1
+            foreign_dropped += route is RouteKind.NONE
+    return CareThreadFigures(profane, profane_out, foreign, foreign_dropped)
 
 
 def throughput(data: Path, count: int = 4_000) -> Throughput:

@@ -163,6 +163,7 @@ def _to_employees(
         if r.kind is ResponderKind.EMPLOYEE and r.has_capacity and not _is_author(r, mention)
     ]
     ranked = _rank(employees, mention, analysis, rules, language_required=False)
+    reasons = [*reasons, _judgement(analysis)]
     if not ranked:
         reasons = [*reasons, "no employee has capacity: the mention waits in the queue"]
     return RouteDecision(route=RouteKind.EMPLOYEE, reasons=tuple(reasons), candidates=ranked)

@@ -291,7 +291,8 @@ class TriageRules(Frozen):
         default=(
             "fuck", "fucking", "fucked", "fucker", "fuckin", "f*ck", "f**k", "fck", "fk",
             "shit", "shitty", "bullshit", "crap", "asshole", "arsehole", "bitch", "bastard",
-            "dick", "dickhead", "cunt", "wanker", "twat", "piss off", "pissed", "moron",
+            "dick", "dickhead", "cunt", "wanker", "twat", "piss", "piss off", "pissed", "pissing",
+            "wtf", "ffs", "moron",
             "morons", "idiot", "idiots", "imbecile", "imbeciles", "stupid", "dumb", "retard",
             "retarded", "stfu", "gtfo", "bitches", "assholes", "bastards", "wankers",
             "mierda", "joder", "puta", "cabrón", "pendejo", "putain", "merde", "connard",
