@@ -102,6 +102,13 @@ def analyze(
     else:
         intent, intent_confidence = model_intent(words, sentiment, signals, compiled, rules)
     unsure = unsure_reasons(text, language, sentiment, intent_confidence, rules)
+    if (
+        signals is not None
+        and intent is Intent.OTHER
+        and abs(signals.needs_reply - rules.needs_reply_threshold) < rules.needs_reply_margin
+    ):
+        unsure = (*unsure, f"needs-reply probability {signals.needs_reply:.2f} is near"
+                  f" {rules.needs_reply_threshold:.2f}")
     return Analysis(
         language=language,
         sentiment=sentiment,
@@ -160,7 +167,9 @@ def model_intent(
         and (compiled.praise.search(words) or sentiment.confidence >= PRAISE_CONFIDENCE)
     ):
         return Intent.PRAISE, sentiment.confidence
-    return Intent.OTHER, 1.0 - max(complaint, signals.needs_reply * (1.0 - complaint))
+    # "Other" is as sure as the post is not a complaint; whether it needs a reply is judged
+    # separately (needs_reply), with its own margin of doubt (unsure_reasons).
+    return Intent.OTHER, 1.0 - complaint
 
 
 QUESTION_MARK_CONFIDENCE: Final = 0.9
@@ -202,9 +211,10 @@ def unsure_reasons(
         reasons.append("no text to judge")
     if language not in rules.model_languages:
         reasons.append(f"language '{language}' is not one the models were trained on")
-    if sentiment.confidence < rules.min_confidence:
+    if sentiment.confidence < rules.min_sentiment_confidence:
         reasons.append(
-            f"sentiment confidence {sentiment.confidence:.2f} < {rules.min_confidence:.2f}"
+            f"sentiment confidence {sentiment.confidence:.2f}"
+            f" < {rules.min_sentiment_confidence:.2f}"
         )
     if intent_confidence < rules.min_confidence:
         reasons.append(f"intent confidence {intent_confidence:.2f} < {rules.min_confidence:.2f}")
@@ -244,15 +254,20 @@ def model_angry(  # noqa: PLR0917 - each input is a separate part of the analysi
     compiled: CompiledRules,
     rules: TriageRules,
 ) -> bool:
-    """The anger model with a tone that is not positive, or an anger sign (marker, shouting).
+    """The anger model with a negative tone, or an anger sign (marker, shouting) with a tone
+    that is not positive.
+
+    The anger model was trained on emotional tweets only (anger vs joy, optimism, sadness), so
+    on calm posts it hovers near 0.5: its threshold is high and it needs a negative tone.
 
     Outside the languages the anger model knows, its sentiment is weak too, so shouting or an
     anger marker alone is enough: a wrongly escalated post costs an employee a minute, a
     wrongly routed angry one reaches a volunteer.
     """
-    not_positive = sentiment.label is not SentimentLabel.POSITIVE
-    if signals.angry >= rules.anger_threshold and not_positive:
+    negative = sentiment.label in (SentimentLabel.NEGATIVE, SentimentLabel.MIXED)
+    if signals.angry >= rules.anger_threshold and negative:
         return True
+    not_positive = sentiment.label is not SentimentLabel.POSITIVE
     shouts = len(_SHOUT_WORD.findall(_strip_acronyms(words)))
     sign = (
         compiled.anger.search(words)

@@ -254,8 +254,8 @@ class TriageRules(Frozen):
         " at or below 0.5 because a volunteer must never receive abuse",
     )
     anger_threshold: Unit = Field(
-        default=0.5, description="P(anger) at or above this, with a tone that is not positive,"
-        " is angry"
+        default=0.65, description="P(anger) at or above this, with a negative or mixed tone, is"
+        " angry (the anger model never saw calm posts: it reads ~0.5 on them)"
     )
     complaint_threshold: Unit = Field(
         default=0.5, description="P(complaint) at or above this makes the intent a complaint"
@@ -263,10 +263,20 @@ class TriageRules(Frozen):
     needs_reply_threshold: Unit = Field(
         default=0.5, description="P(needs reply) at or above this means someone should answer"
     )
+    needs_reply_margin: Unit = Field(
+        default=0.1,
+        description="an 'other' post whose P(needs reply) is this close to the threshold is"
+        " unsure: a human sees it",
+    )
     min_confidence: Unit = Field(
         default=0.55,
-        description="below this confidence in sentiment or intent the post is 'unsure': it is"
-        " never dropped, a human sees it",
+        description="below this confidence in the intent the post is 'unsure': it is never"
+        " dropped, a human sees it",
+    )
+    min_sentiment_confidence: Unit = Field(
+        default=0.45,
+        description="below this the sentiment is 'unsure' too (three classes: 0.33 is a coin"
+        " toss, so the bar is lower than for intent)",
     )
     model_mixed_threshold: Unit = Field(
         default=0.35, description="the model's sentiment is mixed when P(pos) and P(neg) reach this"
