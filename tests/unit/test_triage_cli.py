@@ -38,20 +38,27 @@ def test_good_lines_produce_full_verdicts() -> None:
     assert [line["id"] for line in lines] == ["m1", "m2"]
     first = lines[0]
     assert set(first) >= {"id", "language", "sentiment", "intent", "priority", "route",
-                          "topics", "pii", "legal", "spam", "angry"}
+                          "topics", "pii", "legal", "spam", "angry", "offensive",
+                          "needs_reply", "intent_confidence", "unsure", "model"}
     assert first["angry"] is True
-    assert first["route"] == {
-        "route": "employee",
-        "reasons": [
-            "angry author",
-            "high-influence author (150,000 followers)",
-            "no employee has capacity: the mention waits in the queue",
-        ],
-        "candidates": [],
-    }
+    assert first["offensive"] is True
+    assert first["needs_reply"] is True
+    route = first["route"]
+    assert isinstance(route, dict)
+    assert route["route"] == "employee"
+    assert route["candidates"] == []
+    reasons = route["reasons"]
+    assert isinstance(reasons, list)
+    assert reasons[0].startswith("offensive or abusive language (model 0.")
+    assert any(r.startswith("angry author (model 0.") for r in reasons)
+    assert "high-influence author (150,000 followers)" in reasons
+    assert reasons[-1] == "no employee has capacity: the mention waits in the queue"
     sentiment = first["sentiment"]
     assert isinstance(sentiment, dict)
-    assert set(sentiment) == {"label", "scores", "compound"}
+    assert set(sentiment) == {"label", "scores", "compound", "confidence"}
+    model = first["model"]
+    assert isinstance(model, dict)
+    assert model["source"] == "embedded-model"
     assert lines[1]["intent"] == "question"
 
 
@@ -92,12 +99,13 @@ def test_rules_and_responders_files_are_used(tmp_path: Path) -> None:
     _, community, _ = invoke(stdin, "--responders", str(responders))
     _, escalated, _ = invoke(stdin, "--responders", str(responders), "--rules", str(rules))
     # THEN the defaults route to the advocate, the strict rules to the employee
-    assert community[0]["route"] == {
-        "route": "community",
-        "reasons": ["community: 1 advocate(s) speak 'en' and have capacity",
-                    "topics: mesh-router, installation"],
-        "candidates": ["ann"],
-    }
+    route = community[0]["route"]
+    assert isinstance(route, dict)
+    assert route["route"] == "community"
+    assert route["candidates"] == ["ann"]
+    assert route["reasons"][0] == "community: 1 advocate(s) speak 'en' and have capacity"
+    assert route["reasons"][1].startswith("question (confidence 0.90), ")
+    assert route["reasons"][2] == "topics: mesh-router, installation"
     route = escalated[0]["route"]
     assert isinstance(route, dict)
     assert route["route"] == "employee"

@@ -30,9 +30,11 @@ def analysis(
         label=label,
         scores=SentimentScores(positive=0.0, negative=0.0, neutral=1.0, mixed=0.0),
         compound=compound,
+        confidence=0.8,
     )
     return Analysis.model_validate(
-        {"language": "en", "sentiment": sentiment, "intent": intent, **flags}
+        {"language": "en", "sentiment": sentiment, "intent": intent, "intent_confidence": 0.9,
+         **flags}
     )
 
 
@@ -48,9 +50,12 @@ def test_plain_post_has_base_score_and_no_reasons() -> None:
 @pytest.mark.parametrize(
     ("item", "author", "age", "reason"),
     [
-        (analysis(-0.72), NOBODY, 0.0, "negative sentiment (-0.72)"),
-        (analysis(intent=Intent.COMPLAINT), NOBODY, 0.0, "complaint"),
-        (analysis(intent=Intent.QUESTION), NOBODY, 0.0, "question"),
+        (analysis(-0.72), NOBODY, 0.0,
+         "negative sentiment (-0.72, confidence 0.80)"),
+        (analysis(intent=Intent.COMPLAINT), NOBODY, 0.0, "complaint (confidence 0.90)"),
+        (analysis(intent=Intent.QUESTION), NOBODY, 0.0, "question (confidence 0.90)"),
+        (analysis(offensive=True), NOBODY, 0.0, "offensive language"),
+        (analysis(safety=True), NOBODY, 0.0, "safety hazard"),
         (analysis(urgency=("outage",)), NOBODY, 0.0, "urgency: 'outage'"),
         (analysis(angry=True), NOBODY, 0.0, "angry tone"),
         (analysis(legal=True), NOBODY, 0.0, "legal language"),

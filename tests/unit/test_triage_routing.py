@@ -83,8 +83,11 @@ def test_question_goes_to_the_community() -> None:
     ("item", "reason"),
     [
         (analysis(spam=True, angry=True), "spam: no reply"),
-        (analysis(Intent.PRAISE, 0.8), "plain praise: no reply needed (a thank-you is optional)"),
-        (analysis(Intent.OTHER, 0.2), "no action: positive remark, priority 10 < 30"),
+        (analysis(Intent.PRAISE, 0.8, needs_reply=False, intent_confidence=0.9),
+         "plain praise (confidence 0.90): no reply needed (a thank-you is optional)"),
+        (analysis(Intent.OTHER, 0.2, needs_reply=False, intent_confidence=0.8),
+         "no action: positive remark that needs no reply (other (confidence 0.80),"
+         " positive sentiment (confidence 0.00))"),
     ],
 )
 def test_no_action(item: Analysis, reason: str) -> None:
@@ -130,9 +133,13 @@ def test_employee_reasons(item: Analysis, post: Mention, priority: Priority, rea
     """Each employee trigger sends the mention to an employee and says why."""
     # GIVEN one trigger WHEN routing
     decision = route(post, item, priority, TEAM, RULES, NOW)
-    # THEN employee, the trigger is the only reason, the employee is the candidate
+    # THEN employee, the trigger is the only reason (then the model's view), the employee is
+    # the candidate
     assert decision.route is RouteKind.EMPLOYEE
-    assert decision.reasons == (reason,)
+    assert decision.reasons[0] == reason
+    assert decision.reasons[1:] == (
+        "question (confidence 0.00), neutral sentiment (confidence 1.00)",
+    )
     assert decision.candidates == ("emma",)
 
 

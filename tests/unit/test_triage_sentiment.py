@@ -15,6 +15,7 @@ from crowdcare.rules.triage import (
     TriageRules,
     provider_for,
 )
+from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
 from crowdcare.rules.triage.models import Sentiment
 from crowdcare.rules.triage.sentiment import label_for, scores_from_proportions
 from moto import mock_aws
@@ -151,7 +152,7 @@ def test_comprehend_falls_back_for_unsupported_language(comprehend: ComprehendCl
 
 
 def test_provider_for_chooses_by_name() -> None:
-    """'embedded' needs no client; 'comprehend' builds one lazily; both are providers."""
+    """'embedded' (the trained models) needs no client; 'comprehend' builds one lazily."""
     # GIVEN a factory that counts calls
     made: list[int] = []
 
@@ -164,7 +165,8 @@ def test_provider_for_chooses_by_name() -> None:
     assert made == []
     cloud = provider_for("Comprehend", factory)
     # THEN the right types come back and the client was made only for Comprehend
-    assert isinstance(embedded, EmbeddedSentimentProvider)
+    assert isinstance(embedded, EmbeddedModelProvider)
+    assert isinstance(provider_for("lexicon", factory), EmbeddedSentimentProvider)
     assert isinstance(cloud, ComprehendSentimentProvider)
     assert isinstance(cloud, SentimentProvider)
     assert made == [1]

@@ -143,3 +143,46 @@ def pricing_table(prices: Prices, assumptions: Assumptions) -> dict[str, Any]:
         "prices_usd": asdict(prices),
         "assumptions": asdict(assumptions),
     }
+
+
+# ------------------------------------------------------------ triage classifier providers
+CLASSIFIER_PRICES_SOURCE = (
+    "aws.amazon.com/bedrock/pricing (on-demand, us-east-1) and /comprehend/pricing"
+    " (DetectSentiment: $0.0001 per 100-character unit, 3 units minimum per request)"
+)
+
+
+@dataclass(frozen=True)
+class ClassifierOption:
+    """One way to classify a mention and its public unit prices (USD)."""
+
+    name: str
+    per_request: float = 0.0
+    per_million_input_tokens: float = 0.0
+    per_million_output_tokens: float = 0.0
+
+
+CLASSIFIER_OPTIONS = (
+    ClassifierOption("embedded models (in the Lambda, no call)"),
+    ClassifierOption("Amazon Comprehend DetectSentiment", per_request=3 * 0.0001),
+    ClassifierOption(
+        "Bedrock Amazon Nova Micro", per_million_input_tokens=0.035,
+        per_million_output_tokens=0.14,
+    ),
+    ClassifierOption(
+        "Bedrock Anthropic Claude 3 Haiku", per_million_input_tokens=0.25,
+        per_million_output_tokens=1.25,
+    ),
+)
+
+
+def classifier_cost_per_million(
+    option: ClassifierOption, input_tokens: float, output_tokens: float
+) -> float:
+    """USD per 1M mentions for one classifier option at the given tokens per mention."""
+    per_mention = (
+        option.per_request
+        + input_tokens * option.per_million_input_tokens / PER_MILLION
+        + output_tokens * option.per_million_output_tokens / PER_MILLION
+    )
+    return per_mention * PER_MILLION

@@ -35,17 +35,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crowdcare.adapters.bedrock_classifier import MAX_OUTPUT_TOKENS, SYSTEM_PROMPT
 from crowdcare.adapters.platforms.inbound.payloads import parse_generic, parse_x_activity
 from crowdcare.adapters.platforms.inbound.signatures import sign_generic
 from crowdcare.domain.models import Author, Mention, Platform, Responder
-from crowdcare.rules.triage import EmbeddedSentimentProvider, TriageEngine, TriageRules
+from crowdcare.rules.triage import EmbeddedModelProvider, TriageEngine, TriageRules
 from crowdcare_local.demo import Delivery, Replayer, load_deliveries, load_responders
 from crowdcare_local.runtime import LocalContext
 
 from tools.bench.cost import (
+    CLASSIFIER_OPTIONS,
+    CLASSIFIER_PRICES_SOURCE,
     Assumptions,
     MentionProfile,
     Prices,
+    classifier_cost_per_million,
     express_design_cost,
     pricing_table,
     standard_baseline_cost,
@@ -173,13 +177,13 @@ def one_core() -> Iterator[str]:
 # --------------------------------------------------------------------------- 1. triage
 def bench_triage(count: int, warmup: int) -> dict[str, Any]:
     """Mentions per second through the embedded triage engine on one core."""
-    section("1. Embedded triage throughput (TriageEngine + EmbeddedSentimentProvider)")
+    section("1. Embedded triage throughput (TriageEngine + EmbeddedModelProvider)")
     sample = sample_mentions()
     twcs_path = data_dir() / TWCS_FILE
     twcs = twcs_mentions(twcs_path) if twcs_path.exists() else []
     corpus = sample + twcs
     responders = load_responders()
-    engine = TriageEngine(EmbeddedSentimentProvider(), TriageRules.default())
+    engine = TriageEngine(EmbeddedModelProvider(), TriageRules.default())
     print(
         f"corpus: {len(sample)} sample mentions + {len(twcs)} inbound TWCS tweets"
         + ("" if twcs else f" ({twcs_path} not found)")
@@ -623,6 +627,7 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
             f"  {path:<31}{transitions:3d} transitions  ${per_assignment * million:8.2f} per 1M "
             f"assignments  (${per_million_mentions:7.2f} per 1M mentions)"
         )
+    classifiers = classifier_costs()
     print("Not priced (equal in both designs): the webhooks Lambda and API Gateway per delivery,")
     print("DynamoDB reads/writes, SES e-mail and SMS, CloudWatch Logs and X-Ray.")
     return {
@@ -643,7 +648,26 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
         },
         "baseline_over_crowdcare": ratio,
         "assignment_workflow": assignment,
+        "classifier_per_million_mentions_usd": classifiers,
     }
+
+
+def classifier_costs() -> dict[str, float]:
+    """What the triage classifier adds per 1M mentions, per provider (embedded: nothing)."""
+    # About 4 characters a token; a care post averages ~110 characters (twcs inbound) plus
+    # the request's framing. The answer is a short JSON object (~45 tokens; at most the cap).
+    input_tokens = (len(SYSTEM_PROMPT) + 110 + 40) / 4
+    output_tokens = min(45, MAX_OUTPUT_TOKENS)
+    print(
+        f"\nTriage classifier per 1M mentions (USD, on top of the above; ~{input_tokens:.0f}"
+        f" input and {output_tokens} output tokens per mention for Bedrock):"
+    )
+    costs: dict[str, float] = {}
+    for option in CLASSIFIER_OPTIONS:
+        costs[option.name] = classifier_cost_per_million(option, input_tokens, output_tokens)
+        print(f"  {option.name:<42}{costs[option.name]:10.2f}")
+    print(f"  ({CLASSIFIER_PRICES_SOURCE})")
+    return costs
 
 
 # --------------------------------------------------------------------------- main

@@ -1,7 +1,21 @@
 """`crowdcare triage`: run the triage engine over JSON lines, one verdict per line.
 
-Input lines: {"id": str, "text": str, "lang"?: str, "author"?: {"followers"?, "verified"?,
-"handle"?}}. A bad line is reported on stderr with its number; the run goes on and exits 1.
+Input: one JSON object per line (UTF-8); blank lines are skipped.
+  required  "id": string, 1-256 characters; "text": string, 1-40,000 characters
+  optional  "lang": platform language hint ("es", "pt-BR"; detection decides when unsure)
+            "author": {"followers": int >= 0, "verified": bool, "handle": string}
+  Unknown fields are rejected. A bad line is reported on stderr with its number; the run
+  goes on and exits 1. Exit 2 for unreadable --rules / --responders / input files.
+
+Output: one JSON object per input line with "id", "language", "sentiment" {"label",
+"scores", "compound", "confidence"}, "intent", "intent_confidence", "offensive", "angry",
+"needs_reply", "topics", "key_phrases", "pii", "legal", "spam", "safety",
+"account_specific", "unsure" (why the models are not trusted here), "model" (the classifier
+and its probabilities), "priority" {"score", "band", "reasons"} and "route" {"route":
+none | community | employee, "reasons", "candidates"}.
+
+Example:
+  echo '{"id": "1", "text": "My Brightwave Thermo stopped heating, help!"}' | crowdcare triage
 """
 
 from __future__ import annotations
@@ -15,7 +29,8 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 from crowdcare.domain.models import Author, Mention, Platform, Responder
-from crowdcare.rules.triage import EmbeddedSentimentProvider, Triage, TriageEngine, TriageRules
+from crowdcare.rules.triage import Triage, TriageEngine, TriageRules
+from crowdcare.rules.triage.sentiment import PROVIDER_NAMES, provider_for
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 _RESPONDERS = TypeAdapter(list[Responder])
@@ -60,7 +75,10 @@ class InputLine(BaseModel):
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the triage subcommand's arguments to `parser`."""
+    """Add the triage subcommand's arguments (and its input/output description) to `parser`."""
+    # `crowdcare triage --help` shows the JSON-lines contract, however the parser was made.
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "input", nargs="?", type=Path, default=None,
         help="JSON-lines file of mentions (default: standard input)",
@@ -69,6 +87,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--responders", type=Path, default=None,
         help="JSON list of responders to route to (default: none; reasons say so)",
+    )
+    parser.add_argument(
+        "--provider", choices=[n for n in PROVIDER_NAMES if n != "comprehend"],
+        default="embedded",
+        help="classifier: the trained embedded models (default) or the older VADER lexicon",
     )
 
 
@@ -87,7 +110,7 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO)
         print(f"crowdcare triage: {error}", file=stderr)
         return 2
 
-    engine = TriageEngine(EmbeddedSentimentProvider(rules), rules)
+    engine = TriageEngine(provider_for(args.provider, _no_cloud, rules), rules)
     # The CLI is an edge: the clock is read here, once, and passed into the logic.
     now = datetime.now(UTC)
     failed = 0
@@ -125,14 +148,22 @@ def to_output(mention_id: str, result: Triage) -> dict[str, Any]:
             "label": analysis.sentiment.label.value,
             "scores": analysis.sentiment.scores.model_dump(),
             "compound": analysis.sentiment.compound,
+            "confidence": analysis.sentiment.confidence,
         },
         "intent": analysis.intent.value,
+        "intent_confidence": analysis.intent_confidence,
+        "offensive": analysis.offensive,
+        "needs_reply": analysis.needs_reply,
         "topics": list(analysis.topics),
         "key_phrases": list(analysis.key_phrases),
         "pii": analysis.pii,
         "legal": analysis.legal,
         "spam": analysis.spam,
         "angry": analysis.angry,
+        "safety": analysis.safety,
+        "account_specific": analysis.account_specific,
+        "unsure": list(analysis.unsure),
+        "model": analysis.signals.model_dump() if analysis.signals is not None else None,
         "priority": {
             "score": priority.score,
             "band": priority.band,
@@ -146,6 +177,11 @@ def to_output(mention_id: str, result: Triage) -> dict[str, Any]:
     }
 
 
+def _no_cloud() -> Any:
+    """The CLI never calls AWS: only local providers are offered."""
+    raise RuntimeError("crowdcare triage runs without AWS")
+
+
 def _describe(error: ValidationError) -> str:
     """Pydantic's errors in one line: field path and message, no echo of the input."""
     return "; ".join(
@@ -156,7 +192,10 @@ def _describe(error: ValidationError) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry point (the `crowdcare` console script also mounts this subcommand)."""
-    parser = argparse.ArgumentParser(prog="crowdcare triage", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="crowdcare triage", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     configure_parser(parser)
     return run(parser.parse_args(argv), sys.stdin, sys.stdout, sys.stderr)
 

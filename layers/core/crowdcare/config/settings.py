@@ -100,6 +100,7 @@ class TriageSettings(SettingsModel):
     brand_name: str
     brand_keywords: str = ""
     sentiment_provider: str = "embedded"
+    bedrock_model_id: str = "amazon.nova-micro-v1:0"
     routing_rules_parameter: str | None = None
 
 

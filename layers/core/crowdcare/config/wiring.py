@@ -42,6 +42,7 @@ from crowdcare.services.ses_feedback import SesFeedbackService
 from crowdcare.services.starter import AssignmentStarter, TriageStarter
 
 if TYPE_CHECKING:
+    from crowdcare.rules.triage.sentiment import SentimentProvider
     from crowdcare.services.triage_steps import TriageSteps
 
 RULES_MAX_AGE_SECONDS = 60
@@ -75,10 +76,29 @@ def build_triage_steps(
     from crowdcare.rules.triage.sentiment import provider_for  # noqa: PLC0415
     from crowdcare.services.triage_steps import TriageSteps  # noqa: PLC0415
 
+    if settings.sentiment_provider.strip().lower() == "bedrock":
+        from crowdcare.adapters.bedrock_classifier import (  # noqa: PLC0415
+            CLIENT_CONFIG as BEDROCK_CLIENT_CONFIG,
+        )
+        from crowdcare.adapters.bedrock_classifier import (  # noqa: PLC0415
+            BedrockClassifierProvider,
+        )
+        from crowdcare.rules.triage.model_provider import (  # noqa: PLC0415
+            EmbeddedModelProvider,
+        )
+
+        sentiment: SentimentProvider = BedrockClassifierProvider(
+            # Its own client: short timeouts, since the embedded model is the fallback.
+            clients.session.client("bedrock-runtime", config=BEDROCK_CLIENT_CONFIG),
+            fallback=EmbeddedModelProvider(),
+            model_id=settings.bedrock_model_id,
+        )
+    else:
+        sentiment = provider_for(settings.sentiment_provider, lambda: clients.client("comprehend"))
     return TriageSteps(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
-        sentiment=provider_for(settings.sentiment_provider, lambda: clients.client("comprehend")),
+        sentiment=sentiment,
         rules=rules_source(settings, clients),
         clock=clock,
     )

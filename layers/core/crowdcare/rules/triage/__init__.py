@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from crowdcare.rules.triage.analyze import analyze
     from crowdcare.rules.triage.engine import TriageEngine
     from crowdcare.rules.triage.language import SUPPORTED_LANGUAGES, detect_language
+    from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
     from crowdcare.rules.triage.models import (
         Analysis,
         Intent,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         TriageRules,
     )
     from crowdcare.rules.triage.sentiment import (
+        ClassifierProvider,
         ComprehendSentimentProvider,
         EmbeddedSentimentProvider,
         SentimentProvider,
@@ -41,7 +43,9 @@ if TYPE_CHECKING:
 # repositories do, must not load the language and sentiment models into every function's cold start.
 _LAZY = {
     "Analysis": "crowdcare.rules.triage.models",
+    "ClassifierProvider": "crowdcare.rules.triage.sentiment",
     "ComprehendSentimentProvider": "crowdcare.rules.triage.sentiment",
+    "EmbeddedModelProvider": "crowdcare.rules.triage.model_provider",
     "EmbeddedSentimentProvider": "crowdcare.rules.triage.sentiment",
     "Intent": "crowdcare.rules.triage.models",
     "Priority": "crowdcare.rules.triage.models",
@@ -95,7 +99,9 @@ sys.modules[__name__].__class__ = _TriagePackage
 __all__ = [
     "SUPPORTED_LANGUAGES",
     "Analysis",
+    "ClassifierProvider",
     "ComprehendSentimentProvider",
+    "EmbeddedModelProvider",
     "EmbeddedSentimentProvider",
     "Intent",
     "Priority",

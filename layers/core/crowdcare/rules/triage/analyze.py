@@ -6,9 +6,15 @@ import re
 from typing import Final
 
 from crowdcare.rules.triage.language import detect_language
-from crowdcare.rules.triage.models import Analysis, Intent, Sentiment, SentimentLabel
+from crowdcare.rules.triage.models import (
+    Analysis,
+    Intent,
+    ModelSignals,
+    Sentiment,
+    SentimentLabel,
+)
 from crowdcare.rules.triage.rules import CompiledRules, TriageRules
-from crowdcare.rules.triage.sentiment import SentimentProvider
+from crowdcare.rules.triage.sentiment import ClassifierProvider, SentimentProvider
 
 _URL: Final = re.compile(r"https?://\S+|www\.\S+\.\S+", re.IGNORECASE)
 _HANDLE: Final = re.compile(r"(?<!\w)@\w+")
@@ -60,9 +66,13 @@ MAX_KEY_PHRASES: Final = 5
 def analyze(
     text: str, lang_hint: str | None, provider: SentimentProvider, rules: TriageRules
 ) -> Analysis:
-    """Everything triage needs to know about one post's text."""
+    """Everything triage needs to know about one post's text (any text: never raises).
+
+    A provider that can `classify` (the embedded model, Bedrock) gives sentiment plus the
+    offensive / anger / complaint / needs-reply probabilities; a sentiment-only provider
+    falls back to the keyword rules for the rest.
+    """
     language = detect_language(text, lang_hint)
-    sentiment = provider.detect(text, language)
     compiled = rules.compiled
     has_link = _URL.search(text) is not None
     # Keyword rules look at the words people wrote, not at URLs or handles (an
@@ -71,12 +81,38 @@ def analyze(
     words = _HASHTAG.sub(
         lambda m: " " + m.group(0)[1:], _HANDLE.sub(" ", _EMAIL.sub(" ", _URL.sub(" ", text)))
     )
+    signals: ModelSignals | None = None
+    if isinstance(provider, ClassifierProvider):
+        classification = provider.classify(text, language)
+        sentiment, signals = classification.sentiment, classification.signals
+    else:
+        sentiment = provider.detect(text, language)
     spam = is_spam(words, has_link, text, compiled, rules)
-    angry = is_angry(words, sentiment, compiled, rules)
+    offensive = compiled.profanity.search(words) or (
+        signals is not None and signals.offensive >= rules.offensive_threshold
+    )
+    angry = (
+        is_angry(words, sentiment, compiled, rules)
+        if signals is None
+        else model_angry(words, sentiment, signals, language, compiled, rules)
+    )
+    if signals is None:
+        intent = classify_intent(words, sentiment, compiled, rules)
+        intent_confidence = sentiment.confidence
+    else:
+        intent, intent_confidence = model_intent(words, sentiment, signals, compiled, rules)
+    unsure = unsure_reasons(text, language, sentiment, intent_confidence, rules)
+    if (
+        signals is not None
+        and intent is Intent.OTHER
+        and abs(signals.needs_reply - rules.needs_reply_threshold) < rules.needs_reply_margin
+    ):
+        unsure = (*unsure, f"needs-reply probability {signals.needs_reply:.2f} is near"
+                  f" {rules.needs_reply_threshold:.2f}")
     return Analysis(
         language=language,
         sentiment=sentiment,
-        intent=classify_intent(words, sentiment, compiled, rules),
+        intent=intent,
         key_phrases=key_phrases(words),
         topics=tuple(tag for tag, matcher in compiled.topics.items() if matcher.search(words)),
         pii=contains_pii(text),
@@ -84,7 +120,105 @@ def analyze(
         spam=spam,
         angry=angry,
         urgency=compiled.urgency.find_all(words),
+        offensive=offensive,
+        safety=compiled.safety.search(words),
+        account_specific=compiled.account.search(words) or _REFERENCE.search(text) is not None,
+        needs_reply=needs_reply(
+            intent, intent_confidence, sentiment, signals, spam, language, unsure, rules
+        ),
+        intent_confidence=round(intent_confidence, 4),
+        unsure=unsure,
+        signals=signals,
     )
+
+
+def model_intent(
+    words: str,
+    sentiment: Sentiment,
+    signals: ModelSignals,
+    compiled: CompiledRules,
+    rules: TriageRules,
+) -> tuple[Intent, float]:
+    """Complaint, question, praise or other, with a confidence, from the model and cues.
+
+    The complaint model decides complaints; a failure marker with negative sentiment also
+    counts (the complaint model was trained on English, the markers cover five more
+    languages). Complaint wins over question ("why is my heating still off?" needs the
+    handling of a complaint). Question-shaped praise ("can I just say ...") is not a question.
+    """
+    complaint = signals.complaint
+    if complaint >= rules.complaint_threshold:
+        return Intent.COMPLAINT, complaint
+    failure = compiled.complaint.search(words)
+    if failure and sentiment.label in (SentimentLabel.NEGATIVE, SentimentLabel.MIXED):
+        # The marker is certain, the tone is not: as sure as the sentiment is not positive.
+        return Intent.COMPLAINT, max(complaint, 1.0 - sentiment.scores.positive)
+    rhetorical = compiled.rhetorical.search(words)
+    if not rhetorical and (
+        "?" in words or _QUESTION_START.match(words.strip()) or compiled.question.search(words)
+    ):
+        # A literal question mark is strong evidence; a question word alone is weaker.
+        return Intent.QUESTION, QUESTION_MARK_CONFIDENCE if "?" in words else QUESTION_CONFIDENCE
+    # A failure marker in a positive post is sarcasm or "love it, but ..." — never plain
+    # praise, so it stays "other" and the needs-reply model and policy decide.
+    if (
+        not failure
+        and sentiment.label is SentimentLabel.POSITIVE
+        and (compiled.praise.search(words) or sentiment.confidence >= PRAISE_CONFIDENCE)
+    ):
+        return Intent.PRAISE, sentiment.confidence
+    # "Other" is as sure as the post is not a complaint; whether it needs a reply is judged
+    # separately (needs_reply), with its own margin of doubt (unsure_reasons).
+    return Intent.OTHER, 1.0 - complaint
+
+
+QUESTION_MARK_CONFIDENCE: Final = 0.9
+QUESTION_CONFIDENCE: Final = 0.7
+PRAISE_CONFIDENCE: Final = 0.7
+
+
+def needs_reply(  # noqa: PLR0917 - each input is a separate part of the analysis
+    intent: Intent,
+    intent_confidence: float,
+    sentiment: Sentiment,
+    signals: ModelSignals | None,
+    spam: bool,
+    language: str,
+    unsure: tuple[str, ...],
+    rules: TriageRules,
+) -> bool:
+    """Whether someone should answer: False only for spam and what is confidently no request."""
+    if spam:
+        return False
+    if intent in (Intent.COMPLAINT, Intent.QUESTION):
+        return True
+    if sentiment.label in (SentimentLabel.NEGATIVE, SentimentLabel.MIXED):
+        return True
+    if intent is Intent.PRAISE and intent_confidence >= rules.min_confidence:
+        return False
+    if unsure or signals is None or language not in rules.reply_model_languages:
+        # Outside what the models know, only plain praise and spam may go unanswered.
+        return True
+    return signals.needs_reply >= rules.needs_reply_threshold
+
+
+def unsure_reasons(
+    text: str, language: str, sentiment: Sentiment, intent_confidence: float, rules: TriageRules
+) -> tuple[str, ...]:
+    """Why the models' judgement cannot be trusted for this post (empty when it can)."""
+    reasons: list[str] = []
+    if not text.strip():
+        reasons.append("no text to judge")
+    if language not in rules.model_languages:
+        reasons.append(f"language '{language}' is not one the models were trained on")
+    if sentiment.confidence < rules.min_sentiment_confidence:
+        reasons.append(
+            f"sentiment confidence {sentiment.confidence:.2f}"
+            f" < {rules.min_sentiment_confidence:.2f}"
+        )
+    if intent_confidence < rules.min_confidence:
+        reasons.append(f"intent confidence {intent_confidence:.2f} < {rules.min_confidence:.2f}")
+    return tuple(reasons)
 
 
 def classify_intent(
@@ -110,6 +244,38 @@ def classify_intent(
     if compound >= rules.praise_compound:
         return Intent.PRAISE
     return Intent.OTHER
+
+
+def model_angry(  # noqa: PLR0917 - each input is a separate part of the analysis
+    words: str,
+    sentiment: Sentiment,
+    signals: ModelSignals,
+    language: str,
+    compiled: CompiledRules,
+    rules: TriageRules,
+) -> bool:
+    """The anger model with a negative tone, or an anger sign (marker, shouting) with a tone
+    that is not positive.
+
+    The anger model was trained on emotional tweets only (anger vs joy, optimism, sadness), so
+    on calm posts it hovers near 0.5: its threshold is high and it needs a negative tone.
+
+    Outside the languages the anger model knows, its sentiment is weak too, so shouting or an
+    anger marker alone is enough: a wrongly escalated post costs an employee a minute, a
+    wrongly routed angry one reaches a volunteer.
+    """
+    negative = sentiment.label in (SentimentLabel.NEGATIVE, SentimentLabel.MIXED)
+    if signals.angry >= rules.anger_threshold and negative:
+        return True
+    not_positive = sentiment.label is not SentimentLabel.POSITIVE
+    shouts = len(_SHOUT_WORD.findall(_strip_acronyms(words)))
+    sign = (
+        compiled.anger.search(words)
+        or "!!" in words
+        or shouts >= rules.shouting_min_words
+        or (shouts >= 1 and "!" in words)
+    )
+    return bool(sign) and (not_positive or language not in rules.reply_model_languages)
 
 
 def is_angry(

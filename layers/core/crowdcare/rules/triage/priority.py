@@ -9,7 +9,7 @@ from crowdcare.rules.triage.models import Analysis, Intent, Priority, SentimentL
 from crowdcare.rules.triage.rules import TriageRules
 
 
-def prioritize(
+def prioritize(  # noqa: PLR0912 - one branch per documented cause, read top to bottom
     analysis: Analysis, author: Author, rules: TriageRules, age_seconds: float = 0.0
 ) -> Priority:
     """Score how urgently a mention needs a human, with the reason behind each contribution."""
@@ -28,16 +28,22 @@ def prioritize(
         sentiment.label is SentimentLabel.MIXED and sentiment.compound < 0
     ):
         add(weights.negative_sentiment * -sentiment.compound,
-            f"negative sentiment ({sentiment.compound:+.2f})")
+            f"negative sentiment ({sentiment.compound:+.2f},"
+            f" confidence {sentiment.confidence:.2f})")
+    confidence = f" (confidence {analysis.intent_confidence:.2f})"
     if analysis.intent is Intent.COMPLAINT:
-        add(weights.complaint, "complaint")
+        add(weights.complaint, "complaint" + confidence)
     elif analysis.intent is Intent.QUESTION:
-        add(weights.question, "question")
+        add(weights.question, "question" + confidence)
     if analysis.urgency:
         add(weights.urgency,
             "urgency: " + ", ".join(f"'{word}'" for word in analysis.urgency[:3]))
     if analysis.angry:
         add(weights.angry, "angry tone")
+    if analysis.offensive:
+        add(weights.offensive, "offensive language")
+    if analysis.safety:
+        add(weights.safety, "safety hazard")
     if analysis.legal:
         add(weights.legal, "legal language")
     if analysis.pii:

@@ -34,18 +34,22 @@ def route(  # noqa: PLR0917 - the step's contract: each input is a separate coll
     the notification channel, not who is asked, so routing does not read it today.
     """
     del now  # injected for future availability rules; see docstring
-    if analysis.spam:
+    if analysis.spam and not analysis.offensive:
         return RouteDecision(route=RouteKind.NONE, reasons=("spam: no reply",))
 
-    safety = _safety_reasons(analysis)
+    safety = _safety_reasons(analysis, rules)
     if not safety:
         quiet = _no_action_reason(analysis, priority, rules)
         if quiet is not None:
             return RouteDecision(route=RouteKind.NONE, reasons=(quiet,))
 
+    # Unsure is not a route of its own: it forbids "none" (above) and is said in the reasons.
+    unsure = [f"unsure ({'; '.join(analysis.unsure)}): a human sees it"] if analysis.unsure else []
     employee_reasons = [*safety, *_escalation_reasons(mention, analysis, priority, rules)]
     if employee_reasons:
-        return _to_employees(mention, analysis, responders, rules, employee_reasons)
+        return _to_employees(
+            mention, analysis, responders, rules, [*employee_reasons, *unsure]
+        )
 
     language = analysis.language
     eligible = [
@@ -58,46 +62,74 @@ def route(  # noqa: PLR0917 - the step's contract: each input is a separate coll
             f"no advocate speaks '{language}'" if eligible
             else NO_ADVOCATE_REASON + " (no active advocate)"
         )
-        return _to_employees(mention, analysis, responders, rules, [reason])
+        return _to_employees(mention, analysis, responders, rules, [*unsure, reason])
     available = [r for r in speakers if r.has_capacity]
     if not available:
         return _to_employees(
             mention, analysis, responders, rules,
-            [NO_ADVOCATE_REASON + f" (all {len(speakers)} '{language}' advocates at capacity)"],
+            [*unsure,
+             NO_ADVOCATE_REASON + f" (all {len(speakers)} '{language}' advocates at capacity)"],
         )
     ranked = _rank(available, mention, analysis, rules, language_required=True)
-    reasons = [f"community: {len(ranked)} advocate(s) speak '{language}' and have capacity"]
+    reasons = [
+        *unsure,
+        f"community: {len(ranked)} advocate(s) speak '{language}' and have capacity",
+        _judgement(analysis),
+    ]
     if analysis.topics:
         reasons.append("topics: " + ", ".join(analysis.topics))
     return RouteDecision(route=RouteKind.COMMUNITY, reasons=tuple(reasons), candidates=ranked)
 
 
-def _safety_reasons(analysis: Analysis) -> list[str]:
-    """What advocates must never handle, whatever the intent."""
+def _judgement(analysis: Analysis) -> str:
+    """The model's view in one reason: intent and sentiment with their confidence."""
+    sentiment = analysis.sentiment
+    return (
+        f"{analysis.intent.value} (confidence {analysis.intent_confidence:.2f}), "
+        f"{sentiment.label.value} sentiment (confidence {sentiment.confidence:.2f})"
+    )
+
+
+def _safety_reasons(analysis: Analysis, rules: TriageRules) -> list[str]:
+    """What advocates must never handle, whatever the intent (the rules' employee_flags)."""
+    flags = set(rules.employee_flags)
+    signals = analysis.signals
     reasons = []
-    if analysis.angry:
-        reasons.append("angry author")
-    if analysis.legal:
+    if analysis.offensive and "offensive" in flags:
+        detail = f" (model {signals.offensive:.2f})" if signals is not None else ""
+        reasons.append(f"offensive or abusive language{detail}")
+    if analysis.angry and "angry" in flags:
+        detail = f" (model {signals.angry:.2f})" if signals is not None else ""
+        reasons.append(f"angry author{detail}")
+    if analysis.legal and "legal" in flags:
         reasons.append("legal language")
-    if analysis.pii:
+    if analysis.safety and "safety" in flags:
+        reasons.append("safety hazard described")
+    if analysis.pii and "pii" in flags:
         reasons.append("personal data in the post")
+    if analysis.account_specific and "account" in flags and analysis.needs_reply:
+        reasons.append("about the author's own account or order")
     return reasons
 
 
 def _no_action_reason(analysis: Analysis, priority: Priority, rules: TriageRules) -> str | None:
-    """Plain praise, or an unremarkable non-negative post, needs no reply."""
-    if analysis.intent is Intent.PRAISE and analysis.sentiment.label is not SentimentLabel.NEGATIVE:
-        return "plain praise: no reply needed (a thank-you is optional)"
-    if (
-        analysis.intent is Intent.OTHER
-        and analysis.sentiment.label in (SentimentLabel.NEUTRAL, SentimentLabel.POSITIVE)
-        and priority.score < rules.no_action_max_priority
-    ):
+    """No reply needed: plain praise, or a remark the models are sure needs no answer.
+
+    Never when the analysis is unsure: a post that may need an answer is not dropped.
+    """
+    if analysis.needs_reply or analysis.unsure:
+        return None
+    if analysis.intent is Intent.PRAISE and analysis.sentiment.label is SentimentLabel.POSITIVE:
         return (
-            f"no action: {analysis.sentiment.label.value} remark, "
-            f"priority {priority.score} < {rules.no_action_max_priority}"
+            f"plain praise (confidence {analysis.intent_confidence:.2f}): no reply needed"
+            " (a thank-you is optional)"
         )
-    return None
+    if priority.score >= rules.no_action_max_priority:
+        return None
+    return (
+        f"no action: {analysis.sentiment.label.value} remark that needs no reply"
+        f" ({_judgement(analysis)})"
+    )
 
 
 def _escalation_reasons(
@@ -109,9 +141,10 @@ def _escalation_reasons(
     if restricted:
         reasons.append("employee-only topic: " + ", ".join(restricted))
     author = mention.author
-    if author.followers >= rules.high_influence_followers:
+    influence = "high_influence" in rules.employee_flags
+    if influence and author.followers >= rules.high_influence_followers:
         reasons.append(f"high-influence author ({author.followers:,} followers)")
-    elif author.verified and author.followers >= rules.verified_big_followers:
+    elif influence and author.verified and author.followers >= rules.verified_big_followers:
         reasons.append(f"verified author with {author.followers:,} followers")
     if priority.score >= rules.employee_priority:
         reasons.append(f"priority {priority.score} >= {rules.employee_priority}")
@@ -130,6 +163,7 @@ def _to_employees(
         if r.kind is ResponderKind.EMPLOYEE and r.has_capacity and not _is_author(r, mention)
     ]
     ranked = _rank(employees, mention, analysis, rules, language_required=False)
+    reasons = [*reasons, _judgement(analysis)]
     if not ranked:
         reasons = [*reasons, "no employee has capacity: the mention waits in the queue"]
     return RouteDecision(route=RouteKind.EMPLOYEE, reasons=tuple(reasons), candidates=ranked)

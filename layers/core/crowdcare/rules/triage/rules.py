@@ -8,14 +8,18 @@ phrase ("class action").
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from crowdcare.domain.models import Frozen
 
 Keywords = tuple[str, ...]
+EmployeeFlag = Literal[
+    "offensive", "angry", "legal", "safety", "pii", "account", "high_influence"
+]
 Weight = Annotated[float, Field(ge=0.0, le=100.0)]
 Score = Annotated[int, Field(ge=0, le=100)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -32,35 +36,90 @@ def _normalise_keywords(value: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-class KeywordMatcher:
-    """One compiled regex for a keyword list: word-boundary, case-insensitive, phrase-aware."""
+_TOKENS = re.compile(r"\w+|[^\w\s]")
+_WORD = re.compile(r"\w+")
 
-    __slots__ = ("_pattern",)
+
+@functools.lru_cache(maxsize=8)
+def _tokens(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The lower-cased word and symbol tokens of `text`, in order and as a set.
+
+    Cached: analyze asks a dozen keyword lists about the same text, and tokenising once is
+    what keeps the lists cheap (one big regex alternation per list was most of triage's time).
+    """
+    tokens = tuple(_TOKENS.findall(text.lower()))
+    return tokens, frozenset(tokens)
+
+
+class KeywordMatcher:
+    """A keyword list matched case-insensitively on word boundaries, phrase-aware.
+
+    Keywords made of word characters are matched on tokens (a set lookup, or a token run for
+    a phrase, so "not working" needs the words in sequence with only spaces between). The rest
+    ("can't", "!!!", "% off", "wi-fi") go through one regex that checks word boundaries.
+    """
+
+    __slots__ = ("_pattern", "_phrases", "_single")
 
     def __init__(self, keywords: Keywords) -> None:
-        if not keywords:
-            self._pattern: re.Pattern[str] | None = None
-            return
-        # Longest first so "class action" wins over "action"; whitespace in a phrase matches
-        # any run of spaces. (?<!\w)/(?!\w) rather than \b so keywords ending in symbols
-        # ("!!!", "% off") still match.
-        alternatives = "|".join(
-            r"\s+".join(re.escape(part) for part in word.split())
-            for word in sorted(keywords, key=len, reverse=True)
-        )
-        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        self._single: frozenset[str] = frozenset()
+        self._phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._pattern: re.Pattern[str] | None = None
+        single: set[str] = set()
+        phrases: dict[str, list[tuple[str, ...]]] = {}
+        rest: list[str] = []
+        for keyword in keywords:
+            parts = tuple(keyword.split())
+            if not all(_WORD.fullmatch(part) for part in parts):
+                rest.append(keyword)
+            elif len(parts) == 1:
+                single.add(parts[0])
+            else:
+                phrases.setdefault(parts[0], []).append(parts)
+        self._single = frozenset(single)
+        # Longest phrase first, so "class action" is reported rather than a shorter one.
+        self._phrases = {
+            first: tuple(sorted(runs, key=len, reverse=True)) for first, runs in phrases.items()
+        }
+        if rest:
+            # Longest first; whitespace in a phrase matches any run of spaces. (?<!\w)/(?!\w)
+            # rather than \b so keywords ending in symbols ("!!!", "% off") still match.
+            alternatives = "|".join(
+                r"\s+".join(re.escape(part) for part in word.split())
+                for word in sorted(rest, key=len, reverse=True)
+            )
+            self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def _token_matches(self, text: str, first_only: bool) -> list[str]:
+        tokens, present = _tokens(text)
+        if self._single.isdisjoint(present) and self._phrases.keys().isdisjoint(present):
+            return []
+        found: list[str] = []
+        for index, token in enumerate(tokens):
+            for run in self._phrases.get(token, ()):
+                if tokens[index : index + len(run)] == run:
+                    found.append(" ".join(run))
+                    break
+            else:
+                if token in self._single:
+                    found.append(token)
+            if found and first_only:
+                break
+        return found
 
     def find_all(self, text: str) -> tuple[str, ...]:
-        """Distinct matched keywords (lower-cased), in order of first appearance."""
-        if self._pattern is None:
-            return ()
-        found: dict[str, None] = {}
-        for match in self._pattern.finditer(text):
-            found[" ".join(match.group(0).lower().split())] = None
+        """Distinct matched keywords (lower-cased): word keywords in order of appearance,
+        then symbol keywords in theirs."""
+        found = dict.fromkeys(self._token_matches(text, first_only=False))
+        if self._pattern is not None:
+            for match in self._pattern.finditer(text):
+                found[" ".join(match.group(0).lower().split())] = None
         return tuple(found)
 
     def search(self, text: str) -> bool:
         """Whether any keyword occurs in `text`."""
+        if self._token_matches(text, first_only=True):
+            return True
         return self._pattern is not None and self._pattern.search(text) is not None
 
 
@@ -76,6 +135,10 @@ class CompiledRules:
         self.praise = KeywordMatcher(rules.praise_markers)
         self.question = KeywordMatcher(rules.question_markers)
         self.complaint = KeywordMatcher(rules.complaint_markers)
+        self.profanity = KeywordMatcher(rules.profanity)
+        self.safety = KeywordMatcher(rules.safety_words)
+        self.account = KeywordMatcher(rules.account_words)
+        self.rhetorical = KeywordMatcher(rules.rhetorical_markers)
         self.topics = {tag: KeywordMatcher(words) for tag, words in rules.topic_keywords.items()}
 
 
@@ -90,6 +153,8 @@ class PriorityWeights(Frozen):
     question: Weight = 10.0
     urgency: Weight = 15.0
     angry: Weight = 10.0
+    offensive: Weight = 5.0
+    safety: Weight = 25.0
     legal: Weight = 20.0
     pii: Weight = 10.0
     influence: Weight = Field(
@@ -182,6 +247,94 @@ class TriageRules(Frozen):
     shouting_min_words: Annotated[int, Field(ge=1)] = Field(
         default=3, description="ALL-CAPS words (3+ letters) that count as shouting"
     )
+    # --- the trained models (embedded or Bedrock) -----------------------------------
+    offensive_threshold: Unit = Field(
+        default=0.5,
+        description="P(offensive) at or above this flags the post as offensive/abusive; kept"
+        " at or below 0.5 because a volunteer must never receive abuse",
+    )
+    anger_threshold: Unit = Field(
+        default=0.65, description="P(anger) at or above this, with a negative or mixed tone, is"
+        " angry (the anger model never saw calm posts: it reads ~0.5 on them)"
+    )
+    complaint_threshold: Unit = Field(
+        default=0.5, description="P(complaint) at or above this makes the intent a complaint"
+    )
+    needs_reply_threshold: Unit = Field(
+        default=0.5, description="P(needs reply) at or above this means someone should answer"
+    )
+    needs_reply_margin: Unit = Field(
+        default=0.1,
+        description="an 'other' post whose P(needs reply) is this close to the threshold is"
+        " unsure: a human sees it",
+    )
+    min_confidence: Unit = Field(
+        default=0.55,
+        description="below this confidence in the intent the post is 'unsure': it is never"
+        " dropped, a human sees it",
+    )
+    min_sentiment_confidence: Unit = Field(
+        default=0.45,
+        description="below this the sentiment is 'unsure' too (three classes: 0.33 is a coin"
+        " toss, so the bar is lower than for intent)",
+    )
+    model_mixed_threshold: Unit = Field(
+        default=0.35, description="the model's sentiment is mixed when P(pos) and P(neg) reach this"
+    )
+    model_languages: Keywords = Field(
+        default=("en", "es", "fr", "de", "it", "pt", "ar", "hi"),
+        description="languages the sentiment model was trained on; other languages are 'unsure'",
+    )
+    reply_model_languages: Keywords = Field(
+        default=("en",),
+        description="languages the complaint / needs-reply / offensive / anger models were"
+        " trained on; elsewhere a post that is not plainly praise or spam goes to a human",
+    )
+    employee_flags: tuple[EmployeeFlag, ...] = Field(
+        default=(
+            "offensive", "angry", "legal", "safety", "pii", "account", "high_influence",
+        ),
+        description="what sends a post to an employee, never a volunteer; 'offensive' and"
+        " 'angry' cannot be removed",
+    )
+    profanity: Keywords = Field(
+        default=(
+            "fuck", "fucking", "fucked", "fucker", "fuckin", "f*ck", "f**k", "fck", "fk",
+            "shit", "shitty", "bullshit", "crap", "asshole", "arsehole", "bitch", "bastard",
+            "dick", "dickhead", "cunt", "wanker", "twat", "piss", "piss off", "pissed", "pissing",
+            "wtf", "ffs", "moron",
+            "morons", "idiot", "idiots", "imbecile", "imbeciles", "stupid", "dumb", "retard",
+            "retarded", "stfu", "gtfo", "bitches", "assholes", "bastards", "wankers",
+            "mierda", "joder", "puta", "cabrón", "pendejo", "putain", "merde", "connard",
+            "scheiße", "scheisse", "arschloch", "porra", "caralho", "merda", "cazzo",
+            "vaffanculo", "stronzo",
+        ),
+        description="words that make a post offensive whatever the model says",
+    )
+    safety_words: Keywords = (
+        "fire", "on fire", "caught fire", "smoke", "smoking", "sparks", "sparking",
+        "burning smell", "smells like burning", "burnt", "melted", "melting", "explode",
+        "exploded", "electric shock", "shocked me", "electrocuted", "injured", "injury",
+        "burned me", "burns", "carbon monoxide", "gas leak", "overheating", "hazard",
+        "dangerous", "incendio", "humo", "fuego", "feu", "fumée", "rauch",
+        "fogo", "fumaça", "fuoco", "fumo",
+    )
+    account_words: Keywords = (
+        "my account", "my order", "order number", "my subscription", "my bill",
+        "my invoice", "charged me", "charged twice", "double charged", "refund",
+        "my password", "locked out", "cancel my", "my card", "my payment", "tracking number",
+        "my delivery", "my package", "my parcel", "mi cuenta", "mi pedido", "mon compte",
+        "ma commande", "mein konto", "meine bestellung", "minha conta", "meu pedido",
+        "il mio account", "il mio ordine",
+    )
+    rhetorical_markers: Keywords = Field(
+        default=(
+            "can i just say", "can i say", "may i say", "just wanted to say", "have to say",
+            "must say", "gotta say", "need to say", "how awesome", "how great", "how amazing",
+            "what a great", "what an amazing", "who knew",
+        ),
+        description="question-shaped praise: these do not make a post a question",
+    )
     spam_threshold: Annotated[int, Field(ge=1)] = Field(
         default=2, description="spam points needed: strong marker 2, link 1, promo word 1"
     )
@@ -232,6 +385,7 @@ class TriageRules(Frozen):
     complaint_markers: Keywords = (
         # Failures and broken promises: the substance of a complaint, whatever the tone.
         "not working", "stopped working", "doesn't work", "does not work", "won't",
+        "stopped", "not heating", "won't heat", "no longer", "rejected", "declined",
         "can't", "cannot", "couldn't", "keeps", "keep getting", "still", "again", "broken",
         "broke", "fails", "failed", "failing", "error", "crash", "crashes", "crashing",
         "bug", "glitch", "outage", "down", "no response", "no reply", "no answer",
@@ -341,6 +495,8 @@ class TriageRules(Frozen):
 
     @field_validator(
         "urgency_words", "legal_words", "anger_markers", "spam_markers", "promo_words",
+        "profanity", "safety_words", "account_words", "rhetorical_markers",
+        "model_languages", "reply_model_languages",
         "praise_markers", "question_markers", "complaint_markers", "employee_only_topics",
     )
     @classmethod
@@ -360,6 +516,12 @@ class TriageRules(Frozen):
 
     @model_validator(mode="after")
     def _thresholds_consistent(self) -> Self:
+        missing = {"offensive", "angry"} - set(self.employee_flags)
+        if missing:
+            raise ValueError(
+                "employee_flags must keep " + " and ".join(sorted(missing))
+                + ": a volunteer never receives abuse"
+            )
         if self.no_action_max_priority > self.employee_priority:
             raise ValueError("no_action_max_priority must not exceed employee_priority")
         if abs(self.complaint_compound) < self.neutral_band:

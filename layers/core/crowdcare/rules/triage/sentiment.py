@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from vaderSentiment.vaderSentiment import N_SCALAR, SentimentIntensityAnalyzer
 
-from crowdcare.rules.triage.models import Sentiment, SentimentLabel, SentimentScores
+from crowdcare.rules.triage.models import (
+    Classification,
+    Sentiment,
+    SentimentLabel,
+    SentimentScores,
+)
 from crowdcare.rules.triage.rules import TriageRules
 
 if TYPE_CHECKING:
@@ -28,6 +33,19 @@ class SentimentProvider(Protocol):
 
     def detect(self, text: str, language: str) -> Sentiment:
         """The sentiment of `text`, written in `language` (ISO 639-1)."""
+        ...
+
+
+@runtime_checkable
+class ClassifierProvider(Protocol):
+    """A provider that also judges offensive, anger, complaint and needs-reply in one call."""
+
+    def detect(self, text: str, language: str) -> Sentiment:
+        """The sentiment of `text`, written in `language` (ISO 639-1)."""
+        ...
+
+    def classify(self, text: str, language: str) -> Classification:
+        """Sentiment and the other signals of `text`."""
         ...
 
 
@@ -77,7 +95,7 @@ def _fold(word: str) -> str:
 # Valences on VADER's -4..+4 scale for the commonest sentiment words of each language. Small on
 # purpose: enough that a Spanish "no funciona, horrible" is not neutral. "works"-verbs carry a
 # mild positive valence so that their negation ("no funciona") turns negative.
-_LEXICONS: Final[Mapping[str, Mapping[str, float]]] = {
+LEXICONS: Final[Mapping[str, Mapping[str, float]]] = {
     "es": {
         "bueno": 1.9, "buena": 1.9, "buenísimo": 2.8, "excelente": 2.7, "genial": 2.5,
         "perfecto": 2.7, "perfecta": 2.7, "encanta": 2.8, "encantado": 2.5, "gracias": 1.8,
@@ -169,7 +187,7 @@ _NEGATIONS: Final[Mapping[str, tuple[tuple[re.Pattern[str], str], ...]]] = {
     ),
 }
 
-EMBEDDED_LANGUAGES: Final = frozenset({"en", *_LEXICONS})
+EMBEDDED_LANGUAGES: Final = frozenset({"en", *LEXICONS})
 
 
 class EmbeddedSentimentProvider:
@@ -188,7 +206,7 @@ class EmbeddedSentimentProvider:
 
     def _analyzer(self, language: str) -> Any:
         """One VADER analyzer per lexicon language, built on first use (loading takes ~50 ms)."""
-        key = language if language in _LEXICONS else "en"
+        key = language if language in LEXICONS else "en"
         analyzer = self._analyzers.get(key)
         if analyzer is None:
             with self._lock:
@@ -249,11 +267,11 @@ def _bind_negations(text: str, lexicon: Mapping[str, float]) -> str:
 
 def _build_analyzer(language: str) -> Any:
     analyzer = SentimentIntensityAnalyzer()
-    if language in _LEXICONS:
+    if language in LEXICONS:
         lexicon: dict[str, float] = dict(analyzer.lexicon)
         for word in _FALSE_FRIENDS.get(language, ()):
             lexicon.pop(word, None)
-        for word, valence in _LEXICONS[language].items():
+        for word, valence in LEXICONS[language].items():
             lexicon[word] = valence
             lexicon.setdefault(_fold(word), valence)
         # Pre-negated twins (VADER's own negation scalar) for _bind_negations' fused tokens.
@@ -303,10 +321,27 @@ class ComprehendSentimentProvider:
             neutral=_unit(raw.get("Neutral", 0.0)),
             mixed=_unit(raw.get("Mixed", 0.0)),
         )
+        label = _COMPREHEND_LABELS[response["Sentiment"]]
         return Sentiment(
-            label=_COMPREHEND_LABELS[response["Sentiment"]],
+            label=label,
             scores=scores,
             compound=max(-1.0, min(1.0, round(scores.positive - scores.negative, 4))),
+            confidence=getattr(scores, label.value),
+        )
+
+    def classify(self, text: str, language: str) -> Classification:
+        """Comprehend's sentiment; the other signals from the fallback's models.
+
+        Comprehend has no offensive or complaint detector: those always come from the
+        embedded model, so a Comprehend deployment keeps the same safety routing.
+        """
+        sentiment = self.detect(text, language)
+        if not isinstance(self._fallback, ClassifierProvider):
+            raise TypeError("ComprehendSentimentProvider.classify needs a classifying fallback")
+        signals = self._fallback.classify(text, language).signals
+        return Classification(
+            sentiment=sentiment,
+            signals=signals.model_copy(update={"source": f"comprehend+{signals.source}"}),
         )
 
 
@@ -318,7 +353,7 @@ def _truncate_utf8(text: str, limit: int = COMPREHEND_MAX_BYTES) -> str:
     return encoded[:limit].decode("utf-8", errors="ignore")
 
 
-PROVIDER_NAMES: Final = ("embedded", "comprehend")
+PROVIDER_NAMES: Final = ("embedded", "comprehend", "lexicon")
 
 
 def provider_for(
@@ -326,9 +361,19 @@ def provider_for(
     comprehend_client_factory: Callable[[], ComprehendClient],
     rules: TriageRules | None = None,
 ) -> SentimentProvider:
-    """The provider a deployment configured: "embedded" or "comprehend" (client made lazily)."""
+    """The provider a deployment configured (a cloud client is made only when chosen).
+
+    "embedded": the trained models shipped in the layer (the default); "comprehend": Amazon
+    Comprehend's sentiment with the embedded models for the other signals; "lexicon": the
+    VADER-based rules of earlier versions. Bedrock is wired in `crowdcare.config.wiring`.
+    """
+    # Imported here: the model module loads the artifact's loader, which reads this module.
+    from crowdcare.rules.triage.model_provider import EmbeddedModelProvider  # noqa: PLC0415
+
     choice = name.strip().lower()
-    embedded = EmbeddedSentimentProvider(rules)
+    if choice == "lexicon":
+        return EmbeddedSentimentProvider(rules)
+    embedded = EmbeddedModelProvider(rules)
     if choice == "embedded":
         return embedded
     if choice == "comprehend":
