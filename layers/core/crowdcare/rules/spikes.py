@@ -189,7 +189,7 @@ def observe(
             z=round(z, 1),
             reason=(
                 f"{subject}: {_count(window_value)} in {minutes} min "
-                f"vs {_count(window_expected)} expected"
+                f"vs {_count(window_expected)} expected, the most in {rules.record_days} days"
             ),
         )
 
