@@ -7,9 +7,9 @@
    centre if it is at least `assign_threshold` similar, else it stays unclustered. Clusters
    smaller than `min_size` are dissolved. Posts that fit nowhere are reported as unclustered:
    an FAQ candidate must be a real group, and a stray post is not forced into one.
-3. **Describe**: a label from the words most typical of the cluster against the others (class
-   TF-IDF over words in at least a fifth of its posts), and the post nearest the centre as its
-   representative.
+3. **Describe**: a label from the words most typical of the cluster against all posts (share in
+   the cluster times the log of its lift, over words in at least a fifth of its posts, leaving
+   out words common in many clusters), and the post nearest the centre as its representative.
 
 Similarities are computed in row blocks, so memory stays O(n · dimensions + block · n).
 """
@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from crowdcare.domain.models import Frozen
-from crowdcare.rules.faq_clusters.embedders import Vectors, idf_weights, term_matrix, words
+from crowdcare.rules.faq_clusters.embedders import Vectors, term_matrix, words
 
 Unit = Annotated[float, Field(ge=-1.0, le=1.0)]
 
@@ -146,7 +146,7 @@ def _renumber_by_size(labels: NDArray[np.int64], min_size: int) -> NDArray[np.in
 def _labels(
     texts: Sequence[str], labels: NDArray[np.int64], found: int, how_many: int
 ) -> list[str]:
-    """Per cluster, the words most typical of it (class TF-IDF), joined by " / "."""
+    """Per cluster, the words most typical of it against all posts, joined by " / "."""
     if found == 0:
         return []
     terms = term_matrix([sorted(set(words(text))) for text in texts])
@@ -160,11 +160,17 @@ def _labels(
     cluster_of, term_of = unique // vocabulary, unique % vocabulary
     sizes = np.bincount(labels[labels >= 0], minlength=found)
     share = counts / sizes[cluster_of]
-    clusters_with = np.bincount(term_of, minlength=vocabulary).astype(np.float64)
-    score = share * idf_weights(clusters_with[term_of], found)
+    # How much more often the word is used in the cluster than in all posts, weighted by how
+    # many of the cluster's posts use it: "a" and "my" are everywhere, so they never win.
+    overall = np.bincount(terms.terms, minlength=vocabulary) / len(texts)
+    score = share * np.log(share / overall[term_of])
+    common = share >= 0.2
+    # A word common in many clusters ("how", "my", the brand's name) names none of them.
+    spread = np.bincount(term_of[common], minlength=vocabulary)
+    specific = spread[term_of] <= max(3, found // 5)
     names: list[str] = []
     for number in range(found):
-        rows = np.flatnonzero((cluster_of == number) & (share >= 0.2))
+        rows = np.flatnonzero((cluster_of == number) & common & specific)
         best = rows[np.lexsort((term_of[rows], -score[rows]))][:how_many]
         chosen = [terms.vocabulary[int(term_of[i])] for i in best]
         names.append(" / ".join(chosen) if chosen else f"cluster {number + 1}")

@@ -151,8 +151,10 @@ class HashedTfidfEmbedder:
     def _reduce(self, hashed: NDArray[np.float32]) -> NDArray[np.float32]:
         """Randomised truncated SVD (Halko et al.): the top `dimensions` directions."""
         n, width = hashed.shape
-        rank = min(self._dimensions, n, width)
-        if rank < self._dimensions or n <= self._dimensions:
+        # A small batch gets fewer dimensions (half its posts): LSA must still fold
+        # paraphrases together when a day brings only a handful of posts.
+        rank = min(self._dimensions, max(2, n // 2), width)
+        if n < 8:
             return hashed
         rng = np.random.default_rng(self._seed)
         probe = rng.standard_normal((width, rank + 16)).astype(np.float32)
