@@ -29,6 +29,7 @@ from pathlib import Path
 from crowdcare.rules.triage import EmbeddedSentimentProvider, Intent, TriageRules, analyze
 from crowdcare.rules.triage.models import SentimentLabel
 
+from tools.eval import faq, spikes
 from tools.eval.metrics import binary_scores, macro_f1, pearson
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +138,11 @@ def main() -> int:
     for row in rows:
         print(f"{row.metric:<{width}}  {row.ours:>6.3f}  {row.paper:>6}  {row.note}")
     print(f"\nanalyze() throughput on the complaints file: {rate:,.0f} texts/s")
+    # Insight (issue 13): spike alerts and FAQ clusters, each printing its own tables.
+    print()
+    spikes.main()
+    print()
+    faq.main([])
     return 0
 
 
