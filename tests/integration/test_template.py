@@ -385,7 +385,7 @@ def test_sam_build_puts_core_library_and_dependencies_in_the_layer(sam_build: Sa
     print(f"\nCoreLayer unzipped: {_tree_bytes(python.parent) / 1e6:.1f} MB")
 
     # THEN the core library, pydantic, and the boto3 we test with (matching its botocore)
-    assert (python / "crowdcare" / "models.py").is_file()
+    assert (python / "crowdcare" / "domain" / "models.py").is_file()
     assert (python / "pydantic").is_dir()
     assert (python / "boto3").is_dir()
     assert (python / "botocore").is_dir()
