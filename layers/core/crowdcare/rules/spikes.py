@@ -3,7 +3,7 @@
 One series (total, negative, or one topic's mentions for a brand) is fed one bucket at a time
 through `observe(state, bucket)`. The function is pure: it returns the next state and at most
 one alert. It decides from the data up to that bucket only, so the same code runs in a Lambda
-that keeps `SpikeState` (a few dozen numbers, JSON-serialisable) in DynamoDB between buckets,
+that keeps `SpikeState` (about 50 numbers, JSON-serialisable) in DynamoDB between buckets,
 and in `crowdcare spikes` over a CSV file.
 
 How it decides (all in the log scale, where mention counts are roughly symmetric):
@@ -17,6 +17,10 @@ How it decides (all in the log scale, where mention counts are roughly symmetric
   Poisson spread of the expected count (small counts are noisy by nature). An alert needs a z
   above `z_threshold`, at least `min_excess` extra mentions and `min_ratio` times the expected
   volume: a spike must be unusual, large and visible.
+* **News, not noise**: the 15-minute volume must also be the largest of the last `record_days`
+  days (kept as one maximum per day: 14 numbers). Brands' streams have many bursts; an admin
+  wants the one that beats anything seen in two weeks, and this gate is what keeps false alerts
+  as rare as the best published detector's (see tools/eval/spikes.py).
 * **One alert per spike**: after an alert, the series is "in a spike" until the 15-minute z stays
   below `calm_z` for `calm_buckets` buckets; no alert is raised meanwhile.
 * **Warm-up**: no alert before `warmup_buckets` buckets have been seen (the forecast has not
