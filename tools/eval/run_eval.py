@@ -32,6 +32,7 @@ from crowdcare.rules.triage import TriageRules, provider_for
 from crowdcare.rules.triage.models import SentimentLabel
 from crowdcare.rules.triage.sentiment import SentimentProvider
 
+from tools.eval import faq, spikes
 from tools.eval.metrics import macro_f1, pearson
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -186,6 +187,11 @@ def main() -> int:
           f"   ({speed.per_wall_second:,.0f} per wall-clock second, other load included)")
     print(f"triage function cold start (import + models + 1 mention): "
           f"{cold_start_seconds() * 1000:,.0f} ms")
+    # Insight (issue 13): spike alerts and FAQ clusters, each printing its own tables.
+    print("\n5. Spike alerts (issue 13)\n")
+    spikes.main()
+    print("\n6. FAQ clusters (issue 13)\n")
+    faq.main([])
     return 0
 
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from crowdcare_local import ops, triage_cli
+from crowdcare_local import faq_cli, ops, spikes_cli, triage_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         "triage", help="triage JSON lines from a file or stdin, one JSON line out per input"
     )
     triage_cli.configure_parser(triage)
+    spikes_cli.configure_parser(commands.add_parser(
+        "spikes", help="spike alerts over a CSV of 5-minute volumes, one JSON line per alert"
+    ))
+    faq_cli.configure_parser(commands.add_parser(
+        "faq", help="cluster JSON-lines posts into FAQ candidates, one JSON object out"
+    ))
     ops.configure_parsers(commands)
     return parser
 
@@ -58,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from crowdcare_local.ops import commands  # noqa: PLC0415 - boto3 only when needed
 
         return commands.run(args, sys.stdout, sys.stderr)
-    return triage_cli.run(args, sys.stdin, sys.stdout, sys.stderr)
+    runner = {"spikes": spikes_cli.run, "faq": faq_cli.run}.get(args.command, triage_cli.run)
+    return runner(args, sys.stdin, sys.stdout, sys.stderr)
 
 
 if __name__ == "__main__":
