@@ -34,8 +34,8 @@ from crowdcare.rules.triage.models import (
     Triage,
 )
 from crowdcare.services.analytics import AnalyticsQuery
-from crowdcare_local.runtime import stream_record_event
 from crowdcare_local.stack import create_template_table
+from crowdcare_local.stack.pump import stream_record_event
 
 from tests.integration.conftest import CoreAws
 

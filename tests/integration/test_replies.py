@@ -24,8 +24,8 @@ from crowdcare.adapters.platforms.outbound import (
     default_limits,
 )
 from crowdcare.adapters.reply_queues import SqsParkingLot, SqsReplyQueue
-from crowdcare.domain.errors import MentionHeldError, RetryableReplyError, UnknownMentionError
 from crowdcare.adapters.secrets import PlatformCredentials
+from crowdcare.domain.errors import MentionHeldError, RetryableReplyError, UnknownMentionError
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare.domain.replies import (
     PostOutcome,

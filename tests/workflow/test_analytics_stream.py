@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from crowdcare.adapters.dynamodb.aggregates import AggregatesTable
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository, AssignmentStatus
 from crowdcare.adapters.dynamodb.audit import AuditTrail
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.services.analytics import AnalyticsQuery, AnalyticsReport
 from crowdcare.services.assignment_steps import AssignmentLifecycle
 
@@ -46,7 +47,7 @@ def test_a_replied_mention_is_counted_from_both_streams(stack: Deployed) -> None
     AssignmentLifecycle(
         assignments=assignments,
         audit=AuditTrail(s.client("dynamodb"), s.ref("AuditTable")),
-        stepfunctions=s.client("stepfunctions"),
+        callbacks=StepFunctionsCallbacks(s.client("stepfunctions")),
         clock=lambda: datetime.now(UTC),
     ).replied("facebook#analytics1", assignment.responder_id, "https://facebook.com/r/1")
     stack.settle(until_done=True)

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from crowdcare.adapters.dynamodb.cursors import CursorRepository
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import to_item
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
-from crowdcare.config.reply_wiring import ReplyServiceSettings, build_reply_service
+from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
 from crowdcare.domain.models import Author, Mention, MentionStatus, Platform
-from crowdcare.services.replies import ReplyRepository, ReplyRequest, ReplyStatus
+from crowdcare.domain.replies import ReplyRequest, ReplyStatus, ReplyTicket
 from crowdcare_local.cli import main
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
@@ -147,8 +148,8 @@ def test_parked_reply_is_retried_and_posted_once(
     clients = AwsClients(
         AwsSettings(aws_region=REGION, aws_endpoint_url=ops_stack.stack.endpoint_url)
     )
-    service = build_reply_service(
-        ReplyServiceSettings(
+    service = build_reply_submissions(
+        ReplySubmissionSettings(
             mentions_table=ops_stack.stack.ref("MentionsTable"),
             replies_table=ops_stack.stack.ref("RepliesTable"),
             reply_queue_url=ops_stack.stack.ref("ReplyQueue"),
@@ -187,7 +188,9 @@ def test_parked_reply_is_retried_and_posted_once(
 
     # AND a stale copy of the parked message is skipped as already posted, not posted again
     ops_stack.stack.client("sqs").send_message(
-        QueueUrl=ops_stack.stack.ref("ReplyDeadLetterQueue"), MessageBody=request.model_dump_json()
+        QueueUrl=ops_stack.stack.ref("ReplyDeadLetterQueue"), MessageBody=ReplyTicket(
+            reply_id=request.reply_id, mention_id=request.mention_id
+        ).model_dump_json()
     )
     code, again = crowdcare(capsys, "replies", "retry", request.reply_id)
     ops_stack.settle()

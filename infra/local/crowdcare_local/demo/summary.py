@@ -9,9 +9,9 @@ from typing import Any
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.domain.models import Platform
-from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.domain.replies import Reply as ReplyRecord
 from crowdcare.domain.replies import ReplyStatus
 

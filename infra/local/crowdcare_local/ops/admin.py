@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
+from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.adapters.responders_csv import CsvImport
 from crowdcare.domain.models import Responder
-from crowdcare.services.dashboard import ImportReport, ResponderStore
+from crowdcare.services.dashboard.admin import ImportReport
 from crowdcare.services.polling import SOURCE_NAMES
 
 from crowdcare_local.ops import parked

@@ -17,15 +17,18 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import (
     MentionRepository,
     stored_mention_from_item,
 )
 from crowdcare.adapters.platforms.inbound.meta import parse_meta
+from crowdcare.adapters.reply_queues import SqsReplyQueue
+from crowdcare.adapters.stepfunctions import StepFunctionsExecutions
 from crowdcare.config.clock import utc_now
 from crowdcare.domain.models import Mention, MentionStatus
+from crowdcare.domain.replies import ReplyStatus, ReplyTicket
 from crowdcare.services.ingest import IngestService
-from crowdcare.services.replies import ReplyRepository, ReplyRequest, ReplyStatus, SqsReplyQueue
 from crowdcare.services.starter import TriageStarter
 
 from crowdcare_local.ops.target import Target
@@ -249,7 +252,11 @@ def _replay_triage(target: Target, message: ParkedMessage) -> tuple[Action, str]
     parked, received = MentionStatus.PARKED.value, MentionStatus.RECEIVED.value
     if not _set_status_if(target, mention.mention_id, parked, received):
         return Action.SKIPPED, "already being replayed"
-    starter = TriageStarter(target.clients.stepfunctions, target.physical("TriageStateMachine"))
+    starter = TriageStarter(
+        StepFunctionsExecutions(
+            target.clients.stepfunctions, target.physical("TriageStateMachine")
+        )
+    )
     try:
         execution = starter.start(stored.mention, attempt=f"replay{message.message_id[:8]}")
     except ClientError:
@@ -295,14 +302,14 @@ def _replay_ingest(target: Target, message: ParkedMessage) -> tuple[Action, str]
 def _describe_reply(message: ParkedMessage) -> tuple[str, str]:
     error = message.message_attributes.get("error", {}).get("StringValue", "")
     try:
-        request = ReplyRequest.model_validate_json(message.body)
+        request = ReplyTicket.model_validate_json(message.body)
     except ValueError:
-        return "?", error or "unreadable reply request"
+        return "?", error or "unreadable reply ticket"
     return request.reply_id, error or "failed after its deliveries"
 
 
 def _replay_reply(target: Target, message: ParkedMessage) -> tuple[Action, str]:
-    request = ReplyRequest.model_validate_json(message.body)
+    request = ReplyTicket.model_validate_json(message.body)
     replies = ReplyRepository(target.clients.dynamodb, target.physical("RepliesTable"))
     record = replies.get(request.reply_id)
     if record is None:
@@ -310,7 +317,7 @@ def _replay_reply(target: Target, message: ParkedMessage) -> tuple[Action, str]:
     if record.status is ReplyStatus.POSTED:
         url = record.posted.url if record.posted is not None else ""
         return Action.SKIPPED, f"already posted {url}".rstrip()
-    replies.reopen(request.reply_id)  # failed -> pending; a no-op for any other status
+    replies.reopen(request.reply_id)  # failed -> approved; a no-op for any other status
     SqsReplyQueue(_sqs(target), target.physical("ReplyQueue")).send(request)
     return Action.REPLAYED, "back on the reply queue"
 
@@ -412,7 +419,11 @@ def _replay_stream(target: Target, message: ParkedMessage) -> tuple[Action, str]
     if not records:
         return Action.FAILED, "the stream no longer holds these records (kept 24 hours)"
     mentions = MentionRepository(target.clients.dynamodb, target.physical("MentionsTable"))
-    starter = TriageStarter(target.clients.stepfunctions, target.physical("TriageStateMachine"))
+    starter = TriageStarter(
+        StepFunctionsExecutions(
+            target.clients.stepfunctions, target.physical("TriageStateMachine")
+        )
+    )
     started, handled = [], []
     for record in records:
         mention = stored_mention_from_item(record["dynamodb"]["NewImage"]).mention
