@@ -44,7 +44,7 @@ import numpy.typing as npt
 from crowdcare.rules.triage.classifier import FeatureConfig, Head, featurise
 from crowdcare.rules.triage.model_loader import build_lexicon, lexicon_fingerprint
 from scipy import sparse  # type: ignore[import-untyped]
-from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 ARTIFACT_DIR: Final = REPO_ROOT / "layers/core/crowdcare/rules/triage/model"

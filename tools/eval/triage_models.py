@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 from crowdcare.rules.triage.classifier import TriageClassifier
-from sklearn.metrics import f1_score, recall_score, roc_auc_score  # type: ignore[import-untyped]
-from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
+from sklearn.metrics import f1_score, recall_score, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 
 from tools.train_triage import (
     LANGUAGES,
