@@ -37,6 +37,10 @@ def _mention(post_id: str) -> Mention:
     )
 
 
+def _still() -> float:
+    return 0.0
+
+
 def _completed(lookup: GraphLookup) -> Mention:
     assert lookup.draft is not None
     return lookup.draft.model_copy(update={"url": "https://www.instagram.com/p/X/"})
@@ -61,7 +65,9 @@ def test_meta_delivery_stores_completed_lookups() -> None:
     """GIVEN an Instagram delivery whose comments need their permalink WHEN handled with a
     working lookup THEN both are stored with the URL and nothing is parked."""
     inbox, parking = FakeMentionInbox(), RecordingParking()
-    service = MetaDeliveryService(IngestService(inbox, lambda: NOW), parking, _completed)
+    service = MetaDeliveryService(
+        IngestService(inbox, lambda: NOW), parking, _completed, timer=_still
+    )
     batch = parse_meta(json.dumps(load_contract("instagram_comments")["payload"]).encode())
     result = service.handle(batch)
     assert (result.accepted, result.parked) == (2, 0)
@@ -73,7 +79,9 @@ def test_meta_delivery_parks_failed_lookup_with_reason_and_stores_the_rest() -> 
     """GIVEN a Page mention and an Instagram mention whose lookup fails WHEN handled THEN the
     Page mention is stored and the other is parked with the lookup's reason and its payload."""
     inbox, parking = FakeMentionInbox(), RecordingParking()
-    service = MetaDeliveryService(IngestService(inbox, lambda: NOW), parking, _failing)
+    service = MetaDeliveryService(
+        IngestService(inbox, lambda: NOW), parking, _failing, timer=_still
+    )
     page = parse_meta(
         json.dumps(load_contract("facebook_mention_with_message")["payload"]).encode()
     )
@@ -90,15 +98,39 @@ def test_meta_delivery_parks_failed_lookup_with_reason_and_stores_the_rest() -> 
     assert result.problems[0]["reason"] == "graph api lookup failed"
 
 
+def test_lookups_past_the_time_budget_are_parked_for_replay() -> None:
+    """GIVEN two comments needing lookups and a first lookup that uses up the budget WHEN the
+    delivery is handled THEN the first is stored and the second parked with the budget as
+    its reason (the delivery answers in time)."""
+    inbox, parking = FakeMentionInbox(), RecordingParking()
+    clock = iter([0.0, 0.0, 20.0])  # deadline, before lookup 1, before lookup 2
+
+    service = MetaDeliveryService(
+        IngestService(inbox, lambda: NOW),
+        parking,
+        _completed,
+        timer=lambda: next(clock),
+        lookup_budget_seconds=12,
+    )
+    batch = parse_meta(json.dumps(load_contract("instagram_comments")["payload"]).encode())
+    result = service.handle(batch)
+    assert (result.accepted, result.parked) == (1, 1)
+    assert "budget (12 s)" in parking.parked[0].details[0]["msg"]
+
+
 def test_parked_change_replays_once_the_lookup_works() -> None:
     """GIVEN an Instagram comment parked because its lookup failed WHEN its payload is replayed
     with a working lookup THEN it is stored and nothing more is parked."""
     inbox, parking = FakeMentionInbox(), RecordingParking()
-    failing = MetaDeliveryService(IngestService(inbox, lambda: NOW), parking, _failing)
+    failing = MetaDeliveryService(
+        IngestService(inbox, lambda: NOW), parking, _failing, timer=_still
+    )
     batch = parse_meta(json.dumps(load_contract("instagram_comments")["payload"]).encode())
     failing.handle(batch)
     first = parking.parked[0]
-    working = MetaDeliveryService(IngestService(inbox, lambda: NOW), parking, _completed)
+    working = MetaDeliveryService(
+        IngestService(inbox, lambda: NOW), parking, _completed, timer=_still
+    )
     result = working.replay(first.payload)
     assert (result.accepted, result.parked) == (1, 0)
     assert "instagram#17865799348089039" in inbox.stored

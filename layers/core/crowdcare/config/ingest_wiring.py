@@ -52,7 +52,11 @@ from crowdcare.config.settings import (
     load_settings,
 )
 from crowdcare.domain.models import Mention
-from crowdcare.services.ingest import IngestService, MetaDeliveryService
+from crowdcare.services.ingest import (
+    DEFAULT_LOOKUP_BUDGET_SECONDS,
+    IngestService,
+    MetaDeliveryService,
+)
 from crowdcare.services.polling import SOURCE_NAMES, Poller
 
 # The poller's clients: the standard retries (a 5-minute schedule can afford them).
@@ -74,6 +78,7 @@ class GraphLookupSettings(SettingsModel):
     instagram_graph_base_url: str | None = None
     graph_lookup_timeout_seconds: float = 3.0
     graph_lookup_max_attempts: int = 2
+    graph_lookup_budget_seconds: float = DEFAULT_LOOKUP_BUDGET_SECONDS  # per delivery
 
 
 class GraphLookups:
@@ -176,7 +181,13 @@ class WebhookWiring:
             max_delay=1.0,
         )
         lookups = GraphLookups(lookup_settings, credentials, http)
-        return MetaDeliveryService(self.ingest, parking, lookups.resolve)
+        return MetaDeliveryService(
+            self.ingest,
+            parking,
+            lookups.resolve,
+            timer=time.monotonic,
+            lookup_budget_seconds=lookup_settings.graph_lookup_budget_seconds,
+        )
 
 
 # ------------------------------------------------------------------------------ poller

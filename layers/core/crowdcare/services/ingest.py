@@ -54,6 +54,9 @@ class IngestService:
         )
 
 
+DEFAULT_LOOKUP_BUDGET_SECONDS = 12.0
+
+
 class MetaDeliveryResult(BaseModel):
     """What one Meta delivery did: stored, redelivered, ignored (not mentions) and parked."""
 
@@ -73,6 +76,10 @@ class MetaDeliveryService:
     parked with its reason beside the changes that were bad from the start. Storing comes
     before parking: if parking fails the webhook answers 500, Meta redelivers, the stored
     mentions come back as duplicates and the bad changes get another chance to be parked.
+
+    Meta wants its answer within seconds and API Gateway gives up after 29: once
+    `lookup_budget_seconds` (on `timer`) are spent, the delivery's remaining lookups are parked
+    with that reason, to be replayed, rather than risk the whole delivery timing out.
     """
 
     def __init__(
@@ -80,16 +87,25 @@ class MetaDeliveryService:
         ingest: IngestService,
         parking: IngestParkingLot,
         lookup: Callable[[GraphLookup], Mention],
+        timer: Callable[[], float],
+        lookup_budget_seconds: float = DEFAULT_LOOKUP_BUDGET_SECONDS,
     ) -> None:
         self._ingest = ingest
         self._parking = parking
         self._lookup = lookup
+        self._timer = timer
+        self._budget = lookup_budget_seconds
 
     def handle(self, batch: MetaBatch) -> MetaDeliveryResult:
         """Store every mention of `batch`, looked up or not, and park every bad change."""
         mentions = list(batch.mentions)
         bad = list(batch.bad)
+        deadline = self._timer() + self._budget
         for lookup in batch.lookups:
+            if self._timer() >= deadline:
+                reason = f"lookup time budget ({self._budget:g} s) spent on this delivery"
+                bad.append(BadChange.failed_lookup(lookup, reason))
+                continue
             try:
                 mentions.append(self._lookup(lookup))
             except LookupFailedError as error:
