@@ -25,6 +25,9 @@ from crowdcare.adapters.platforms.outbound import (
 )
 from crowdcare.adapters.reply_queues import SqsParkingLot, SqsReplyQueue
 from crowdcare.adapters.secrets import PlatformCredentials
+from crowdcare.config.clients import AwsClients
+from crowdcare.config.reply_wiring import ReplyParkingSettings, build_parked_reply_retry
+from crowdcare.config.settings import AwsSettings
 from crowdcare.domain.errors import MentionHeldError, RetryableReplyError, UnknownMentionError
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare.domain.replies import (
@@ -540,3 +543,28 @@ def test_a_guard_naming_another_reply_does_not_block_parking(pipeline: Pipeline)
         TableName=REPLIES, Key={"reply_id": {"S": f"live#{mention_id}"}}
     )["Item"]
     assert guard["holder"]["S"] == "r-someone-else"
+
+
+def test_the_operators_retry_is_wired_from_settings(pipeline: Pipeline) -> None:
+    """build_parked_reply_retry (what an operator command calls) requeues a parked reply,
+    which is then posted."""
+    # GIVEN a reply parked while Reddit answered 500
+    mention_id = pipeline.add_mention(Platform.REDDIT, "t3_r")
+    record = pipeline.service.submit(pipeline.request(mention_id))
+    pipeline.fake.inject_faults("/reddit/", [500] * 20)
+    assert pipeline.deliver_all()[-1] is PostOutcome.PARKED
+    pipeline.fake._faults.clear()
+    # WHEN the operator retries every parked reply
+    retry = build_parked_reply_retry(
+        ReplyParkingSettings(
+            mentions_table=MENTIONS,
+            replies_table=REPLIES,
+            reply_queue_url=pipeline.queue_url,
+            reply_dead_letter_queue_url=pipeline.dlq_url,
+        ),
+        AwsClients(AwsSettings(aws_region=REGION)),
+    )
+    assert retry(None).requeued == (record.reply_id,)
+    # THEN it is posted
+    assert pipeline.deliver_all() == [PostOutcome.POSTED]
+    assert pipeline.parked() == []

@@ -6,7 +6,7 @@ settings, clients, clock and HTTP client factory, so nothing needs patching.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from crowdcare.config.settings import SettingsModel
 from crowdcare.config.wiring import build_lifecycle
 from crowdcare.ports import AssignmentEvents
 from crowdcare.services.replies.assignment_events import LifecycleEvents, ReleasingLifecycle
+from crowdcare.services.replies.parking import RetriedReplies, retry_parked
 from crowdcare.services.replies.posting import OnPosted, ReplyConfirmation, ReplyPoster
 from crowdcare.services.replies.reach import ReachTracker
 from crowdcare.services.replies.submission import ReplySubmissions
@@ -46,6 +47,12 @@ class ReplySubmissionSettings(SettingsModel):
     replies_table: str
     reply_queue_url: str
     mastodon_max_chars: int = MASTODON_DEFAULT_MAX
+
+
+class ReplyParkingSettings(ReplySubmissionSettings):
+    """An operator's retry of parked replies: what submitting needs, and the parking queue."""
+
+    reply_dead_letter_queue_url: str
 
 
 class AssignmentEventSettings(SettingsModel):
@@ -180,3 +187,17 @@ def build_reach_tracker(
         clock=clock,
         window=timedelta(hours=settings.reach_window_hours),
     )
+
+
+def build_parked_reply_retry(
+    settings: ReplyParkingSettings, clients: AwsClients
+) -> Callable[[Collection[str] | None], RetriedReplies]:
+    """For an operator: put parked replies (all, or the ids given) back on the ReplyQueue."""
+    parking = SqsParkingLot(sqs_client(clients), settings.reply_dead_letter_queue_url)
+    replies = ReplyRepository(clients.dynamodb, settings.replies_table)
+    submissions = build_reply_submissions(settings, clients)
+
+    def retry(reply_ids: Collection[str] | None = None) -> RetriedReplies:
+        return retry_parked(parking, replies, submissions, reply_ids)
+
+    return retry

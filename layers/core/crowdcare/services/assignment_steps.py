@@ -356,9 +356,10 @@ class LifecycleSteps:
     def record_reply(self, case: LifecycleCase) -> LifecycleCase:
         """Close the assignment as replied, give the slot back, record it.
 
-        Points are not awarded here: the dashboard appends the +10 ledger entry when it posts
-        the reply (crowdcare.services.dashboard.Dashboard._post), which also covers a reply posted
-        after its assignment closed, when this step never runs. One writer, one entry.
+        Points are not awarded here: the reply poster appends the +10 ledger entry when the
+        platform confirms the post (crowdcare.services.replies.posting.ReplyConfirmation), which
+        also covers a reply posted after its assignment closed, when this step never runs. One
+        writer, one entry.
         """
         assignment = _required(case.assignment)
         reply = _required(case.reply)
