@@ -19,13 +19,12 @@ expiry). Errors: 401 ``{"error": "not signed in", "reason"}``, 403 ``{"error": .
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice
 from crowdcare.adapters.cognito_auth import (
     Principal,
     RemoteKeys,
@@ -39,7 +38,7 @@ from crowdcare.api.context import ApiContext
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.dashboard_wiring import ApiSettings, build_dashboard
-from crowdcare.config.http_edge import edge_clients, edge_settings
+from crowdcare.config.http_edge import correlate_requests, edge_clients, edge_settings
 from crowdcare.config.settings import AwsSettings, load_settings
 from crowdcare.services.dashboard import Dashboard
 
@@ -117,11 +116,7 @@ def _sign_in() -> dict[str, Any]:
     }
 
 
-@app.middleware("http")
-def correlate(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Tag every log line of a request with API Gateway's request id."""
-    logger.set_correlation_id(event.context.get("requestId"))
-    return get_response(event)
+correlate_requests(app, logger)
 
 
 _context = ApiContext(dashboard=dashboard, verify=_verify, logger=logger)

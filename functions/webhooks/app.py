@@ -59,6 +59,7 @@ from crowdcare.adapters.platforms.inbound.signatures import (
 )
 from crowdcare.adapters.secrets import WebhookSecrets
 from crowdcare.config.clock import utc_now
+from crowdcare.config.http_edge import correlate_requests, error_response, raw_body
 from crowdcare.config.ingest_wiring import WebhookWiring
 from crowdcare.config.settings import ConfigurationError
 from crowdcare.domain.models import Mention
@@ -81,11 +82,7 @@ def reset_dependencies() -> None:
     wiring.cache_clear()
 
 
-@app.middleware("http")
-def correlate(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Tag every log line of a request with API Gateway's request id."""
-    logger.set_correlation_id(event.context.get("requestId"))
-    return get_response(event)
+correlate_requests(app, logger)
 
 
 def _request() -> Request:
@@ -95,22 +92,17 @@ def _request() -> Request:
     return request
 
 
-def _raw_body() -> bytes:
-    body = _request().raw_body
-    return body if isinstance(body, bytes) else body.encode()
-
-
 def _too_large(body: bytes, platform: str) -> Response | None:
     limit = wiring().settings.max_webhook_body_bytes
     if len(body) <= limit:
         return None
     logger.warning("webhook rejected", extra={"platform": platform, "reason": "too large"})
-    return Response(status_code=413, body={"error": "payload too large", "limit_bytes": limit})
+    return error_response(413, "payload too large", limit_bytes=limit)
 
 
 def _bad_signature(error: SignatureError, platform: str) -> Response:
     logger.warning("webhook rejected", extra={"platform": platform, "reason": error.reason})
-    return Response(status_code=401, body={"error": "invalid signature", "reason": error.reason})
+    return error_response(401, "invalid signature", reason=error.reason)
 
 
 def _bad_payload(error: InvalidPayloadError, platform: str) -> Response:
@@ -127,7 +119,7 @@ def _not_configured(platform: str) -> Response:
     # Operator action needed (e.g. the X consumer secret not yet added): 503 tells the platform
     # to retry later rather than give up, and the error log tells the operator.
     logger.error("webhook not configured", extra={"platform": platform})
-    return Response(status_code=503, body={"error": "webhook not configured"})
+    return error_response(503, "webhook not configured")
 
 
 def _signed_delivery[PayloadT](
@@ -137,7 +129,7 @@ def _signed_delivery[PayloadT](
 ) -> Response | tuple[str, PayloadT]:
     """The body (as text, kept as the mention's raw) and its parsed payload; or the rejection
     to answer: 413 too large (checked first), 503 not configured, 401 signature, 400 payload."""
-    body = _raw_body()
+    body = raw_body(_request())
     if (rejection := _too_large(body, platform)) is not None:
         return rejection
     try:
@@ -198,7 +190,7 @@ def x_crc() -> Response:
     crc_token = (query.get("crc_token") if query else None) or ""
     if not crc_token or len(crc_token) > _MAX_CRC_TOKEN_CHARS:
         logger.warning("crc rejected", extra={"platform": "x", "reason": "missing crc_token"})
-        return Response(status_code=400, body={"error": "missing crc_token"})
+        return error_response(400, "missing crc_token")
     try:
         key = wiring().webhook_secrets().x_key
     except ConfigurationError:
@@ -229,14 +221,14 @@ def meta_verification() -> Response:
     challenge = (query.get("hub.challenge") if query else None) or ""
     if not challenge or len(challenge) > _MAX_CHALLENGE_CHARS:
         logger.warning("meta verification rejected", extra={"reason": "missing challenge"})
-        return Response(status_code=400, body={"error": "missing hub.challenge"})
+        return error_response(400, "missing hub.challenge")
     try:
         expected = wiring().webhook_secrets().meta_token
     except ConfigurationError:
         return _not_configured("meta")
     if mode != "subscribe" or not hmac.compare_digest(token.encode(), expected.encode()):
         logger.warning("meta verification rejected", extra={"reason": "mode or token"})
-        return Response(status_code=403, body={"error": "verification failed"})
+        return error_response(403, "verification failed")
     return Response(status_code=200, body=challenge, headers={"Content-Type": "text/plain"})
 
 

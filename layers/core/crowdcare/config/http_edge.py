@@ -10,6 +10,7 @@ body, to say what was wrong with it, to turn a refusal into a response, and to b
 * `edge_clients`: the boto3 clients of this function, from the environment (AWS_REGION,
   AWS_ENDPOINT_URL for the local run), built once per cold start by the caller's cache.
 * `as_json`: a model, or a list of them, as the JSON body Chalice sends.
+* `correlate_requests`: tags every log line of a request with API Gateway's request id.
 
 Chalice is not a layer dependency: only the functions that ship it import this module.
 """
@@ -17,9 +18,11 @@ Chalice is not a layer dependency: only the functions that ship it import this m
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Request, Response
+from aws_lambda_powertools import Logger
+from chalice.app import Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from crowdcare.adapters.responders_csv import plain_message
@@ -75,3 +78,12 @@ def edge_settings() -> AwsSettings:
 def edge_clients() -> AwsClients:
     """This function's boto3 clients (cache the result once per cold start)."""
     return AwsClients(edge_settings())
+
+
+def correlate_requests(app: Chalice, logger: Logger) -> None:
+    """Tag every log line of a request with API Gateway's request id."""
+
+    @app.middleware("http")
+    def correlate(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        logger.set_correlation_id(event.context.get("requestId"))
+        return get_response(event)
