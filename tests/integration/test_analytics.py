@@ -3,6 +3,7 @@ fed by the real Mentions and Audit tables' streams (tables created from template
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -274,3 +275,34 @@ def test_audit_entries_analytics_does_not_count_tell_nothing(analytics_aws: Anal
     streams = AnalyticsStreams(analytics_aws.core.mentions_table, AUDIT_TABLE)
     events = [streams.event(r) for r in analytics_aws.stream_events(AUDIT_TABLE)]
     assert [type(e).__name__ for e in events] == ["NoneType", "Reassigned", "ReplyRecorded"]
+
+
+def test_the_event_source_filters_let_through_only_what_analytics_counts(
+    analytics_aws: AnalyticsAws,
+) -> None:
+    """GIVEN a mention's real stream records WHEN the template's event filters are applied
+    THEN the INSERT, the triage MODIFY and the counted audit entries pass; the other status
+    changes and audit entries do not reach the function."""
+    from crowdcare_local.runtime import matches_filter
+    from crowdcare_local.template import load_template
+
+    events = load_template()["Resources"]["AnalyticsFunction"]["Properties"]["Events"]
+    filters = {
+        name: [json.loads(f["Pattern"]) for f in e["Properties"]["FilterCriteria"]["Filters"]]
+        for name, e in events.items()
+    }
+    live_a_mention(analytics_aws, "1", timedelta(minutes=10))
+    mention_records = analytics_aws.stream_events(analytics_aws.core.mentions_table)
+    audit_records = analytics_aws.stream_events(AUDIT_TABLE)
+    passed = [
+        r["dynamodb"]["NewImage"]["status"]["S"]
+        for r in mention_records
+        if matches_filter(r, filters["MentionChanges"])
+    ]
+    assert passed == ["received", "triaged"]
+    passed = [
+        r["dynamodb"]["NewImage"]["action"]["S"]
+        for r in audit_records
+        if matches_filter(r, filters["AuditEntries"])
+    ]
+    assert passed == ["declined", "replied"]

@@ -29,6 +29,8 @@ TABLES = (
     "AssignmentsTable",
     "IdempotencyTable",
     "AuditTable",
+    # Kept small: moto deep-copies a table for each item of a transaction that touches it.
+    "AggregatesTable",
 )
 QUEUES = (
     "TriageParkingQueue",

@@ -77,8 +77,9 @@ class BilledAggregates(InMemoryAggregates):
 
 
 def mention_life(rng: random.Random, n: int) -> list[AnalyticsEvent]:
-    """The stream records one mention causes that reach the function (Audit entries filtered
-    to replied/declined/timed_out/escalated by the event source mapping)."""
+    """The stream records one mention causes that reach the function: the event source
+    mappings let through the Mentions INSERT and the MODIFYs to triaged, no_action or overdue,
+    and the Audit entries replied, declined, timed_out and escalated."""
     mention_id = f"x#{n}"
     received = START + timedelta(seconds=rng.randrange(DAYS * 24 * 3600))
     platform = rng.choice(list(Platform))
@@ -94,18 +95,17 @@ def mention_life(rng: random.Random, n: int) -> list[AnalyticsEvent]:
     events: list[AnalyticsEvent] = [seen, seen.model_copy(update={"triage": triage})]
     if route is RouteKind.NONE:
         return events
-    events.append(seen.model_copy(update={"triage": triage}))  # status: assigned
     at = received + timedelta(minutes=1)
     if rng.random() < 0.2:
         events.append(Reassigned(mention_id=mention_id, entry_key=f"{at.isoformat()}#declined"))
-        events.append(seen.model_copy(update={"triage": triage}))  # status: assigned again
     if rng.random() < 0.1:
         events.append(Escalated(mention_id=mention_id, entry_key=f"{at.isoformat()}#escalated"))
     if rng.random() < 0.85:
         replied = received + timedelta(seconds=rng.lognormvariate(math.log(1500), 1.0))
         responder = rng.choice(("ada", "bob", "eve"))
         events.append(ReplyRecorded(mention_id=mention_id, at=replied, responder_id=responder))
-        events.append(seen.model_copy(update={"triage": triage}))  # status: replied
+    if rng.random() < 0.03:
+        events.append(seen.model_copy(update={"triage": triage, "overdue": True}))
     return events
 
 
