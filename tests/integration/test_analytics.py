@@ -283,7 +283,7 @@ def test_the_event_source_filters_let_through_only_what_analytics_counts(
     """GIVEN a mention's real stream records WHEN the template's event filters are applied
     THEN the INSERT, the triage MODIFY and the counted audit entries pass; the other status
     changes and audit entries do not reach the function."""
-    from crowdcare_local.runtime import matches_filter
+    from crowdcare_local.stack.pump import matches_filter
     from crowdcare_local.template import load_template
 
     events = load_template()["Resources"]["AnalyticsFunction"]["Properties"]["Events"]

@@ -25,6 +25,11 @@ from crowdcare.adapters.dynamodb.repositories import (
 from crowdcare.adapters.platforms.inbound.meta import parse_meta
 from crowdcare.adapters.reply_queues import SqsReplyQueue
 from crowdcare.adapters.stepfunctions import StepFunctionsExecutions
+from crowdcare.config.analytics_wiring import (
+    AnalyticsSettings,
+    build_analytics_recorder,
+    build_analytics_streams,
+)
 from crowdcare.config.clock import utc_now
 from crowdcare.domain.models import Mention, MentionStatus
 from crowdcare.domain.replies import ReplyStatus, ReplyTicket
@@ -439,6 +444,33 @@ def _replay_stream(target: Target, message: ParkedMessage) -> tuple[Action, str]
     return Action.REPLAYED, f"triage started for {', '.join(started)}"
 
 
+def _replay_analytics(target: Target, message: ParkedMessage) -> tuple[Action, str]:
+    """Count a stream batch analytics gave up on. Counting is by fact about a mention, so
+    records already counted add nothing: a replay can never count twice."""
+    body = message.json_body()
+    records = _stream_records(target, body)
+    if not records:
+        return Action.FAILED, "the stream no longer holds these records (kept 24 hours)"
+    stream_arn = str(body.get("DDBStreamBatchInfo", {}).get("streamArn", ""))
+    settings = AnalyticsSettings(
+        aggregates_table=target.physical("AggregatesTable"),
+        mentions_table=target.physical("MentionsTable"),
+        audit_table=target.physical("AuditTable"),
+        responders_table=target.physical("RespondersTable"),
+        routing_rules_parameter=target.physical("RoutingRulesParameter"),
+    )
+    streams = build_analytics_streams(settings)
+    recorder = build_analytics_recorder(settings, target.clients)
+    writes = 0
+    for record in records:
+        event = streams.event({"eventSourceARN": stream_arn, **record})
+        if event is not None:
+            writes += recorder.record(event)
+    if writes == 0:
+        return Action.SKIPPED, f"already counted ({len(records)} stream records)"
+    return Action.REPLAYED, f"counted {len(records)} stream records ({writes} writes)"
+
+
 PARKING_QUEUES: dict[str, ParkingQueue] = {
     lot.kind: lot
     for lot in (
@@ -483,6 +515,13 @@ PARKING_QUEUES: dict[str, ParkingQueue] = {
             "Mentions stream batches the starter gave up on",
             _describe_stream,
             _replay_stream,
+        ),
+        ParkingQueue(
+            "analytics",
+            "AnalyticsFailureQueue",
+            "stream batches analytics could not count",
+            _describe_stream,
+            _replay_analytics,
         ),
     )
 }
