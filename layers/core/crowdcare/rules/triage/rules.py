@@ -300,7 +300,8 @@ class TriageRules(Frozen):
     profanity: Keywords = Field(
         default=(
             "fuck", "fucking", "fucked", "fucker", "fuckin", "f*ck", "f**k", "fck", "fk",
-            "shit", "shitty", "bullshit", "crap", "asshole", "arsehole", "bitch", "bastard",
+            "shit", "shitty", "bullshit", "crap", "crappy", "crapped", "ass", "asshole",
+            "arsehole", "bitch", "bastard",
             "dick", "dickhead", "cunt", "wanker", "twat", "piss", "piss off", "pissed", "pissing",
             "wtf", "ffs", "moron",
             "morons", "idiot", "idiots", "imbecile", "imbeciles", "stupid", "dumb", "retard",
