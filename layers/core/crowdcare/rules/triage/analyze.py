@@ -94,8 +94,13 @@ def analyze(
     else:
         sentiment = provider.detect(text, language)
     spam = is_spam(words, has_link, text, compiled, rules)
+    offensive_threshold = (
+        rules.offensive_threshold
+        if language in rules.reply_model_languages
+        else rules.offensive_threshold_other_languages
+    )
     offensive = compiled.profanity.search(words) or (
-        signals is not None and signals.offensive >= rules.offensive_threshold
+        signals is not None and signals.offensive >= offensive_threshold
     )
     angry = (
         is_angry(words, sentiment, compiled, rules)
