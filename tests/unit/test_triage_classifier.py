@@ -19,6 +19,7 @@ from crowdcare.rules.triage.model_loader import (
     ARTIFACT_DIR,
     REQUIRED_HEADS,
     ModelArtifactError,
+    build_lexicon,
     load_model,
     read_metadata,
 )
@@ -128,3 +129,18 @@ def test_missing_head_fails_at_load(tmp_path: Path) -> None:
     (target / "model.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ModelArtifactError, match="offensive"):
         load_model(target)
+
+
+def test_shipped_model_inference_matches_its_raw_weights() -> None:
+    """The loaded classifier's logits are the raw artifact's weights summed over the features."""
+    # GIVEN the artifact read by hand, without the loader
+    with np.load(ARTIFACT_DIR / "weights.npz") as arrays:
+        weights = arrays["weights"].astype(np.float32)
+        bias = arrays["bias"]
+    model = load_model()
+    text = "My Brightwave Thermo stopped heating, help!"
+    # WHEN the same text is featurised and scored by hand
+    indices, values = featurise(text, model.config, build_lexicon())
+    expected = values @ weights[indices] + bias
+    # THEN the classifier agrees
+    assert np.allclose(model.scores(text), expected, atol=1e-5)

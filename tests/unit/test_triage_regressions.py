@@ -88,6 +88,7 @@ def test_non_english_problems_are_never_dropped(text: str, lang: str | None) -> 
 def test_night_time_help_question_is_answered() -> None:
     """'are all the lines closed for tonight #help' needs an answer."""
     result = triage("hello are all the lines closed for tonight #help")
+    assert result.analysis.intent is Intent.QUESTION
     assert result.analysis.needs_reply
     assert result.decision.route is not RouteKind.NONE
 

@@ -39,6 +39,12 @@ _QUESTION_START: Final = re.compile(
     r"|has|have|qu[eé]|c[oó]mo|d[oó]nde|cu[aá]ndo|est-ce|wie|was|wo|warum|come|dove)\b",
     re.IGNORECASE,
 )
+# A greeting before the question ("hello are all the lines closed?") hides its first word.
+_GREETING: Final = re.compile(
+    r"^\W*(?:(?:hello|hi|hey|hiya|good (?:morning|afternoon|evening)|dear \w+|hola|buenas|"
+    r"bonjour|salut|hallo|guten tag|moin|ciao|buongiorno|ol[aá]|oi|bom dia)\b[\s,.!:;-]*)+",
+    re.IGNORECASE,
+)
 _SHOUT_WORD: Final = re.compile(r"\b[A-Z]{3,}\b")
 _WORD: Final = re.compile(r"[^\W\d_][\w'\u2019-]*", re.UNICODE)
 _PHRASE_BREAK: Final = re.compile(r"[.,;:!?()\[\]{}\"\u201c\u201d\u2026\n]|\s[-\u2013\u2014]\s")
@@ -88,8 +94,13 @@ def analyze(
     else:
         sentiment = provider.detect(text, language)
     spam = is_spam(words, has_link, text, compiled, rules)
+    offensive_threshold = (
+        rules.offensive_threshold
+        if language in rules.reply_model_languages
+        else rules.offensive_threshold_other_languages
+    )
     offensive = compiled.profanity.search(words) or (
-        signals is not None and signals.offensive >= rules.offensive_threshold
+        signals is not None and signals.offensive >= offensive_threshold
     )
     angry = (
         is_angry(words, sentiment, compiled, rules)
@@ -155,7 +166,9 @@ def model_intent(
         return Intent.COMPLAINT, max(complaint, 1.0 - sentiment.scores.positive)
     rhetorical = compiled.rhetorical.search(words)
     if not rhetorical and (
-        "?" in words or _QUESTION_START.match(words.strip()) or compiled.question.search(words)
+        "?" in words
+        or _QUESTION_START.match(_GREETING.sub("", words.strip()))
+        or compiled.question.search(words)
     ):
         # A literal question mark is strong evidence; a question word alone is weaker.
         return Intent.QUESTION, QUESTION_MARK_CONFIDENCE if "?" in words else QUESTION_CONFIDENCE

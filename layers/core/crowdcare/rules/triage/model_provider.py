@@ -41,9 +41,11 @@ class EmbeddedModelProvider:
         """Sentiment and every other signal of `text`, from one feature pass."""
         del language
         prediction = self._classifier.predict(text)
-        return Classification(
+        # model_construct: every value is a clamped probability built right here, and this is
+        # the hot path (validation would be a tenth of a mention's triage time).
+        return Classification.model_construct(
             sentiment=self._sentiment(prediction),
-            signals=ModelSignals(
+            signals=ModelSignals.model_construct(
                 source=SOURCE,
                 offensive=_unit(prediction.probability("offensive", "offensive")),
                 angry=_unit(prediction.probability("anger", "angry")),
@@ -61,9 +63,9 @@ class EmbeddedModelProvider:
         if positive >= self._mixed and negative >= self._mixed:
             # Both sides strong ("love it, but it broke again"): say so instead of guessing.
             label = SentimentLabel.MIXED
-        return Sentiment(
+        return Sentiment.model_construct(
             label=label,
-            scores=SentimentScores(
+            scores=SentimentScores.model_construct(
                 positive=positive, negative=negative, neutral=neutral, mixed=0.0
             ),
             compound=max(-1.0, min(1.0, round(positive - negative, 4))),

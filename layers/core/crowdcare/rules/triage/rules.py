@@ -253,6 +253,12 @@ class TriageRules(Frozen):
         description="P(offensive) at or above this flags the post as offensive/abusive; kept"
         " at or below 0.5 because a volunteer must never receive abuse",
     )
+    offensive_threshold_other_languages: Unit = Field(
+        default=0.8,
+        description="the offensive model's threshold outside reply_model_languages: it was"
+        " trained on English and misreads plain complaints elsewhere; the profanity list"
+        " covers the other languages",
+    )
     anger_threshold: Unit = Field(
         default=0.65, description="P(anger) at or above this, with a negative or mixed tone, is"
         " angry (the anger model never saw calm posts: it reads ~0.5 on them)"
@@ -300,7 +306,8 @@ class TriageRules(Frozen):
     profanity: Keywords = Field(
         default=(
             "fuck", "fucking", "fucked", "fucker", "fuckin", "f*ck", "f**k", "fck", "fk",
-            "shit", "shitty", "bullshit", "crap", "asshole", "arsehole", "bitch", "bastard",
+            "shit", "shitty", "bullshit", "crap", "crappy", "crapped", "ass", "asshole",
+            "arsehole", "bitch", "bastard",
             "dick", "dickhead", "cunt", "wanker", "twat", "piss", "piss off", "pissed", "pissing",
             "wtf", "ffs", "moron",
             "morons", "idiot", "idiots", "imbecile", "imbeciles", "stupid", "dumb", "retard",
@@ -357,6 +364,12 @@ class TriageRules(Frozen):
         "rip off", "ripoff", "fraud", "hate", "sick of", "fed up", "done with", "never again",
         "joke", "shame on you", "angry", "damn", "fuck", "fucking", "shit", "crap", "bullshit",
         "!!!",
+        # es / fr / de / pt / it: the same signs, for the languages customers write in.
+        "nunca más", "inaceptable", "vergüenza", "estafa", "harto", "harta", "jamais plus",
+        "inadmissible", "scandaleux", "honteux", "arnaque", "marre", "nie wieder",
+        "unverschämt", "unfassbar", "frechheit", "betrug", "nunca mais", "inaceitável",
+        "palhaçada", "vergonha", "golpe", "mai più", "inaccettabile", "vergogna", "truffa",
+        "basta",
     )
     spam_markers: Keywords = (
         "follow for follow", "follow4follow", "f4f", "followback", "follow back",
