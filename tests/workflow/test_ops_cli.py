@@ -11,15 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository, AssignmentStatus
+from crowdcare.adapters.dynamodb.audit import AuditTrail
 from crowdcare.adapters.dynamodb.cursors import CursorRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import to_item
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
 from crowdcare.domain.models import Author, Mention, MentionStatus, Platform
 from crowdcare.domain.replies import ReplyRequest, ReplyStatus, ReplyTicket
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare_local.cli import main
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
@@ -48,6 +52,26 @@ def ops_stack(stack: Deployed) -> Iterator[Deployed]:
     stack.stack.client("dynamodb").delete_item(
         TableName=stack.stack.ref("RespondersTable"), Key={"responder_id": {"S": "broken"}}
     )
+    # Answer the assignments the replayed mentions opened, so no workflow outlives the test.
+    stack.settle()
+    assignments = AssignmentRepository(
+        stack.stack.client("dynamodb"),
+        stack.stack.ref("AssignmentsTable"),
+        stack.stack.ref("RespondersTable"),
+    )
+    lifecycle = AssignmentLifecycle(
+        assignments=assignments,
+        audit=AuditTrail(stack.stack.client("dynamodb"), stack.stack.ref("AuditTable")),
+        callbacks=StepFunctionsCallbacks(stack.stack.client("stepfunctions")),
+        clock=utc_now,
+    )
+    for item in stack.stack.client("dynamodb").scan(TableName=stack.stack.ref("AssignmentsTable"))[
+        "Items"
+    ]:
+        current = assignments.get(item["mention_id"]["S"])
+        if current is not None and current.status is AssignmentStatus.OPEN and current.task_token:
+            lifecycle.replied(current.mention_id, current.responder_id, "https://example.com/r")
+    stack.settle(until_done=True)
 
 
 def _park_one_triage_case(stack: Deployed, post_id: str) -> None:
