@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
+from crowdcare.adapters.comprehend import ComprehendSentimentProvider
+from crowdcare.config.sentiment import provider_for
 from crowdcare.rules.triage import (
-    ComprehendSentimentProvider,
     EmbeddedSentimentProvider,
     SentimentLabel,
     SentimentProvider,
     TriageRules,
-    provider_for,
 )
 from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
 from crowdcare.rules.triage.models import Sentiment

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crowdcare.rules.triage import TriageRules, provider_for
+from crowdcare.config.sentiment import provider_for
+from crowdcare.rules.triage import TriageRules
 from crowdcare.rules.triage.models import SentimentLabel
 from crowdcare.rules.triage.sentiment import SentimentProvider
 

@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
+from crowdcare.config.sentiment import PROVIDER_NAMES, provider_for
 from crowdcare.domain.models import Author, Mention, Platform, Responder
 from crowdcare.rules.triage import Triage, TriageEngine, TriageRules
-from crowdcare.rules.triage.sentiment import PROVIDER_NAMES, provider_for
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 _RESPONDERS = TypeAdapter(list[Responder])

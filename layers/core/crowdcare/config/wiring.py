@@ -73,7 +73,7 @@ def build_triage_steps(
     """The analyze / prioritize / route steps wired to DynamoDB."""
     # Imported here: only the triage functions need the language and sentiment models, and
     # every other function imports this module in its cold start.
-    from crowdcare.rules.triage.sentiment import provider_for  # noqa: PLC0415
+    from crowdcare.config.sentiment import provider_for  # noqa: PLC0415
     from crowdcare.services.triage_steps import TriageSteps  # noqa: PLC0415
 
     if settings.sentiment_provider.strip().lower() == "bedrock":

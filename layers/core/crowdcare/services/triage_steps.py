@@ -13,10 +13,7 @@ from crowdcare.domain.errors import MissingStepError
 from crowdcare.domain.messages import TriageCase
 from crowdcare.domain.models import MentionStatus
 from crowdcare.rules.triage import SentimentProvider, prioritize, route
-
-# The submodule, not the package: the package loads lazily (PEP 562), and once the submodule
-# `crowdcare.rules.triage.analyze` is imported its name shadows the lazily exported function.
-from crowdcare.rules.triage.analyze import analyze
+from crowdcare.rules.triage.analysis import analyze
 from crowdcare.rules.triage.models import RouteKind, Triage
 
 if TYPE_CHECKING:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crowdcare.rules.triage.analyze import analyze
+    from crowdcare.rules.triage.analysis import analyze
     from crowdcare.rules.triage.engine import TriageEngine
     from crowdcare.rules.triage.language import SUPPORTED_LANGUAGES, detect_language
     from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
@@ -33,10 +31,8 @@ if TYPE_CHECKING:
     )
     from crowdcare.rules.triage.sentiment import (
         ClassifierProvider,
-        ComprehendSentimentProvider,
         EmbeddedSentimentProvider,
         SentimentProvider,
-        provider_for,
     )
 
 # Loaded on first use (PEP 562): importing `crowdcare.rules.triage.models` alone, as the
@@ -44,7 +40,6 @@ if TYPE_CHECKING:
 _LAZY = {
     "Analysis": "crowdcare.rules.triage.models",
     "ClassifierProvider": "crowdcare.rules.triage.sentiment",
-    "ComprehendSentimentProvider": "crowdcare.rules.triage.sentiment",
     "EmbeddedModelProvider": "crowdcare.rules.triage.model_provider",
     "EmbeddedSentimentProvider": "crowdcare.rules.triage.sentiment",
     "Intent": "crowdcare.rules.triage.models",
@@ -62,11 +57,10 @@ _LAZY = {
     "Triage": "crowdcare.rules.triage.models",
     "TriageEngine": "crowdcare.rules.triage.engine",
     "TriageRules": "crowdcare.rules.triage.rules",
-    "analyze": "crowdcare.rules.triage.analyze",
+    "analyze": "crowdcare.rules.triage.analysis",
     "band_for": "crowdcare.rules.triage.priority",
     "detect_language": "crowdcare.rules.triage.language",
     "prioritize": "crowdcare.rules.triage.priority",
-    "provider_for": "crowdcare.rules.triage.sentiment",
     "route": "crowdcare.rules.triage.routing",
 }
 
@@ -80,27 +74,11 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-class _TriagePackage(types.ModuleType):
-    """`analyze` names both a submodule and the function it exports. Importing the submodule
-    (`from crowdcare.rules.triage.analyze import ...`, as the engine does) makes Python set the
-    package attribute to the module, after which `from crowdcare.rules.triage import analyze` would
-    hand out the module; the exported function wins instead."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and isinstance(
-            getattr(value, name, None), types.FunctionType
-        ):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _TriagePackage
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
     "Analysis",
     "ClassifierProvider",
-    "ComprehendSentimentProvider",
     "EmbeddedModelProvider",
     "EmbeddedSentimentProvider",
     "Intent",
@@ -121,6 +99,5 @@ __all__ = [
     "band_for",
     "detect_language",
     "prioritize",
-    "provider_for",
     "route",
 ]

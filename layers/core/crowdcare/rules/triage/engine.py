@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crowdcare.domain.models import Mention, Responder
-from crowdcare.rules.triage.analyze import analyze
+from crowdcare.rules.triage.analysis import analyze
 from crowdcare.rules.triage.models import Triage
 from crowdcare.rules.triage.priority import prioritize
 from crowdcare.rules.triage.routing import route

@@ -1,4 +1,4 @@
-"""Sentiment providers: an embedded one (VADER, no network, no cost) and Amazon Comprehend.
+"""Sentiment providers: the protocol, and the embedded lexicon one (VADER, no network, no cost).
 
 Both answer the same `Sentiment` model so that prioritize and route never know which ran; a
 deployment picks one by name (`provider_for`).
@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any, Final, Protocol, runtime_checkable
 
 from vaderSentiment.vaderSentiment import N_SCALAR, SentimentIntensityAnalyzer
 
@@ -21,10 +21,6 @@ from crowdcare.rules.triage.models import (
     SentimentScores,
 )
 from crowdcare.rules.triage.rules import TriageRules
-
-if TYPE_CHECKING:
-    from mypy_boto3_comprehend import ComprehendClient
-    from mypy_boto3_comprehend.literals import LanguageCodeType
 
 
 @runtime_checkable
@@ -74,14 +70,14 @@ def scores_from_proportions(pos: float, neg: float, neu: float) -> SentimentScor
     pos, neg, neu = pos / total, neg / total, neu / total
     overlap = min(pos, neg)
     return SentimentScores(
-        positive=_unit(pos - overlap / 2),
-        negative=_unit(neg - overlap / 2),
-        neutral=_unit(neu),
-        mixed=_unit(overlap),
+        positive=unit_interval(pos - overlap / 2),
+        negative=unit_interval(neg - overlap / 2),
+        neutral=unit_interval(neu),
+        mixed=unit_interval(overlap),
     )
 
 
-def _unit(value: float) -> float:
+def unit_interval(value: float) -> float:
     return min(1.0, max(0.0, round(value, 4)))
 
 
@@ -279,105 +275,3 @@ def _build_analyzer(language: str) -> Any:
         lexicon.update(negated)
         analyzer.lexicon = lexicon
     return analyzer
-
-
-# Languages Amazon Comprehend's DetectSentiment accepts.
-COMPREHEND_LANGUAGES: Final = frozenset(
-    {"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"}
-)
-# DetectSentiment rejects documents over 5,000 UTF-8 bytes.
-COMPREHEND_MAX_BYTES: Final = 5_000
-
-_COMPREHEND_LABELS: Final = {
-    "POSITIVE": SentimentLabel.POSITIVE,
-    "NEGATIVE": SentimentLabel.NEGATIVE,
-    "NEUTRAL": SentimentLabel.NEUTRAL,
-    "MIXED": SentimentLabel.MIXED,
-}
-
-
-class ComprehendSentimentProvider:
-    """Amazon Comprehend DetectSentiment; languages it lacks go to the embedded provider.
-
-    Service errors propagate: the workflow's Retry/Catch owns them, not a silent "neutral".
-    """
-
-    def __init__(
-        self, client: ComprehendClient, fallback: SentimentProvider | None = None
-    ) -> None:
-        self._client = client
-        self._fallback = fallback or EmbeddedSentimentProvider()
-
-    def detect(self, text: str, language: str) -> Sentiment:
-        """Comprehend's label and scores; compound is positive minus negative confidence."""
-        if language not in COMPREHEND_LANGUAGES:
-            return self._fallback.detect(text, language)
-        code: LanguageCodeType = language  # type: ignore[assignment]  # checked just above
-        response = self._client.detect_sentiment(Text=_truncate_utf8(text), LanguageCode=code)
-        raw = response["SentimentScore"]
-        scores = SentimentScores(
-            positive=_unit(raw.get("Positive", 0.0)),
-            negative=_unit(raw.get("Negative", 0.0)),
-            neutral=_unit(raw.get("Neutral", 0.0)),
-            mixed=_unit(raw.get("Mixed", 0.0)),
-        )
-        label = _COMPREHEND_LABELS[response["Sentiment"]]
-        return Sentiment(
-            label=label,
-            scores=scores,
-            compound=max(-1.0, min(1.0, round(scores.positive - scores.negative, 4))),
-            confidence=getattr(scores, label.value),
-        )
-
-    def classify(self, text: str, language: str) -> Classification:
-        """Comprehend's sentiment; the other signals from the fallback's models.
-
-        Comprehend has no offensive or complaint detector: those always come from the
-        embedded model, so a Comprehend deployment keeps the same safety routing.
-        """
-        sentiment = self.detect(text, language)
-        if not isinstance(self._fallback, ClassifierProvider):
-            raise TypeError("ComprehendSentimentProvider.classify needs a classifying fallback")
-        signals = self._fallback.classify(text, language).signals
-        return Classification(
-            sentiment=sentiment,
-            signals=signals.model_copy(update={"source": f"comprehend+{signals.source}"}),
-        )
-
-
-def _truncate_utf8(text: str, limit: int = COMPREHEND_MAX_BYTES) -> str:
-    """Cut to `limit` UTF-8 bytes without splitting a character."""
-    encoded = text.encode("utf-8")
-    if len(encoded) <= limit:
-        return text
-    return encoded[:limit].decode("utf-8", errors="ignore")
-
-
-PROVIDER_NAMES: Final = ("embedded", "comprehend", "lexicon")
-
-
-def provider_for(
-    name: str,
-    comprehend_client_factory: Callable[[], ComprehendClient],
-    rules: TriageRules | None = None,
-) -> SentimentProvider:
-    """The provider a deployment configured (a cloud client is made only when chosen).
-
-    "embedded": the trained models shipped in the layer (the default); "comprehend": Amazon
-    Comprehend's sentiment with the embedded models for the other signals; "lexicon": the
-    VADER-based rules of earlier versions. Bedrock is wired in `crowdcare.config.wiring`.
-    """
-    # Imported here: the model module loads the artifact's loader, which reads this module.
-    from crowdcare.rules.triage.model_provider import EmbeddedModelProvider  # noqa: PLC0415
-
-    choice = name.strip().lower()
-    if choice == "lexicon":
-        return EmbeddedSentimentProvider(rules)
-    embedded = EmbeddedModelProvider(rules)
-    if choice == "embedded":
-        return embedded
-    if choice == "comprehend":
-        return ComprehendSentimentProvider(comprehend_client_factory(), fallback=embedded)
-    raise ValueError(
-        f"unknown sentiment provider {name!r}: expected one of {', '.join(PROVIDER_NAMES)}"
-    )
