@@ -22,8 +22,7 @@ from crowdcare.domain.models import (
     Responder,
     ResponderKind,
 )
-from crowdcare.rules.analytics_facts import MentionCard
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Analysis,
     Intent,
     Priority,
@@ -34,6 +33,7 @@ from crowdcare.rules.triage.models import (
     SentimentScores,
     Triage,
 )
+from crowdcare.rules.analytics_facts import MentionCard
 from crowdcare.services.analytics import AnalyticsQuery
 from crowdcare_local.stack import create_template_table
 from crowdcare_local.stack.pump import stream_record_event

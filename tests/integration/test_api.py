@@ -36,7 +36,7 @@ from crowdcare.adapters.dynamodb.repositories import MentionRepository, Responde
 from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.services.replies.assignment_events import ReleasingLifecycle
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
 from crowdcare.testing.replies import InMemoryParkingLot, ScriptedReplyAdapter

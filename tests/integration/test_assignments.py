@@ -17,7 +17,7 @@ from crowdcare.adapters.dynamodb.assignments import (
 )
 from crowdcare.adapters.dynamodb.repositories import ResponderRepository
 from crowdcare.domain.models import Responder, ResponderKind
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 
 if TYPE_CHECKING:
     from tests.integration.conftest import CoreAws

@@ -17,8 +17,8 @@ from crowdcare.adapters.dynamodb.responders import ResponderRepository
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.errors import AlreadyAssignedError
 from crowdcare.domain.models import Mention, MentionStatus, Responder, ResponderKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.ports import AssignmentStore, MentionStore, ResponderStore
-from crowdcare.rules.triage.models import RouteKind
 from crowdcare.testing import FakeAssignments, FakeMentions, FakeResponders
 from crowdcare.testing.builders import NOON, a_mention, a_responder
 

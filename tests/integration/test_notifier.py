@@ -13,7 +13,7 @@ from crowdcare.adapters.ses import SesEmailSender
 from crowdcare.adapters.sns import SnsSmsSender
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours, Responder, ResponderKind
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.services.notifier import (
     Message,
     Notifier,

@@ -24,7 +24,7 @@ from crowdcare.adapters.dynamodb.repositories import MentionRepository, Responde
 from crowdcare.config.clients import default_clients
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
 from crowdcare.domain.replies import Reply, ReplyStatus, ReplyTicket
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer
 from crowdcare_local.runtime import LocalContext

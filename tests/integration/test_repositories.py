@@ -21,7 +21,7 @@ from crowdcare.domain.models import (
     Responder,
     ResponderKind,
 )
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Analysis,
     Intent,
     Priority,

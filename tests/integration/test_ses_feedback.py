@@ -19,7 +19,7 @@ from crowdcare.adapters.sns import SnsSmsSender
 from crowdcare.config.clients import default_clients
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours, Responder, ResponderKind
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.services.notifier import Notifier, UndeliverableError
 from crowdcare_local.runtime import LocalContext
 from crowdcare_local.stack import create_template_table

@@ -26,9 +26,9 @@ from crowdcare.domain.models import (
     Responder,
     ResponderKind,
 )
+from crowdcare.domain.triage import Intent
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage import EmbeddedSentimentProvider, RouteKind, TriageRules
-from crowdcare.rules.triage.models import Intent
 from crowdcare.services.assignment_steps import LifecycleCase, LifecycleSteps, NextStep
 from crowdcare.services.triage_steps import TriageSteps
 from crowdcare_local.stack import create_template_table

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from crowdcare.domain.models import Platform, ResponderKind
+from crowdcare.domain.triage import RouteKind, SentimentLabel
 from crowdcare.rules.analytics import Grain, histogram_bucket
 from crowdcare.rules.analytics_facts import (
     AnalyticsEvent,
@@ -17,7 +18,6 @@ from crowdcare.rules.analytics_facts import (
     TriageFacts,
     settle,
 )
-from crowdcare.rules.triage.models import RouteKind, SentimentLabel
 from crowdcare.services.analytics import AnalyticsConflictError, AnalyticsQuery, AnalyticsRecorder
 from crowdcare.testing.analytics import FakeResponderKinds, InMemoryAggregates
 

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours, Responder, ResponderKind
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.services.notifier import (
     EXCERPT_LIMIT,
     SMS_LIMIT,

@@ -13,7 +13,7 @@ from crowdcare.domain.models import (
     Responder,
     ResponderKind,
 )
-from crowdcare.rules.triage.models import RouteDecision, RouteKind
+from crowdcare.domain.triage import RouteDecision, RouteKind
 from crowdcare.services.queue_drain import free_slots, who_would_take
 
 NOON = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from crowdcare.domain.models import (
     ResponderKind,
 )
 from crowdcare.domain.replies import PostOutcome, Reply, ReplyStatus
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.services.dashboard.approvals import ApprovalDesk
 from crowdcare.services.dashboard.replies import ReplyDesk
 from crowdcare.services.dashboard.trust import TrustPolicy

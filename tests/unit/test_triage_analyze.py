@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from crowdcare.domain.triage import Analysis
 from crowdcare.rules.triage import EmbeddedSentimentProvider, Intent, TriageRules, analyze
-from crowdcare.rules.triage.models import Analysis
 
 RULES = TriageRules.default()
 PROVIDER = EmbeddedSentimentProvider(RULES)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.domain.triage import ModelSignals
 from crowdcare.rules.triage import (
     Analysis,
     Intent,
@@ -17,7 +18,6 @@ from crowdcare.rules.triage import (
     TriageRules,
     route,
 )
-from crowdcare.rules.triage.models import ModelSignals
 from pydantic import ValidationError
 
 RULES = TriageRules.default()

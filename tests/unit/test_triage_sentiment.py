@@ -9,6 +9,7 @@ import boto3
 import pytest
 from crowdcare.adapters.comprehend import ComprehendSentimentProvider
 from crowdcare.config.sentiment import provider_for
+from crowdcare.domain.triage import Sentiment
 from crowdcare.rules.triage import (
     EmbeddedSentimentProvider,
     SentimentLabel,
@@ -16,7 +17,6 @@ from crowdcare.rules.triage import (
     TriageRules,
 )
 from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
-from crowdcare.rules.triage.models import Sentiment
 from crowdcare.rules.triage.sentiment import label_for, scores_from_proportions
 from moto import mock_aws
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from crowdcare.domain.models import Platform, ResponderKind
+from crowdcare.domain.triage import RouteKind, SentimentLabel
 from crowdcare.rules.analytics import ALL, day_bucket
 from crowdcare.rules.analytics_facts import (
     AnalyticsEvent,
@@ -30,7 +31,6 @@ from crowdcare.rules.analytics_facts import (
     ReplyRecorded,
     TriageFacts,
 )
-from crowdcare.rules.triage.models import RouteKind, SentimentLabel
 from crowdcare.services.analytics import AnalyticsRecorder
 from crowdcare.testing.analytics import FakeResponderKinds, InMemoryAggregates
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from crowdcare.config.sentiment import provider_for
+from crowdcare.domain.triage import SentimentLabel
 from crowdcare.rules.triage import TriageRules
-from crowdcare.rules.triage.models import SentimentLabel
 from crowdcare.rules.triage.sentiment import SentimentProvider
 
 from tools.eval import faq, spikes

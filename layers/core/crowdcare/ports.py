@@ -25,8 +25,8 @@ from crowdcare.domain.audit import AuditEntry
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
 from crowdcare.domain.models import Mention, MentionStatus, Responder
 from crowdcare.domain.stored import StoredMention
+from crowdcare.domain.triage import Priority, RouteDecision, Triage
 from crowdcare.rules.deeplinks import DeepLinkSigner
-from crowdcare.rules.triage.models import Priority, RouteDecision, Triage
 from crowdcare.rules.triage.rules import TriageRules
 
 

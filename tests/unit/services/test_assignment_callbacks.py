@@ -12,8 +12,8 @@ from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import AuditAction
 from crowdcare.domain.errors import AssignmentClosedError, NotYourAssignmentError
 from crowdcare.domain.models import ResponderKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.ports import AssignmentAnswers, NotificationFailures
-from crowdcare.rules.triage.models import RouteKind
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.testing import (
     Callback,

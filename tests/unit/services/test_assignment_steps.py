@@ -10,8 +10,8 @@ from crowdcare.domain.audit import SYSTEM, AuditAction
 from crowdcare.domain.errors import AssignmentClosedError
 from crowdcare.domain.messages import LifecycleCase, NextStep, ReplyOutcome, Stage, WaitFailure
 from crowdcare.domain.models import MentionStatus, QuietHours, QuietHoursPolicy, ResponderKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.rules.deeplinks import DeepLinkSigner
-from crowdcare.rules.triage.models import RouteKind
 from crowdcare.rules.triage.rules import AssignmentRules, TriageRules
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.testing import (

@@ -10,7 +10,7 @@ from crowdcare.domain.audit import AuditAction
 from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.services.notifier import NoticeDelivery, Notifier
 from crowdcare.testing import (
     FakeAuditLog,

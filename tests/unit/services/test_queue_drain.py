@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from crowdcare.domain.models import MentionStatus
-from crowdcare.rules.triage.models import Triage
+from crowdcare.domain.triage import Triage
 from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.services.queue_drain import QueueDrain
 from crowdcare.services.starter import AssignmentStarter, execution_name

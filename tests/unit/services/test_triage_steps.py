@@ -9,7 +9,7 @@ import pytest
 from crowdcare.domain.errors import MissingStepError
 from crowdcare.domain.messages import TriageCase
 from crowdcare.domain.models import MentionStatus, ResponderKind
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.services.triage_steps import TriageSteps
 from crowdcare.testing import FakeMentions, FakeResponders, FixedSentiment, ManualClock

@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Classification,
     ModelSignals,
     Sentiment,

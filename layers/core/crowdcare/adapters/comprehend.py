@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Classification,
     Sentiment,
     SentimentLabel,

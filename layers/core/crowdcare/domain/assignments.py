@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from crowdcare.domain.models import Frozen, ResponderKind
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.domain.triage import RouteKind
 
 
 class AssignmentStatus(StrEnum):

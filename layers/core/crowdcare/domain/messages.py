@@ -14,7 +14,7 @@ from pydantic import Field
 
 from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.models import Frozen, Mention, MentionStatus
-from crowdcare.rules.triage.models import Analysis, Priority, RouteDecision, RouteKind
+from crowdcare.domain.triage import Analysis, Priority, RouteDecision, RouteKind
 
 
 class AssignmentNotice(Frozen):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crowdcare.domain.models import Mention, MentionStatus
-from crowdcare.rules.triage.models import Triage
+from crowdcare.domain.triage import Triage
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from datetime import datetime
 from pydantic import field_validator
 
 from crowdcare.domain.models import Frozen, Platform, ResponderKind
+from crowdcare.domain.triage import RouteKind, SentimentLabel, Triage
 from crowdcare.rules.analytics import (
     ALL,
     ESCALATED,
@@ -43,7 +44,6 @@ from crowdcare.rules.analytics import (
     grains_of,
     histogram_counter,
 )
-from crowdcare.rules.triage.models import RouteKind, SentimentLabel, Triage
 
 # (dimension, bucket) -> counter increments: one aggregate item update each.
 Increments = dict[tuple[str, str], Counters]

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Collection, Mapping, Sequence
 
 from crowdcare.domain.models import Mention, Responder, ResponderKind
-from crowdcare.rules.triage.models import RouteDecision
+from crowdcare.domain.triage import RouteDecision
 
 
 def _handle(handle: str) -> str:

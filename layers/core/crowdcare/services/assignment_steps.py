@@ -33,10 +33,10 @@ from crowdcare.domain.messages import (
     WaitFailure,
 )
 from crowdcare.domain.models import MentionStatus, Responder, ResponderKind
+from crowdcare.domain.triage import RouteKind
 from crowdcare.rules.assignment import community_candidates, employee_candidates
 from crowdcare.rules.availability import unavailable_reason
 from crowdcare.rules.deeplinks import DeepLinkClaims
-from crowdcare.rules.triage.models import RouteKind
 from crowdcare.services.assignment_callbacks import (
     DECLINED_ERROR,
     NOTIFICATION_FAILED_ERROR,

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from crowdcare.domain.models import Frozen, MentionStatus
+from crowdcare.domain.triage import RouteKind
 from crowdcare.rules.assignment import who_would_take
 from crowdcare.rules.availability import free_slots
 from crowdcare.rules.triage import route
-from crowdcare.rules.triage.models import RouteKind
 
 if TYPE_CHECKING:
     from crowdcare.domain.stored import StoredMention

@@ -16,8 +16,8 @@ from crowdcare.domain.messages import TriageCase
 
 if TYPE_CHECKING:
     from crowdcare.domain.models import Mention
+    from crowdcare.domain.triage import Priority, RouteDecision
     from crowdcare.ports import WorkflowExecutions
-    from crowdcare.rules.triage.models import Priority, RouteDecision
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 

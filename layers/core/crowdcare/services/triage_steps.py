@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from crowdcare.domain.errors import MissingStepError
 from crowdcare.domain.messages import TriageCase
 from crowdcare.domain.models import MentionStatus
+from crowdcare.domain.triage import RouteKind, Triage
 from crowdcare.rules.triage import SentimentProvider, prioritize, route
 from crowdcare.rules.triage.analysis import analyze
-from crowdcare.rules.triage.models import RouteKind, Triage
 
 if TYPE_CHECKING:
     from crowdcare.ports import Clock, MentionStore, ResponderStore, RulesSource

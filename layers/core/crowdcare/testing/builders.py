@@ -7,7 +7,7 @@ from typing import Any
 
 from crowdcare.domain.messages import LifecycleCase
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Analysis,
     Intent,
     Priority,

@@ -21,7 +21,7 @@ from crowdcare.domain.errors import (
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
 from crowdcare.domain.models import Mention, MentionStatus, Responder
 from crowdcare.domain.stored import StoredMention
-from crowdcare.rules.triage.models import Sentiment, SentimentLabel, SentimentScores, Triage
+from crowdcare.domain.triage import Sentiment, SentimentLabel, SentimentScores, Triage
 
 
 class ManualClock:

@@ -11,7 +11,7 @@ from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.domain.models import Mention, MentionStatus
 from crowdcare.domain.stored import StoredMention
-from crowdcare.rules.triage.models import Triage
+from crowdcare.domain.triage import Triage
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -6,11 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from crowdcare.rules.triage.analysis import analyze
-    from crowdcare.rules.triage.engine import TriageEngine
-    from crowdcare.rules.triage.language import SUPPORTED_LANGUAGES, detect_language
-    from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
-    from crowdcare.rules.triage.models import (
+    from crowdcare.domain.triage import (
         Analysis,
         Intent,
         Priority,
@@ -21,6 +17,10 @@ if TYPE_CHECKING:
         SentimentScores,
         Triage,
     )
+    from crowdcare.rules.triage.analysis import analyze
+    from crowdcare.rules.triage.engine import TriageEngine
+    from crowdcare.rules.triage.language import SUPPORTED_LANGUAGES, detect_language
+    from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
     from crowdcare.rules.triage.priority import band_for, prioritize
     from crowdcare.rules.triage.routing import route
     from crowdcare.rules.triage.rules import (
@@ -35,26 +35,26 @@ if TYPE_CHECKING:
         SentimentProvider,
     )
 
-# Loaded on first use (PEP 562): importing `crowdcare.rules.triage.models` alone, as the
-# repositories do, must not load the language and sentiment models into every function's cold start.
+# Loaded on first use (PEP 562): importing `crowdcare.rules.triage` for one name must not load
+# the language and sentiment models into every function's cold start.
 _LAZY = {
-    "Analysis": "crowdcare.rules.triage.models",
+    "Analysis": "crowdcare.domain.triage",
     "ClassifierProvider": "crowdcare.rules.triage.sentiment",
     "EmbeddedModelProvider": "crowdcare.rules.triage.model_provider",
     "EmbeddedSentimentProvider": "crowdcare.rules.triage.sentiment",
-    "Intent": "crowdcare.rules.triage.models",
-    "Priority": "crowdcare.rules.triage.models",
+    "Intent": "crowdcare.domain.triage",
+    "Priority": "crowdcare.domain.triage",
     "PriorityBands": "crowdcare.rules.triage.rules",
     "PriorityWeights": "crowdcare.rules.triage.rules",
-    "RouteDecision": "crowdcare.rules.triage.models",
-    "RouteKind": "crowdcare.rules.triage.models",
+    "RouteDecision": "crowdcare.domain.triage",
+    "RouteKind": "crowdcare.domain.triage",
     "RoutingWeights": "crowdcare.rules.triage.rules",
     "SUPPORTED_LANGUAGES": "crowdcare.rules.triage.language",
-    "Sentiment": "crowdcare.rules.triage.models",
-    "SentimentLabel": "crowdcare.rules.triage.models",
+    "Sentiment": "crowdcare.domain.triage",
+    "SentimentLabel": "crowdcare.domain.triage",
     "SentimentProvider": "crowdcare.rules.triage.sentiment",
-    "SentimentScores": "crowdcare.rules.triage.models",
-    "Triage": "crowdcare.rules.triage.models",
+    "SentimentScores": "crowdcare.domain.triage",
+    "Triage": "crowdcare.domain.triage",
     "TriageEngine": "crowdcare.rules.triage.engine",
     "TriageRules": "crowdcare.rules.triage.rules",
     "analyze": "crowdcare.rules.triage.analysis",

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from crowdcare.rules.triage.language import detect_language
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Analysis,
     Intent,
     ModelSignals,
     Sentiment,
     SentimentLabel,
 )
+from crowdcare.rules.triage.language import detect_language
 from crowdcare.rules.triage.rules import CompiledRules, TriageRules
 from crowdcare.rules.triage.sentiment import ClassifierProvider, SentimentProvider
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from crowdcare.domain.models import Mention, Responder
+from crowdcare.domain.triage import Triage
 from crowdcare.rules.triage.analysis import analyze
-from crowdcare.rules.triage.models import Triage
 from crowdcare.rules.triage.priority import prioritize
 from crowdcare.rules.triage.routing import route
 from crowdcare.rules.triage.rules import TriageRules

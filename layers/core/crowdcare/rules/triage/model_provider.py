@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from crowdcare.rules.triage.classifier import Prediction, TriageClassifier
-from crowdcare.rules.triage.model_loader import load_model
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Classification,
     ModelSignals,
     Sentiment,
     SentimentLabel,
     SentimentScores,
 )
+from crowdcare.rules.triage.classifier import Prediction, TriageClassifier
+from crowdcare.rules.triage.model_loader import load_model
 from crowdcare.rules.triage.rules import TriageRules
 
 SOURCE: Final = "embedded-model"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from crowdcare.domain.models import Author
-from crowdcare.rules.triage.models import Analysis, Intent, Priority, SentimentLabel
+from crowdcare.domain.triage import Analysis, Intent, Priority, SentimentLabel
 from crowdcare.rules.triage.rules import TriageRules
 
 

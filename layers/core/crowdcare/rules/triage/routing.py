@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from crowdcare.domain.models import Mention, Responder, ResponderKind
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Analysis,
     Intent,
     Priority,

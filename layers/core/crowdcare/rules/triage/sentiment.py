@@ -14,7 +14,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 from vaderSentiment.vaderSentiment import N_SCALAR, SentimentIntensityAnalyzer
 
-from crowdcare.rules.triage.models import (
+from crowdcare.domain.triage import (
     Classification,
     Sentiment,
     SentimentLabel,
