@@ -33,7 +33,7 @@ from crowdcare.adapters.dynamodb.assignments import (
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
-from crowdcare.adapters.platforms.http import PlatformError
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
 from crowdcare.domain.triage import RouteKind

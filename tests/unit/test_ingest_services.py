@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.adapters.platforms.inbound.graph_lookup import LookupFailedError
 from crowdcare.adapters.platforms.inbound.graph_shapes import GraphLookup
 from crowdcare.adapters.platforms.inbound.meta import parse_meta
 from crowdcare.adapters.platforms.inbound.sources import Page, SkippedItem
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare.services.ingest import IngestService, MetaDeliveryService
 from crowdcare.services.polling import Poller

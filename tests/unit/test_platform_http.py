@@ -11,12 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.adapters.platforms.http import (
-    HttpResponse,
-    JsonHttpClient,
-    PlatformError,
-    retry_after_seconds,
-)
+from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient, retry_after_seconds
+from crowdcare.domain.errors import PlatformError
 
 NOW = 1_750_000_000.0
 

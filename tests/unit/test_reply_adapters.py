@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound import (
     ReplyPlatformSettings,
     ReplyTargetError,
@@ -33,6 +33,7 @@ from crowdcare.adapters.platforms.outbound.reddit import RedditReplyAdapter
 from crowdcare.adapters.platforms.outbound.x import XReplyAdapter
 from crowdcare.adapters.platforms.reddit import RedditPasswordGrant
 from crowdcare.adapters.secrets import PlatformCredentials
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform
 from crowdcare_local.fake_platforms import outbound
 from crowdcare_local.fake_platforms.server import FakePlatformServer

@@ -11,10 +11,9 @@ import pytest
 from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
 from crowdcare.adapters.dynamodb.repositories import StoredMention
-from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.adapters.platforms.outbound.base import default_limits
 from crowdcare.domain.dashboard import DecisionRequest, DeclineRequest, ReplyDraft
-from crowdcare.domain.errors import ConflictError, RetryableReplyError
+from crowdcare.domain.errors import ConflictError, PlatformError, RetryableReplyError
 from crowdcare.domain.models import (
     Author,
     Mention,
@@ -169,7 +168,16 @@ def world(trust_threshold: int = 3) -> World:
         on_posted=ReplyConfirmation(ledger, events, clock),
     )
     built = World(
-        mentions, assignments, replies, queue, parking, ledger, events, adapter, desk, approvals,
+        mentions,
+        assignments,
+        replies,
+        queue,
+        parking,
+        ledger,
+        events,
+        adapter,
+        desk,
+        approvals,
         poster,
     )
     built.assign("adv.ana")

@@ -97,3 +97,19 @@ class MentionHeldError(ConflictError):
     def __init__(self, message: str, holder_id: str | None = None) -> None:
         super().__init__(message)
         self.holder_id = holder_id
+
+
+class PlatformError(Exception):
+    """A platform call failed; `retryable` says whether trying later may succeed."""
+
+    def __init__(
+        self, message: str, *, status: int | None, retryable: bool, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class CursorConflictError(RuntimeError):
+    """The cursor changed since it was read: another run is polling the same source."""

@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from crowdcare.adapters.dynamodb.cursors import CursorConflictError
-from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.adapters.platforms.inbound.sources import PollSource
+from crowdcare.domain.errors import CursorConflictError, PlatformError
 from crowdcare.ports import Clock, CursorStore, MentionInbox
 
 DEFAULT_SAFETY_MARGIN_SECONDS = 10.0

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crowdcare.adapters.dynamodb.cursors import CursorConflictError
 from crowdcare.adapters.platforms.inbound.meta import BadChange
 from crowdcare.adapters.platforms.inbound.sources import Page
+from crowdcare.domain.errors import CursorConflictError
 from crowdcare.domain.models import Mention
 
 

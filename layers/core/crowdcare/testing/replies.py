@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
-from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.adapters.platforms.outbound.base import default_limits
-from crowdcare.domain.errors import MentionHeldError
+from crowdcare.domain.errors import MentionHeldError, PlatformError
 from crowdcare.domain.models import MentionStatus, Platform, Responder
 from crowdcare.domain.points import LedgerEntry
 from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket

@@ -15,13 +15,10 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
+from crowdcare.domain.errors import CursorConflictError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-class CursorConflictError(RuntimeError):
-    """The cursor changed since it was read: another run is polling the same source."""
 
 
 class CursorRepository:

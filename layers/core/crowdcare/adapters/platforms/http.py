@@ -20,19 +20,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from crowdcare.domain.errors import PlatformError
+
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
-
-
-class PlatformError(Exception):
-    """A platform call failed; `retryable` says whether trying later may succeed."""
-
-    def __init__(
-        self, message: str, *, status: int | None, retryable: bool, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retryable = retryable
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.domain.errors import PlatformError
 
 REDDIT_WEB = "https://www.reddit.com"
 

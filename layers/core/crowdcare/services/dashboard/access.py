@@ -9,8 +9,8 @@ from crowdcare.ports import AssignmentReader, MentionReader
 
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
-    from crowdcare.adapters.dynamodb.assignments import Assignment
-    from crowdcare.adapters.dynamodb.repositories import StoredMention
+    from crowdcare.domain.assignments import Assignment
+    from crowdcare.domain.stored import StoredMention
 
 
 def stored_mention(mentions: MentionReader, mention_id: str) -> StoredMention:

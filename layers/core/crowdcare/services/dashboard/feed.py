@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
 from crowdcare.adapters.platforms.outbound.base import LengthLimit
+from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.dashboard import AuthorView, FeedItem
 from crowdcare.domain.models import Mention, MentionStatus, Platform
 from crowdcare.domain.replies import Reply
@@ -18,7 +18,7 @@ from crowdcare.services.replies.submission import reply_limit
 
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
-    from crowdcare.adapters.dynamodb.repositories import StoredMention
+    from crowdcare.domain.stored import StoredMention
 
 # How many earlier posts of a thread the feed shows above a mention.
 THREAD_DEPTH = 3

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
 from crowdcare.adapters.platforms.outbound.base import LengthLimit
+from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.dashboard import DeclineRequest, ReplyDraft
 from crowdcare.domain.errors import ConflictError, MentionHeldError
 from crowdcare.domain.models import Platform

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
+from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.errors import ConflictError, ForbiddenError
 from crowdcare.domain.models import MentionStatus
 from crowdcare.ports import AssignmentRelease, MentionRequeue

@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from crowdcare.adapters.platforms.http import PlatformError
-from crowdcare.domain.errors import RetryableReplyError
+from crowdcare.domain.errors import PlatformError, RetryableReplyError
 from crowdcare.domain.models import Mention
 from crowdcare.domain.points import PointsReason, entry_for
 from crowdcare.domain.replies import PostOutcome, Reply, ReplyStatus, ReplyTicket

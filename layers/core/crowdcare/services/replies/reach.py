@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from crowdcare.adapters.platforms.http import PlatformError
+from crowdcare.domain.errors import PlatformError
 from crowdcare.ports import Clock, ReplyAdapterSource, ReplyStore
 from crowdcare.services.replies.posting import error_text
 

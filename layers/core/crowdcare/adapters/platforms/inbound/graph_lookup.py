@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.inbound.facebook import facebook_post_url
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
     GraphId,
@@ -34,6 +34,7 @@ from crowdcare.adapters.platforms.inbound.graph_shapes import (
     GraphText,
     GraphTime,
 )
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform
 
 CACHE_SIZE = 512

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient
 from crowdcare.adapters.platforms.outbound.base import (
     BLUESKY_LIMIT,
     AdapterBase,
@@ -22,6 +22,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     ReplyTargetError,
     as_int,
 )
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
 
 _POST_COLLECTION = "app.bsky.feed.post"

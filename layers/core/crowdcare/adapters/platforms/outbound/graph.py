@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound.base import (
     FACEBOOK_LIMIT,
     INSTAGRAM_LIMIT,
@@ -32,6 +32,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     Reach,
     as_int,
 )
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound.base import (
     MASTODON_DEFAULT_MAX,
     AdapterBase,
@@ -21,6 +21,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     as_int,
     mastodon_limit,
 )
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient
 from crowdcare.adapters.platforms.outbound.base import (
     REDDIT_LIMIT,
     AdapterBase,
@@ -26,6 +26,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     as_int,
 )
 from crowdcare.adapters.platforms.reddit import RedditPasswordGrant, reddit_url
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
 
 # Error codes inside a 200 that mean "later": everything else is a refusal to park.

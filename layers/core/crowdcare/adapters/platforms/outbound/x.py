@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound.base import (
     X_LIMIT,
     AdapterBase,
@@ -19,6 +19,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     Reach,
     as_int,
 )
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
 
 

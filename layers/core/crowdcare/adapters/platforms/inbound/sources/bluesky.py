@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crowdcare.adapters.platforms.http import JsonHttpClient, PlatformError
+from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.inbound.sources import (
     Page,
     SkippedItem,
@@ -26,6 +26,7 @@ from crowdcare.adapters.platforms.inbound.sources import (
     convert_each,
     from_iso,
 )
+from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform
 
 MAX_SEARCH_LIMIT = 100
