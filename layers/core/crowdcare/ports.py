@@ -155,6 +155,12 @@ class NotificationFailures(Protocol):
         self, mention_id: str, responder_id: str, attempt: int, reason: str
     ) -> bool: ...
 
+    def notification_deferred(
+        self, mention_id: str, responder_id: str, attempt: int, reason: str
+    ) -> bool:
+        """The providers are down, not the responder: the workflow waits and tries again."""
+        ...
+
 
 class WorkflowExecutions(Protocol):
     """Starts executions of one state machine under a caller-chosen name."""
@@ -176,6 +182,15 @@ class EmailSender(Protocol):
     """Sends one email; returns the provider's message id."""
 
     def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str: ...
+
+
+class SentChannels(Protocol):
+    """Remembers each (notice, channel) already sent, so a redelivered notice sends only the
+    channels that failed (an SMS failure never re-sends the email)."""
+
+    def once(self, key: str, send: Callable[[], str]) -> str:
+        """`send()`'s message id, calling it only when `key` was not sent before."""
+        ...
 
 
 class SmsSender(Protocol):

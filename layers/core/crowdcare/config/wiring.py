@@ -6,6 +6,7 @@ them with their own settings and clients, so nothing needs patching.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditTrail
-from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey, SentChannelsTable, once_per_key
 from crowdcare.adapters.dynamodb.mentions import MentionRepository
 from crowdcare.adapters.dynamodb.responders import ResponderRepository
 from crowdcare.adapters.ses import SesEmailSender
@@ -129,6 +130,7 @@ def build_notifier(
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
         email=SesEmailSender(clients.ses, settings.sender_email, settings.ses_configuration_set),
         sms=SnsSmsSender(clients.sns),
+        sent=SentChannelsTable(clients.dynamodb, settings.idempotency_table, time.time),
         brand=settings.brand_name,
         dashboard_url=settings.dashboard_url,
         sms_min_priority=settings.sms_min_priority,

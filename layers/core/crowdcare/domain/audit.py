@@ -17,6 +17,7 @@ class AuditAction(StrEnum):
     SKIPPED = "skipped"  # a candidate passed over (quiet hours, paused, full)
     NOTIFIED = "notified"
     NOTIFICATION_FAILED = "notification_failed"
+    NOTIFICATION_DEFERRED = "notification_deferred"  # SES/SMS down: asked again later
     HEARTBEAT = "heartbeat"
     REPLIED = "replied"
     DECLINED = "declined"

@@ -97,3 +97,13 @@ class MentionHeldError(ConflictError):
     def __init__(self, message: str, holder_id: str | None = None) -> None:
         super().__init__(message)
         self.holder_id = holder_id
+
+
+class ProviderUnavailableError(Exception):
+    """A notification provider (SES email, SNS SMS) fails for everyone right now: throttled,
+    5xx or unreachable. Trying later helps, and the responder is not at fault (unlike a bounce).
+    """
+
+    def __init__(self, channel: str, detail: str) -> None:
+        super().__init__(f"{channel} provider unavailable: {detail}")
+        self.channel = channel

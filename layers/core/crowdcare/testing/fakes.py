@@ -7,7 +7,7 @@ that stops working once answered) in plain dicts and lists a test can read back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +16,7 @@ from crowdcare.domain.audit import AuditAction, AuditEntry
 from crowdcare.domain.errors import (
     AlreadyAssignedError,
     ExecutionAlreadyStartedError,
+    ProviderUnavailableError,
     TaskClosedError,
 )
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
@@ -260,18 +261,37 @@ class FakeWorkflowCallbacks:
 
 
 class RecordingNotificationFailures:
-    """NotificationFailures: records each give-up; `waiting` says whether the attempt still
-    waited (what `notification_failed` answers)."""
+    """NotificationFailures: records each give-up (`calls`) and each deferral (`deferred`);
+    `waiting` says whether the attempt still waited (what both answer)."""
 
     def __init__(self, *, waiting: bool = True) -> None:
         self.waiting = waiting
         self.calls: list[tuple[str, str, int, str]] = []
+        self.deferred: list[tuple[str, str, int, str]] = []
 
     def notification_failed(
         self, mention_id: str, responder_id: str, attempt: int, reason: str
     ) -> bool:
         self.calls.append((mention_id, responder_id, attempt, reason))
         return self.waiting
+
+    def notification_deferred(
+        self, mention_id: str, responder_id: str, attempt: int, reason: str
+    ) -> bool:
+        self.deferred.append((mention_id, responder_id, attempt, reason))
+        return self.waiting
+
+
+class FakeSentChannels:
+    """SentChannels: message ids by key, kept only when the send succeeded."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, str] = {}
+
+    def once(self, key: str, send: Callable[[], str]) -> str:
+        if key not in self.sent:
+            self.sent[key] = send()
+        return self.sent[key]
 
 
 class FakeExecutions:
@@ -303,25 +323,37 @@ class SentEmail:
 
 
 class FakeEmailSender:
-    """EmailSender: keeps each email; ids are 'email-1', 'email-2'..."""
+    """EmailSender: keeps each email; ids are 'email-1', 'email-2'...
 
-    def __init__(self) -> None:
+    `outages` is how many of the next sends fail as an SES outage would.
+    """
+
+    def __init__(self, outages: int = 0) -> None:
         self.sent: list[SentEmail] = []
+        self.outages = outages
 
     def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str:
+        if self.outages > 0:
+            self.outages -= 1
+            raise ProviderUnavailableError("email", "Throttling: Maximum sending rate exceeded")
         self.sent.append(SentEmail(to, message, dict(tags or {})))
         return f"email-{len(self.sent)}"
 
 
 class FakeSmsSender:
-    """SmsSender: keeps each SMS; numbers in `opted_out_numbers` replied STOP."""
+    """SmsSender: keeps each SMS; numbers in `opted_out_numbers` replied STOP; `outages` is
+    how many of the next sends fail as an SNS outage would."""
 
-    def __init__(self, opted_out_numbers: Iterable[str] = ()) -> None:
+    def __init__(self, opted_out_numbers: Iterable[str] = (), outages: int = 0) -> None:
         self.sent: list[tuple[str, Message]] = []
         self.opted_out_numbers = set(opted_out_numbers)
         self.lookups = 0
+        self.outages = outages
 
     def send(self, phone: str, message: Message) -> str:
+        if self.outages > 0:
+            self.outages -= 1
+            raise ProviderUnavailableError("SMS", "InternalError: 500")
         self.sent.append((phone, message))
         return f"sms-{len(self.sent)}"
 
