@@ -99,6 +99,19 @@ class QuietHoursPolicy(StrEnum):
     SKIP = "skip"  # not assigned at all until their quiet hours end
 
 
+# Profile lists are bounded where people edit them (the profile, the admin editor, the CSV
+# import): a clear 400 instead of an item past DynamoDB's 400 KB (5,000 skills once were).
+MAX_SKILLS = 50
+MAX_LANGUAGES = 20
+MAX_HANDLES = 20
+SkillTag = Annotated[str, Field(min_length=1, max_length=40)]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+HandleText = Annotated[str, Field(min_length=1, max_length=100)]
+SkillList = Annotated[tuple[SkillTag, ...], Field(max_length=MAX_SKILLS)]
+LanguageList = Annotated[tuple[LanguageCode, ...], Field(max_length=MAX_LANGUAGES)]
+HandleList = Annotated[tuple[HandleText, ...], Field(max_length=MAX_HANDLES)]
+
+
 class Responder(Frozen):
     """Someone who answers mentions: matched on languages, skills and current load."""
 
