@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from crowdcare.adapters.provider_outages import is_outage, outage_of
@@ -9,10 +11,11 @@ from crowdcare.domain.errors import ProviderUnavailableError
 
 
 def _client_error(code: str, status: int) -> ClientError:
-    return ClientError(
-        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
-        "SendEmail",
-    )
+    response: Any = {
+        "Error": {"Code": code, "Message": code},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, "SendEmail")
 
 
 @pytest.mark.parametrize(

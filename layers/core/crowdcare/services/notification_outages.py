@@ -23,7 +23,8 @@ OUTAGE_MAX_DEFERRALS = 15
 
 def outage_wait(deferrals: int) -> int:
     """Seconds to wait before the `deferrals`-th retry (1-based): doubling, capped."""
-    return min(OUTAGE_FIRST_WAIT_SECONDS * 2 ** (deferrals - 1), OUTAGE_MAX_WAIT_SECONDS)
+    wait: int = OUTAGE_FIRST_WAIT_SECONDS * 2 ** max(deferrals - 1, 0)
+    return min(wait, OUTAGE_MAX_WAIT_SECONDS)
 
 
 def deferred_case(case: LifecycleCase, assignment: Assignment) -> LifecycleCase:
