@@ -24,7 +24,7 @@ from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import AuditEntry
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
 from crowdcare.domain.models import Mention, MentionStatus, Responder
-from crowdcare.domain.stored import StoredMention
+from crowdcare.domain.stored import StoredMention, StuckMention
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.models import Priority, RouteDecision, Triage
 from crowdcare.rules.triage.rules import TriageRules
@@ -63,6 +63,24 @@ class MentionStore(Protocol):
     def return_to_queue(self, mention_id: str, detail: str) -> bool:
         """assigning -> queued (undo a take whose workflow did not start)."""
         ...
+
+
+class StuckMentionStore(MentionStore, Protocol):
+    """The Mentions table as the sweeper sees it: the sparse open-status index."""
+
+    def stuck(self, status: MentionStatus, before: datetime, limit: int) -> list[StuckMention]:
+        """Up to `limit` mentions in `status` since before `before`, oldest first."""
+        ...
+
+    def claim_redrive(self, stuck: StuckMention) -> int | None:
+        """Restart its clock and count one re-drive (returned); None when it moved on."""
+        ...
+
+
+class TriageWorkflowStarter(Protocol):
+    """Starts a mention's triage workflow under an attempt suffix (the sweeper)."""
+
+    def start(self, mention: Mention, attempt: str = "") -> str: ...
 
 
 class ResponderStore(Protocol):

@@ -26,6 +26,8 @@ class AuditAction(StrEnum):
     QUEUED = "queued"
     ADMINS_ALERTED = "admins_alerted"
     EMAIL_SUPPRESSED = "email_suppressed"  # SES: permanent bounce or complaint
+    REDRIVEN = "redriven"  # the sweeper restarted a stuck mention's workflow
+    PARKED = "parked"  # the sweeper gave up on a stuck mention: an operator looks at it
 
 
 SYSTEM = "system"

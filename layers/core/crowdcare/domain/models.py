@@ -54,6 +54,19 @@ class MentionStatus(StrEnum):
     OVERDUE = "overdue"  # the employee SLA passed too; the admins were alerted
 
 
+# Statuses a workflow moves a mention out of within a known time: while a mention is in one,
+# the Mentions table indexes it (sparse `by_open_status` index) so the sweeper finds it if it
+# stays too long. `queued` is not one: it waits for a free slot, which the queue drain offers.
+SWEPT_STATUSES = frozenset(
+    {
+        MentionStatus.RECEIVED,
+        MentionStatus.TRIAGED,
+        MentionStatus.ASSIGNING,
+        MentionStatus.ASSIGNED,
+    }
+)
+
+
 class Mention(Frozen):
     """A post that mentions the brand, normalised from any platform."""
 

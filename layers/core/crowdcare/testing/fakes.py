@@ -20,8 +20,8 @@ from crowdcare.domain.errors import (
     TaskClosedError,
 )
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
-from crowdcare.domain.models import Mention, MentionStatus, Responder
-from crowdcare.domain.stored import StoredMention
+from crowdcare.domain.models import SWEPT_STATUSES, Mention, MentionStatus, Responder
+from crowdcare.domain.stored import StoredMention, StuckMention
 from crowdcare.rules.triage.models import Sentiment, SentimentLabel, SentimentScores, Triage
 
 
@@ -40,12 +40,16 @@ class ManualClock:
 
 
 class FakeMentions:
-    """MentionStore: stored mentions by id, with each status change's detail."""
+    """MentionStore and StuckMentionStore: stored mentions by id, with each status change's
+    detail, and since when each is in its status (`clock`, a fixed time by default)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.items: dict[str, StoredMention] = {}
         self.details: dict[str, str] = {}
         self.queue_offers: dict[str, int] = {}
+        self.since: dict[str, datetime] = {}
+        self.redrives: dict[str, int] = {}
+        self._clock = clock or (lambda: datetime(2026, 1, 1, tzinfo=UTC))
 
     def add(
         self,
@@ -63,6 +67,7 @@ class FakeMentions:
             triage=triage,
         )
         self.items[mention.mention_id] = stored
+        self.since[mention.mention_id] = stored.received_at
         return stored
 
     def status(self, mention_id: str) -> MentionStatus:
@@ -75,6 +80,7 @@ class FakeMentions:
     def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
         current = self.items[mention_id]  # the table's condition: the mention exists
         self.items[mention_id] = StoredMention(current.mention, current.received_at, status, triage)
+        self.since[mention_id] = self._clock()
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
         current = self.items[mention_id]
@@ -82,6 +88,28 @@ class FakeMentions:
             current.mention, current.received_at, status, current.triage
         )
         self.details[mention_id] = detail
+        self.since[mention_id] = self._clock()
+
+    def stuck(self, status: MentionStatus, before: datetime, limit: int) -> list[StuckMention]:
+        if status not in SWEPT_STATUSES:
+            return []
+        found = sorted(
+            (self.since[i], i) for i, s in self.items.items()
+            if s.status is status and self.since[i] < before
+        )
+        return [StuckMention(i, status, since.isoformat()) for since, i in found[:limit]]
+
+    def claim_redrive(self, stuck: StuckMention) -> int | None:
+        current = self.items.get(stuck.mention_id)
+        if (
+            current is None
+            or current.status is not stuck.status
+            or self.since[stuck.mention_id].isoformat() != stuck.since
+        ):
+            return None
+        self.since[stuck.mention_id] = self._clock()
+        self.redrives[stuck.mention_id] = self.redrives.get(stuck.mention_id, 0) + 1
+        return self.redrives[stuck.mention_id]
 
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
         return [s for s in self.items.values() if s.status is status]
