@@ -13,7 +13,7 @@ claims each with a conditional write (so a re-drive happens once however many sw
   slot back and starts the assignment workflow again.
 
 After `max_redrives` re-drives that did not move it on, the mention is parked (status
-`parked`, the reason as its detail, and the audit trail): `crowdcare parked mentions` lists them.
+`parked`, the reason as its detail and in the audit trail, `StuckMentionsParked` metric).
 """
 
 from __future__ import annotations
