@@ -18,7 +18,7 @@ CHECKOV_VERSION := 3.3.30
 # sam build for the python3.13 runtime needs python3.13 on PATH: the project venv provides it.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup demo up test lint typecheck unit bench eval train sam-cli build clean
+.PHONY: setup demo up test lint typecheck unit bench eval load train sam-cli build clean
 
 setup: $(STAMP)
 
@@ -59,6 +59,10 @@ test: setup sam-cli lint typecheck  ## everything CI runs
 
 bench: setup
 	$(BIN)/python -m tools.bench.run_bench
+
+# Bounded: N deliveries (C in flight), at most 60 s of sending, then a bounded drain.
+load: setup  ## N signed generic deliveries into the local stack; deliveries/s, p50/p99 ack, drain
+	$(BIN)/python -m tools.load.run_load --deliveries $(or $(N),200) --concurrency $(or $(C),8)
 
 train: setup  ## retrain the embedded triage models from ../shared/data (deterministic)
 	$(BIN)/python -m tools.train_triage

@@ -49,12 +49,15 @@ def delivery() -> NoticeDelivery:
 
 def send_notice(record: SQSRecord) -> None:
     notice = AssignmentNotice.model_validate_json(record.body)
+    last_attempt = int(record.attributes.approximate_receive_count) >= settings().notify_attempts
     try:
-        outcome = delivery().deliver(notice)
+        # A provider outage is retried by SQS too; on the last attempt the workflow waits for
+        # the providers (deferred) instead of passing the responder over.
+        outcome = delivery().deliver(notice, last_attempt=last_attempt)
     except (ClientError, BotoCoreError) as exc:
         # boto already retried; SQS redelivers a few more times, then the workflow moves on
         # rather than waiting out the SLA with nobody told.
-        if int(record.attributes.approximate_receive_count) < settings().notify_attempts:
+        if not last_attempt:
             raise
         outcome = delivery().give_up(notice, f"{type(exc).__name__}: {exc}")
     report(notice, outcome)
@@ -63,6 +66,10 @@ def send_notice(record: SQSRecord) -> None:
 def report(notice: AssignmentNotice, outcome: Delivery) -> None:
     """One metric and one log line per notice (ids only: no addresses or phone numbers)."""
     ids = {"mention_id": notice.mention_id, "responder_id": notice.responder_id}
+    if outcome.deferred:
+        metrics.add_metric(name="NotificationsDeferred", unit=MetricUnit.Count, value=1)
+        logger.warning("providers unavailable, notice deferred", extra=ids)
+        return
     if outcome.result is None:
         metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=1)
         logger.warning("notification failed", extra={**ids, "workflow_moved_on": outcome.moved_on})

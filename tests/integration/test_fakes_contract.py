@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 import pytest
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
@@ -18,7 +19,7 @@ from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.errors import AlreadyAssignedError
 from crowdcare.domain.models import Mention, MentionStatus, Responder, ResponderKind
 from crowdcare.domain.triage import RouteKind
-from crowdcare.ports import AssignmentStore, MentionStore, ResponderStore
+from crowdcare.ports import AssignmentStore, MentionStore, ResponderStore, StuckMentionStore
 from crowdcare.testing import FakeAssignments, FakeMentions, FakeResponders
 from crowdcare.testing.builders import NOON, a_mention, a_responder
 
@@ -162,3 +163,22 @@ def test_suppressing_an_email_twice_changes_it_once(stores: Stores) -> None:
     assert stores.responders.suppress_email("ana") is True
     assert stores.responders.suppress_email("ana") is False
     assert stores.responders.suppress_email("ghost") is False
+
+
+def test_a_stuck_mention_is_found_and_claimed_once_and_leaves_the_index_when_final(
+    stores: Stores,
+) -> None:
+    """GIVEN a received mention, WHEN the sweeper looks for received mentions older than a
+    later time, THEN it is found, a claim counts once (a second claim of the same finding is
+    refused), and once replied it is never found again."""
+    # both implementations are StuckMentionStores too (the sweeper's port)
+    mentions = cast("StuckMentionStore", stores.mentions)
+    stores.put_mention(a_mention())
+    later = NOON + timedelta(days=3650)
+    [stuck] = mentions.stuck(MentionStatus.RECEIVED, later, limit=5)
+    assert (stuck.mention_id, stuck.status) == ("x#1", MentionStatus.RECEIVED)
+    assert mentions.claim_redrive(stuck) == 1
+    assert mentions.claim_redrive(stuck) is None
+    mentions.set_status("x#1", MentionStatus.REPLIED, "https://x.com/brand/status/9")
+    assert mentions.stuck(MentionStatus.RECEIVED, later, limit=5) == []
+    assert mentions.stuck(MentionStatus.REPLIED, later, limit=5) == []

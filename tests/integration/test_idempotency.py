@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from crowdcare.adapters.dynamodb.idempotency import once_per_key
+from crowdcare.adapters.dynamodb.idempotency import SentChannelsTable, once_per_key
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.settings import AwsSettings
+from crowdcare.domain.errors import ProviderUnavailableError
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
@@ -133,3 +134,25 @@ def test_plain_results_round_trip_without_a_model(
     # THEN it ran once and the repeat returns the stored dict
     assert len(recorder.calls) == 1
     assert second == first == {"message_id": "msg-1", "count": 1}
+
+
+def test_each_channel_is_sent_once_and_a_failed_send_is_tried_again(core_aws: CoreAws) -> None:
+    """GIVEN the sent-channels table on moto, WHEN a send fails, THEN its claim is given back
+    and the next delivery sends; once sent, later deliveries get the stored id, never a
+    second send."""
+    sent = SentChannelsTable(core_aws.dynamodb, core_aws.idempotency_table, lambda: 1_000.0)
+    calls: list[str] = []
+
+    def failing() -> str:
+        calls.append("fail")
+        raise ProviderUnavailableError("SMS", "InternalError")
+
+    def working() -> str:
+        calls.append("send")
+        return "sms-1"
+
+    with pytest.raises(ProviderUnavailableError):
+        sent.once("x#1#ana#1#sms", failing)
+    assert sent.once("x#1#ana#1#sms", working) == "sms-1"
+    assert sent.once("x#1#ana#1#sms", working) == "sms-1"
+    assert calls == ["fail", "send"]

@@ -20,6 +20,7 @@ from crowdcare.services.notifier import (
     UnknownResponderError,
     assignment_link,
 )
+from crowdcare.testing import FakeSentChannels
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
@@ -101,6 +102,7 @@ def notifier(
         responders=responders,
         email=SesEmailSender(ses, SENDER),
         sms=SnsSmsSender(sns),
+        sent=FakeSentChannels(),
         brand="Brightwave",
         dashboard_url=DASHBOARD,
         sms_min_priority=70,

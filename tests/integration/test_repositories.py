@@ -232,3 +232,26 @@ def test_nested_floats_round_trip_through_dynamodb(core_aws: CoreAws) -> None:
     )["Item"]
     # THEN the values are unchanged
     assert from_item(item) == values
+
+
+def test_the_open_status_index_finds_only_mentions_still_in_a_swept_status(
+    core_aws: CoreAws,
+) -> None:
+    """GIVEN two received mentions and one of them replied, WHEN the sweeper's index is queried
+    for received mentions older than now, THEN only the open one is found; a claim restarts its
+    clock (counted once), and a second claim of the same finding is refused."""
+    clock = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    repo = MentionRepository(core_aws.dynamodb, core_aws.mentions_table, lambda: clock[0])
+    received = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
+    repo.put_if_new(mention("1"), received)
+    repo.put_if_new(mention("2"), received)
+    repo.set_status("x#2", MentionStatus.REPLIED, "https://x.com/brand/status/9")
+    [stuck] = repo.stuck(MentionStatus.RECEIVED, clock[0], limit=10)
+    assert stuck.mention_id == "x#1"
+    assert repo.stuck(MentionStatus.RECEIVED, received, limit=10) == []
+    assert repo.claim_redrive(stuck) == 1
+    assert repo.claim_redrive(stuck) is None
+    assert repo.stuck(MentionStatus.RECEIVED, clock[0], limit=10) == []
+    stored = repo.get("x#1")
+    assert stored is not None
+    assert stored.status is MentionStatus.RECEIVED

@@ -21,6 +21,7 @@ from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours, Responder, ResponderKind
 from crowdcare.domain.triage import RouteKind
 from crowdcare.services.notifier import Notifier, UndeliverableError
+from crowdcare.testing import FakeSentChannels
 from crowdcare_local.runtime import LocalContext
 from crowdcare_local.stack import create_template_table
 from moto.ses.models import ses_backends
@@ -199,6 +200,7 @@ def notifier(core_aws: CoreAws, ses: Any = None) -> Notifier:
         responders=ResponderRepository(core_aws.dynamodb, core_aws.responders_table),
         email=SesEmailSender(ses, SENDER, "crowdcare-feedback"),
         sms=SnsSmsSender(boto3.client("sns", region_name=core_aws.region)),
+        sent=FakeSentChannels(),
         brand="Brightwave",
         dashboard_url="https://care.example.com",
         sms_min_priority=70,

@@ -173,3 +173,28 @@ def test_mastodon_iso_reset_header_is_honoured() -> None:
     now = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC).timestamp()
     # WHEN the wait is computed THEN it is those 30 s
     assert retry_after_seconds(headers, now) == 30.0
+
+
+def test_a_long_rate_limit_reset_is_handed_back_not_slept() -> None:
+    """GIVEN a 429 whose reset is 15 minutes away and no deadline, WHEN requested, THEN the
+    client raises at once (retryable, retry_after=900) instead of sleeping 900 s in a Lambda."""
+    time = FakeTime()
+    reset = str(int(NOW) + 900)
+    transport = ScriptedTransport([status(429, {"x-rate-limit-reset": reset}), ok()])
+    with pytest.raises(PlatformError) as caught:
+        client(transport, time).get("/things")
+    assert caught.value.retryable
+    assert caught.value.retry_after == 900
+    assert time.slept == []
+    assert len(transport.requests) == 1
+
+
+def test_all_waits_of_one_request_stay_within_max_wait() -> None:
+    """GIVEN a platform answering 429 with Retry-After: 12 again and again, WHEN requested with
+    max_wait=30, THEN the client sleeps at most 30 s in all before raising."""
+    time = FakeTime()
+    transport = ScriptedTransport([status(429, {"Retry-After": "12"})] * 4)
+    with pytest.raises(PlatformError):
+        client(transport, time, max_wait=30.0).get("/things")
+    assert sum(time.slept) <= 30
+    assert len(time.slept) == 2

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from crowdcare.adapters.responders_csv import MAX_ROWS, CsvFileError, parse_responders
-from crowdcare.domain.models import ResponderKind
+from crowdcare.adapters.responders_csv import (
+    MAX_CELL_CHARS,
+    MAX_FILE_CHARS,
+    MAX_ROWS,
+    CsvFileError,
+    parse_responders,
+)
+from crowdcare.domain.dashboard import ProfileUpdate
+from crowdcare.domain.models import MAX_SKILLS, ResponderKind
+from pydantic import ValidationError
 
 HEADER = (
     "responder_id,kind,name,email,phone,sms_opt_in,languages,skills,timezone,"
@@ -93,3 +101,64 @@ def test_too_many_rows_is_refused() -> None:
     rows = "".join(f"adv.{i},advocate,N{i},n{i}@example.com\n" for i in range(MAX_ROWS + 1))
     with pytest.raises(CsvFileError, match="more than"):
         parse_responders("responder_id,kind,name,email\n" + rows)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_every_line_ending_reads_the_same(ending: str) -> None:
+    """GIVEN the same two rows with LF, CRLF or CR-only line endings, WHEN parsed, THEN both
+    responders are read and the bad third row is reported on line 4."""
+    lines = [
+        "responder_id,kind,name,email",
+        "ana,advocate,Ana,ana@example.com",
+        "ben,employee,Ben,ben@example.com",
+        "bad,advocate,Bad,not-an-email",
+    ]
+    parsed = parse_responders(ending.join(lines) + ending)
+    assert [r.responder_id for r in parsed.responders] == ["ana", "ben"]
+    [error] = parsed.errors
+    assert (error.line, error.responder_id) == (4, "bad")
+
+
+def test_a_field_past_the_csv_modules_limit_is_a_row_error() -> None:
+    """GIVEN a row whose cell holds 200,000 characters (past csv's 131,072 limit), WHEN parsed,
+    THEN that row is reported as unreadable and the row after it is still imported."""
+    text = (
+        "responder_id,kind,name,email\n"
+        f"big,advocate,{'x' * 200_000},big@example.com\n"
+        "ana,advocate,Ana,ana@example.com\n"
+    )
+    parsed = parse_responders(text)
+    assert [r.responder_id for r in parsed.responders] == ["ana"]
+    assert len(parsed.errors) == 1
+    assert "unreadable row" in parsed.errors[0].problems[0]
+
+
+def test_a_long_cell_under_the_csv_limit_is_a_clear_row_error() -> None:
+    """GIVEN a name of 5,000 characters, WHEN parsed, THEN the row says the name is too long."""
+    parsed = parse_responders(f"responder_id,kind,name,email\nana,advocate,{'n' * 5000},a@b.co\n")
+    [error] = parsed.errors
+    assert error.problems == (f"name: longer than {MAX_CELL_CHARS} characters",)
+
+
+def test_a_file_past_the_size_limit_is_refused_whole() -> None:
+    """GIVEN a file over MAX_FILE_CHARS, WHEN parsed, THEN it is refused with a clear reason."""
+    with pytest.raises(CsvFileError, match="characters: split it"):
+        parse_responders(HEADER + "x" * (MAX_FILE_CHARS + 1))
+
+
+def test_too_many_skills_is_a_clear_row_error() -> None:
+    """GIVEN a row with more skills than MAX_SKILLS, WHEN parsed, THEN the row names the limit."""
+    skills = ";".join(f"s{i}" for i in range(MAX_SKILLS + 1))
+    parsed = parse_responders(
+        f"responder_id,kind,name,email,skills\nana,advocate,Ana,ana@example.com,{skills}\n"
+    )
+    [error] = parsed.errors
+    assert error.problems == (f"skills: at most {MAX_SKILLS} values, not {MAX_SKILLS + 1}",)
+
+
+def test_profile_lists_are_bounded_in_the_domain_models() -> None:
+    """GIVEN a profile update with 5,000 skills, WHEN validated, THEN it is refused (a 400 at
+    the edge) instead of reaching DynamoDB."""
+    with pytest.raises(ValidationError, match=f"at most {MAX_SKILLS} items"):
+        ProfileUpdate.model_validate({"skills": [f"s{i}" for i in range(5000)]})
+    assert len(ProfileUpdate.model_validate({"skills": ["a"] * MAX_SKILLS}).skills or ()) == 50

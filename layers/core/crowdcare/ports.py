@@ -24,7 +24,7 @@ from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import AuditEntry
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
 from crowdcare.domain.models import Mention, MentionStatus, Responder
-from crowdcare.domain.stored import StoredMention
+from crowdcare.domain.stored import StoredMention, StuckMention
 from crowdcare.domain.triage import Priority, RouteDecision, Triage
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.rules import TriageRules
@@ -63,6 +63,24 @@ class MentionStore(Protocol):
     def return_to_queue(self, mention_id: str, detail: str) -> bool:
         """assigning -> queued (undo a take whose workflow did not start)."""
         ...
+
+
+class StuckMentionStore(MentionStore, Protocol):
+    """The Mentions table as the sweeper sees it: the sparse open-status index."""
+
+    def stuck(self, status: MentionStatus, before: datetime, limit: int) -> list[StuckMention]:
+        """Up to `limit` mentions in `status` since before `before`, oldest first."""
+        ...
+
+    def claim_redrive(self, stuck: StuckMention) -> int | None:
+        """Restart its clock and count one re-drive (returned); None when it moved on."""
+        ...
+
+
+class TriageWorkflowStarter(Protocol):
+    """Starts a mention's triage workflow under an attempt suffix (the sweeper)."""
+
+    def start(self, mention: Mention, attempt: str = "") -> str: ...
 
 
 class ResponderStore(Protocol):
@@ -155,6 +173,12 @@ class NotificationFailures(Protocol):
         self, mention_id: str, responder_id: str, attempt: int, reason: str
     ) -> bool: ...
 
+    def notification_deferred(
+        self, mention_id: str, responder_id: str, attempt: int, reason: str
+    ) -> bool:
+        """The providers are down, not the responder: the workflow waits and tries again."""
+        ...
+
 
 class WorkflowExecutions(Protocol):
     """Starts executions of one state machine under a caller-chosen name."""
@@ -176,6 +200,15 @@ class EmailSender(Protocol):
     """Sends one email; returns the provider's message id."""
 
     def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str: ...
+
+
+class SentChannels(Protocol):
+    """Remembers each (notice, channel) already sent, so a redelivered notice sends only the
+    channels that failed (an SMS failure never re-sends the email)."""
+
+    def once(self, key: str, send: Callable[[], str]) -> str:
+        """`send()`'s message id, calling it only when `key` was not sent before."""
+        ...
 
 
 class SmsSender(Protocol):

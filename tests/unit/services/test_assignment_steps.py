@@ -322,3 +322,48 @@ def test_record_reply_closes_the_assignment_as_replied(world: World) -> None:
     assert world.responders.items["ana"].open_count == 0
     assert world.mentions.status("x#1") is MentionStatus.REPLIED
     assert world.audit.entries[-1].reason == "https://x.com/r/9"
+
+
+def _deferred(case: LifecycleCase) -> LifecycleCase:
+    failure = WaitFailure(Error="NotificationDeferred", Cause="email provider unavailable")
+    return case.model_copy(update={"failure": failure})
+
+
+def test_a_provider_outage_waits_with_capped_backoff_and_asks_the_same_advocate(
+    world: World,
+) -> None:
+    """GIVEN ana holds the mention and SES is down, WHEN the notice is deferred again and
+    again, THEN each release frees her slot, keeps her a candidate (not tried, no attempt
+    counted), waits 60, 120, 240... s capped at 900 s, and the next pick asks ana again."""
+    world.responders.put(a_responder("ana"))
+    world.responders.put(a_responder("ben"))
+    case = world.steps.pick(a_case(None, "ana", "ben"))
+    waits = []
+    for _ in range(6):
+        case = world.steps.release(_deferred(case))
+        assert case.next is NextStep.RETRY_LATER
+        assert world.responders.items["ana"].open_count == 0
+        assert (case.tried, case.community_attempts) == ((), 0)
+        waits.append(case.retry_in_seconds)
+        case = world.steps.pick(case)
+        assert case.assignment is not None
+        assert case.assignment.responder_id == "ana"
+    assert waits == [60, 120, 240, 480, 900, 900]
+    assert world.mentions.status("x#1") is MentionStatus.ASSIGNED
+    assert AuditAction.NOTIFICATION_DEFERRED in world.audit.actions("x#1")
+    assert AuditAction.ESCALATED not in world.audit.actions("x#1")
+
+
+def test_an_outage_longer_than_the_budget_alerts_the_admins(world: World) -> None:
+    """GIVEN the providers stay down, WHEN the notice has been deferred past the budget,
+    THEN the admins are alerted (the mention is overdue with the reason), not left waiting."""
+    world.responders.put(a_responder("ana"))
+    case = world.steps.pick(a_case(None, "ana"))
+    while True:
+        case = world.steps.release(_deferred(case))
+        if case.next is not NextStep.RETRY_LATER:
+            break
+        case = world.steps.pick(case)
+    assert case.next is NextStep.ALERT_ADMINS
+    assert case.deferrals == 16
+    assert world.mentions.status("x#1") is MentionStatus.OVERDUE

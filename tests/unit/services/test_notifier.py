@@ -11,11 +11,12 @@ from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
 from crowdcare.domain.messages import AssignmentNotice
 from crowdcare.domain.models import QuietHours
 from crowdcare.domain.triage import RouteKind
-from crowdcare.services.notifier import NoticeDelivery, Notifier
+from crowdcare.services.notifier import NoticeDelivery, NoticeIncompleteError, Notifier
 from crowdcare.testing import (
     FakeAuditLog,
     FakeEmailSender,
     FakeResponders,
+    FakeSentChannels,
     FakeSmsSender,
     ManualClock,
     RecordingNotificationFailures,
@@ -64,6 +65,7 @@ def world() -> World:
         responders=responders,
         email=email,
         sms=sms,
+        sent=FakeSentChannels(),
         brand="Brightwave",
         dashboard_url="https://care.example.com",
         sms_min_priority=80,
@@ -210,3 +212,50 @@ def test_an_unknown_responder_is_left_to_the_queue_to_park(world: World) -> None
     with pytest.raises(UnknownResponderError):
         world.delivery.deliver(a_notice(90, responder_id="ghost"))
     assert world.failures.calls == []
+
+
+def test_an_sms_outage_never_sends_the_email_twice(world: World) -> None:
+    """GIVEN the SMS provider fails once after the email went out, WHEN SQS delivers the notice
+    again, THEN only the SMS is sent the second time: one email in all."""
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True))
+    world.sms.outages = 1
+    with pytest.raises(NoticeIncompleteError) as first:
+        world.delivery.deliver(a_notice(90))
+    assert first.value.result.email_id == "email-1"
+    outcome = world.delivery.deliver(a_notice(90))
+    assert outcome.result is not None
+    assert (outcome.result.email_id, outcome.result.sms_id) == ("email-1", "sms-1")
+    assert len(world.email.sent) == 1
+    assert len(world.sms.sent) == 1
+
+
+def test_an_email_outage_on_the_last_attempt_defers_instead_of_giving_up(world: World) -> None:
+    """GIVEN SES is down and ana takes email only, WHEN the last delivery attempt fails too,
+    THEN the workflow is told to wait (deferred), not to pass ana over, and nothing is audited
+    as notified."""
+    world.responders.put(a_responder("ana"))
+    world.email.outages = 3
+    with pytest.raises(NoticeIncompleteError):
+        world.delivery.deliver(a_notice(90))
+    outcome = world.delivery.deliver(a_notice(90), last_attempt=True)
+    assert (outcome.deferred, outcome.result) == (True, None)
+    assert world.failures.calls == []
+    [(mention_id, responder_id, attempt, reason)] = world.failures.deferred
+    assert (mention_id, responder_id, attempt) == ("x#1", "ana", 2)
+    assert "email provider unavailable" in reason
+    assert world.audit.entries == []
+
+
+def test_an_sms_outage_on_the_last_attempt_keeps_the_email_delivery(world: World) -> None:
+    """GIVEN the email went out but SMS stays down, WHEN the last attempt fails on SMS again,
+    THEN the notice counts as delivered by email (audited), nothing is deferred or given up."""
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True))
+    world.sms.outages = 5
+    outcome = world.delivery.deliver(a_notice(90), last_attempt=True)
+    assert outcome.result is not None
+    assert (outcome.result.email_id, outcome.result.sms_id) == ("email-1", None)
+    assert outcome.result.sms_reason == "SMS provider unavailable"
+    assert (world.failures.calls, world.failures.deferred) == ([], [])
+    [entry] = world.audit.entries
+    assert entry.action is AuditAction.NOTIFIED
+    assert "SMS provider unavailable" in entry.reason

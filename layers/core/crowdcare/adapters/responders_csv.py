@@ -6,6 +6,11 @@ List columns (languages, skills, handles) take values separated by ``;`` or spac
 
 Columns: responder_id, kind, name, email (required); phone, sms_opt_in, languages, skills,
 handles, timezone, quiet_start, quiet_end, max_open, active (optional).
+
+Any line ending is read (LF, CRLF, CR alone). Bounds, each reported in words and never as a
+server error: at most MAX_FILE_CHARS characters and MAX_ROWS rows per file (the file is
+refused), at most MAX_CELL_CHARS characters per cell and MAX_SKILLS / MAX_LANGUAGES /
+MAX_HANDLES items per list (the row is refused).
 """
 
 from __future__ import annotations
@@ -13,13 +18,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from crowdcare.domain.models import Frozen, Responder
+from crowdcare.domain.models import (
+    MAX_HANDLES,
+    MAX_LANGUAGES,
+    MAX_SKILLS,
+    Frozen,
+    Responder,
+)
 
 REQUIRED_COLUMNS = ("responder_id", "kind", "name", "email")
 OPTIONAL_COLUMNS = (
@@ -35,6 +46,9 @@ OPTIONAL_COLUMNS = (
     "active",
 )
 MAX_ROWS = 5_000
+MAX_FILE_CHARS = 5 * 1024 * 1024
+MAX_CELL_CHARS = 2_000
+_LIST_LIMITS = {"languages": MAX_LANGUAGES, "skills": MAX_SKILLS, "handles": MAX_HANDLES}
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
 _LIST_SPLIT = re.compile(r"[;\s]+")
@@ -98,6 +112,16 @@ def _describe(error: ValidationError) -> list[str]:
     return problems
 
 
+def _list_values(row: dict[str, str], values: dict[str, Any], problems: list[str]) -> None:
+    """The list columns, each within its documented bound."""
+    for column, limit in _LIST_LIMITS.items():
+        if words := _words(row.get(column) or ""):
+            if len(words) > limit:
+                problems.append(f"{column}: at most {limit} values, not {len(words)}")
+                continue
+            values[column] = tuple(w.lower() for w in words) if column != "handles" else words
+
+
 def _row_values(row: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     """Turn one CSV row into Responder fields; problems found on the way are returned."""
     problems: list[str] = []
@@ -109,9 +133,7 @@ def _row_values(row: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
     }
     if phone := (row.get("phone") or "").strip():
         values["phone"] = phone
-    for column in ("languages", "skills", "handles"):
-        if words := _words(row.get(column) or ""):
-            values[column] = tuple(w.lower() for w in words) if column != "handles" else words
+    _list_values(row, values, problems)
     for column in ("sms_opt_in", "active"):
         raw = row.get(column)
         if raw is not None and raw.strip():
@@ -138,24 +160,11 @@ def _row_values(row: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
 
 def parse_responders(text: str) -> CsvImport:
     """Parse a whole CSV document; raises CsvFileError only when no row can be read."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise CsvFileError("the file is empty: expected a header line naming the columns")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if not header:
-        raise CsvFileError("the file is empty: expected a header line naming the columns")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise CsvFileError(f"the header is missing required columns: {', '.join(missing)}")
-    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        raise CsvFileError(f"the header has unknown columns: {', '.join(unknown)}")
-    reader.fieldnames = header
+    reader = _reader(text)
     responders: list[Responder] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for index, row in enumerate(reader):
+    for index, row in enumerate(_rows(reader, errors)):
         if index >= MAX_ROWS:
             raise CsvFileError(f"the file has more than {MAX_ROWS} rows: split it")
         line = reader.line_num
@@ -165,18 +174,76 @@ def parse_responders(text: str) -> CsvImport:
         clean = {k: (v or "") for k, v in row.items()}
         if not any(v.strip() for v in clean.values()):
             continue  # a blank line is not an error
-        values, problems = _row_values(clean)
-        rid = values["responder_id"]
-        if rid and rid in seen:
-            problems.append(f"responder_id {rid!r} already appears on line {seen[rid]}")
-        try:
-            responder = Responder.model_validate(values)
-        except ValidationError as error:
-            problems.extend(_describe(error))
-            responder = None
-        if problems or responder is None:
-            errors.append(RowError(line=line, responder_id=rid, problems=tuple(problems)))
+        responder, error = _parse_row(clean, line, seen)
+        if error is not None:
+            errors.append(error)
             continue
-        seen[rid] = line
+        assert responder is not None
+        seen[responder.responder_id] = line
         responders.append(responder)
     return CsvImport(responders=tuple(responders), errors=tuple(errors))
+
+
+def _reader(text: str) -> csv.DictReader[str]:
+    """A reader over `text` whose header is checked; raises CsvFileError for a bad file."""
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise CsvFileError("the file is empty: expected a header line naming the columns")
+    if len(text) > MAX_FILE_CHARS:
+        raise CsvFileError(f"the file has more than {MAX_FILE_CHARS:,} characters: split it")
+    # newline="" lets the csv module see every line ending (CR alone included) itself.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        raise CsvFileError(f"the header line cannot be read: {error}") from None
+    header = [h.strip().lower() for h in (fieldnames or [])]
+    if not header:
+        raise CsvFileError("the file is empty: expected a header line naming the columns")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise CsvFileError(f"the header is missing required columns: {', '.join(missing)}")
+    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise CsvFileError(f"the header has unknown columns: {', '.join(unknown)}")
+    reader.fieldnames = header
+    return reader
+
+
+def _parse_row(
+    clean: dict[str, str], line: int, seen: Mapping[str, int]
+) -> tuple[Responder | None, RowError | None]:
+    """One non-blank row as a Responder, or the row's error."""
+    long = [k for k, v in clean.items() if len(v) > MAX_CELL_CHARS]
+    if long:
+        problems = tuple(f"{k}: longer than {MAX_CELL_CHARS} characters" for k in long)
+        rid = clean["responder_id"].strip()[:64]
+        return None, RowError(line=line, responder_id=rid, problems=problems)
+    values, found = _row_values(clean)
+    rid = values["responder_id"]
+    if rid and rid in seen:
+        found.append(f"responder_id {rid!r} already appears on line {seen[rid]}")
+    try:
+        responder = Responder.model_validate(values)
+    except ValidationError as error:
+        found.extend(_describe(error))
+        responder = None
+    if found or responder is None:
+        return None, RowError(line=line, responder_id=rid, problems=tuple(found))
+    return responder, None
+
+
+def _rows(reader: csv.DictReader[str], errors: list[RowError]) -> Iterator[dict[str, str]]:
+    """The reader's rows; a row the csv module cannot read (a cell past its 131,072-character
+    limit, a stray quote) becomes a row error and reading goes on with the next line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            errors.append(RowError(line=reader.line_num, problems=(f"unreadable row: {error}",)))
+            if len(errors) > MAX_ROWS:
+                raise CsvFileError(f"more than {MAX_ROWS} unreadable rows") from None
+            continue
+        yield row

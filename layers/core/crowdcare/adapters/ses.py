@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crowdcare.adapters.provider_outages import outage_of
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -27,22 +29,27 @@ class SesEmailSender:
         self._configuration_set = configuration_set
 
     def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str:
-        """Send one email; returns SES's message id."""
+        """Send one email; returns SES's message id.
+
+        Raises `ProviderUnavailableError` while SES throttles or fails (retry later).
+        """
         extra: dict[str, Any] = {}
         if self._configuration_set is not None:
             extra["ConfigurationSetName"] = self._configuration_set
         if tags:
             extra["Tags"] = [{"Name": name, "Value": value} for name, value in tags.items()]
-        response = self._client.send_email(
-            Source=self._sender,
-            Destination={"ToAddresses": [to]},
-            Message={
-                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                "Body": {
-                    "Text": {"Data": message.text, "Charset": "UTF-8"},
-                    "Html": {"Data": message.html, "Charset": "UTF-8"},
+        with outage_of("email"):
+            response = self._client.send_email(
+                Source=self._sender,
+                Destination={"ToAddresses": [to]},
+                Message={
+                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": message.text, "Charset": "UTF-8"},
+                        "Html": {"Data": message.html, "Charset": "UTF-8"},
+                    },
                 },
-            },
-            **extra,
-        )
+                **extra,
+            )
         return response["MessageId"]
+

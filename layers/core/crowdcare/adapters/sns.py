@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crowdcare.adapters.provider_outages import outage_of
+
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
@@ -52,14 +54,18 @@ class SnsSmsSender:
         self._client = client
 
     def send(self, phone: str, message: Message) -> str:
-        """Send one SMS; returns SNS's message id."""
-        response = self._client.publish(
-            PhoneNumber=phone,
-            Message=message.sms,
-            MessageAttributes={
-                "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
-            },
-        )
+        """Send one SMS; returns SNS's message id.
+
+        Raises `ProviderUnavailableError` while SNS throttles or fails (retry later).
+        """
+        with outage_of("SMS"):
+            response = self._client.publish(
+                PhoneNumber=phone,
+                Message=message.sms,
+                MessageAttributes={
+                    "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}
+                },
+            )
         return response["MessageId"]
 
     def opted_out(self, phone: str) -> bool:

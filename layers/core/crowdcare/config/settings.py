@@ -148,3 +148,25 @@ class QueueDrainSettings(SettingsModel):
     responders_table: str
     assignment_state_machine_arn: str
     routing_rules_parameter: str | None = None
+
+
+class SweeperSettings(SettingsModel):
+    """The scheduled sweeper: how long each non-final status may last, and how much per run.
+
+    `assigning` covers the longest wait out a notification outage (15 minutes) with room;
+    `assigned` lasts the rules' longest hold limit plus `assigned_margin_seconds`.
+    """
+
+    mentions_table: str
+    responders_table: str
+    assignments_table: str
+    audit_table: str
+    triage_state_machine_arn: str
+    assignment_state_machine_arn: str
+    routing_rules_parameter: str | None = None
+    received_deadline_seconds: int = 900
+    triaged_deadline_seconds: int = 900
+    assigning_deadline_seconds: int = 1800
+    assigned_margin_seconds: int = 900
+    sweep_batch: int = 25
+    max_redrives: int = 3

@@ -6,15 +6,16 @@ them with their own settings and clients, so nothing needs patching.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditTrail
-from crowdcare.adapters.dynamodb.idempotency import OncePerKey, once_per_key
+from crowdcare.adapters.dynamodb.idempotency import OncePerKey, SentChannelsTable, once_per_key
 from crowdcare.adapters.dynamodb.mentions import MentionRepository
 from crowdcare.adapters.dynamodb.responders import ResponderRepository
 from crowdcare.adapters.ses import SesEmailSender
@@ -29,9 +30,11 @@ from crowdcare.config.settings import (
     QueueDrainSettings,
     SesFeedbackSettings,
     StarterSettings,
+    SweeperSettings,
     TriageSettings,
 )
 from crowdcare.domain.messages import AssignmentNotice
+from crowdcare.domain.models import MentionStatus
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle
@@ -40,6 +43,7 @@ from crowdcare.services.notifier import NoticeDelivery, NotificationResult, Noti
 from crowdcare.services.queue_drain import QueueDrain
 from crowdcare.services.ses_feedback import SesFeedbackService
 from crowdcare.services.starter import AssignmentStarter, TriageStarter
+from crowdcare.services.sweeper import Sweeper, sweep_deadlines
 
 if TYPE_CHECKING:
     from crowdcare.rules.triage.sentiment import SentimentProvider
@@ -51,7 +55,8 @@ DEEP_LINK_SECRET_KEY = "deep_link_secret"  # noqa: S105 - the key's name in the 
 
 
 def rules_source(
-    settings: TriageSettings | LifecycleSettings | QueueDrainSettings, clients: AwsClients
+    settings: TriageSettings | LifecycleSettings | QueueDrainSettings | SweeperSettings,
+    clients: AwsClients,
 ) -> Callable[[], TriageRules]:
     """Triage rules from the SSM parameter (cached for a minute), or the defaults."""
     if settings.routing_rules_parameter is None:
@@ -129,6 +134,7 @@ def build_notifier(
         responders=ResponderRepository(clients.dynamodb, settings.responders_table),
         email=SesEmailSender(clients.ses, settings.sender_email, settings.ses_configuration_set),
         sms=SnsSmsSender(clients.sns),
+        sent=SentChannelsTable(clients.dynamodb, settings.idempotency_table, time.time),
         brand=settings.brand_name,
         dashboard_url=settings.dashboard_url,
         sms_min_priority=settings.sms_min_priority,
@@ -249,4 +255,40 @@ def build_queue_drain(
         ),
         rules=rules_source(settings, clients),
         clock=clock,
+    )
+
+
+def build_sweeper(
+    settings: SweeperSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> Sweeper:
+    """The scheduled sweeper wired to the Mentions index and both state machines."""
+    rules = rules_source(settings, clients)
+
+    def deadlines() -> dict[MentionStatus, timedelta]:
+        assignment = rules().assignment
+        longest_sla = max([*assignment.sla_seconds.values(), assignment.employee_sla_seconds])
+        return sweep_deadlines(
+            received=settings.received_deadline_seconds,
+            triaged=settings.triaged_deadline_seconds,
+            assigning=settings.assigning_deadline_seconds,
+            longest_hold=longest_sla * assignment.hold_limit_factor,
+            margin=settings.assigned_margin_seconds,
+        )
+
+    return Sweeper(
+        mentions=MentionRepository(clients.dynamodb, settings.mentions_table, clock),
+        assignments=AssignmentRepository(
+            clients.dynamodb, settings.assignments_table, settings.responders_table
+        ),
+        audit=AuditTrail(clients.dynamodb, settings.audit_table),
+        triage=TriageStarter(
+            StepFunctionsExecutions(clients.stepfunctions, settings.triage_state_machine_arn)
+        ),
+        assignment=AssignmentStarter(
+            StepFunctionsExecutions(clients.stepfunctions, settings.assignment_state_machine_arn)
+        ),
+        deadlines=deadlines,
+        clock=clock,
+        max_redrives=settings.max_redrives,
+        batch=settings.sweep_batch,
     )

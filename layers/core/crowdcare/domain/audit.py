@@ -17,6 +17,7 @@ class AuditAction(StrEnum):
     SKIPPED = "skipped"  # a candidate passed over (quiet hours, paused, full)
     NOTIFIED = "notified"
     NOTIFICATION_FAILED = "notification_failed"
+    NOTIFICATION_DEFERRED = "notification_deferred"  # SES/SMS down: asked again later
     HEARTBEAT = "heartbeat"
     REPLIED = "replied"
     DECLINED = "declined"
@@ -25,6 +26,8 @@ class AuditAction(StrEnum):
     QUEUED = "queued"
     ADMINS_ALERTED = "admins_alerted"
     EMAIL_SUPPRESSED = "email_suppressed"  # SES: permanent bounce or complaint
+    REDRIVEN = "redriven"  # the sweeper restarted a stuck mention's workflow
+    PARKED = "parked"  # the sweeper gave up on a stuck mention: an operator looks at it
 
 
 SYSTEM = "system"

@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from crowdcare.domain.models import Frozen, Platform, QuietHours, ResponderKind
+from crowdcare.domain.models import (
+    Frozen,
+    HandleList,
+    LanguageList,
+    Platform,
+    QuietHours,
+    ResponderKind,
+    SkillList,
+)
 from crowdcare.domain.replies import Reply
 
 ReplyText = Annotated[str, Field(min_length=1, max_length=10_000)]
@@ -40,8 +48,8 @@ Notify = Literal["email", "sms", "both"]
 class ProfileUpdate(Frozen):
     """What a responder edits about themself."""
 
-    skills: tuple[Annotated[str, Field(min_length=1, max_length=40)], ...] | None = None
-    languages: tuple[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")], ...] | None = None
+    skills: SkillList | None = None
+    languages: LanguageList | None = None
     timezone: str | None = None
     quiet_hours: QuietHours | None = None
     notify: Notify | None = None
@@ -67,9 +75,9 @@ class ResponderEdit(Frozen):
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     phone: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None
     sms_opt_in: bool = False
-    languages: tuple[str, ...] = ("en",)
-    skills: tuple[str, ...] = ()
-    handles: tuple[str, ...] = ()
+    languages: LanguageList = ("en",)
+    skills: SkillList = ()
+    handles: HandleList = ()
     timezone: str = "UTC"
     quiet_hours: QuietHours = QuietHours()
     max_open: Annotated[int, Field(ge=1, le=100)] = 5

@@ -113,3 +113,13 @@ class PlatformError(Exception):
 
 class CursorConflictError(RuntimeError):
     """The cursor changed since it was read: another run is polling the same source."""
+
+
+class ProviderUnavailableError(Exception):
+    """A notification provider (SES email, SNS SMS) fails for everyone right now: throttled,
+    5xx or unreachable. Trying later helps, and the responder is not at fault (unlike a bounce).
+    """
+
+    def __init__(self, channel: str, detail: str) -> None:
+        super().__init__(f"{channel} provider unavailable: {detail}")
+        self.channel = channel

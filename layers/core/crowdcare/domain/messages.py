@@ -117,6 +117,7 @@ class NextStep(StrEnum):
     ALERT_ADMINS = "alert_admins"
     QUEUED = "queued"
     DONE = "done"
+    RETRY_LATER = "retry_later"  # the notification providers are down: wait, then pick again
 
 
 class AdminAlert(Frozen):
@@ -153,6 +154,8 @@ class LifecycleCase(Frozen):
     first_assigned_at: datetime | None = None
     escalated_at: datetime | None = None
     alert: AdminAlert | None = None
+    deferrals: int = Field(default=0, description="notices deferred by provider outages")
+    retry_in_seconds: int = Field(default=0, description="SecondsPath of the outage wait")
     failure: WaitFailure | None = None
     reply: ReplyOutcome | None = None
     outcome: str = ""

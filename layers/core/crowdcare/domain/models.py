@@ -54,6 +54,19 @@ class MentionStatus(StrEnum):
     OVERDUE = "overdue"  # the employee SLA passed too; the admins were alerted
 
 
+# Statuses a workflow moves a mention out of within a known time: while a mention is in one,
+# the Mentions table indexes it (sparse `by_open_status` index) so the sweeper finds it if it
+# stays too long. `queued` is not one: it waits for a free slot, which the queue drain offers.
+SWEPT_STATUSES = frozenset(
+    {
+        MentionStatus.RECEIVED,
+        MentionStatus.TRIAGED,
+        MentionStatus.ASSIGNING,
+        MentionStatus.ASSIGNED,
+    }
+)
+
+
 class Mention(Frozen):
     """A post that mentions the brand, normalised from any platform."""
 
@@ -97,6 +110,19 @@ class QuietHoursPolicy(StrEnum):
 
     EMAIL_ONLY = "email_only"  # still assigned, emailed, never texted
     SKIP = "skip"  # not assigned at all until their quiet hours end
+
+
+# Profile lists are bounded where people edit them (the profile, the admin editor, the CSV
+# import): a clear 400 instead of an item past DynamoDB's 400 KB (5,000 skills once were).
+MAX_SKILLS = 50
+MAX_LANGUAGES = 20
+MAX_HANDLES = 20
+SkillTag = Annotated[str, Field(min_length=1, max_length=40)]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+HandleText = Annotated[str, Field(min_length=1, max_length=100)]
+SkillList = Annotated[tuple[SkillTag, ...], Field(max_length=MAX_SKILLS)]
+LanguageList = Annotated[tuple[LanguageCode, ...], Field(max_length=MAX_LANGUAGES)]
+HandleList = Annotated[tuple[HandleText, ...], Field(max_length=MAX_HANDLES)]
 
 
 class Responder(Frozen):

@@ -17,3 +17,12 @@ class StoredMention:
     received_at: datetime
     status: MentionStatus
     triage: Triage | None = None
+
+
+@dataclass(frozen=True)
+class StuckMention:
+    """A mention found by the sweeper: in `status` since `since` (as the index stores it)."""
+
+    mention_id: str
+    status: MentionStatus
+    since: str

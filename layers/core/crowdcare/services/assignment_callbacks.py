@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DECLINED_ERROR",
+    "NOTIFICATION_DEFERRED_ERROR",
     "NOTIFICATION_FAILED_ERROR",
     "AssignmentClosedError",
     "AssignmentError",
@@ -38,6 +39,8 @@ __all__ = [
 # Error names the workflow's wait state receives (SendTaskFailure).
 DECLINED_ERROR = "Declined"
 NOTIFICATION_FAILED_ERROR = "NotificationFailed"
+# The providers (SES, SMS) are down: the workflow waits and asks again, passing nobody over.
+NOTIFICATION_DEFERRED_ERROR = "NotificationDeferred"
 # The former name of the task-success output, for callers that import it from here.
 Reply = ReplyOutcome
 # Step Functions keeps a failure's cause to this many characters here.
@@ -113,6 +116,22 @@ class AssignmentLifecycle:
 
         Returns False when that attempt is no longer waiting (nothing to do).
         """
+        return self._fail_waiting(
+            mention_id, responder_id, attempt, NOTIFICATION_FAILED_ERROR, reason
+        )
+
+    def notification_deferred(
+        self, mention_id: str, responder_id: str, attempt: int, reason: str
+    ) -> bool:
+        """The notification providers are down: the workflow waits (capped backoff) and
+        notifies again, without passing the responder over. False when no longer waiting."""
+        return self._fail_waiting(
+            mention_id, responder_id, attempt, NOTIFICATION_DEFERRED_ERROR, reason
+        )
+
+    def _fail_waiting(
+        self, mention_id: str, responder_id: str, attempt: int, error: str, reason: str
+    ) -> bool:
         assignment = self._assignments.get(mention_id)
         if (
             assignment is None
@@ -126,9 +145,7 @@ class AssignmentLifecycle:
         try:
             self._call(
                 mention_id,
-                lambda: self._callbacks.fail(
-                    token, NOTIFICATION_FAILED_ERROR, reason[:CAUSE_LIMIT]
-                ),
+                lambda: self._callbacks.fail(token, error, reason[:CAUSE_LIMIT]),
             )
         except AssignmentClosedError:
             return False

@@ -39,10 +39,12 @@ from crowdcare.rules.availability import unavailable_reason
 from crowdcare.rules.deeplinks import DeepLinkClaims
 from crowdcare.services.assignment_callbacks import (
     DECLINED_ERROR,
+    NOTIFICATION_DEFERRED_ERROR,
     NOTIFICATION_FAILED_ERROR,
     AssignmentLifecycle,
     Reply,
 )
+from crowdcare.services.notification_outages import OUTAGE_MAX_DEFERRALS, deferred_case
 
 if TYPE_CHECKING:
     from crowdcare.ports import (
@@ -306,6 +308,8 @@ class LifecycleSteps:
         assignment = _required(case.assignment)
         failure = case.failure or WaitFailure(Error="Unknown")
         now = self._clock()
+        if failure.Error == NOTIFICATION_DEFERRED_ERROR:
+            return self._defer(case, assignment, failure.Cause or "providers unavailable")
         if failure.Error in TIMEOUT_ERRORS:
             status, action, actor = AssignmentStatus.EXPIRED, AuditAction.TIMED_OUT, SYSTEM
             reason = f"no reply within {case.sla_seconds} s"
@@ -336,6 +340,37 @@ class LifecycleSteps:
         if case.stage is Stage.EMPLOYEE and action is AuditAction.TIMED_OUT:
             return self._alert(cleared, f"employee SLA passed: {reason}", assignment.responder_id)
         return cleared.model_copy(update={"next": NextStep.PICK})
+
+    def _defer(self, case: LifecycleCase, assignment: Assignment, reason: str) -> LifecycleCase:
+        """The providers were down: close the attempt without holding it against the
+        responder (they stay a candidate), wait with capped backoff, then pick again."""
+        now = self._clock()
+        self._assignments.release(
+            case.mention_id, AssignmentStatus.UNDELIVERED, attempt=assignment.attempt
+        )
+        cleared = deferred_case(case, assignment)
+        deferrals, wait = cleared.deferrals, cleared.retry_in_seconds
+        self._audit.append(
+            AuditEntry(
+                mention_id=case.mention_id,
+                at=now,
+                action=AuditAction.NOTIFICATION_DEFERRED,
+                actor=SYSTEM,
+                responder_id=assignment.responder_id,
+                attempt=assignment.attempt,
+                reason=f"{reason} (wait {deferrals}: {wait} s)"[:500],
+            )
+        )
+        if deferrals > OUTAGE_MAX_DEFERRALS:
+            return self._alert(
+                cleared, f"notifications failing after {case.deferrals} waits: {reason}", None
+            )
+        self._mentions.set_status(
+            case.mention_id,
+            MentionStatus.ASSIGNING,
+            f"notification providers unavailable; asking again in {wait} s",
+        )
+        return cleared.model_copy(update={"next": NextStep.RETRY_LATER})
 
     def _alert(self, case: LifecycleCase, reason: str, responder_id: str | None) -> LifecycleCase:
         now = self._clock()

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from crowdcare.domain.audit import SYSTEM, AuditAction, AuditEntry
-from crowdcare.domain.errors import UndeliverableError, UnknownResponderError
+from crowdcare.domain.errors import (
+    ProviderUnavailableError,
+    UndeliverableError,
+    UnknownResponderError,
+)
 from crowdcare.domain.messages import Message
 from crowdcare.domain.models import Frozen, Responder
 from crowdcare.rules.availability import Channels, choose_channels, in_quiet_hours
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
         EmailSender,
         NotificationFailures,
         ResponderStore,
+        SentChannels,
         SmsSender,
     )
 
@@ -39,6 +44,7 @@ __all__ = [
     "Delivery",
     "Message",
     "NoticeDelivery",
+    "NoticeIncompleteError",
     "NotificationResult",
     "Notifier",
     "UndeliverableError",
@@ -117,9 +123,27 @@ class NotificationResult(Frozen):
     sms_id: str | None
     sms_reason: str
 
+    @property
+    def reached(self) -> bool:
+        """Whether at least one channel carried the notice."""
+        return self.email_id is not None or self.sms_id is not None
+
+
+class NoticeIncompleteError(Exception):
+    """A provider outage stopped a channel; `result` holds what did go out (retry the rest)."""
+
+    def __init__(self, result: NotificationResult, reason: str) -> None:
+        super().__init__(reason)
+        self.result = result
+        self.reason = reason
+
 
 class Notifier:
-    """Sends one assignment notice on the channels the responder's preferences allow."""
+    """Sends one assignment notice on the channels the responder's preferences allow.
+
+    Each channel is sent once per notice (`SentChannels`): a redelivered notice sends only the
+    channels that failed before, so an SMS failure never sends the email again.
+    """
 
     def __init__(
         self,
@@ -127,6 +151,7 @@ class Notifier:
         responders: ResponderStore,
         email: EmailSender,
         sms: SmsSender,
+        sent: SentChannels,
         brand: str,
         dashboard_url: str,
         sms_min_priority: int,
@@ -135,13 +160,18 @@ class Notifier:
         self._responders = responders
         self._email = email
         self._sms = sms
+        self._sent = sent
         self._brand = brand
         self._dashboard_url = dashboard_url
         self._sms_min_priority = sms_min_priority
         self._clock = clock
 
     def notify(self, notice: AssignmentNotice) -> NotificationResult:
-        """Email the responder, and text them when the rules allow."""
+        """Email the responder, and text them when the rules allow.
+
+        Raises `NoticeIncompleteError` when a provider outage stopped a channel (the other
+        channel's send is kept and not repeated).
+        """
         responder = self._responders.get(notice.responder_id)
         if responder is None:
             raise UnknownResponderError(notice.responder_id)
@@ -160,25 +190,37 @@ class Notifier:
                 f"email suppressed and no SMS ({channels.sms_reason})"
             )
         message = render(notice, responder, self._brand, self._dashboard_url)
-        email_id = (
-            self._email.send(
-                responder.email, message, email_tags(notice.mention_id, notice.attempt)
-            )
-            if channels.email
-            else None
-        )
-        sms_id = (
-            self._sms.send(responder.phone, message)
-            if channels.sms and responder.phone is not None
-            else None
-        )
-        return NotificationResult(
+        key = f"{notice.mention_id}#{notice.responder_id}#{notice.attempt}"
+        outages: list[str] = []
+        email_id = sms_id = None
+        sms_reason = channels.sms_reason
+        if channels.email:
+            try:
+                email_id = self._sent.once(
+                    f"{key}#email",
+                    lambda: self._email.send(
+                        responder.email, message, email_tags(notice.mention_id, notice.attempt)
+                    ),
+                )
+            except ProviderUnavailableError as exc:
+                outages.append(str(exc))
+        phone = responder.phone
+        if channels.sms and phone is not None:
+            try:
+                sms_id = self._sent.once(f"{key}#sms", lambda: self._sms.send(phone, message))
+            except ProviderUnavailableError as exc:
+                outages.append(str(exc))
+                sms_reason = "SMS provider unavailable"
+        result = NotificationResult(
             mention_id=notice.mention_id,
             responder_id=responder.responder_id,
             email_id=email_id,
             sms_id=sms_id,
-            sms_reason=channels.sms_reason,
+            sms_reason=sms_reason,
         )
+        if outages:
+            raise NoticeIncompleteError(result, "; ".join(outages))
+        return result
 
 
 class Delivery(Frozen):
@@ -186,13 +228,14 @@ class Delivery(Frozen):
 
     result: NotificationResult | None = None
     moved_on: bool | None = None  # given up: whether the waiting workflow was moved on
+    deferred: bool = False  # the providers were down: the workflow waits and tries again
 
     @property
     def audit_reason(self) -> str:
         """The channels used, in words (for the audit trail)."""
         if self.result is None:
             return "not delivered"
-        email = "email" if self.result.email_id else "no email (suppressed)"
+        email = "email" if self.result.email_id else "no email (suppressed or provider down)"
         sms = "SMS" if self.result.sms_id else f"no SMS ({self.result.sms_reason})"
         return f"{email}, {sms}"
 
@@ -214,14 +257,24 @@ class NoticeDelivery:
         self._audit = audit
         self._clock = clock
 
-    def deliver(self, notice: AssignmentNotice) -> Delivery:
-        """Send the notice (once per notice) and audit it; give up when no channel reaches
+    def deliver(self, notice: AssignmentNotice, *, last_attempt: bool = False) -> Delivery:
+        """Send the notice (each channel once) and audit it; give up when no channel reaches
         the responder (retrying cannot help). Sending errors propagate for the caller to retry.
+
+        A provider outage propagates too, until `last_attempt`: then a notice that reached the
+        responder on one channel counts as delivered, and one that reached nobody is deferred
+        (the workflow waits for the providers; the responder is not passed over).
         """
         try:
             result = self._send(notice)
         except UndeliverableError as exc:
             return self.give_up(notice, str(exc))
+        except NoticeIncompleteError as exc:
+            if not last_attempt:
+                raise
+            if not exc.result.reached:
+                return self.defer(notice, exc.reason)
+            result = exc.result
         delivery = Delivery(result=result)
         self._audit.append(
             AuditEntry(
@@ -242,3 +295,10 @@ class NoticeDelivery:
             notice.mention_id, notice.responder_id, notice.attempt, reason
         )
         return Delivery(moved_on=moved)
+
+    def defer(self, notice: AssignmentNotice, reason: str) -> Delivery:
+        """Tell the waiting workflow the providers are down: it waits and notifies again."""
+        moved = self._failures.notification_deferred(
+            notice.mention_id, notice.responder_id, notice.attempt, reason
+        )
+        return Delivery(moved_on=moved, deferred=True)

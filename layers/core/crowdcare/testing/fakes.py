@@ -7,7 +7,7 @@ that stops working once answered) in plain dicts and lists a test can read back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,11 +16,12 @@ from crowdcare.domain.audit import AuditAction, AuditEntry
 from crowdcare.domain.errors import (
     AlreadyAssignedError,
     ExecutionAlreadyStartedError,
+    ProviderUnavailableError,
     TaskClosedError,
 )
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
-from crowdcare.domain.models import Mention, MentionStatus, Responder
-from crowdcare.domain.stored import StoredMention
+from crowdcare.domain.models import SWEPT_STATUSES, Mention, MentionStatus, Responder
+from crowdcare.domain.stored import StoredMention, StuckMention
 from crowdcare.domain.triage import Sentiment, SentimentLabel, SentimentScores, Triage
 
 
@@ -39,12 +40,16 @@ class ManualClock:
 
 
 class FakeMentions:
-    """MentionStore: stored mentions by id, with each status change's detail."""
+    """MentionStore and StuckMentionStore: stored mentions by id, with each status change's
+    detail, and since when each is in its status (`clock`, a fixed time by default)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.items: dict[str, StoredMention] = {}
         self.details: dict[str, str] = {}
         self.queue_offers: dict[str, int] = {}
+        self.since: dict[str, datetime] = {}
+        self.redrives: dict[str, int] = {}
+        self._clock = clock or (lambda: datetime(2026, 1, 1, tzinfo=UTC))
 
     def add(
         self,
@@ -62,6 +67,7 @@ class FakeMentions:
             triage=triage,
         )
         self.items[mention.mention_id] = stored
+        self.since[mention.mention_id] = stored.received_at
         return stored
 
     def status(self, mention_id: str) -> MentionStatus:
@@ -74,6 +80,7 @@ class FakeMentions:
     def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
         current = self.items[mention_id]  # the table's condition: the mention exists
         self.items[mention_id] = StoredMention(current.mention, current.received_at, status, triage)
+        self.since[mention_id] = self._clock()
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
         current = self.items[mention_id]
@@ -81,6 +88,28 @@ class FakeMentions:
             current.mention, current.received_at, status, current.triage
         )
         self.details[mention_id] = detail
+        self.since[mention_id] = self._clock()
+
+    def stuck(self, status: MentionStatus, before: datetime, limit: int) -> list[StuckMention]:
+        if status not in SWEPT_STATUSES:
+            return []
+        found = sorted(
+            (self.since[i], i) for i, s in self.items.items()
+            if s.status is status and self.since[i] < before
+        )
+        return [StuckMention(i, status, since.isoformat()) for since, i in found[:limit]]
+
+    def claim_redrive(self, stuck: StuckMention) -> int | None:
+        current = self.items.get(stuck.mention_id)
+        if (
+            current is None
+            or current.status is not stuck.status
+            or self.since[stuck.mention_id].isoformat() != stuck.since
+        ):
+            return None
+        self.since[stuck.mention_id] = self._clock()
+        self.redrives[stuck.mention_id] = self.redrives.get(stuck.mention_id, 0) + 1
+        return self.redrives[stuck.mention_id]
 
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
         return [s for s in self.items.values() if s.status is status]
@@ -260,18 +289,37 @@ class FakeWorkflowCallbacks:
 
 
 class RecordingNotificationFailures:
-    """NotificationFailures: records each give-up; `waiting` says whether the attempt still
-    waited (what `notification_failed` answers)."""
+    """NotificationFailures: records each give-up (`calls`) and each deferral (`deferred`);
+    `waiting` says whether the attempt still waited (what both answer)."""
 
     def __init__(self, *, waiting: bool = True) -> None:
         self.waiting = waiting
         self.calls: list[tuple[str, str, int, str]] = []
+        self.deferred: list[tuple[str, str, int, str]] = []
 
     def notification_failed(
         self, mention_id: str, responder_id: str, attempt: int, reason: str
     ) -> bool:
         self.calls.append((mention_id, responder_id, attempt, reason))
         return self.waiting
+
+    def notification_deferred(
+        self, mention_id: str, responder_id: str, attempt: int, reason: str
+    ) -> bool:
+        self.deferred.append((mention_id, responder_id, attempt, reason))
+        return self.waiting
+
+
+class FakeSentChannels:
+    """SentChannels: message ids by key, kept only when the send succeeded."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, str] = {}
+
+    def once(self, key: str, send: Callable[[], str]) -> str:
+        if key not in self.sent:
+            self.sent[key] = send()
+        return self.sent[key]
 
 
 class FakeExecutions:
@@ -303,25 +351,37 @@ class SentEmail:
 
 
 class FakeEmailSender:
-    """EmailSender: keeps each email; ids are 'email-1', 'email-2'..."""
+    """EmailSender: keeps each email; ids are 'email-1', 'email-2'...
 
-    def __init__(self) -> None:
+    `outages` is how many of the next sends fail as an SES outage would.
+    """
+
+    def __init__(self, outages: int = 0) -> None:
         self.sent: list[SentEmail] = []
+        self.outages = outages
 
     def send(self, to: str, message: Message, tags: Mapping[str, str] | None = None) -> str:
+        if self.outages > 0:
+            self.outages -= 1
+            raise ProviderUnavailableError("email", "Throttling: Maximum sending rate exceeded")
         self.sent.append(SentEmail(to, message, dict(tags or {})))
         return f"email-{len(self.sent)}"
 
 
 class FakeSmsSender:
-    """SmsSender: keeps each SMS; numbers in `opted_out_numbers` replied STOP."""
+    """SmsSender: keeps each SMS; numbers in `opted_out_numbers` replied STOP; `outages` is
+    how many of the next sends fail as an SNS outage would."""
 
-    def __init__(self, opted_out_numbers: Iterable[str] = ()) -> None:
+    def __init__(self, opted_out_numbers: Iterable[str] = (), outages: int = 0) -> None:
         self.sent: list[tuple[str, Message]] = []
         self.opted_out_numbers = set(opted_out_numbers)
         self.lookups = 0
+        self.outages = outages
 
     def send(self, phone: str, message: Message) -> str:
+        if self.outages > 0:
+            self.outages -= 1
+            raise ProviderUnavailableError("SMS", "InternalError: 500")
         self.sent.append((phone, message))
         return f"sms-{len(self.sent)}"
 

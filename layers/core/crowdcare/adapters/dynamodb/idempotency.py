@@ -14,7 +14,10 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
     PydanticSerializer,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
+
+from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -64,3 +67,78 @@ def once_per_key[R](
         output_serializer=None if result_model is None else PydanticSerializer(result_model),
     )
     return OncePerKey(wrapped, config)
+
+
+CHANNEL_LOCK_SECONDS = 120
+
+
+class SentChannelsTable:
+    """`SentChannels` on the idempotency table: one item per (notice, channel) send.
+
+    A send first claims its key (conditional put, locked for CHANNEL_LOCK_SECONDS so a
+    concurrent delivery of the same notice does not send too), then stores the provider's
+    message id. A failed send gives its claim back, so only what failed is tried again: an SMS
+    failure never sends the email twice. (As with any at-least-once queue, a crash between the
+    provider's answer and the write below may send that one channel again.)
+    """
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        clock: Callable[[], float],
+        expires_after_seconds: int = ONE_DAY_SECONDS,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self._clock = clock
+        self._expires_after = expires_after_seconds
+
+    def once(self, key: str, send: Callable[[], str]) -> str:
+        """The message id of `key`'s send: sent now, or remembered from an earlier delivery."""
+        item_key = {"id": {"S": f"channel#{key}"}}
+        now = int(self._clock())
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **item_key,
+                    "status": {"S": "sending"},
+                    "locked_until": {"N": str(now + CHANNEL_LOCK_SECONDS)},
+                    "expiration": {"N": str(now + self._expires_after)},
+                },
+                ConditionExpression=(
+                    "attribute_not_exists(id) OR (#status = :sending AND locked_until < :now)"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":sending": {"S": "sending"}, ":now": {"N": str(now)}},
+            )
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            return self._earlier(item_key, key)
+        try:
+            message_id = send()
+        except Exception:
+            self._client.delete_item(TableName=self._table, Key=item_key)
+            raise
+        self._client.update_item(
+            TableName=self._table,
+            Key=item_key,
+            UpdateExpression="SET #status = :sent, message_id = :id REMOVE locked_until",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":sent": {"S": "sent"}, ":id": {"S": message_id}},
+        )
+        return message_id
+
+    def _earlier(self, item_key: dict[str, Any], key: str) -> str:
+        item = self._client.get_item(
+            TableName=self._table, Key=item_key, ConsistentRead=True
+        ).get("Item", {})
+        if item.get("status", {}).get("S") == "sent":
+            return item["message_id"]["S"]
+        raise ChannelBusyError(key)
+
+
+class ChannelBusyError(Exception):
+    """Another delivery of the same notice is sending on this channel right now: retry later."""

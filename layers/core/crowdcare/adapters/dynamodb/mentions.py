@@ -2,27 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
-from crowdcare.domain.models import Mention, MentionStatus
-from crowdcare.domain.stored import StoredMention
+from crowdcare.domain.models import SWEPT_STATUSES, Mention, MentionStatus
+from crowdcare.domain.stored import StoredMention, StuckMention
 from crowdcare.domain.triage import Triage
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
+# The sparse index the sweeper reads: only items with `open_status` (set while the status is
+# one of SWEPT_STATUSES, removed otherwise) are in it, sorted by when they entered it.
+OPEN_STATUS_INDEX = "by_open_status"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _index_update(status: MentionStatus) -> tuple[str, str]:
+    """The SET and REMOVE parts that keep the open-status index in step with `status`."""
+    if status in SWEPT_STATUSES:
+        return ", open_status = :status, status_since = :since", ""
+    return ", status_since = :since", " REMOVE open_status"
+
+
 class MentionRepository:
     """The Mentions table: one item per platform post; its stream feeds the triage workflow."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._clock = clock
 
     def put_if_new(self, mention: Mention, received_at: datetime) -> bool:
         """Store a mention unless the same platform post is already stored.
@@ -34,6 +57,8 @@ class MentionRepository:
             mention_id=mention.mention_id,
             received_at=received_at.isoformat(),
             status=MentionStatus.RECEIVED.value,
+            open_status=MentionStatus.RECEIVED.value,
+            status_since=received_at.astimezone(UTC).isoformat(),
         )
         try:
             self._client.put_item(
@@ -57,26 +82,37 @@ class MentionRepository:
 
     def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
         """Store what triage concluded and move the mention on."""
+        index_set, index_remove = _index_update(status)
         self._client.update_item(
             TableName=self._table,
             Key={"mention_id": {"S": mention_id}},
-            UpdateExpression="SET triage = :triage, #status = :status",
+            UpdateExpression=f"SET triage = :triage, #status = :status{index_set}{index_remove}",
             ConditionExpression="attribute_exists(mention_id)",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=to_item(
-                {":triage": triage.model_dump(mode="json"), ":status": status.value}
+                {
+                    ":triage": triage.model_dump(mode="json"),
+                    ":status": status.value,
+                    ":since": self._since(),
+                }
             ),
         )
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
         """Move the mention to `status`, with an optional operator-facing detail."""
+        index_set, index_remove = _index_update(status)
         self._client.update_item(
             TableName=self._table,
             Key={"mention_id": {"S": mention_id}},
-            UpdateExpression="SET #status = :status, status_detail = :detail",
+            UpdateExpression=f"SET #status = :status, status_detail = :detail{index_set}"
+            + index_remove,
             ConditionExpression="attribute_exists(mention_id)",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":status": {"S": status.value}, ":detail": {"S": detail}},
+            ExpressionAttributeValues={
+                ":status": {"S": status.value},
+                ":detail": {"S": detail},
+                ":since": {"S": self._since()},
+            },
         )
 
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
@@ -103,6 +139,7 @@ class MentionRepository:
                 Key={"mention_id": {"S": mention_id}},
                 UpdateExpression=(
                     "SET #status = :assigning, status_detail = :detail, "
+                    "open_status = :assigning, status_since = :since, "
                     "queue_offers = if_not_exists(queue_offers, :zero) + :one"
                 ),
                 ConditionExpression="#status = :queued",
@@ -111,6 +148,7 @@ class MentionRepository:
                     ":assigning": {"S": MentionStatus.ASSIGNING.value},
                     ":queued": {"S": MentionStatus.QUEUED.value},
                     ":detail": {"S": "a slot freed up"},
+                    ":since": {"S": self._since()},
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
                 },
@@ -128,13 +166,17 @@ class MentionRepository:
             self._client.update_item(
                 TableName=self._table,
                 Key={"mention_id": {"S": mention_id}},
-                UpdateExpression="SET #status = :queued, status_detail = :detail",
+                UpdateExpression=(
+                    "SET #status = :queued, status_detail = :detail, status_since = :since "
+                    "REMOVE open_status"
+                ),
                 ConditionExpression="#status = :assigning",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     ":assigning": {"S": MentionStatus.ASSIGNING.value},
                     ":queued": {"S": MentionStatus.QUEUED.value},
                     ":detail": {"S": detail[:500]},
+                    ":since": {"S": self._since()},
                 },
             )
         except ClientError as exc:
@@ -142,6 +184,58 @@ class MentionRepository:
                 return False
             raise
         return True
+
+    def stuck(self, status: MentionStatus, before: datetime, limit: int) -> list[StuckMention]:
+        """Up to `limit` mentions in `status` since before `before`, oldest first (a Query of
+        the sparse open-status index: never a Scan)."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=OPEN_STATUS_INDEX,
+            KeyConditionExpression="open_status = :status AND status_since < :before",
+            ExpressionAttributeValues={
+                ":status": {"S": status.value},
+                ":before": {"S": before.astimezone(UTC).isoformat()},
+            },
+            Limit=limit,
+        )
+        return [
+            StuckMention(
+                mention_id=item["mention_id"]["S"],
+                status=MentionStatus(item["open_status"]["S"]),
+                since=item["status_since"]["S"],
+            )
+            for item in response.get("Items", [])
+        ]
+
+    def claim_redrive(self, stuck: StuckMention) -> int | None:
+        """Take a stuck mention for one re-drive: its clock restarts and its re-drive count
+        goes up (returned); None when it moved on since it was found (or another sweep took
+        it), so two sweeps never re-drive it twice."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"mention_id": {"S": stuck.mention_id}},
+                UpdateExpression=(
+                    "SET status_since = :now, redrives = if_not_exists(redrives, :zero) + :one"
+                ),
+                ConditionExpression="open_status = :status AND status_since = :since",
+                ExpressionAttributeValues={
+                    ":status": {"S": stuck.status.value},
+                    ":since": {"S": stuck.since},
+                    ":now": {"S": self._since()},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return int(response["Attributes"]["redrives"]["N"])
+
+    def _since(self) -> str:
+        return self._clock().astimezone(UTC).isoformat()
 
     def scan(self) -> list[StoredMention]:
         """Every stored mention (for the local summary and small deployments' exports)."""
@@ -159,7 +253,14 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
     triage = values.pop("triage", None)
     received_at = datetime.fromisoformat(values.pop("received_at"))
     status = MentionStatus(values.pop("status", MentionStatus.RECEIVED.value))
-    for derived in ("mention_id", "status_detail", "queue_offers"):
+    for derived in (
+        "mention_id",
+        "status_detail",
+        "queue_offers",
+        "open_status",
+        "status_since",
+        "redrives",
+    ):
         values.pop(derived, None)
     return StoredMention(
         mention=Mention.model_validate(values),

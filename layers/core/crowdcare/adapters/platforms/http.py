@@ -3,8 +3,10 @@
 429 and 5xx answers are retried with exponential backoff and full jitter, waiting at least as
 long as the platform's own rate-limit headers ask (`Retry-After`, `x-rate-limit-reset`,
 `x-ratelimit-reset`, `ratelimit-reset`). A caller with a deadline (a Lambda about to time out)
-passes it, and the client gives up rather than sleep past it. Sleep, clock and randomness are
-injected so tests run instantly and deterministically.
+passes it, and the client gives up rather than sleep past it. Even without one, it never sleeps
+more than `max_wait` in all for one request: a 429 that asks for 15 minutes is raised at once
+(retryable, with `retry_after`) for the queue or the next scheduled run to wait out. Sleep,
+clock and randomness are injected so tests run instantly and deterministically.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class JsonHttpClient:
     max_attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 20.0
+    max_wait: float = 30.0  # all sleeping within one request, whatever the platform asks
     transport: Transport = urllib_transport
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
@@ -128,6 +131,7 @@ class JsonHttpClient:
                 all_headers["Content-Type"] = "application/json"
         url = self.base_url.rstrip("/") + path
         last_error: PlatformError | None = None
+        waited = 0.0
         for attempt in range(self.max_attempts):
             request = urllib.request.Request(url, data=body, headers=all_headers, method=method)  # noqa: S310
             try:
@@ -153,7 +157,10 @@ class JsonHttpClient:
                 break
             if deadline is not None and self.clock() + wait >= deadline:
                 break
+            if waited + wait > self.max_wait:
+                break  # the caller's queue or schedule waits the rest, not this Lambda
             self.sleep(wait)
+            waited += wait
         assert last_error is not None
         raise last_error
 
