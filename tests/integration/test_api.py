@@ -25,6 +25,7 @@ import jwt
 import pytest
 from chalice.test import Client
 from crowdcare.adapters.cognito_auth import StaticKeys
+from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.assignments import (
     Assignment,
     AssignmentRepository,
@@ -33,12 +34,15 @@ from crowdcare.adapters.dynamodb.assignments import (
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
+from crowdcare.rules.points import PointsRules
 from crowdcare.rules.triage.models import RouteKind
 from crowdcare.services.replies.assignment_events import ReleasingLifecycle
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
+from crowdcare.services.rewards.awards import PointsAwarder
 from crowdcare.testing.replies import InMemoryParkingLot, ScriptedReplyAdapter
 from crowdcare_local.stack import create_template_table
 from crowdcare_local.template import function_properties, load_template
@@ -135,9 +139,17 @@ class Api:
             clock=lambda: datetime.now(UTC),
             max_receive_count=1,
             on_posted=ReplyConfirmation(
-                ledger=LedgerRepository(self.ddb, TABLES["LEDGER_TABLE"]),
+                points=PointsAwarder(
+                    ledger=LedgerRepository(self.ddb, TABLES["LEDGER_TABLE"]),
+                    rules=PointsRules.default,
+                    mentions=mentions,
+                    assignments=AssignmentIndex(
+                        self.ddb, TABLES["ASSIGNMENTS_TABLE"], TABLES["RESPONDERS_TABLE"]
+                    ),
+                    responders=ResponderStore(self.ddb, TABLES["RESPONDERS_TABLE"]),
+                    clock=lambda: datetime.now(UTC),
+                ),
                 events=ReleasingLifecycle(assignments, mentions),
-                clock=lambda: datetime.now(UTC),
             ),
         )
         return [poster.post(ticket) for ticket in self.queued()]
@@ -315,6 +327,9 @@ API_ROUTES = [
     ("GET", "/api/admin/responders"),
     ("PUT", "/api/admin/responders/adv.new"),
     ("POST", "/api/admin/responders/import"),
+    ("GET", "/api/me/points"),
+    ("GET", "/api/admin/points-rules"),
+    ("PUT", "/api/admin/points-rules"),
     ("GET", "/api/admin/rules"),
     ("PUT", "/api/admin/rules"),
 ]
@@ -537,9 +552,11 @@ def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_app
     assert board["all_time"][0] | {"name": "Ana"} == {
         "rank": 1,
         "responder_id": "adv.ana",
-        "points": 10,
+        "points": 10,  # posted (the approval edited it: no untouched-approval bonus)
         "replies": 1,
         "name": "Ana",
+        "level": "newcomer",
+        "badges": ["first_reply"],
     }
     assert board["this_week"][0]["points"] == 10
     # AND the mention left her feed, the reply shows posted, and approving twice is a conflict

@@ -1,4 +1,4 @@
-"""Routes for admins: responders (one by one, or a CSV import) and the routing rules."""
+"""Routes for admins: responders (one by one, or a CSV import), the routing and points rules."""
 
 from __future__ import annotations
 
@@ -68,5 +68,18 @@ def blueprint(context: ApiContext) -> Blueprint:
         """Validate and store the routing rules the triage workflow reads."""
         raw = raw_body(current_request(bp)) or b"{}"
         return context.dashboard().admin.save_rules(raw.decode("utf-8", errors="replace"))
+
+    @bp.route("/api/admin/points-rules", methods=["GET"])
+    @guard
+    def points_rules(principal: Principal) -> Any:
+        """The stored points rules and the rules in force."""
+        return context.dashboard().admin.points_rules_document()
+
+    @bp.route("/api/admin/points-rules", methods=["PUT"])
+    @guard
+    def save_points_rules(principal: Principal) -> Any:
+        """Validate and store the points rules (refused with the field at fault)."""
+        raw = raw_body(current_request(bp)) or b"{}"
+        return context.dashboard().admin.save_points_rules(raw.decode("utf-8", errors="replace"))
 
     return bp
