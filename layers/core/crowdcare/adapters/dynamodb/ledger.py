@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from crowdcare.adapters.dynamodb.conditional import CONDITIONAL_CHECK_FAILED, cancellation_reasons
+from crowdcare.adapters.dynamodb.conditional import cancellation_reasons
 from crowdcare.adapters.dynamodb.repositories import from_item, to_item
 from crowdcare.domain.points import LedgerEntry
 from crowdcare.rules.standings import BoardLine, boards_for, counts_as_reply
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BOARD_PREFIX = "board#"
+# A cancelled transaction names each item's reason without the "Exception" suffix.
+_ALREADY_RECORDED = "ConditionalCheckFailed"
 
 
 def board_partition(key: str) -> str:
@@ -72,9 +74,9 @@ class LedgerRepository:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
-            if reasons and reasons[0] == CONDITIONAL_CHECK_FAILED:
+            if reasons and reasons[0] == _ALREADY_RECORDED:
                 return False
-            raise
+            raise  # a TransactionConflict on a busy board line: the caller's retry redoes it
         return True
 
     def for_responder(self, responder_id: str) -> list[LedgerEntry]:
