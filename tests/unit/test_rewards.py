@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.models import Author, MentionStatus, Platform, ResponderKind
@@ -16,6 +17,7 @@ from crowdcare.rules.points import PointsRules
 from crowdcare.rules.standings import board_from_entries, ranked
 from crowdcare.rules.triage.models import RouteKind, Triage
 from crowdcare.services.dashboard.leaderboard import LeaderboardService
+from crowdcare.services.dashboard.trust import TrustPolicy
 from crowdcare.services.replies.reach import ReachTracker
 from crowdcare.services.rewards.awards import PointsAwarder
 from crowdcare.services.rewards.page import PointsPage
@@ -294,3 +296,20 @@ def test_every_board_equals_the_ledgers_sum_and_replayed_measurements_change_not
             assert bonus >= 0
     w.check_boards()
     assert set(w.ledger.boards) >= {"all"} or not w.ledger.entries
+
+
+def test_a_trusted_rank_skips_approval_until_a_rejection() -> None:
+    """GIVEN an advocate at helper rank (40 points) under a post-count threshold of 10 THEN no
+    approval is needed; WHEN an employee rejects a reply THEN approval is needed again, for
+    30 days (still a helper at 35)."""
+    w = Rewards()
+    for n in range(4):
+        w.awarder.posted(w.reply(n, author=f"u{n}"))
+    trust = TrustPolicy(w.ledger, w.clock, 10, lambda: w.rules)
+    ana = Principal(subject="s", username="adv.ana", roles=frozenset({Role.ADVOCATE}))
+    responder = w.responders.get("adv.ana")
+    assert trust.needs_approval(ana, responder) is False
+    w.awarder.rejected(w.reply(9))
+    assert trust.needs_approval(ana, responder) is True
+    w.now += timedelta(days=31)
+    assert trust.needs_approval(ana, responder) is False
