@@ -331,6 +331,7 @@ API_ROUTES = [
     ("PUT", "/api/admin/responders/adv.new"),
     ("POST", "/api/admin/responders/import"),
     ("GET", "/api/me/points"),
+    ("GET", "/api/admin/points.csv"),
     ("GET", "/api/admin/points-rules"),
     ("PUT", "/api/admin/points-rules"),
     ("GET", "/api/admin/rules"),
@@ -600,6 +601,10 @@ def test_rejection_needs_a_note_costs_points_and_the_advocate_sees_it(api: Api) 
     month = _json(api.call("GET", "/api/leaderboard?period=month&page_size=5", "adv.ana"))
     assert [(i["responder_id"], i["points"]) for i in month["items"]] == [("adv.ana", -5)]
     assert api.call("GET", "/api/leaderboard?period=year", "adv.ana").status_code == 400
+    # AND an admin exports the month's points as CSV for a rewards programme
+    export = api.call("GET", "/api/admin/points.csv?period=month", "admin.zoe")
+    assert export.headers["Content-Type"].startswith("text/csv")
+    assert export.body.decode().splitlines()[1].split(",")[:2] == ["1", "adv.ana"]
     # AND she may try again on the same, still open, mention
     feed = _json(api.call("GET", "/api/feed", "adv.ana"))["items"]
     assert feed[0]["latest_reply"]["status"] == "rejected"

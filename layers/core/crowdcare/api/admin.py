@@ -10,7 +10,7 @@ from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.adapters.responders_csv import CsvFileError, parse_responders
 from crowdcare.api.context import ApiContext, authenticated, current_request
 from crowdcare.config.http_edge import as_json, error_response, parse_body, raw_body
-from crowdcare.domain.dashboard import ResponderEdit
+from crowdcare.domain.dashboard import LeaderboardQuery, ResponderEdit
 
 MAX_CSV_BYTES = 1024 * 1024
 
@@ -68,6 +68,22 @@ def blueprint(context: ApiContext) -> Blueprint:
         """Validate and store the routing rules the triage workflow reads."""
         raw = raw_body(current_request(bp)) or b"{}"
         return context.dashboard().admin.save_rules(raw.decode("utf-8", errors="replace"))
+
+    @bp.route("/api/admin/points.csv", methods=["GET"])
+    @guard
+    def export_points(principal: Principal) -> Response:
+        """A board as CSV for rewards programmes (?period=week|month|all, ?language=)."""
+        params = dict(current_request(bp).query_params or {})
+        query = LeaderboardQuery.model_validate({"period": "month"} | params)
+        body = context.dashboard().leaderboard.export_csv(query.period, query.language)
+        return Response(
+            status_code=200,
+            body=body,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="points-{query.period.value}.csv"',
+            },
+        )
 
     @bp.route("/api/admin/points-rules", methods=["GET"])
     @guard

@@ -4,6 +4,8 @@ with each line's rank and badges."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,3 +69,26 @@ class LeaderboardService:
             "this_week": self.board(Period.WEEK)["items"],
             "all_time": self.board(Period.ALL)["items"],
         }
+
+    def export_csv(self, period: Period = Period.MONTH, language: str | None = None) -> str:
+        """One board, every line, as CSV for a rewards programme (admins only: emails)."""
+        now = self.clock()
+        ranks = self.rules().ranks
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["rank", "responder_id", "name", "email", "points", "replies", "level"])
+        for line in ranked(self.ledger.board(board_key(period, now, language))):
+            responder = self.responders.get(line.responder_id)
+            total = sum(e.points for e in self.ledger.for_responder(line.responder_id))
+            writer.writerow(
+                [
+                    line.rank,
+                    line.responder_id,
+                    "" if responder is None else responder.name,
+                    "" if responder is None else responder.email,
+                    line.points,
+                    line.replies,
+                    rank_of(ranks, total).rank,
+                ]
+            )
+        return out.getvalue()
