@@ -32,6 +32,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     run = tracker().run()
     for failure in run.failed:
         logger.warning("reach not read", extra={"failure": failure})
+    for reply_id in run.removed:
+        logger.info("reply gone from its platform: points reversed", extra={"reply_id": reply_id})
     metrics.add_metric(name="ReachRead", unit=MetricUnit.Count, value=run.read)
     metrics.add_metric(name="ReachFailed", unit=MetricUnit.Count, value=len(run.failed))
-    return {"read": run.read, "failed": len(run.failed), "unconfigured": run.unconfigured}
+    metrics.add_metric(name="RepliesRemoved", unit=MetricUnit.Count, value=len(run.removed))
+    return {
+        "read": run.read,
+        "failed": len(run.failed),
+        "unconfigured": run.unconfigured,
+        "removed": len(run.removed),
+    }

@@ -140,7 +140,8 @@ def test_a_wrong_password_is_explained_in_plain_words(demo: dict[str, Any], brow
 
 def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], browser: Any) -> None:
     """Advocate signs in, sees the mention, replies; the reply waits; an employee approves it;
-    once the platform confirms the post, the advocate's points appear on the leaderboard."""
+    once the platform confirms the post, the advocate's points appear on the leaderboard and
+    on her points page with their reasons."""
     advocate = demo["assigned_to"]
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
@@ -192,7 +193,7 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     page.get_by_role("link", name="Leaderboard").click()
     row = page.locator("#board-week tbody tr").first
     expect(row).to_contain_text("María López")
-    expect(row).to_contain_text("10")
+    expect(row.locator("td.num").last).to_have_text(re.compile(r"^[1-9]\d*$"))
     _shot(page, "dashboard-leaderboard.png")
     page.get_by_role("button", name="Sign out").click()
 
@@ -201,7 +202,21 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     expect(page.locator("#feed")).to_contain_text("Nothing assigned to you right now")
     page.get_by_role("link", name="My replies").click()
     expect(page.locator("#replies")).to_contain_text("Posted")
+    # AND her points page shows why she earned them, and her first badge
+    _sees_her_points(page)
     context.close()
+
+
+def _sees_her_points(page: Any) -> None:
+    """The advocate's points page: each movement with its reason, and the first badge."""
+    expect = sync_api.expect
+    page.get_by_role("link", name="My points").click()
+    history = page.locator("#points-history tbody")
+    expect(history).to_contain_text("Reply posted")
+    expect(history.locator("tr").filter(has_text="Reply posted")).to_contain_text("+10")
+    expect(history.locator("tr").filter(has_text="Approved without edits")).to_contain_text("+2")
+    expect(page.locator("#points-badges")).to_contain_text("First reply")
+    _shot(page, "dashboard-points.png")
 
 
 def test_admin_imports_responders_and_sees_row_errors(

@@ -25,6 +25,7 @@ import jwt
 import pytest
 from chalice.test import Client
 from crowdcare.adapters.cognito_auth import StaticKeys
+from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.assignments import (
     Assignment,
     AssignmentRepository,
@@ -33,12 +34,15 @@ from crowdcare.adapters.dynamodb.assignments import (
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
 from crowdcare.domain.triage import RouteKind
+from crowdcare.rules.points import PointsRules
 from crowdcare.services.replies.assignment_events import ReleasingLifecycle
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
+from crowdcare.services.rewards.awards import PointsAwarder
 from crowdcare.testing.replies import InMemoryParkingLot, ScriptedReplyAdapter
 from crowdcare_local.stack import create_template_table
 from crowdcare_local.template import function_properties, load_template
@@ -54,6 +58,7 @@ TABLES = {
     "LEDGER_TABLE": "api-test-ledger",
 }
 RULES_PARAMETER = "/api-test/rules"
+POINTS_PARAMETER = "/api-test/points-rules"
 PASSWORD = "Correct-horse-42"
 USERS = {
     "adv.ana": ("advocate",),
@@ -135,9 +140,17 @@ class Api:
             clock=lambda: datetime.now(UTC),
             max_receive_count=1,
             on_posted=ReplyConfirmation(
-                ledger=LedgerRepository(self.ddb, TABLES["LEDGER_TABLE"]),
+                points=PointsAwarder(
+                    ledger=LedgerRepository(self.ddb, TABLES["LEDGER_TABLE"]),
+                    rules=PointsRules.default,
+                    mentions=mentions,
+                    assignments=AssignmentIndex(
+                        self.ddb, TABLES["ASSIGNMENTS_TABLE"], TABLES["RESPONDERS_TABLE"]
+                    ),
+                    responders=ResponderStore(self.ddb, TABLES["RESPONDERS_TABLE"]),
+                    clock=lambda: datetime.now(UTC),
+                ),
                 events=ReleasingLifecycle(assignments, mentions),
-                clock=lambda: datetime.now(UTC),
             ),
         )
         return [poster.post(ticket) for ticket in self.queued()]
@@ -193,6 +206,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "ROUTING_RULES_PARAMETER": RULES_PARAMETER,
+        "POINTS_RULES_PARAMETER": POINTS_PARAMETER,
         **TABLES,
     }
     for name, value in env.items():
@@ -206,9 +220,10 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
             "QueueUrl"
         ]
         monkeypatch.setenv("REPLY_QUEUE_URL", queue_url)
-        boto3.client("ssm", region_name=REGION).put_parameter(
-            Name=RULES_PARAMETER, Value="{}", Type="String"
-        )
+        for parameter in (RULES_PARAMETER, POINTS_PARAMETER):
+            boto3.client("ssm", region_name=REGION).put_parameter(
+                Name=parameter, Value="{}", Type="String"
+            )
         cognito = boto3.client("cognito-idp", region_name=REGION)
         pool_id = cognito.create_user_pool(PoolName="responders")["UserPool"]["Id"]
         client_id = cognito.create_user_pool_client(
@@ -315,6 +330,10 @@ API_ROUTES = [
     ("GET", "/api/admin/responders"),
     ("PUT", "/api/admin/responders/adv.new"),
     ("POST", "/api/admin/responders/import"),
+    ("GET", "/api/me/points"),
+    ("GET", "/api/admin/points.csv"),
+    ("GET", "/api/admin/points-rules"),
+    ("PUT", "/api/admin/points-rules"),
     ("GET", "/api/admin/rules"),
     ("PUT", "/api/admin/rules"),
 ]
@@ -537,9 +556,11 @@ def test_advocate_reply_waits_for_approval_then_employee_approves_and_points_app
     assert board["all_time"][0] | {"name": "Ana"} == {
         "rank": 1,
         "responder_id": "adv.ana",
-        "points": 10,
+        "points": 10,  # posted (the approval edited it: no untouched-approval bonus)
         "replies": 1,
         "name": "Ana",
+        "level": "newcomer",
+        "badges": ["first_reply"],
     }
     assert board["this_week"][0]["points"] == 10
     # AND the mention left her feed, the reply shows posted, and approving twice is a conflict
@@ -571,6 +592,19 @@ def test_rejection_needs_a_note_costs_points_and_the_advocate_sees_it(api: Api) 
     assert mine[0]["note"] == "Please be specific and kind."
     board = _json(api.call("GET", "/api/leaderboard", "adv.ana"))
     assert board["all_time"][0]["points"] == -5
+    # AND her points page shows the reason and the employee's feedback
+    page = _json(api.call("GET", "/api/me/points", "adv.ana"))
+    assert [(h["reason"], h["points"]) for h in page["history"]] == [("reply_rejected", -5)]
+    assert [f["note"] for f in page["feedback"]] == ["Please be specific and kind."]
+    assert page["rank"]["rank"] == "newcomer"
+    # AND the month's board, paged, says the same; a bad period is a 400
+    month = _json(api.call("GET", "/api/leaderboard?period=month&page_size=5", "adv.ana"))
+    assert [(i["responder_id"], i["points"]) for i in month["items"]] == [("adv.ana", -5)]
+    assert api.call("GET", "/api/leaderboard?period=year", "adv.ana").status_code == 400
+    # AND an admin exports the month's points as CSV for a rewards programme
+    export = api.call("GET", "/api/admin/points.csv?period=month", "admin.zoe")
+    assert export.headers["Content-Type"].startswith("text/csv")
+    assert export.body.decode().splitlines()[1].split(",")[:2] == ["1", "adv.ana"]
     # AND she may try again on the same, still open, mention
     feed = _json(api.call("GET", "/api/feed", "adv.ana"))["items"]
     assert feed[0]["latest_reply"]["status"] == "rejected"
@@ -864,3 +898,18 @@ def test_rules_are_validated_and_stored_in_the_parameter(api: Api) -> None:
     assert _json(bad)["error"] == "invalid request"
     unknown = api.call("PUT", "/api/admin/rules", "admin.zoe", {"employe_priority": 1})
     assert _json(unknown)["details"][0]["loc"] == "employe_priority"
+
+
+def test_points_rules_are_validated_and_stored_in_their_parameter(api: Api) -> None:
+    """Admins save a points change (to SSM, differences only); a positive penalty is refused
+    with the field at fault; advocates may not touch it."""
+    before = _json(api.call("GET", "/api/admin/points-rules", "admin.zoe"))
+    assert (before["document"], before["effective"]["reply_posted"]) == ({}, 10)
+    saved = api.call("PUT", "/api/admin/points-rules", "admin.zoe", {"reach_cap": 20})
+    assert saved.status_code == 200
+    stored = boto3.client("ssm", region_name=REGION).get_parameter(Name=POINTS_PARAMETER)
+    assert json.loads(stored["Parameter"]["Value"]) == {"reach_cap": 20}
+    bad = api.call("PUT", "/api/admin/points-rules", "admin.zoe", {"reply_rejected": 5})
+    assert bad.status_code == 400
+    assert _json(bad)["details"][0]["loc"] == "reply_rejected"
+    assert api.call("PUT", "/api/admin/points-rules", "adv.ana", {}).status_code == 403

@@ -238,7 +238,8 @@ def test_poster_posts_and_reports_retryable_failures_per_message(functions: Func
 
 
 def test_reach_tracker_stores_reach_of_posted_replies(functions: Functions) -> None:
-    """The scheduled run reads the reach of the replies the poster posted."""
+    """The scheduled run reads the reach of the replies the poster posted and awards its reach
+    bonus once (a second run with the same reach writes nothing)."""
     request = add_mention(functions, Platform.X, "3003")
     functions.poster.lambda_handler(sqs_event(request), LocalContext("reply-poster"))
     record = functions.replies.get(request.reply_id)
@@ -247,8 +248,16 @@ def test_reach_tracker_stores_reach_of_posted_replies(functions: Functions) -> N
     outbound.set_reach(functions.fake, "x", record.posted.post_id, likes=3, reposts=1)
     scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
     summary = functions.tracker.lambda_handler(scheduled, LocalContext("reach-tracker"))
-    assert summary == {"read": 1, "failed": 0, "unconfigured": 0}
+    assert summary == {"read": 1, "failed": 0, "unconfigured": 0, "removed": 0}
     tracked = functions.replies.get(request.reply_id)
     assert tracked is not None
     assert tracked.reach is not None
     assert (tracked.reach.likes, tracked.reach.reposts, tracked.reach.replies) == (3, 1, 0)
+    # AND the reach earned its bonus (3 per doubling of 3 likes + 3 x 1 repost), once
+    functions.tracker.lambda_handler(scheduled, LocalContext("reach-tracker"))
+    bonus = [
+        (e.points, e.figures["score"])
+        for e in functions.ledger.for_responder("adv.priya")
+        if e.reason.value == "reach_bonus"
+    ]
+    assert bonus == [(8, 6)]

@@ -1,12 +1,19 @@
-"""crowdcare.domain.points and crowdcare.rules.standings: points entries and the leaderboards
-derived from them."""
+"""crowdcare.domain.points and crowdcare.rules.standings: points entries and the boards they
+count on."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crowdcare.domain.points import PointsReason, entry_for
-from crowdcare.rules.standings import leaderboard, standings, week_start
+from crowdcare.domain.points import Period, PointsReason, entry_for
+from crowdcare.rules.standings import (
+    BoardLine,
+    board_from_entries,
+    board_key,
+    boards_for,
+    ranked,
+    week_start,
+)
 
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 NOW = MONDAY + timedelta(days=2, hours=10)  # a Wednesday
@@ -19,47 +26,54 @@ def test_week_starts_on_monday_midnight() -> None:
 
 
 def test_entries_are_keyed_by_what_earned_them() -> None:
-    """The same event makes the same key (so recording it twice is a no-op); points by reason."""
-    posted = entry_for("adv.ana", PointsReason.REPLY_POSTED, "x#1", NOW)
-    rejected = entry_for("adv.ana", PointsReason.REPLY_REJECTED, "r-9", NOW)
+    """The same event makes the same key (so recording it twice is a no-op); a sequence tells
+    apart successive reach movements of one reply."""
+    posted = entry_for("adv.ana", PointsReason.REPLY_POSTED, "x#1", NOW, points=10)
+    reach = entry_for("adv.ana", PointsReason.REACH_BONUS, "r-9", NOW, points=3, sequence=2)
     assert posted.entry_id == "x#1#reply_posted"
-    assert posted == entry_for("adv.ana", PointsReason.REPLY_POSTED, "x#1", NOW)
-    assert (posted.points, rejected.points) == (10, -5)
+    assert posted == entry_for("adv.ana", PointsReason.REPLY_POSTED, "x#1", NOW, points=10)
+    assert reach.entry_id == "r-9#reach_bonus#2"
 
 
-def test_standings_rank_by_points_with_shared_ranks_for_ties() -> None:
-    """Highest first; equal points share a rank; a rejection subtracts; replies counted."""
-    entries = [
-        entry_for("adv.ben", PointsReason.REPLY_POSTED, "a", NOW),
-        entry_for("adv.ana", PointsReason.REPLY_POSTED, "b", NOW),
-        entry_for("adv.cai", PointsReason.REPLY_POSTED, "c", NOW),
-        entry_for("adv.cai", PointsReason.REPLY_POSTED, "d", NOW),
-        entry_for("adv.cai", PointsReason.REPLY_REJECTED, "e", NOW),
-        entry_for("adv.dan", PointsReason.REPLY_REJECTED, "f", NOW),
+def test_an_entry_counts_on_each_period_overall_and_in_its_language() -> None:
+    """Week (ISO, from Monday), month and all time, each also per language."""
+    entry = entry_for("adv.ana", PointsReason.REPLY_POSTED, "x#1", NOW, points=10, language="es")
+    assert boards_for(entry) == [
+        "week#2026-W10",
+        "week#2026-W10#lang#es",
+        "month#2026-03",
+        "month#2026-03#lang#es",
+        "all",
+        "all#lang#es",
     ]
-    board = standings(entries)
-    assert [(s.rank, s.responder_id, s.points, s.replies) for s in board] == [
-        (1, "adv.cai", 15, 2),
-        (2, "adv.ana", 10, 1),
-        (2, "adv.ben", 10, 1),
-        (4, "adv.dan", -5, 0),
+    sunday = MONDAY - timedelta(seconds=1)
+    assert board_key(Period.WEEK, sunday) == "week#2026-W09"
+
+
+def test_ranked_lines_share_ranks_for_ties() -> None:
+    """Highest first; equal points share a rank, ordered by id."""
+    lines = [
+        BoardLine(responder_id="adv.ben", points=10, replies=1),
+        BoardLine(responder_id="adv.ana", points=10, replies=1),
+        BoardLine(responder_id="adv.cai", points=15, replies=2),
+        BoardLine(responder_id="adv.dan", points=-5, replies=0),
+    ]
+    assert [(s.rank, s.responder_id, s.points) for s in ranked(lines)] == [
+        (1, "adv.cai", 15),
+        (2, "adv.ana", 10),
+        (2, "adv.ben", 10),
+        (4, "adv.dan", -5),
     ]
 
 
 def test_this_week_leaves_out_older_entries() -> None:
-    """Last week's points count all time but not this week."""
+    """Last week's points count all time but not on this week's board."""
     entries = [
-        entry_for("adv.ana", PointsReason.REPLY_POSTED, "old", MONDAY - timedelta(seconds=1)),
-        entry_for("adv.ana", PointsReason.REPLY_POSTED, "new", MONDAY),
+        entry_for(
+            "adv.ana", PointsReason.REPLY_POSTED, "old", MONDAY - timedelta(seconds=1), points=10
+        ),
+        entry_for("adv.ana", PointsReason.REPLY_POSTED, "new", MONDAY, points=10),
     ]
-    board = leaderboard(entries, NOW)
-    assert board.week_start == MONDAY
-    assert [s.points for s in board.this_week] == [10]
-    assert [s.points for s in board.all_time] == [20]
-
-
-def test_an_empty_ledger_gives_empty_boards() -> None:
-    """No entries, no lines."""
-    board = leaderboard([], NOW)
-    assert board.this_week == ()
-    assert board.all_time == ()
+    week = board_from_entries(entries, board_key(Period.WEEK, NOW))
+    assert [(line.points, line.replies) for line in week] == [(10, 1)]
+    assert [line.points for line in board_from_entries(entries, "all")] == [20]

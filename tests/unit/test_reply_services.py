@@ -24,11 +24,13 @@ from crowdcare.domain.models import (
 )
 from crowdcare.domain.replies import PostOutcome, Reply, ReplyStatus
 from crowdcare.domain.triage import RouteKind
+from crowdcare.rules.points import PointsRules
 from crowdcare.services.dashboard.approvals import ApprovalDesk
 from crowdcare.services.dashboard.replies import ReplyDesk
 from crowdcare.services.dashboard.trust import TrustPolicy
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
 from crowdcare.services.replies.submission import ReplySubmissions
+from crowdcare.services.rewards.awards import PointsAwarder
 from crowdcare.testing.replies import (
     InMemoryAssignments,
     InMemoryLedger,
@@ -144,17 +146,18 @@ def world(trust_threshold: int = 3) -> World:
         replies=replies,
         submissions=submissions,
         events=events,
-        trust=TrustPolicy(ledger, trust_threshold),
+        trust=TrustPolicy(ledger, clock, trust_threshold),
         limits=limits,
         clock=clock,
     )
+    points = PointsAwarder(ledger, PointsRules.default, mentions, assignments, responders, clock)
     approvals = ApprovalDesk(
         mentions=mentions,
         assignments=assignments,
         responders=responders,
         replies=replies,
         submissions=submissions,
-        ledger=ledger,
+        points=points,
         limits=limits,
         clock=clock,
     )
@@ -165,7 +168,7 @@ def world(trust_threshold: int = 3) -> World:
         parking=parking,
         clock=clock,
         max_receive_count=3,
-        on_posted=ReplyConfirmation(ledger, events, clock),
+        on_posted=ReplyConfirmation(points, events),
     )
     built = World(
         mentions,

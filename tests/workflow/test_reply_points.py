@@ -79,8 +79,8 @@ def dashboard(
 def test_a_reply_through_the_workflow_earns_ten_points_once(
     stack: Deployed, dashboard: tuple[Dashboard, LedgerRepository], fake: FakePlatformServer
 ) -> None:
-    """The platform confirming the post earns +10 once; the workflow then records the reply
-    without more points."""
+    """The platform confirming the post earns its points (+10, SLA, speed) once; the workflow
+    then records the reply without more points."""
     service, ledger = dashboard
     # GIVEN a question assigned to an advocate whose workflow waits for the answer
     stack.post_generic(mention_payload("points1", QUESTION))
@@ -110,10 +110,18 @@ def test_a_reply_through_the_workflow_earns_ten_points_once(
         assert time.monotonic() < deadline, "Record Reply never closed the assignment"
         time.sleep(0.05)
     stack.settle()
-    # AND the ledger holds exactly one +10 entry, keyed by the event
+    # AND the ledger holds the +10 once, keyed by the event, with the SLA and speed bonuses
+    # (answered within the first quarter of the assignment's SLA)
     entries = ledger.for_responder(responder_id)
-    assert [(e.reason, e.points, e.entry_id) for e in entries] == [
-        (PointsReason.REPLY_POSTED, 10, "facebook#points1#reply_posted")
+    assert sorted((e.reason.value, e.points) for e in entries) == [
+        ("reply_posted", 10),
+        ("speed_bonus", 5),
+        ("within_sla", 3),
     ]
+    posted = next(e for e in entries if e.reason is PointsReason.REPLY_POSTED)
+    assert posted.entry_id == "facebook#points1#reply_posted"
+    # AND the leaderboard reads the same total from its board
+    board = service.leaderboard.board()
+    assert [(i["responder_id"], i["points"]) for i in board["items"]] == [(responder_id, 18)]
     # AND the reply really is on the platform, once
     assert [p["text"] for p in outbound.posted(fake, "facebook")] == ["Open Schedule in the app."]

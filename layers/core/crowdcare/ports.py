@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
     from crowdcare.rules.analytics import Counters
     from crowdcare.rules.analytics_facts import Increments, MentionCard
+    from crowdcare.rules.points import PointsRules
+    from crowdcare.rules.standings import BoardLine
 
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import AuditEntry
@@ -344,7 +346,14 @@ class Ledger(Protocol):
 
     def for_responder(self, responder_id: str) -> list[LedgerEntry]: ...
 
-    def all(self) -> list[LedgerEntry]: ...
+    def board(self, key: str) -> list[BoardLine]:
+        """Every responder's running totals on one board (crowdcare.rules.standings)."""
+
+
+class PointsRulesSource(Protocol):
+    """The points rules in force (read on every use, so an admin's change applies at once)."""
+
+    def __call__(self) -> PointsRules: ...
 
 
 class ResponderDirectory(Protocol):

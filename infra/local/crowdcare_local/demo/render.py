@@ -127,6 +127,14 @@ def _render_platforms(summary: dict[str, Any], out: TextIO) -> None:
         f"(failed {reach['failed']}, unconfigured {reach['unconfigured']}): "
         f"likes {reach['likes']}, reposts {reach['reposts']}, replies {reach['replies']}\n"
     )
+    points = r.get("points")
+    if points:
+        reasons = ", ".join(f"{k} {v:+d}" for k, v in points["by_reason"].items()) or "none"
+        ranks = ", ".join(f"{k} {v}" for k, v in points["ranks"].items()) or "none"
+        out.write(
+            f"Points      by reason: {reasons}; reach bonus {points['reach_bonus']:+d}; "
+            f"ranks reached: {ranks}\n"
+        )
 
 
 def render_serving(url: str, platforms_url: str, emulator_url: str, out: TextIO) -> None:

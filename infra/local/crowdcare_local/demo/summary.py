@@ -9,11 +9,13 @@ from typing import Any
 
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.domain.models import Platform
 from crowdcare.domain.replies import Reply as ReplyRecord
 from crowdcare.domain.replies import ReplyStatus
+from crowdcare.rules.ranks import RankRules, rank_of
 
 from crowdcare_local.demo.arrivals import PlatformReport, stored_ids
 from crowdcare_local.demo.replay import ReplayReport, rejection_reason
@@ -277,6 +279,25 @@ def replies_summary(
         ),
         "reach_tracker": {**reach_run, **reach},
         "dead_letters": queue_depth(stack, "ReplyDeadLetterQueue"),
+        "points": points_summary(stack, {r.responder_id for r in records}),
+    }
+
+
+def points_summary(stack: LocalStack, responder_ids: set[str]) -> dict[str, Any]:
+    """Points by reason, the reach bonus awarded and the ranks reached (each responder's own
+    ledger partition, never a scan)."""
+    ledger = LedgerRepository(stack.client("dynamodb"), stack.ref("LedgerTable"))
+    by_reason: Counter[str] = Counter()
+    ranks: Counter[str] = Counter()
+    for responder_id in sorted(responder_ids):
+        entries = ledger.for_responder(responder_id)
+        for entry in entries:
+            by_reason[entry.reason.value] += entry.points
+        ranks[rank_of(RankRules(), sum(e.points for e in entries)).rank] += 1
+    return {
+        "by_reason": dict(by_reason.most_common()),
+        "reach_bonus": by_reason.get("reach_bonus", 0),
+        "ranks": dict(ranks.most_common()),
     }
 
 

@@ -1,4 +1,4 @@
-"""Routes for admins: responders (one by one, or a CSV import) and the routing rules."""
+"""Routes for admins: responders (one by one, or a CSV import), the routing and points rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.adapters.responders_csv import CsvFileError, parse_responders
 from crowdcare.api.context import ApiContext, authenticated, current_request
 from crowdcare.config.http_edge import as_json, error_response, parse_body, raw_body
-from crowdcare.domain.dashboard import ResponderEdit
+from crowdcare.domain.dashboard import LeaderboardQuery, ResponderEdit
 
 MAX_CSV_BYTES = 1024 * 1024
 
@@ -68,5 +68,34 @@ def blueprint(context: ApiContext) -> Blueprint:
         """Validate and store the routing rules the triage workflow reads."""
         raw = raw_body(current_request(bp)) or b"{}"
         return context.dashboard().admin.save_rules(raw.decode("utf-8", errors="replace"))
+
+    @bp.route("/api/admin/points.csv", methods=["GET"])
+    @guard
+    def export_points(principal: Principal) -> Response:
+        """A board as CSV for rewards programmes (?period=week|month|all, ?language=)."""
+        params = dict(current_request(bp).query_params or {})
+        query = LeaderboardQuery.model_validate({"period": "month"} | params)
+        body = context.dashboard().leaderboard.export_csv(query.period, query.language)
+        return Response(
+            status_code=200,
+            body=body,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="points-{query.period.value}.csv"',
+            },
+        )
+
+    @bp.route("/api/admin/points-rules", methods=["GET"])
+    @guard
+    def points_rules(principal: Principal) -> Any:
+        """The stored points rules and the rules in force."""
+        return context.dashboard().admin.points_rules_document()
+
+    @bp.route("/api/admin/points-rules", methods=["PUT"])
+    @guard
+    def save_points_rules(principal: Principal) -> Any:
+        """Validate and store the points rules (refused with the field at fault)."""
+        raw = raw_body(current_request(bp)) or b"{}"
+        return context.dashboard().admin.save_points_rules(raw.decode("utf-8", errors="replace"))
 
     return bp

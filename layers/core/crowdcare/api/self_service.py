@@ -1,4 +1,5 @@
-"""Routes every signed-in responder has: profile, feed, reply, decline, my replies, leaderboard."""
+"""Routes every signed-in responder has: profile, feed, reply, decline, my replies, leaderboard,
+my points."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from crowdcare.adapters.cognito_auth import Principal
 from crowdcare.api.context import ApiContext, authenticated, current_request
 from crowdcare.config.clock import utc_now
 from crowdcare.config.http_edge import as_json, parse_body
-from crowdcare.domain.dashboard import DeclineRequest, ProfileUpdate, ReplyDraft
+from crowdcare.domain.dashboard import (
+    DeclineRequest,
+    LeaderboardQuery,
+    ProfileUpdate,
+    ReplyDraft,
+)
 
 
 def blueprint(context: ApiContext) -> Blueprint:
@@ -65,7 +71,20 @@ def blueprint(context: ApiContext) -> Blueprint:
     @bp.route("/api/leaderboard", methods=["GET"])
     @guard
     def leaderboard(principal: Principal) -> Any:
-        """Points this week and all time."""
-        return context.dashboard().leaderboard.leaderboard()
+        """Points this week and all time; with ?period=week|month|all (and language, page,
+        page_size) one page of that board."""
+        params = dict(current_request(bp).query_params or {})
+        if not params:
+            return context.dashboard().leaderboard.leaderboard()
+        query = LeaderboardQuery.model_validate(params)  # ValidationError -> 400 at the edge
+        return context.dashboard().leaderboard.board(
+            query.period, query.language, query.page, query.page_size
+        )
+
+    @bp.route("/api/me/points", methods=["GET"])
+    @guard
+    def my_points(principal: Principal) -> Any:
+        """The caller's points page: history, replies with reach, badges, rank, feedback."""
+        return context.dashboard().points.page(principal.responder_id)
 
     return bp

@@ -14,10 +14,12 @@ from crowdcare.adapters.platforms.outbound import default_limits
 from crowdcare.adapters.rules_parameter import SsmRulesStore
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.reply_wiring import (
-    AssignmentEventSettings,
+    PointsSettings,
     ReplySubmissionSettings,
     build_assignment_events,
+    build_points_awarder,
     build_reply_submissions,
+    points_rules_source,
 )
 from crowdcare.ports import AssignmentEvents
 from crowdcare.services.dashboard import (
@@ -30,16 +32,16 @@ from crowdcare.services.dashboard import (
     ReplyDesk,
 )
 from crowdcare.services.dashboard.trust import DEFAULT_TRUST_THRESHOLD, TrustPolicy
+from crowdcare.services.rewards.page import PointsPage
 
 
-class ApiSettings(ReplySubmissionSettings, AssignmentEventSettings):
+class ApiSettings(ReplySubmissionSettings, PointsSettings):
     """The API function's environment (see ApiFunction in template.yaml).
 
     Without `audit_table` (tests), a decline or a confirmed reply closes the assignment
     directly instead of answering the assignment workflow.
     """
 
-    ledger_table: str
     routing_rules_parameter: str
     user_pool_id: str
     user_pool_client_id: str
@@ -62,7 +64,9 @@ def build_dashboard(
     rules_store = SsmRulesStore(clients.ssm, settings.routing_rules_parameter)
     submissions = build_reply_submissions(settings, clients)
     limits = default_limits(settings.mastodon_max_chars)
-    trust = TrustPolicy(ledger, settings.approval_trust_threshold)
+    points_rules = points_rules_source(settings.points_rules_parameter, clients)
+    points = build_points_awarder(settings, clients, clock)
+    trust = TrustPolicy(ledger, clock, settings.approval_trust_threshold, points_rules)
     return Dashboard(
         feed=FeedService(mentions, assignments, replies, rules_store, limits, clock),
         replies=ReplyDesk(
@@ -82,11 +86,18 @@ def build_dashboard(
             responders=responders,
             replies=replies,
             submissions=submissions,
-            ledger=ledger,
+            points=points,
             limits=limits,
             clock=clock,
         ),
         profile=ProfileService(responders, trust),
-        leaderboard=LeaderboardService(ledger, responders, clock),
-        admin=AdminService(responders, rules_store),
+        leaderboard=LeaderboardService(ledger, responders, clock, points_rules),
+        admin=AdminService(
+            responders,
+            rules_store,
+            None
+            if settings.points_rules_parameter is None
+            else SsmRulesStore(clients.ssm, settings.points_rules_parameter),
+        ),
+        points=PointsPage(ledger, replies, points_rules, clock),
     )

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
+from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.adapters.platforms.outbound import (
     ClientFactory,
     ReplyAdapters,
@@ -24,17 +26,20 @@ from crowdcare.adapters.platforms.outbound import (
 )
 from crowdcare.adapters.platforms.outbound.base import MASTODON_DEFAULT_MAX
 from crowdcare.adapters.reply_queues import SqsParkingLot, SqsReplyQueue
+from crowdcare.adapters.rules_parameter import SsmRulesStore
 from crowdcare.adapters.secrets import PlatformCredentials, load_platform_credentials
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.settings import SettingsModel
 from crowdcare.config.wiring import build_lifecycle
-from crowdcare.ports import AssignmentEvents
+from crowdcare.ports import AssignmentEvents, PointsRulesSource
+from crowdcare.rules.points import PointsRules
 from crowdcare.services.replies.assignment_events import LifecycleEvents, ReleasingLifecycle
 from crowdcare.services.replies.parking import RetriedReplies, retry_parked
 from crowdcare.services.replies.posting import OnPosted, ReplyConfirmation, ReplyPoster
 from crowdcare.services.replies.reach import ReachTracker
 from crowdcare.services.replies.submission import ReplySubmissions
+from crowdcare.services.rewards.awards import PointsAwarder
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -65,12 +70,19 @@ class AssignmentEventSettings(SettingsModel):
     audit_table: str | None = None
 
 
-class ReplyPosterSettings(ReplyPlatformSettings, AssignmentEventSettings):
-    """The reply poster: platforms, tables, the parking queue and the queue's receive limit;
-    the ledger and the assignment workflow it tells about a confirmed post."""
+class PointsSettings(AssignmentEventSettings):
+    """What awarding points needs: the ledger, the tables it reads, the points rules (without
+    the parameter, the built-in rules)."""
 
     replies_table: str
     ledger_table: str
+    points_rules_parameter: str | None = None
+
+
+class ReplyPosterSettings(ReplyPlatformSettings, PointsSettings):
+    """The reply poster: platforms, tables, the parking queue and the queue's receive limit;
+    the ledger and the assignment workflow it tells about a confirmed post."""
+
     reply_dead_letter_queue_url: str
     # Must equal the ReplyQueue's RedrivePolicy maxReceiveCount (a template test checks).
     reply_max_receive_count: int
@@ -78,10 +90,10 @@ class ReplyPosterSettings(ReplyPlatformSettings, AssignmentEventSettings):
     reply_posting_lease_seconds: int = 420
 
 
-class ReachTrackerSettings(ReplyPlatformSettings):
-    """The reach tracker: platforms, the Replies table and how long replies are followed."""
+class ReachTrackerSettings(ReplyPlatformSettings, PointsSettings):
+    """The reach tracker: platforms, the Replies table and how long replies are followed; the
+    ledger its readings earn reach bonuses in."""
 
-    replies_table: str
     reach_window_hours: int = 72
 
 
@@ -146,6 +158,34 @@ def build_reply_submissions(
     )
 
 
+def points_rules_source(parameter: str | None, clients: AwsClients) -> PointsRulesSource:
+    """The points rules in force: the SSM document, read on every use (an admin's change
+    applies at once), or the built-in rules without a parameter."""
+    if parameter is None:
+        return PointsRules.default
+    store = SsmRulesStore(clients.ssm, parameter)
+
+    def current() -> PointsRules:
+        return PointsRules.model_validate_json(store.read() or "{}")
+
+    return current
+
+
+def build_points_awarder(
+    settings: PointsSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
+) -> PointsAwarder:
+    """Points through the ledger (its boards in the same write), by the rules in force."""
+    ddb = clients.dynamodb
+    return PointsAwarder(
+        ledger=LedgerRepository(ddb, settings.ledger_table),
+        rules=points_rules_source(settings.points_rules_parameter, clients),
+        mentions=MentionRepository(ddb, settings.mentions_table),
+        assignments=AssignmentIndex(ddb, settings.assignments_table, settings.responders_table),
+        responders=ResponderStore(ddb, settings.responders_table),
+        clock=clock,
+    )
+
+
 def build_reply_poster(
     settings: ReplyPosterSettings,
     clients: AwsClients,
@@ -158,9 +198,8 @@ def build_reply_poster(
     adapters = build_reply_adapters(settings, clients, clock, make_client)
     if on_posted is None:
         on_posted = ReplyConfirmation(
-            ledger=LedgerRepository(clients.dynamodb, settings.ledger_table),
+            points=build_points_awarder(settings, clients, clock),
             events=build_assignment_events(settings, clients, clock),
-            clock=clock,
         )
     return ReplyPoster(
         mentions=MentionRepository(clients.dynamodb, settings.mentions_table),
@@ -181,11 +220,14 @@ def build_reach_tracker(
     make_client: ClientFactory | None = None,
 ) -> ReachTracker:
     """The scheduled reach tracker wired to DynamoDB and the platform adapters."""
+    points = build_points_awarder(settings, clients, clock)
     return ReachTracker(
         replies=ReplyRepository(clients.dynamodb, settings.replies_table),
         adapters=build_reply_adapters(settings, clients, clock, make_client).get,
         clock=clock,
         window=timedelta(hours=settings.reach_window_hours),
+        on_measured=points.reach_measured,
+        on_removed=points.removed,
     )
 
 

@@ -21,6 +21,7 @@ from crowdcare.domain.models import (
     ResponderKind,
     SkillList,
 )
+from crowdcare.domain.points import Period
 from crowdcare.domain.replies import Reply
 
 ReplyText = Annotated[str, Field(min_length=1, max_length=10_000)]
@@ -114,3 +115,12 @@ class FeedItem(Frozen):
     seconds_left: int
     reply_limit: int
     latest_reply: Reply | None = None
+
+
+class LeaderboardQuery(Frozen):
+    """Which leaderboard page to show (query parameters arrive as strings)."""
+
+    period: Period = Period.WEEK
+    language: Annotated[str | None, Field(min_length=2, max_length=12)] = None
+    page: Annotated[int, Field(ge=1, le=10_000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20

@@ -39,6 +39,10 @@ class Reach(Frozen):
     likes: Annotated[int, Field(ge=0)] = 0
     reposts: Annotated[int, Field(ge=0)] = 0
     replies: Annotated[int, Field(ge=0)] = 0
+    # The mention's author liked the reply or answered it with thanks. No platform adapter
+    # reads this yet (it needs the likers / the replies' authors); the points rules already
+    # reward it, so an adapter that learns to tell only sets it.
+    author_thanked: bool = False
 
 
 class ReplyStatus(StrEnum):

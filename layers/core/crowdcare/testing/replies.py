@@ -13,6 +13,7 @@ from crowdcare.domain.errors import MentionHeldError, PlatformError
 from crowdcare.domain.models import MentionStatus, Platform, Responder
 from crowdcare.domain.points import LedgerEntry
 from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
+from crowdcare.rules.standings import BoardLine, boards_for, counts_as_reply
 
 if TYPE_CHECKING:
     from crowdcare.adapters.dynamodb.repositories import StoredMention
@@ -174,21 +175,37 @@ class InMemoryParkingLot:
 
 @dataclass
 class InMemoryLedger:
-    """The points ledger: append-only, one entry per event."""
+    """The points ledger: append-only, one entry per event, boards kept beside it like the
+    table's board lines (added to in the same step as the entry)."""
 
     entries: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
+    boards: dict[str, dict[str, BoardLine]] = field(default_factory=dict)
 
     def append(self, entry: LedgerEntry) -> bool:
         key = (entry.responder_id, entry.entry_id)
         if key in self.entries:
             return False
         self.entries[key] = entry
+        for board in boards_for(entry):
+            lines = self.boards.setdefault(board, {})
+            line = lines.get(entry.responder_id) or BoardLine(
+                responder_id=entry.responder_id, points=0, replies=0
+            )
+            lines[entry.responder_id] = BoardLine(
+                responder_id=entry.responder_id,
+                points=line.points + entry.points,
+                replies=line.replies + counts_as_reply(entry),
+            )
         return True
 
     def for_responder(self, responder_id: str) -> list[LedgerEntry]:
         return [e for e in self.entries.values() if e.responder_id == responder_id]
 
+    def board(self, key: str) -> list[BoardLine]:
+        return list(self.boards.get(key, {}).values())
+
     def all(self) -> list[LedgerEntry]:
+        """Every entry (tests only: the service reads boards)."""
         return list(self.entries.values())
 
 

@@ -22,6 +22,7 @@ from crowdcare.services.dashboard.feed import FeedService
 from crowdcare.services.dashboard.leaderboard import LeaderboardService
 from crowdcare.services.dashboard.profile import ProfileService
 from crowdcare.services.dashboard.replies import ReplyDesk
+from crowdcare.services.rewards.page import PointsPage
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Dashboard:
     profile: ProfileService
     leaderboard: LeaderboardService
     admin: AdminService
+    points: PointsPage
 
 
 __all__ = [

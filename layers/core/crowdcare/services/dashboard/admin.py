@@ -1,4 +1,4 @@
-"""Admins: responders (one at a time or from CSV) and the routing rules."""
+"""Admins: responders (one at a time or from CSV), the routing rules and the points rules."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 
 from crowdcare.adapters.responders_csv import CsvImport, RowError
 from crowdcare.domain.dashboard import ResponderEdit
-from crowdcare.domain.errors import RequestError
+from crowdcare.domain.errors import ConflictError, RequestError
 from crowdcare.domain.models import Frozen, Responder
 from crowdcare.ports import ResponderDirectory, RulesStore
+from crowdcare.rules.points import PointsRules
 from crowdcare.rules.triage.rules import TriageRules
 
 MAX_RULES_BYTES = 8_192
@@ -30,6 +31,7 @@ class AdminService:
 
     responders: ResponderDirectory
     rules_store: RulesStore
+    points_store: RulesStore | None = None
 
     def list_responders(self) -> list[Responder]:
         """Every responder, by id."""
@@ -74,3 +76,25 @@ class AdminService:
             raise RequestError(f"the rules document is larger than {MAX_RULES_BYTES} bytes")
         self.rules_store.write(stored)
         return self.rules_document()
+
+    def points_rules_document(self) -> dict[str, Any]:
+        """The stored points rules document and the rules it amounts to."""
+        document = (self.points_store.read() if self.points_store else "") or "{}"
+        return {
+            "document": json.loads(document),
+            "effective": PointsRules.model_validate_json(document).model_dump(mode="json"),
+        }
+
+    def save_points_rules(self, document: str) -> dict[str, Any]:
+        """Validate and store a points rules document (fields left out keep their defaults);
+        a document that does not validate is refused with the field at fault."""
+        rules = PointsRules.model_validate_json(document)  # ValidationError -> 400 at the edge
+        if self.points_store is None:
+            raise ConflictError("no points rules parameter is configured")
+        defaults = PointsRules.default().model_dump(mode="json")
+        current = rules.model_dump(mode="json")
+        stored = json.dumps({k: v for k, v in current.items() if defaults.get(k) != v})
+        if len(stored.encode()) > MAX_RULES_BYTES:
+            raise RequestError(f"the rules document is larger than {MAX_RULES_BYTES} bytes")
+        self.points_store.write(stored)
+        return self.points_rules_document()

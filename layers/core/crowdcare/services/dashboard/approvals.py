@@ -15,12 +15,10 @@ from crowdcare.adapters.platforms.outbound.base import LengthLimit
 from crowdcare.domain.dashboard import DecisionRequest
 from crowdcare.domain.errors import ConflictError, NotFoundError, RequestError
 from crowdcare.domain.models import Platform
-from crowdcare.domain.points import PointsReason, entry_for
 from crowdcare.domain.replies import Reply, ReplyStatus
 from crowdcare.ports import (
     AssignmentReader,
     Clock,
-    Ledger,
     MentionReader,
     ReplyStore,
     ResponderDirectory,
@@ -28,6 +26,7 @@ from crowdcare.ports import (
 from crowdcare.services.dashboard.access import stored_mention
 from crowdcare.services.dashboard.replies import REASSIGNED_NOTE, is_stale
 from crowdcare.services.replies.submission import ReplySubmissions, fitted_text, reply_limit
+from crowdcare.services.rewards.awards import PointsAwarder
 
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
@@ -44,7 +43,7 @@ class ApprovalDesk:
     responders: ResponderDirectory
     replies: ReplyStore
     submissions: ReplySubmissions
-    ledger: Ledger
+    points: PointsAwarder
     limits: Mapping[Platform, LengthLimit]
     clock: Clock
 
@@ -120,9 +119,7 @@ class ApprovalDesk:
         )
         if not self.replies.decide(rejected):
             raise ConflictError(ALREADY_HANDLED)
-        self.ledger.append(
-            entry_for(reply.responder_id, PointsReason.REPLY_REJECTED, reply.reply_id, now)
-        )
+        self.points.rejected(rejected)
         return rejected
 
     def _withdraw(self, principal: Principal, reply: Reply) -> None:

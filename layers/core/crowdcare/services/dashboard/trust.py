@@ -1,12 +1,20 @@
-"""Trust: an advocate's replies wait for approval until enough of them were posted."""
+"""Trust: an advocate's replies wait for approval until they have earned it.
+
+Earned by enough posted replies (`threshold`) or by reaching the points rules' trusted rank;
+lost again by a recent rejection (`RankRules.trust_lost_days`), whichever way it was earned.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from crowdcare.domain.models import Responder, ResponderKind
-from crowdcare.ports import Ledger
+from crowdcare.domain.points import PointsReason
+from crowdcare.ports import Clock, Ledger, PointsRulesSource
+from crowdcare.rules.points import PointsRules
+from crowdcare.rules.ranks import trusted
 from crowdcare.rules.standings import trust
 
 if TYPE_CHECKING:
@@ -17,19 +25,28 @@ DEFAULT_TRUST_THRESHOLD = 3
 
 @dataclass(frozen=True)
 class TrustPolicy:
-    """How far a responder is trusted, from their posted replies in the ledger."""
+    """How far a responder is trusted, from their entries in the ledger."""
 
     ledger: Ledger
+    clock: Clock
     threshold: int = DEFAULT_TRUST_THRESHOLD
+    rules: PointsRulesSource = PointsRules.default
 
     def trust(self, responder_id: str) -> int:
         """How many of the responder's replies were posted."""
         return trust(self.ledger.for_responder(responder_id))
 
     def needs_approval(self, principal: Principal, responder: Responder | None) -> bool:
-        """Staff and employees never wait; an advocate waits until trusted."""
+        """Staff and employees never wait; an advocate waits until trusted, and again after a
+        recent rejection."""
         if principal.is_staff or (
             responder is not None and responder.kind is ResponderKind.EMPLOYEE
         ):
             return False
-        return self.trust(principal.responder_id) < self.threshold
+        entries = self.ledger.for_responder(principal.responder_id)
+        ranks = self.rules().ranks
+        now = self.clock()
+        since = now - timedelta(days=ranks.trust_lost_days)
+        if any(e.reason is PointsReason.REPLY_REJECTED and e.at >= since for e in entries):
+            return True
+        return trust(entries) < self.threshold and not trusted(ranks, entries, now)

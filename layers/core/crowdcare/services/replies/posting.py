@@ -4,7 +4,7 @@ A delivery claims the reply with a lease (longer than the queue's visibility tim
 redelivery never takes over an attempt still running), posts it through the platform's
 adapter, and records the outcome:
 
-* posted: the record says so, then `on_posted` runs (`ReplyConfirmation`: +10 points, the
+* posted: the record says so, then `on_posted` runs (`ReplyConfirmation`: points, the
   assignment workflow told "replied"); a redelivered ticket of a posted reply runs it again,
   which is a no-op (ledger entries are keyed by the event, the workflow refuses a second answer);
 * a retryable failure (429, 5xx, timeout): back to approved, `RetryableReplyError` for SQS to
@@ -21,17 +21,16 @@ from datetime import timedelta
 
 from crowdcare.domain.errors import PlatformError, RetryableReplyError
 from crowdcare.domain.models import Mention
-from crowdcare.domain.points import PointsReason, entry_for
 from crowdcare.domain.replies import PostOutcome, Reply, ReplyStatus, ReplyTicket
 from crowdcare.ports import (
     AssignmentEvents,
     Clock,
-    Ledger,
     MentionReader,
     ParkingLot,
     ReplyAdapterSource,
     ReplyStore,
 )
+from crowdcare.services.rewards.awards import PointsAwarder
 
 ERROR_MAX_CHARS = 1000
 # Must exceed the ReplyQueue's VisibilityTimeout (360 s; a template test checks the setting).
@@ -53,16 +52,13 @@ def error_text(error: BaseException) -> str:
 class ReplyConfirmation:
     """What the platform's confirmation of a reply sets off, each part at most once."""
 
-    ledger: Ledger
+    points: PointsAwarder
     events: AssignmentEvents
-    clock: Clock
 
     def __call__(self, reply: Reply) -> None:
-        """+10 points for the responder, then the assignment workflow is told "replied"."""
+        """The reply's points (by the points rules), then the assignment workflow is told."""
         url = reply.posted.url if reply.posted is not None and reply.posted.url else ""
-        self.ledger.append(
-            entry_for(reply.responder_id, PointsReason.REPLY_POSTED, reply.mention_id, self.clock())
-        )
+        self.points.posted(reply)
         self.events.replied(reply.mention_id, reply.responder_id, url or f"reply:{reply.reply_id}")
 
 

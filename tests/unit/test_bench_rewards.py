@@ -1,0 +1,23 @@
+"""tools.bench.rewards: the figures it prints come from the real awarder and board keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.bench.rewards import read_cost, writes_per_posted_reply
+
+
+def test_a_posted_reply_writes_one_transaction_per_award() -> None:
+    """Each award is one transaction of the entry plus its six board lines."""
+    figures = writes_per_posted_reply(replies=20)
+    assert 1 <= figures["transactions_per_posted_reply"] <= 4
+    per_tx = figures["items_written_per_posted_reply"] / figures["transactions_per_posted_reply"]
+    assert per_tx == pytest.approx(7, abs=0.05)
+
+
+def test_a_leaderboard_reads_at_most_one_line_per_responder_however_big_the_ledger() -> None:
+    """Ten times the entries, the same bound: one line per responder on the board."""
+    small, large = read_cost(2_000, responders=50), read_cost(20_000, responders=50)
+    assert small["all_time"]["lines_read"] <= 50
+    assert large["all_time"]["lines_read"] == 50
+    assert large["scan_read_units"] > 5 * large["all_time"]["read_units"]
