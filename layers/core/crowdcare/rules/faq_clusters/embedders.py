@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, Protocol
 
 import numpy as np
@@ -59,20 +61,25 @@ class SparseTerms:
     vocabulary: tuple[str, ...]
 
 
-def term_matrix(token_lists: Sequence[Sequence[str]]) -> SparseTerms:
-    """Count each distinct term per document (a sparse matrix without scipy)."""
+def term_matrix(token_lists: Iterable[Sequence[str]]) -> SparseTerms:
+    """Count each distinct term per document (a sparse matrix without scipy).
+
+    `token_lists` may be a generator: only one document's tokens are held at a time, and the
+    (document, term) pairs go into compact int64 arrays, not lists of Python ints (50k long
+    posts make tens of millions of character n-grams).
+    """
     ids: dict[str, int] = {}
-    docs: list[int] = []
-    terms: list[int] = []
+    docs = array("q")
+    terms = array("q")
     for doc, tokens in enumerate(token_lists):
-        for token in tokens:
-            docs.append(doc)
-            terms.append(ids.setdefault(token, len(ids)))
+        docs.extend(repeat(doc, len(tokens)))
+        terms.extend(ids.setdefault(token, len(ids)) for token in tokens)
     if not docs:
         empty = np.zeros(0, dtype=np.int64)
         return SparseTerms(empty, empty, np.zeros(0), ())
     width = max(len(ids), 1)
-    keys = np.asarray(docs, dtype=np.int64) * width + np.asarray(terms, dtype=np.int64)
+    keys = np.frombuffer(docs, dtype=np.int64) * width + np.frombuffer(terms, dtype=np.int64)
+    del docs, terms
     unique, counts = np.unique(keys, return_counts=True)
     return SparseTerms(
         unique // width, unique % width, counts.astype(np.float64), tuple(ids)
@@ -113,7 +120,7 @@ class HashedTfidfEmbedder:
         # Words and word pieces each get half the columns and equal weight in the result.
         self._add_block(hashed, term_matrix(token_lists), offset=0)
         self._add_block(
-            hashed, term_matrix([char_grams(tokens) for tokens in token_lists]),
+            hashed, term_matrix(char_grams(tokens) for tokens in token_lists),
             offset=self._columns,
         )
         return normalise_rows(self._reduce(hashed))
