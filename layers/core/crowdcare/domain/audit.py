@@ -25,6 +25,7 @@ class AuditAction(StrEnum):
     QUEUED = "queued"
     ADMINS_ALERTED = "admins_alerted"
     EMAIL_SUPPRESSED = "email_suppressed"  # SES: permanent bounce or complaint
+    SPIKE_ALERTED = "spike_alerted"  # the spike watch (mention_id is `spike#<series>`)
 
 
 SYSTEM = "system"
