@@ -34,6 +34,7 @@ from crowdcare.adapters.cognito_auth import (
     issuer_for,
     jwks_url_for,
 )
+from crowdcare.adapters.dynamodb.faq import FaqRunStore
 from crowdcare.adapters.dynamodb.spikes import SpikeBanner
 from crowdcare.api import admin, analytics, approvals, page, self_service
 from crowdcare.api.context import ApiContext
@@ -41,6 +42,7 @@ from crowdcare.config.analytics_wiring import AnalyticsApiSettings, build_analyt
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.dashboard_wiring import ApiSettings, build_dashboard
+from crowdcare.config.faq_wiring import build_faq_runs
 from crowdcare.config.http_edge import correlate_requests, edge_clients, edge_settings
 from crowdcare.config.settings import AwsSettings, load_settings
 from crowdcare.config.spike_wiring import build_spike_banner
@@ -108,6 +110,13 @@ def spike_banner() -> SpikeBanner:
     return build_spike_banner(table, clients())
 
 
+@cache
+def faq_runs() -> FaqRunStore:
+    """The daily FAQ job's last run (same table)."""
+    table = load_settings(AnalyticsApiSettings, os.environ).aggregates_table
+    return build_faq_runs(table, clients())
+
+
 # The cached accessors themselves (a test may replace the module's `signing_keys` name).
 _CACHED = (
     settings,
@@ -118,6 +127,7 @@ _CACHED = (
     dashboard,
     analytics_query,
     spike_banner,
+    faq_runs,
 )
 
 
@@ -152,5 +162,7 @@ app.register_blueprint(page.blueprint(STATIC_DIR, _sign_in))
 app.register_blueprint(self_service.blueprint(_context))
 app.register_blueprint(approvals.blueprint(_context))
 app.register_blueprint(admin.blueprint(_context))
-_insight = analytics.InsightContext(analytics=analytics_query, alerts=spike_banner, clock=utc_now)
+_insight = analytics.InsightContext(
+    analytics=analytics_query, alerts=spike_banner, faq=faq_runs, clock=utc_now
+)
 app.register_blueprint(analytics.blueprint(_context, _insight))

@@ -8,13 +8,16 @@ Analytics and sees the figures drawn. The screenshot goes to docs/dashboard-anal
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
 from crowdcare.adapters.dynamodb.aggregates import AggregatesTable
+from crowdcare.adapters.dynamodb.faq import FaqRunStore
 from crowdcare.adapters.dynamodb.spikes import SpikeBanner
 from crowdcare.rules.analytics_facts import MentionCard
 from crowdcare.rules.spikes import SpikeAlert
+from crowdcare.services.faq_job import FaqCandidate, FaqRun
 
 from tests.browser.test_dashboard import DOCS, _sign_in, browser, demo, sync_api
 
@@ -68,6 +71,39 @@ def _seed_two_weeks(endpoint: str) -> None:
         MentionCard(mention_id="browser-seed", version=1), 0, increments
     )
     moment = datetime.now(UTC).replace(second=0, microsecond=0)
+    FaqRunStore(ddb, TABLE).save(
+        FaqRun(
+            run_at=moment,
+            since=moment - timedelta(days=14),
+            unclustered=41,
+            candidates=(
+                FaqCandidate(
+                    label="app crash login",
+                    kind="complaint",
+                    size=64,
+                    previous_size=12,
+                    trend=4.33,
+                    negative_share=0.91,
+                    samples=("x#901", "facebook#77"),
+                    representative="The app crashes every time I log in since the update",
+                    best_answer="Sorry! Version 4.2.1 fixes the crash: please update.",
+                    root_cause=True,
+                ),
+                FaqCandidate(
+                    label="reset password",
+                    kind="question",
+                    size=23,
+                    previous_size=25,
+                    trend=-0.08,
+                    negative_share=0.09,
+                    samples=("x#12",),
+                    representative="How do I reset my password?",
+                    best_answer="Tap 'Forgot password' on the sign-in screen.",
+                    root_cause=False,
+                ),
+            ),
+        )
+    )
     SpikeBanner(ddb, TABLE).show(
         "negative:topic:app",
         SpikeAlert(
@@ -86,7 +122,8 @@ def test_admin_sees_analytics_drawn_with_the_spike_banner(
     demo: dict[str, Any], browser: Any
 ) -> None:
     """GIVEN two weeks of counters and a spike alert WHEN an admin opens Analytics THEN the
-    tiles, four SVG charts with one point or bar per day, the topics and the banner show."""
+    tiles, four SVG charts with one point or bar per day, the topics, the banner and the FAQ
+    candidates show, and the CSV export downloads."""
     _seed_two_weeks(demo["endpoint"])
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
@@ -101,7 +138,13 @@ def test_admin_sees_analytics_drawn_with_the_spike_banner(
     assert page.locator(".an-bar.an-negative").count() >= 14
     expect(page.locator(".an-figure").nth(3)).to_contain_text("app")
     expect(page.locator(".an-tiles")).to_contain_text("response rate")
+    expect(page.locator("#faq tbody tr")).to_have_count(2)
+    expect(page.locator("#faq")).to_contain_text("complaint · rising")
     page.screenshot(path=str(DOCS / "dashboard-analytics.png"), full_page=True)
+    with page.expect_download() as download:
+        page.locator("[data-export=csv]").click()
+    exported = Path(download.value.path()).read_text("utf-8")
+    assert exported.splitlines()[1].startswith("app crash login,complaint,64,12")
     # A filter the aggregates keep per day only: asking for hours says so, in plain words.
     page.locator("#an-grain").select_option("hour")
     page.locator("#an-filter").select_option("topic")

@@ -7,8 +7,11 @@ replaced by one that maps a bearer word to a principal, so the roles are what is
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -16,7 +19,11 @@ import pytest
 from chalice.test import Client
 from crowdcare.adapters.cognito_auth import AuthenticationError, Principal, Role
 from crowdcare.adapters.dynamodb.aggregates import AggregatesTable
+from crowdcare.adapters.dynamodb.faq import FaqRunStore
+from crowdcare.adapters.dynamodb.spikes import SpikeBanner
 from crowdcare.rules.analytics_facts import MentionCard
+from crowdcare.rules.spikes import SpikeAlert
+from crowdcare.services.faq_job import FaqCandidate, FaqRun
 from crowdcare_local.stack import create_template_table
 from moto import mock_aws
 
@@ -64,6 +71,21 @@ def _seed(table: AggregatesTable) -> None:
     assert table.commit(MentionCard(mention_id="seed", version=1), 0, increments)
 
 
+RECENTLY = datetime.now(UTC).replace(microsecond=0)
+CANDIDATE = FaqCandidate(
+    label="reset password",
+    kind="question",
+    size=3,
+    previous_size=1,
+    trend=2.0,
+    negative_share=0.0,
+    samples=("x#1", "x#2"),
+    representative="how do I reset my password, please?",
+    best_answer="Tap 'Forgot password'.",
+    root_cause=False,
+)
+
+
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
     """functions/api with AGGREGATES_TABLE on moto and the word verifier."""
@@ -80,6 +102,21 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
         ddb = boto3.client("dynamodb", region_name=REGION)
         create_template_table(ddb, "AggregatesTable", AGGREGATES_TABLE)
         _seed(AggregatesTable(ddb, AGGREGATES_TABLE))
+        FaqRunStore(ddb, AGGREGATES_TABLE).save(
+            FaqRun(run_at=RECENTLY, since=RECENTLY, candidates=(CANDIDATE,), unclustered=2)
+        )
+        SpikeBanner(ddb, AGGREGATES_TABLE).show(
+            "total",
+            SpikeAlert(
+                timestamp=RECENTLY,
+                value=40,
+                expected=4,
+                window_value=100,
+                window_expected=12,
+                z=7.0,
+                reason="mentions: 100 in 15 min vs 12 expected",
+            ),
+        )
         from functions.api import app as api_app
 
         api_app.reset_dependencies()
@@ -145,3 +182,29 @@ def test_advocates_are_refused_and_strangers_must_sign_in(client: Client) -> Non
     """GIVEN an advocate and an anonymous caller WHEN they ask THEN 403 and 401."""
     assert _get(client, "", "advocate")[0] == 403
     assert _get(client, "", None)[0] == 401
+
+
+def test_staff_see_the_last_days_spike_alerts(client: Client) -> None:
+    """GIVEN an alert on the banner WHEN an employee asks for alerts THEN it is listed."""
+    response = client.http.get("/api/alerts", headers={"Authorization": "Bearer employee"})
+    assert response.status_code == 200
+    (alert,) = json.loads(response.body)["items"]
+    assert (alert["series"], alert["reason"]) == ("total", "mentions: 100 in 15 min vs 12 expected")
+
+
+def test_admins_export_faq_candidates_as_csv_and_json(client: Client) -> None:
+    """GIVEN a stored FAQ run WHEN an admin exports it THEN CSV (a header and one row) and
+    JSON carry the candidate; employees are refused and an unknown format is a 400."""
+    csv_response = client.http.get("/api/faq?format=csv", headers={"Authorization": "Bearer admin"})
+    assert csv_response.status_code == 200
+    assert csv_response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_response.body.decode())))
+    assert [(r["label"], r["best_answer"], r["samples"]) for r in rows] == [
+        ("reset password", "Tap 'Forgot password'.", "x#1 x#2")
+    ]
+    as_json = client.http.get("/api/faq", headers={"Authorization": "Bearer admin"})
+    assert json.loads(as_json.body)["candidates"][0]["label"] == "reset password"
+    refused = client.http.get("/api/faq", headers={"Authorization": "Bearer employee"})
+    assert refused.status_code == 403
+    wrong = client.http.get("/api/faq?format=xml", headers={"Authorization": "Bearer admin"})
+    assert wrong.status_code == 400

@@ -181,6 +181,21 @@
     ].filter(Boolean));
   }
 
+  // The export needs the bearer token, so it is fetched and handed to the browser as a file.
+  function exportLink(format) {
+    const link = h("a", { href: `#analytics`, "data-export": format }, format.toUpperCase());
+    link.addEventListener("click", async (event) => {
+      event.preventDefault();
+      const response = await fetch(`api/faq?format=${format}`, {
+        headers: { Authorization: `Bearer ${sessionStorage.getItem("cc.token")}` },
+      });
+      if (!response.ok) { document.getElementById("an-error").textContent = "The export failed."; return; }
+      const file = h("a", { href: URL.createObjectURL(await response.blob()), download: `faq-candidates.${format}` });
+      document.body.append(file); file.click(); file.remove();
+    });
+    return link;
+  }
+
   function faqPanel(run) {
     const rows = (run.candidates || []).map((c) => h("tr", {},
       h("td", {}, c.label), h("td", {}, c.kind + (c.root_cause ? " · rising" : "")), h("td", {}, String(c.size)),
@@ -189,8 +204,7 @@
     return h("section", { class: "panel", "aria-labelledby": "faq-title" },
       h("h2", { id: "faq-title" }, "FAQ candidates"),
       h("p", { class: "muted" }, run.run_at ? `Clustered ${new Date(run.run_at).toLocaleString()}. Export: ` : "No run yet. ",
-        h("a", { href: "api/faq?format=csv", "data-export": "csv" }, "CSV"), " · ",
-        h("a", { href: "api/faq?format=json", "data-export": "json" }, "JSON")),
+        exportLink("csv"), " · ", exportLink("json")),
       h("div", { class: "table-wrap" }, h("table", { id: "faq" },
         h("thead", {}, h("tr", {}, ...["Need", "Kind", "Size", "Trend", "Negative", "Example", "Best answer"].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 7, class: "muted" }, "No candidates yet."))))));

@@ -5,7 +5,8 @@
 Query (`crowdcare.services.analytics.AnalyticsQuery`); without dates it is the last 14 days.
 A period or filter the aggregates cannot answer (reversed dates, two filters, hourly figures
 under a filter) is a 400 naming the problem. `GET /api/alerts` lists the last day's spike
-alerts (the banner the spike function sets).
+alerts (the banner the spike function sets); `GET /api/faq?format=json|csv` (admins) exports
+the last daily FAQ run.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from crowdcare.adapters.cognito_auth import Principal, Role
+from crowdcare.adapters.dynamodb.faq import FaqRunStore
 from crowdcare.adapters.dynamodb.spikes import SpikeBanner
 from crowdcare.api.context import ApiContext, authenticated, current_request
 from crowdcare.config.http_edge import as_json, error_response
 from crowdcare.domain.models import Frozen
 from crowdcare.rules.analytics import DimensionKind, Grain, dimension_for
 from crowdcare.services.analytics import AnalyticsQuery
+from crowdcare.services.faq_job import FaqRun, to_csv, to_json
 
 DEFAULT_DAYS = 14
 BANNER_WINDOW = timedelta(hours=24)
@@ -36,6 +39,7 @@ class InsightContext:
 
     analytics: Callable[[], AnalyticsQuery]
     alerts: Callable[[], SpikeBanner]
+    faq: Callable[[], FaqRunStore]
     clock: Callable[[], datetime]
 
 
@@ -86,5 +90,32 @@ def blueprint(context: ApiContext, insight: InsightContext) -> Blueprint:
     def alerts(principal: Principal) -> Any:
         """The spike alerts of the last day, newest first (the dashboard's banner)."""
         return {"items": insight.alerts().since(insight.clock() - BANNER_WINDOW)}
+
+    @bp.route("/api/faq", methods=["GET"])
+    @authenticated(context, bp, Role.ADMIN)
+    def faq(principal: Principal) -> Any:
+        """The last FAQ run's candidates, as JSON (default) or CSV for a knowledge base."""
+        params: dict[str, str] = dict(current_request(bp).query_params or {})
+        export = params.get("format", "json")
+        if export not in ("json", "csv"):
+            return error_response(400, "format is json or csv")
+        run = insight.faq().latest()
+        if run is None:
+            now = insight.clock()
+            run = FaqRun(run_at=now, since=now, candidates=(), unclustered=0)
+        if export == "csv":
+            return Response(
+                status_code=200,
+                body=to_csv(run),
+                headers={
+                    "Content-Type": "text/csv; charset=utf-8",
+                    "Content-Disposition": 'attachment; filename="faq-candidates.csv"',
+                },
+            )
+        return Response(
+            status_code=200,
+            body=to_json(run),
+            headers={"Content-Type": "application/json"},
+        )
 
     return bp
