@@ -59,6 +59,7 @@ test: setup sam-cli lint typecheck  ## everything CI runs
 
 bench: setup
 	$(BIN)/python -m tools.bench.run_bench
+	$(BIN)/python -m tools.bench.insight
 
 train: setup  ## retrain the embedded triage models from ../shared/data (deterministic)
 	$(BIN)/python -m tools.train_triage
