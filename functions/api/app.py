@@ -7,7 +7,8 @@ The one entry point: dependencies are built lazily here, once per cold start (`s
 * page: ``/`` and ``/static/*`` hold no data and are public; the page signs in against Cognito;
 * self_service: every signed-in responder (feed, reply, decline, my replies, profile, board);
 * approvals: employees and admins (queue, approvals);
-* admin: admins (responders, CSV import, routing rules).
+* admin: admins (responders, CSV import, routing rules);
+* analytics: employees and admins (response analytics from the aggregates).
 
 Every ``/api/*`` route needs ``Authorization: Bearer <Cognito ID token>`` (verified by
 crowdcare.adapters.cognito_auth against the user pool's JWKS: signature, issuer, audience,
@@ -33,13 +34,19 @@ from crowdcare.adapters.cognito_auth import (
     issuer_for,
     jwks_url_for,
 )
-from crowdcare.api import admin, approvals, page, self_service
+from crowdcare.adapters.dynamodb.faq import FaqRunStore
+from crowdcare.adapters.dynamodb.spikes import SpikeBanner
+from crowdcare.api import admin, analytics, approvals, page, self_service
 from crowdcare.api.context import ApiContext
+from crowdcare.config.analytics_wiring import AnalyticsApiSettings, build_analytics_query
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.dashboard_wiring import ApiSettings, build_dashboard
+from crowdcare.config.faq_wiring import build_faq_runs
 from crowdcare.config.http_edge import correlate_requests, edge_clients, edge_settings
 from crowdcare.config.settings import AwsSettings, load_settings
+from crowdcare.config.spike_wiring import build_spike_banner
+from crowdcare.services.analytics import AnalyticsQuery
 from crowdcare.services.dashboard import Dashboard
 
 app = Chalice(app_name="crowdcare-api")
@@ -89,8 +96,39 @@ def dashboard() -> Dashboard:
     return build_dashboard(settings(), clients(), utc_now)
 
 
+@cache
+def analytics_query() -> AnalyticsQuery:
+    """Response analytics from the AggregatesTable (read-only)."""
+    table = load_settings(AnalyticsApiSettings, os.environ).aggregates_table
+    return build_analytics_query(table, clients())
+
+
+@cache
+def spike_banner() -> SpikeBanner:
+    """The spike alerts the spike function has shown (same table)."""
+    table = load_settings(AnalyticsApiSettings, os.environ).aggregates_table
+    return build_spike_banner(table, clients())
+
+
+@cache
+def faq_runs() -> FaqRunStore:
+    """The daily FAQ job's last run (same table)."""
+    table = load_settings(AnalyticsApiSettings, os.environ).aggregates_table
+    return build_faq_runs(table, clients())
+
+
 # The cached accessors themselves (a test may replace the module's `signing_keys` name).
-_CACHED = (settings, aws_settings, clients, signing_keys, verifier, dashboard)
+_CACHED = (
+    settings,
+    aws_settings,
+    clients,
+    signing_keys,
+    verifier,
+    dashboard,
+    analytics_query,
+    spike_banner,
+    faq_runs,
+)
 
 
 def reset_dependencies() -> None:
@@ -124,3 +162,7 @@ app.register_blueprint(page.blueprint(STATIC_DIR, _sign_in))
 app.register_blueprint(self_service.blueprint(_context))
 app.register_blueprint(approvals.blueprint(_context))
 app.register_blueprint(admin.blueprint(_context))
+_insight = analytics.InsightContext(
+    analytics=analytics_query, alerts=spike_banner, faq=faq_runs, clock=utc_now
+)
+app.register_blueprint(analytics.blueprint(_context, _insight))

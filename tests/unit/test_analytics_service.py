@@ -77,10 +77,11 @@ def recorder(store: InMemoryAggregates, kinds: FakeResponderKinds) -> AnalyticsR
 def test_insert_counts_received_under_all_and_platform(
     recorder: AnalyticsRecorder, store: InMemoryAggregates
 ) -> None:
-    """GIVEN a new mention WHEN its INSERT is counted THEN received +1 in all (hour, day) and
-    its platform's day, in one commit of four items."""
-    assert recorder.record(received()) == 4
+    """GIVEN a new mention WHEN its INSERT is counted THEN received +1 in all (5-minute, hour,
+    day) and its platform's day, in one commit of five items."""
+    assert recorder.record(received()) == 5
     assert store.items == {
+        ("all", "min5#2026-11-30T09:15"): {"received": 1},
         ("all", HOUR): {"received": 1},
         ("all", DAY): {"received": 1},
         ("platform#x", DAY): {"received": 1},
@@ -204,11 +205,11 @@ def test_topics_and_dimensions_are_bounded(
     recorder: AnalyticsRecorder, store: InMemoryAggregates
 ) -> None:
     """GIVEN a mention with five topics WHEN triaged THEN it counts under three topics, and
-    the commit touches at most 1 card + 3 base + 6 triage items."""
+    the commit touches at most 1 card + 4 base (with the 5-minute one) + 6 triage items."""
     recorder.record(received())
     five = TriageFacts.model_validate(triage().model_dump() | {"topics": ("a", "b", "c", "d", "e")})
     writes = recorder.record(received(triage=five))
-    assert writes <= 10
+    assert writes <= 11
     assert {dim for dim, _ in store.items if dim.startswith("topic#")} == {
         "topic#a",
         "topic#b",

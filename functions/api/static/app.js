@@ -108,6 +108,7 @@ const VIEWS = [
   { id: "profile", label: "Profile", load: loadProfile },
   { id: "responders", label: "Responders", admin: true, load: loadResponders },
   { id: "rules", label: "Rules", admin: true, load: loadRules },
+  { id: "analytics", label: "Analytics", staff: true, load: () => window.CrowdCareAnalytics.load(api, state.me) },
 ];
 function allowed(view) {
   const roles = state.me ? state.me.roles : [];

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
     from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
+    from crowdcare.rules.spikes import SpikeAlert
 
 
 class SnsNoticePublisher:
@@ -71,3 +72,20 @@ class SnsSmsSender:
     def opted_out(self, phone: str) -> bool:
         """Whether the number replied STOP (SNS keeps the opt-out list)."""
         return self._client.check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"]
+
+
+class SnsSpikeAlertPublisher:
+    """Publishes spike alerts to the admin alerts topic (the reason is the readable part)."""
+
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self._client = client
+        self._topic_arn = topic_arn
+
+    def notify(self, series: str, alert: SpikeAlert) -> None:
+        """One message per alert: its reason first, then the alert as JSON."""
+        self._client.publish(
+            TopicArn=self._topic_arn,
+            Subject="CrowdCare: mention spike",
+            Message=f"{alert.reason}\n\n{alert.model_dump_json()}",
+            MessageAttributes={"series": {"DataType": "String", "StringValue": series}},
+        )

@@ -29,6 +29,12 @@ class AnalyticsSettings(SettingsModel):
     routing_rules_parameter: str | None = None
 
 
+class AnalyticsApiSettings(SettingsModel):
+    """The API function's part of analytics: the aggregates it reads."""
+
+    aggregates_table: str
+
+
 def sla_source(parameter: str | None, clients: AwsClients) -> Callable[[str], int]:
     """The SLA (seconds) of a priority band, from the same rules the assignment workflow
     applies (the SSM parameter, cached for a minute, or the defaults)."""

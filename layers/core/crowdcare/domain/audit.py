@@ -28,6 +28,7 @@ class AuditAction(StrEnum):
     EMAIL_SUPPRESSED = "email_suppressed"  # SES: permanent bounce or complaint
     REDRIVEN = "redriven"  # the sweeper restarted a stuck mention's workflow
     PARKED = "parked"  # the sweeper gave up on a stuck mention: an operator looks at it
+    SPIKE_ALERTED = "spike_alerted"  # the spike watch (mention_id is `spike#<series>`)
 
 
 SYSTEM = "system"

@@ -46,6 +46,26 @@ def bucket_key(at: datetime, grain: Grain) -> str:
     return f"day#{utc:%Y-%m-%d}"
 
 
+FIVE_MINUTES_PREFIX = "min5#"
+FIVE_MINUTES = 5
+
+
+def five_minute_bucket(at: datetime) -> str:
+    """The 5-minute bucket of a moment (`min5#2026-11-30T14:05`): kept for `all` only, and only
+    the volume counters the spike watch reads (see `spike_counters`)."""
+    if at.tzinfo is None:
+        raise ValueError("analytics buckets need a timezone-aware datetime")
+    utc = at.astimezone(UTC)
+    return f"{FIVE_MINUTES_PREFIX}{utc:%Y-%m-%dT%H}:{utc.minute - utc.minute % FIVE_MINUTES:02d}"
+
+
+def five_minute_start(bucket: str) -> datetime:
+    """When a 5-minute bucket starts (the inverse of `five_minute_bucket`)."""
+    return datetime.strptime(bucket.removeprefix(FIVE_MINUTES_PREFIX), "%Y-%m-%dT%H:%M").replace(
+        tzinfo=UTC
+    )
+
+
 def day_bucket(day: date) -> str:
     """The day bucket of a calendar day (UTC)."""
     return f"day#{day.isoformat()}"
@@ -128,6 +148,16 @@ TOPIC_NEGATIVE_PREFIX = "topic_negative."
 HISTOGRAM_PREFIX = "rt."
 
 Counters = dict[str, int]
+
+
+def spike_counters(counters: Mapping[str, int]) -> Counters:
+    """The volume counters a 5-minute bucket keeps: mentions, negative ones, and per topic."""
+    return {
+        name: value
+        for name, value in counters.items()
+        if name in (RECEIVED, SENTIMENT_PREFIX + "negative")
+        or name.startswith((TOPIC_PREFIX, TOPIC_NEGATIVE_PREFIX))
+    }
 
 
 def sum_counters(items: Iterable[Mapping[str, int]]) -> Counters:

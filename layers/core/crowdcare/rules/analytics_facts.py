@@ -41,8 +41,10 @@ from crowdcare.rules.analytics import (
     DimensionKind,
     bucket_key,
     dimension,
+    five_minute_bucket,
     grains_of,
     histogram_counter,
+    spike_counters,
 )
 
 # (dimension, bucket) -> counter increments: one aggregate item update each.
@@ -168,6 +170,9 @@ def absorb(card: MentionCard, event: AnalyticsEvent) -> MentionCard:
     return card.model_copy(update=update) if update else card
 
 
+SPIKE_FACTS = frozenset({"received", "triage"})
+
+
 def settle(card: MentionCard, sla_for: Callable[[str], int]) -> tuple[MentionCard, Increments]:
     """Count every fact of the card not counted yet, in every dimension group known now.
 
@@ -200,6 +205,10 @@ def settle(card: MentionCard, sla_for: Callable[[str], int]) -> tuple[MentionCar
             for dimension_key in dict.fromkeys(dimensions):
                 for grain in grains_of(dimension_key):
                     _add(increments, (dimension_key, bucket_key(card.received_at, grain)), counters)
+                if dimension_key == ALL and fact in SPIKE_FACTS:
+                    # The spike watch's volume series: one more small item per mention.
+                    bucket = five_minute_bucket(card.received_at)
+                    _add(increments, (ALL, bucket), spike_counters(counters))
     if len(counted) == len(card.counted):
         return card, {}
     return card.model_copy(update={"counted": tuple(counted)}), increments

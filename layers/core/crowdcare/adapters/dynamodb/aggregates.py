@@ -22,7 +22,7 @@ from crowdcare.adapters.dynamodb.audit import AuditAction, AuditEntry
 from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
 from crowdcare.adapters.dynamodb.repositories import from_item, stored_mention_from_item
 from crowdcare.domain.models import MentionStatus, ResponderKind
-from crowdcare.rules.analytics import Counters
+from crowdcare.rules.analytics import FIVE_MINUTES_PREFIX, Counters, five_minute_start
 from crowdcare.rules.analytics_facts import (
     AnalyticsEvent,
     Escalated,
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 CARD_BUCKET = "card"
 CARD_TTL = timedelta(days=90)
+FIVE_MINUTE_TTL = timedelta(days=7)
 KEY_ATTRIBUTES = ("dimension", "bucket")
 # A transaction is cancelled by these when another writer got to the card first: the caller
 # reads the card again and retries; anything else is a real error.
@@ -103,7 +104,9 @@ class AggregatesTable:
         rows: list[tuple[str, Counters]] = []
         for page in paginator.paginate(
             TableName=self._table,
-            KeyConditionExpression="dimension = :d AND bucket BETWEEN :first AND :last",
+            # `bucket` is a DynamoDB reserved word: named by placeholder.
+            KeyConditionExpression="#d = :d AND #b BETWEEN :first AND :last",
+            ExpressionAttributeNames={"#d": "dimension", "#b": "bucket"},
             ExpressionAttributeValues={
                 ":d": {"S": dimension},
                 ":first": {"S": first},
@@ -134,10 +137,16 @@ class AggregatesTable:
     def _add(self, key: tuple[str, str], counters: Counters) -> UpdateTypeDef:
         names = {f"#c{i}": name for i, name in enumerate(counters)}
         values = {f":c{i}": {"N": str(value)} for i, value in enumerate(counters.values())}
+        expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(names)))
+        if key[1].startswith(FIVE_MINUTES_PREFIX):
+            # The spike watch reads a day of 5-minute buckets at most; they expire after that.
+            expires = five_minute_start(key[1]) + FIVE_MINUTE_TTL
+            expression += " SET expires_at = :expires"
+            values[":expires"] = {"N": str(int(expires.timestamp()))}
         return {
             "TableName": self._table,
             "Key": {"dimension": {"S": key[0]}, "bucket": {"S": key[1]}},
-            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(names))),
+            "UpdateExpression": expression,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
         }
