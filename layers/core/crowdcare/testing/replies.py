@@ -14,6 +14,7 @@ from crowdcare.domain.errors import MentionHeldError
 from crowdcare.domain.models import MentionStatus, Platform, Responder
 from crowdcare.domain.points import LedgerEntry
 from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
+from crowdcare.domain.stored import queue_urgency
 
 if TYPE_CHECKING:
     from crowdcare.adapters.dynamodb.repositories import StoredMention
@@ -223,6 +224,10 @@ class InMemoryMentions:
 
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
         return [s for s in self.stored.values() if s.status is status]
+
+    def queued(self, limit: int) -> list[StoredMention]:
+        """Most urgent first, as the queue index orders them."""
+        return sorted(self.with_status(MentionStatus.QUEUED), key=queue_urgency)[:limit]
 
 
 @dataclass

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
+from crowdcare.adapters.dynamodb.responder_pool import ResponderPool
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.errors import AlreadyAssignedError, AssignmentConflictError
 
@@ -42,6 +43,7 @@ class AssignmentRepository:
         self._client = client
         self._assignments = assignments_table
         self._responders = responders_table
+        self._pool = ResponderPool(client, responders_table)
 
     def get(self, mention_id: str) -> Assignment | None:
         """The assignment of a mention, or None when it has none."""
@@ -103,6 +105,9 @@ class AssignmentRepository:
                 # free, so the step fails and the workflow's Retry (backoff, jitter) tries again.
                 raise AssignmentConflictError(assignment.mention_id) from exc
             return False
+        # Outside the transaction (whether it filled the last slot is only known after it):
+        # until this lands the pool may still offer the responder, and try_assign refuses.
+        self._pool.leave_if_full(assignment.responder_id)
         return True
 
     def store_token(
@@ -185,6 +190,7 @@ class AssignmentRepository:
                 raise
             # Someone closed it between our read and write: that caller released the slot.
             return None
+        self._pool.refresh(current.responder_id)
         return current.model_copy(update={"status": status, "task_token": None})
 
     def list_all(self) -> Sequence[Assignment]:

@@ -17,12 +17,31 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
+QUEUE_INDEX = "queue"
+QUEUE_KEY = "queue"
+"""Sparse hash key of the queue index: present (= QUEUED) only while the mention is queued."""
+QUEUED = "queued"
+QUEUE_ORDER = "queue_order"
+"""Range key: inverted priority then arrival time, so ascending order is most urgent first."""
+EXPIRES_AT = "expires_at"
+"""The TTL attribute (epoch seconds): DynamoDB deletes a mention this long after it arrived."""
+
+
+def queue_order(stored: StoredMention) -> str:
+    """Most urgent first: higher priority, then older, then the id (a total order)."""
+    score = stored.triage.priority.score if stored.triage is not None else 0
+    return f"{100 - score:03d}#{stored.received_at.isoformat()}#{stored.mention.mention_id}"
+
+
 class MentionRepository:
     """The Mentions table: one item per platform post; its stream feeds the triage workflow."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, retention_days: int = 90
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._retention_seconds = retention_days * 86_400
 
     def put_if_new(self, mention: Mention, received_at: datetime) -> bool:
         """Store a mention unless the same platform post is already stored.
@@ -35,6 +54,8 @@ class MentionRepository:
             received_at=received_at.isoformat(),
             status=MentionStatus.RECEIVED.value,
         )
+        # Hot retention: the table's TTL deletes it after this (DynamoDB's TTL is free).
+        values[EXPIRES_AT] = int(received_at.timestamp()) + self._retention_seconds
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -69,18 +90,53 @@ class MentionRepository:
         )
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
-        """Move the mention to `status`, with an optional operator-facing detail."""
+        """Move the mention to `status`, with an optional operator-facing detail.
+
+        Queued, it joins the `queue` index (most urgent first); any other status leaves it.
+        """
+        values: dict[str, Any] = {":status": {"S": status.value}, ":detail": {"S": detail}}
+        expression = "SET #status = :status, status_detail = :detail"
+        if status is MentionStatus.QUEUED:
+            stored = self.get(mention_id)
+            if stored is not None:
+                expression += f", {QUEUE_KEY} = :queue, {QUEUE_ORDER} = :order"
+                values |= {":queue": {"S": QUEUED}, ":order": {"S": queue_order(stored)}}
+        else:
+            expression += f" REMOVE {QUEUE_KEY}"
         self._client.update_item(
             TableName=self._table,
             Key={"mention_id": {"S": mention_id}},
-            UpdateExpression="SET #status = :status, status_detail = :detail",
+            UpdateExpression=expression,
             ConditionExpression="attribute_exists(mention_id)",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":status": {"S": status.value}, ":detail": {"S": detail}},
+            ExpressionAttributeValues=values,
         )
 
+    def queued(self, limit: int) -> list[StoredMention]:
+        """The `limit` most urgent queued mentions (highest priority, then oldest), read from
+        the sparse `queue` index: the cost follows the limit, not the table's size."""
+        found: list[StoredMention] = []
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": f"{QUEUE_KEY} = :queue",
+            "ExpressionAttributeValues": {":queue": {"S": QUEUED}},
+        }
+        while len(found) < limit:
+            response = self._client.query(**args, Limit=limit - len(found))
+            found.extend(stored_mention_from_item(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        # The index is eventually consistent: a mention taken a moment ago may still be listed
+        # (take_from_queue's condition refuses it), so keep only what still says queued.
+        return [s for s in found if s.status is MentionStatus.QUEUED]
+
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
-        """Every mention in `status` (a filtered scan: the queue is read once a minute)."""
+        """Every mention in `status`: ADMIN ONLY (exports, local summaries), a paginated
+        filtered Scan of the whole table. The drain and the dashboard read `queued()`."""
+        if status is MentionStatus.QUEUED:
+            return self.queued(limit=10_000)
         paginator = self._client.get_paginator("scan")
         return [
             stored_mention_from_item(item)
@@ -103,7 +159,8 @@ class MentionRepository:
                 Key={"mention_id": {"S": mention_id}},
                 UpdateExpression=(
                     "SET #status = :assigning, status_detail = :detail, "
-                    "queue_offers = if_not_exists(queue_offers, :zero) + :one"
+                    "queue_offers = if_not_exists(queue_offers, :zero) + :one "
+                    f"REMOVE {QUEUE_KEY}"
                 ),
                 ConditionExpression="#status = :queued",
                 ExpressionAttributeNames={"#status": "status"},
@@ -128,13 +185,17 @@ class MentionRepository:
             self._client.update_item(
                 TableName=self._table,
                 Key={"mention_id": {"S": mention_id}},
-                UpdateExpression="SET #status = :queued, status_detail = :detail",
+                # Back in the queue index, at the place it had (queue_order stays on the item).
+                UpdateExpression=(
+                    f"SET #status = :queued, status_detail = :detail, {QUEUE_KEY} = :queue"
+                ),
                 ConditionExpression="#status = :assigning",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     ":assigning": {"S": MentionStatus.ASSIGNING.value},
                     ":queued": {"S": MentionStatus.QUEUED.value},
                     ":detail": {"S": detail[:500]},
+                    ":queue": {"S": QUEUED},
                 },
             )
         except ClientError as exc:
@@ -159,7 +220,9 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
     triage = values.pop("triage", None)
     received_at = datetime.fromisoformat(values.pop("received_at"))
     status = MentionStatus(values.pop("status", MentionStatus.RECEIVED.value))
-    for derived in ("mention_id", "status_detail", "queue_offers"):
+    for derived in (
+        "mention_id", "status_detail", "queue_offers", QUEUE_KEY, QUEUE_ORDER, EXPIRES_AT
+    ):
         values.pop(derived, None)
     return StoredMention(
         mention=Mention.model_validate(values),
