@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.adapters.dynamodb.responders import ResponderRepository
@@ -141,3 +143,33 @@ def test_fifty_concurrent_mentions_with_a_stale_pool_never_overload_anyone(
     assert len(winners) == 15
     assert counters == dict(Counter(winners)) == {f"r{n}": 3 for n in range(5)}
     assert repo.available(ResponderKind.ADVOCATE, "en", limit=10) == []
+
+
+def test_the_feed_index_holds_open_assignments_only_and_history_pages(
+    core_aws: CoreAws,
+) -> None:
+    """GIVEN a responder with one closed and two open assignments WHEN the feed index is read
+    THEN only the open two come back; the history comes a page at a time, newest first."""
+    repo = ResponderRepository(core_aws.dynamodb, core_aws.responders_table)
+    assignments = AssignmentRepository(
+        core_aws.dynamodb, core_aws.assignments_table, core_aws.responders_table
+    )
+    index = AssignmentIndex(
+        core_aws.dynamodb, core_aws.assignments_table, core_aws.responders_table
+    )
+    repo.put(a_responder("ana", max_open=5))
+    for n in range(3):
+        assignments.try_assign(
+            _assignment(f"x#{n}", "ana").model_copy(
+                update={"assigned_at": NOON + timedelta(minutes=n)}
+            )
+        )
+    assignments.release("x#0", AssignmentStatus.REPLIED)
+
+    open_ids = {a.mention_id for a in index.open_for_responder("ana")}
+    first, after = index.history("ana", limit=2)
+    rest, last = index.history("ana", limit=2, after=after)
+
+    assert open_ids == {"x#1", "x#2"}
+    assert [a.mention_id for a in first + rest] == ["x#2", "x#1", "x#0"]
+    assert last is None or rest == []

@@ -242,6 +242,10 @@ class AssignmentReader(Protocol):
 
     def for_responder(self, responder_id: str) -> list[Assignment]: ...
 
+    def open_for_responder(self, responder_id: str) -> list[Assignment]:
+        """The responder's open assignments only (an index on responder and status)."""
+        ...
+
 
 class AssignmentRelease(Protocol):
     """Closes an assignment and frees the slot (only without the assignment workflow)."""

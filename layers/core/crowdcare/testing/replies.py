@@ -245,6 +245,11 @@ class InMemoryAssignments:
     def for_responder(self, responder_id: str) -> list[Assignment]:
         return [a for a in self.items.values() if a.responder_id == responder_id]
 
+    def open_for_responder(self, responder_id: str) -> list[Assignment]:
+        return [
+            a for a in self.for_responder(responder_id) if a.status is AssignmentStatus.OPEN
+        ]
+
     def release(
         self, mention_id: str, status: AssignmentStatus, attempt: int | None = None
     ) -> Assignment | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
+from crowdcare.adapters.dynamodb.assignments import Assignment
 from crowdcare.adapters.platforms.outbound.base import LengthLimit
 from crowdcare.domain.dashboard import AuthorView, FeedItem
 from crowdcare.domain.models import Mention, Platform
@@ -56,11 +56,8 @@ class FeedService:
         """The caller's open assignments, most urgent first, then nearest deadline."""
         rules = rules_in_force(self.rules_store)
         now = self.clock()
-        open_items = [
-            a
-            for a in self.assignments.for_responder(principal.responder_id)
-            if a.status is AssignmentStatus.OPEN
-        ]
+        # The open ones by key (at most max_open), never the responder's whole history.
+        open_items = self.assignments.open_for_responder(principal.responder_id)
         latest: dict[str, Reply] = {}
         for reply in sorted(
             self.replies.by_responder(principal.responder_id), key=lambda r: r.requested_at
