@@ -205,7 +205,7 @@ class MentionRepository:
         return True
 
     def scan(self) -> list[StoredMention]:
-        """Every stored mention (for the local summary and small deployments' exports)."""
+        """Every stored mention: ADMIN ONLY (local summary, exports), a paginated Scan."""
         paginator = self._client.get_paginator("scan")
         return [
             stored_mention_from_item(item)
