@@ -189,6 +189,8 @@ class Figures:
             "items written": statistics.median(self.written),
             "route() ms": round(statistics.median(self.route_ms), 3),
             "decision bytes": statistics.median(self.decision_bytes),
+            "decision bytes max": max(self.decision_bytes),
+            "items read max": max(self.read),
             "mention item KB (WRU)": round(
                 (statistics.median(self.decision_bytes) + 1500) / 1024, 1
             ),
