@@ -58,6 +58,11 @@ class MentionStore(Protocol):
 
     def with_status(self, status: MentionStatus) -> Sequence[StoredMention]: ...
 
+    def queued(self, limit: int) -> Sequence[StoredMention]:
+        """The `limit` most urgent queued mentions (highest priority, then oldest): a bounded
+        read of the queue index, whatever the number of stored mentions."""
+        ...
+
     def take_from_queue(self, mention_id: str) -> int | None:
         """queued -> assigning, conditionally: how often it was taken, or None if not queued."""
         ...
@@ -85,12 +90,34 @@ class TriageWorkflowStarter(Protocol):
     def start(self, mention: Mention, attempt: str = "") -> str: ...
 
 
+class CandidatePool(Protocol):
+    """Who could take a mention now: a bounded read of the candidate pools."""
+
+    def available(
+        self, kind: ResponderKind, language: str | None, limit: int
+    ) -> Sequence[Responder]: ...
+
+
 class ResponderStore(Protocol):
     """The responders' profiles and open-assignment counters."""
 
     def get(self, responder_id: str) -> Responder | None: ...
 
-    def list_all(self) -> Sequence[Responder]: ...
+    def list_all(self) -> Sequence[Responder]:
+        """Every responder: admin only (a Scan in DynamoDB); mentions read pools instead."""
+        ...
+
+    def available(
+        self, kind: ResponderKind, language: str | None, limit: int
+    ) -> Sequence[Responder]:
+        """Up to `limit` active responders of `kind` with a free slot who speak `language`
+        (employees: any language), best reputation first. A bounded read that may be a moment
+        stale: `AssignmentStore.try_assign` is the guard against over-assignment."""
+        ...
+
+    def get_many(self, responder_ids: Sequence[str]) -> Sequence[Responder]:
+        """The responders with these ids, as they are now (unknown ids left out)."""
+        ...
 
     def suppress_email(self, responder_id: str) -> bool:
         """Stop emailing them; False when unknown or already suppressed."""
@@ -232,6 +259,10 @@ class MentionReader(Protocol):
 
     def with_status(self, status: MentionStatus) -> list[StoredMention]: ...
 
+    def queued(self, limit: int) -> list[StoredMention]:
+        """The `limit` most urgent queued mentions (the queue index)."""
+        ...
+
 
 class MentionRequeue(Protocol):
     """Puts a declined mention back in the queue (only without the assignment workflow)."""
@@ -245,6 +276,10 @@ class AssignmentReader(Protocol):
     def get(self, mention_id: str) -> Assignment | None: ...
 
     def for_responder(self, responder_id: str) -> list[Assignment]: ...
+
+    def open_for_responder(self, responder_id: str) -> list[Assignment]:
+        """The responder's open assignments only (an index on responder and status)."""
+        ...
 
 
 class AssignmentRelease(Protocol):

@@ -150,7 +150,11 @@ class WebhookWiring:
     @cached_property
     def mentions(self) -> MentionRepository:
         """The Mentions table."""
-        return MentionRepository(self.clients.dynamodb, self.settings.mentions_table)
+        return MentionRepository(
+            self.clients.dynamodb,
+            self.settings.mentions_table,
+            retention_days=self.settings.mentions_retention_days,
+        )
 
     @cached_property
     def ingest(self) -> IngestService:
@@ -201,7 +205,11 @@ def build_poller(
 ) -> Poller:
     """The poller wired to the Mentions and Cursors tables."""
     return Poller(
-        MentionRepository(clients.dynamodb, settings.mentions_table),
+        MentionRepository(
+            clients.dynamodb,
+            settings.mentions_table,
+            retention_days=settings.mentions_retention_days,
+        ),
         CursorRepository(clients.dynamodb, settings.cursors_table, clock=clock),
         clock=clock,
         timer=timer,

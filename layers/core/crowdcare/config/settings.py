@@ -46,6 +46,7 @@ class AwsSettings(SettingsModel):
 
 class IngestSettings(SettingsModel):
     mentions_table: str
+    mentions_retention_days: int = 90
     webhook_secrets_name: str
     max_webhook_body_bytes: int = 256 * 1024
     signature_tolerance_seconds: int = 300
@@ -67,6 +68,7 @@ class PollerSettings(SettingsModel):
     """
 
     mentions_table: str
+    mentions_retention_days: int = 90
     cursors_table: str
     platform_credentials_name: str
     poll_sources: str = ""

@@ -26,3 +26,9 @@ class StuckMention:
     mention_id: str
     status: MentionStatus
     since: str
+
+
+def queue_urgency(stored: StoredMention) -> tuple[int, datetime, str]:
+    """The queue's order, most urgent first: higher priority, then older, then the id."""
+    score = stored.triage.priority.score if stored.triage is not None else 0
+    return (-score, stored.received_at, stored.mention.mention_id)

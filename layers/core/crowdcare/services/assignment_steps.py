@@ -81,6 +81,8 @@ __all__ = [
 
 # Error names the workflow's wait state raises itself (the others come from the callbacks).
 TIMEOUT_ERRORS = frozenset({"States.Timeout", "States.HeartbeatTimeout"})
+EMPLOYEE_POOL_READ = 10
+"""Employees with a free slot read for the employee stage (bounded: never the whole table)."""
 
 
 class LifecycleSteps:
@@ -126,10 +128,9 @@ class LifecycleSteps:
         ):
             # A retried step after a successful write: continue with what was stored.
             return self._assigned(case, existing, [], rules, record=False)
-        responders = {r.responder_id: r for r in self._responders.list_all()}
         skipped: list[str] = []
         while True:
-            for responder in self._candidates(case, responders):
+            for responder in self._candidates(case, self._reachable(case)):
                 reason = unavailable_reason(responder, now)
                 if reason is not None:
                     skipped.append(f"{responder.responder_id}: {reason}")
@@ -159,6 +160,17 @@ class LifecycleSteps:
                 case = self._escalate(case, "no untried advocate with a free slot")
                 continue
             return self._queued(case, skipped)
+
+    def _reachable(self, case: LifecycleCase) -> dict[str, Responder]:
+        """Triage's candidates as they are now, plus (employee stage) the employee pool.
+
+        A bounded read (the decision keeps about ten candidates, the pool read is capped):
+        never every responder.
+        """
+        found = list(self._responders.get_many(case.decision.candidates))
+        if case.stage is Stage.EMPLOYEE:
+            found += self._responders.available(ResponderKind.EMPLOYEE, None, EMPLOYEE_POOL_READ)
+        return {r.responder_id: r for r in found}
 
     @staticmethod
     def _candidates(case: LifecycleCase, responders: dict[str, Responder]) -> list[Responder]:

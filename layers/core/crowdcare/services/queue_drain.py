@@ -14,14 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from crowdcare.domain.models import Frozen, MentionStatus
+from crowdcare.domain.models import Frozen, Responder, ResponderKind
 from crowdcare.domain.triage import RouteKind
 from crowdcare.rules.assignment import who_would_take
 from crowdcare.rules.availability import free_slots
-from crowdcare.rules.triage import route
+from crowdcare.services.triage_steps import route_from_pools
 
 if TYPE_CHECKING:
-    from crowdcare.domain.stored import StoredMention
     from crowdcare.ports import (
         AssignmentWorkflowStarter,
         Clock,
@@ -32,6 +31,10 @@ if TYPE_CHECKING:
 
 # The rules it applies, importable from here as before.
 __all__ = ["DrainResult", "QueueDrain", "free_slots", "who_would_take"]
+
+
+DRAIN_BATCH = 100
+"""Queued mentions one drain looks at (most urgent first); the rest wait for the next run."""
 
 
 class DrainResult(Frozen):
@@ -61,28 +64,28 @@ class QueueDrain:
         self._clock = clock
 
     def drain(self) -> DrainResult:
-        """Start the assignment workflow of each queued mention a free slot can take."""
-        queued = sorted(
-            (s for s in self._mentions.with_status(MentionStatus.QUEUED) if s.triage is not None),
-            key=_urgency,
-        )
+        """Start the assignment workflow of each queued mention a free slot can take.
+
+        Reads at most `DRAIN_BATCH` queued mentions (the queue index, most urgent first) and
+        the candidate pools they need: no Scan, whatever the number of stored mentions or
+        responders. A longer queue is worked through by the next runs.
+        """
+        queued = [s for s in self._mentions.queued(DRAIN_BATCH) if s.triage is not None]
         if not queued:
             return DrainResult(queued=0)
         now = self._clock()
         rules = self._rules()
-        responders = self._responders.list_all()
-        free = free_slots(responders, now)
+        pools = _Pools(self._responders)
         started: list[str] = []
         waiting = 0
         for stored in queued:
-            if not free:
-                waiting += 1
-                continue
             triage = stored.triage
             assert triage is not None  # filtered above
-            decision = route(
-                stored.mention, triage.analysis, triage.priority, responders, rules, now
+            decision = route_from_pools(
+                stored.mention, triage.analysis, triage.priority, pools, rules, now
             )
+            responders = pools.seen()
+            free = pools.free(now)
             taker = None if decision.route is RouteKind.NONE else who_would_take(
                 stored.mention, decision, responders, free
             )
@@ -102,13 +105,38 @@ class QueueDrain:
                     stored.mention.mention_id, "the assignment workflow did not start"
                 )
                 raise
-            free[taker] -= 1
-            if free[taker] == 0:
-                del free[taker]
+            pools.take(taker)
             started.append(stored.mention.mention_id)
         return DrainResult(queued=len(queued), started=tuple(started), still_waiting=waiting)
 
 
-def _urgency(stored: StoredMention) -> tuple[int, datetime]:
-    score = stored.triage.priority.score if stored.triage is not None else 0
-    return (-score, stored.received_at)
+class _Pools:
+    """The candidate pools one drain reads, each once, with the slots this drain has taken."""
+
+    def __init__(self, responders: ResponderStore) -> None:
+        self._responders = responders
+        self._read: dict[tuple[ResponderKind, str | None, int], list[Responder]] = {}
+        self._taken: dict[str, int] = {}
+
+    def available(
+        self, kind: ResponderKind, language: str | None, limit: int
+    ) -> list[Responder]:
+        key = (kind, language, limit)
+        if key not in self._read:
+            self._read[key] = list(self._responders.available(kind, language, limit))
+        return [r for r in self._read[key] if self._left(r) > 0]
+
+    def seen(self) -> list[Responder]:
+        return list({r.responder_id: r for rs in self._read.values() for r in rs}.values())
+
+    def free(self, now: datetime) -> dict[str, int]:
+        slots = free_slots(self.seen(), now)
+        return {rid: n - self._taken.get(rid, 0) for rid, n in slots.items()
+                if n - self._taken.get(rid, 0) > 0}
+
+    def take(self, responder_id: str) -> None:
+        self._taken[responder_id] = self._taken.get(responder_id, 0) + 1
+
+    def _left(self, responder: Responder) -> int:
+        taken = self._taken.get(responder.responder_id, 0)
+        return responder.max_open - responder.open_count - taken

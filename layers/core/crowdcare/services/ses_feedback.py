@@ -176,6 +176,9 @@ class SesFeedbackService:
         suppressed: list[str] = []
         already: list[str] = []
         matched = 0
+        # A paginated Scan of Responders, on a rare admin-class event (a bounce or complaint:
+        # SES reviews senders above a few percent), never per mention or request. An index
+        # by email would make it a key read (issue 11, left for later).
         for responder in self._responders.list_all():
             if responder.email.lower() not in addresses:
                 continue

@@ -11,15 +11,57 @@ from typing import TYPE_CHECKING
 
 from crowdcare.domain.errors import MissingStepError
 from crowdcare.domain.messages import TriageCase
-from crowdcare.domain.models import MentionStatus
+from crowdcare.domain.models import MentionStatus, ResponderKind
 from crowdcare.domain.triage import RouteKind, Triage
 from crowdcare.rules.triage import SentimentProvider, prioritize, route
 from crowdcare.rules.triage.analysis import analyze
 
 if TYPE_CHECKING:
-    from crowdcare.ports import Clock, MentionStore, ResponderStore, RulesSource
+    from datetime import datetime
+
+    from crowdcare.domain.models import Mention
+    from crowdcare.domain.triage import Analysis, Priority, RouteDecision
+    from crowdcare.ports import (
+        CandidatePool,
+        Clock,
+        MentionStore,
+        ResponderStore,
+        RulesSource,
+    )
+    from crowdcare.rules.triage.rules import TriageRules
 
 __all__ = ["MissingStepError", "TriageSteps"]
+
+
+CANDIDATES_KEPT = 10
+"""Candidates read from a pool and kept in the decision: enough for every attempt the workflow
+makes (max_attempts advocates, then employees), small enough that the decision stays a few KB
+in the workflow state and the Mentions item, whatever the number of responders."""
+
+
+def route_from_pools(  # noqa: PLR0917 - route()'s contract, with the store instead of a list
+    mention: Mention,
+    analysis: Analysis,
+    priority: Priority,
+    responders: CandidatePool,
+    rules: TriageRules,
+    now: datetime,
+) -> RouteDecision:
+    """`route()` over the top candidates of the pools, never over every responder.
+
+    Reads the advocates of the mention's language first; the employees only when the decision
+    goes to them. At most 2 x CANDIDATES_KEPT responder items per mention.
+    """
+    advocates = responders.available(ResponderKind.ADVOCATE, analysis.language, CANDIDATES_KEPT)
+    decision = route(mention, analysis, priority, advocates, rules, now)
+    if decision.route is RouteKind.EMPLOYEE:
+        employees = responders.available(ResponderKind.EMPLOYEE, None, CANDIDATES_KEPT)
+        decision = route(mention, analysis, priority, [*advocates, *employees], rules, now)
+    if len(decision.candidates) > CANDIDATES_KEPT:
+        decision = decision.model_copy(
+            update={"candidates": decision.candidates[:CANDIDATES_KEPT]}
+        )
+    return decision
 
 
 def _require[T](value: T | None, what: str) -> T:
@@ -64,13 +106,8 @@ class TriageSteps:
         """Decide none / community / employee, rank candidates, and record the triage."""
         analysis = _require(case.analysis, "analysis")
         priority = _require(case.priority, "priority")
-        decision = route(
-            case.mention,
-            analysis,
-            priority,
-            self._responders.list_all(),
-            self._rules(),
-            self._clock(),
+        decision = route_from_pools(
+            case.mention, analysis, priority, self._responders, self._rules(), self._clock()
         )
         status = (
             MentionStatus.NO_ACTION if decision.route is RouteKind.NONE else MentionStatus.TRIAGED

@@ -20,8 +20,8 @@ from crowdcare.domain.errors import (
     TaskClosedError,
 )
 from crowdcare.domain.messages import AssignmentNotice, Message, SuppressionAlert
-from crowdcare.domain.models import SWEPT_STATUSES, Mention, MentionStatus, Responder
-from crowdcare.domain.stored import StoredMention, StuckMention
+from crowdcare.domain.models import SWEPT_STATUSES, Mention, MentionStatus, Responder, ResponderKind
+from crowdcare.domain.stored import StoredMention, StuckMention, queue_urgency
 from crowdcare.domain.triage import Sentiment, SentimentLabel, SentimentScores, Triage
 
 
@@ -114,6 +114,10 @@ class FakeMentions:
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
         return [s for s in self.items.values() if s.status is status]
 
+    def queued(self, limit: int) -> list[StoredMention]:
+        """Most urgent first, as the queue index orders them."""
+        return sorted(self.with_status(MentionStatus.QUEUED), key=queue_urgency)[:limit]
+
     def take_from_queue(self, mention_id: str) -> int | None:
         current = self.items.get(mention_id)
         if current is None or current.status is not MentionStatus.QUEUED:
@@ -135,6 +139,8 @@ class FakeResponders:
 
     def __init__(self, responders: Iterable[Responder] = ()) -> None:
         self.items: dict[str, Responder] = {r.responder_id: r for r in responders}
+        self.reads = 0
+        """Responder items read through the bounded reads (available, get_many)."""
 
     def put(self, responder: Responder) -> None:
         """Create or replace a responder."""
@@ -145,6 +151,28 @@ class FakeResponders:
 
     def list_all(self) -> list[Responder]:
         return list(self.items.values())
+
+    def available(
+        self, kind: ResponderKind, language: str | None, limit: int
+    ) -> list[Responder]:
+        """The pool as the pool GSIs hold it: free, active, of that kind (and language)."""
+        wanted = None if language is None else language.lower().split("-")[0]
+
+        def speaks(responder: Responder) -> bool:
+            spoken = list(dict.fromkeys(lang.lower().split("-")[0] for lang in responder.languages))
+            return kind is ResponderKind.EMPLOYEE or wanted is None or wanted in spoken[:3]
+
+        pool = [
+            r for r in self.items.values()
+            if r.kind is kind and r.has_capacity and speaks(r)
+        ]
+        pool.sort(key=lambda r: -r.reputation)
+        self.reads += min(len(pool), limit)
+        return pool[:limit]
+
+    def get_many(self, responder_ids: Iterable[str]) -> list[Responder]:
+        self.reads += len(set(responder_ids))
+        return [self.items[rid] for rid in dict.fromkeys(responder_ids) if rid in self.items]
 
     def suppress_email(self, responder_id: str) -> bool:
         current = self.items.get(responder_id)

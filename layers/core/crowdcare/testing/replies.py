@@ -13,6 +13,7 @@ from crowdcare.domain.errors import MentionHeldError, PlatformError
 from crowdcare.domain.models import MentionStatus, Platform, Responder
 from crowdcare.domain.points import LedgerEntry
 from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
+from crowdcare.domain.stored import queue_urgency
 from crowdcare.rules.standings import BoardLine, boards_for, counts_as_reply
 
 if TYPE_CHECKING:
@@ -240,6 +241,10 @@ class InMemoryMentions:
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
         return [s for s in self.stored.values() if s.status is status]
 
+    def queued(self, limit: int) -> list[StoredMention]:
+        """Most urgent first, as the queue index orders them."""
+        return sorted(self.with_status(MentionStatus.QUEUED), key=queue_urgency)[:limit]
+
 
 @dataclass
 class InMemoryAssignments:
@@ -255,6 +260,11 @@ class InMemoryAssignments:
 
     def for_responder(self, responder_id: str) -> list[Assignment]:
         return [a for a in self.items.values() if a.responder_id == responder_id]
+
+    def open_for_responder(self, responder_id: str) -> list[Assignment]:
+        return [
+            a for a in self.for_responder(responder_id) if a.status is AssignmentStatus.OPEN
+        ]
 
     def release(
         self, mention_id: str, status: AssignmentStatus, attempt: int | None = None

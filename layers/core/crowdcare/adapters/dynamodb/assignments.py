@@ -9,12 +9,13 @@ a responder past `max_open`, and closing an assignment always gives its slot bac
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
+from crowdcare.adapters.dynamodb.responder_pool import ResponderPool
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.errors import AlreadyAssignedError, AssignmentConflictError
 
@@ -33,6 +34,18 @@ __all__ = [
 ]
 
 
+OPEN_FOR = "open_for"
+"""Sparse hash key of the open_by_responder index: the responder, while the assignment is open."""
+OPEN_INDEX = "open_by_responder"
+
+
+def assignment_from_item(item: dict[str, Any]) -> Assignment:
+    """An Assignment from its item, without the index attribute (derived from the status)."""
+    values = from_item(item)
+    values.pop(OPEN_FOR, None)
+    return Assignment.model_validate(values)
+
+
 class AssignmentRepository:
     """The Assignments table plus the responders' open counters, changed together."""
 
@@ -42,6 +55,7 @@ class AssignmentRepository:
         self._client = client
         self._assignments = assignments_table
         self._responders = responders_table
+        self._pool = ResponderPool(client, responders_table)
 
     def get(self, mention_id: str) -> Assignment | None:
         """The assignment of a mention, or None when it has none."""
@@ -50,7 +64,7 @@ class AssignmentRepository:
             Key={"mention_id": {"S": mention_id}},
             ConsistentRead=True,
         ).get("Item")
-        return None if item is None else Assignment.model_validate(from_item(item))
+        return None if item is None else assignment_from_item(item)
 
     def try_assign(self, assignment: Assignment) -> bool:
         """Record the assignment and take one of the responder's slots, atomically.
@@ -65,7 +79,10 @@ class AssignmentRepository:
                     {
                         "Put": {
                             "TableName": self._assignments,
-                            "Item": to_item(assignment.model_dump(mode="json")),
+                            "Item": to_item(
+                                assignment.model_dump(mode="json")
+                                | {OPEN_FOR: assignment.responder_id}
+                            ),
                             "ConditionExpression": (
                                 "attribute_not_exists(mention_id) OR #status <> :open"
                             ),
@@ -103,6 +120,9 @@ class AssignmentRepository:
                 # free, so the step fails and the workflow's Retry (backoff, jitter) tries again.
                 raise AssignmentConflictError(assignment.mention_id) from exc
             return False
+        # Outside the transaction (whether it filled the last slot is only known after it):
+        # until this lands the pool may still offer the responder, and try_assign refuses.
+        self._pool.leave_if_full(assignment.responder_id)
         return True
 
     def store_token(
@@ -156,7 +176,9 @@ class AssignmentRepository:
                         "Update": {
                             "TableName": self._assignments,
                             "Key": {"mention_id": {"S": mention_id}},
-                            "UpdateExpression": "SET #status = :closed REMOVE task_token",
+                            "UpdateExpression": (
+                                f"SET #status = :closed REMOVE task_token, {OPEN_FOR}"
+                            ),
                             "ConditionExpression": "#status = :open AND attempt = :attempt",
                             "ExpressionAttributeNames": {"#status": "status"},
                             "ExpressionAttributeValues": {
@@ -185,13 +207,14 @@ class AssignmentRepository:
                 raise
             # Someone closed it between our read and write: that caller released the slot.
             return None
+        self._pool.refresh(current.responder_id)
         return current.model_copy(update={"status": status, "task_token": None})
 
     def list_all(self) -> Sequence[Assignment]:
-        """Every assignment (local summaries and small exports)."""
+        """Every assignment: ADMIN ONLY (local summaries, exports), a paginated Scan."""
         paginator = self._client.get_paginator("scan")
         return [
-            Assignment.model_validate(from_item(item))
+            assignment_from_item(item)
             for page in paginator.paginate(TableName=self._assignments, ConsistentRead=True)
             for item in page.get("Items", [])
         ]

@@ -65,7 +65,7 @@ class AuditTrail:
         return entries
 
     def scan(self) -> list[AuditEntry]:
-        """Every entry (local summaries and small exports)."""
+        """Every entry: ADMIN ONLY (local summaries, exports), a paginated Scan."""
         paginator = self._client.get_paginator("scan")
         entries = []
         for page in paginator.paginate(TableName=self._table, ConsistentRead=True):

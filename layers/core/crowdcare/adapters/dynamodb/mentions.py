@@ -34,6 +34,22 @@ def _index_update(status: MentionStatus) -> tuple[str, str]:
     return ", status_since = :since", " REMOVE open_status"
 
 
+QUEUE_INDEX = "queue"
+QUEUE_KEY = "queue"
+"""Sparse hash key of the queue index: present (= QUEUED) only while the mention is queued."""
+QUEUED = "queued"
+QUEUE_ORDER = "queue_order"
+"""Range key: inverted priority then arrival time, so ascending order is most urgent first."""
+EXPIRES_AT = "expires_at"
+"""The TTL attribute (epoch seconds): DynamoDB deletes a mention this long after it arrived."""
+
+
+def queue_order(stored: StoredMention) -> str:
+    """Most urgent first: higher priority, then older, then the id (a total order)."""
+    score = stored.triage.priority.score if stored.triage is not None else 0
+    return f"{100 - score:03d}#{stored.received_at.isoformat()}#{stored.mention.mention_id}"
+
+
 class MentionRepository:
     """The Mentions table: one item per platform post; its stream feeds the triage workflow."""
 
@@ -42,10 +58,12 @@ class MentionRepository:
         client: DynamoDBClient,
         table_name: str,
         clock: Callable[[], datetime] = _utc_now,
+        retention_days: int = 90,
     ) -> None:
         self._client = client
         self._table = table_name
         self._clock = clock
+        self._retention_seconds = retention_days * 86_400
 
     def put_if_new(self, mention: Mention, received_at: datetime) -> bool:
         """Store a mention unless the same platform post is already stored.
@@ -60,6 +78,8 @@ class MentionRepository:
             open_status=MentionStatus.RECEIVED.value,
             status_since=received_at.astimezone(UTC).isoformat(),
         )
+        # Hot retention: the table's TTL deletes it after this (DynamoDB's TTL is free).
+        values[EXPIRES_AT] = int(received_at.timestamp()) + self._retention_seconds
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -99,24 +119,62 @@ class MentionRepository:
         )
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
-        """Move the mention to `status`, with an optional operator-facing detail."""
+        """Move the mention to `status`, with an optional operator-facing detail.
+
+        Queued, it joins the `queue` index (most urgent first); any other status leaves it.
+        The open-status index (the sweeper's) follows the status too.
+        """
         index_set, index_remove = _index_update(status)
+        values: dict[str, Any] = {
+            ":status": {"S": status.value},
+            ":detail": {"S": detail},
+            ":since": {"S": self._since()},
+        }
+        expression = f"SET #status = :status, status_detail = :detail{index_set}"
+        removed = [index_remove.removeprefix(" REMOVE ")] if index_remove else []
+        if status is MentionStatus.QUEUED:
+            stored = self.get(mention_id)
+            if stored is not None:
+                expression += f", {QUEUE_KEY} = :queue, {QUEUE_ORDER} = :order"
+                values |= {":queue": {"S": QUEUED}, ":order": {"S": queue_order(stored)}}
+        else:
+            removed.append(QUEUE_KEY)
+        if removed:
+            expression += " REMOVE " + ", ".join(removed)
         self._client.update_item(
             TableName=self._table,
             Key={"mention_id": {"S": mention_id}},
-            UpdateExpression=f"SET #status = :status, status_detail = :detail{index_set}"
-            + index_remove,
+            UpdateExpression=expression,
             ConditionExpression="attribute_exists(mention_id)",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":status": {"S": status.value},
-                ":detail": {"S": detail},
-                ":since": {"S": self._since()},
-            },
+            ExpressionAttributeValues=values,
         )
 
+    def queued(self, limit: int) -> list[StoredMention]:
+        """The `limit` most urgent queued mentions (highest priority, then oldest), read from
+        the sparse `queue` index: the cost follows the limit, not the table's size."""
+        found: list[StoredMention] = []
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": f"{QUEUE_KEY} = :queue",
+            "ExpressionAttributeValues": {":queue": {"S": QUEUED}},
+        }
+        while len(found) < limit:
+            response = self._client.query(**args, Limit=limit - len(found))
+            found.extend(stored_mention_from_item(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            args["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        # The index is eventually consistent: a mention taken a moment ago may still be listed
+        # (take_from_queue's condition refuses it), so keep only what still says queued.
+        return [s for s in found if s.status is MentionStatus.QUEUED]
+
     def with_status(self, status: MentionStatus) -> list[StoredMention]:
-        """Every mention in `status` (a filtered scan: the queue is read once a minute)."""
+        """Every mention in `status`: ADMIN ONLY (exports, local summaries), a paginated
+        filtered Scan of the whole table. The drain and the dashboard read `queued()`."""
+        if status is MentionStatus.QUEUED:
+            return self.queued(limit=10_000)
         paginator = self._client.get_paginator("scan")
         return [
             stored_mention_from_item(item)
@@ -140,7 +198,8 @@ class MentionRepository:
                 UpdateExpression=(
                     "SET #status = :assigning, status_detail = :detail, "
                     "open_status = :assigning, status_since = :since, "
-                    "queue_offers = if_not_exists(queue_offers, :zero) + :one"
+                    "queue_offers = if_not_exists(queue_offers, :zero) + :one "
+                    f"REMOVE {QUEUE_KEY}"
                 ),
                 ConditionExpression="#status = :queued",
                 ExpressionAttributeNames={"#status": "status"},
@@ -166,9 +225,10 @@ class MentionRepository:
             self._client.update_item(
                 TableName=self._table,
                 Key={"mention_id": {"S": mention_id}},
+                # Back in the queue index, at the place it had (queue_order stays on the item).
                 UpdateExpression=(
-                    "SET #status = :queued, status_detail = :detail, status_since = :since "
-                    "REMOVE open_status"
+                    f"SET #status = :queued, status_detail = :detail, {QUEUE_KEY} = :queue, "
+                    "status_since = :since REMOVE open_status"
                 ),
                 ConditionExpression="#status = :assigning",
                 ExpressionAttributeNames={"#status": "status"},
@@ -177,6 +237,7 @@ class MentionRepository:
                     ":queued": {"S": MentionStatus.QUEUED.value},
                     ":detail": {"S": detail[:500]},
                     ":since": {"S": self._since()},
+                    ":queue": {"S": QUEUED},
                 },
             )
         except ClientError as exc:
@@ -238,7 +299,7 @@ class MentionRepository:
         return self._clock().astimezone(UTC).isoformat()
 
     def scan(self) -> list[StoredMention]:
-        """Every stored mention (for the local summary and small deployments' exports)."""
+        """Every stored mention: ADMIN ONLY (local summary, exports), a paginated Scan."""
         paginator = self._client.get_paginator("scan")
         return [
             stored_mention_from_item(item)
@@ -260,6 +321,9 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
         "open_status",
         "status_since",
         "redrives",
+        QUEUE_KEY,
+        QUEUE_ORDER,
+        EXPIRES_AT,
     ):
         values.pop(derived, None)
     return StoredMention(

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.adapters.dynamodb.repositories import ResponderRepository, to_item
+from crowdcare.adapters.dynamodb.responder_pool import pool_values
 from crowdcare.domain.models import Responder
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class ResponderStore:
         if vals:
             args["ExpressionAttributeValues"] = to_item(vals)
         self._client.update_item(**args)
+        # A pause, a new max_open or new languages move the responder in or out of the
+        # candidate pools at once (a paused responder is never offered a mention again).
+        self._repository.refresh_pool(responder_id)
 
     def upsert(self, responder: Responder) -> bool:
         """Create the responder, or update every profile field of an existing one.
@@ -79,7 +83,11 @@ class ResponderStore:
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=to_item(responder.model_dump(mode="json") | {"open_count": 0}),
+                Item=to_item(
+                    responder.model_dump(mode="json")
+                    | pool_values(responder.model_copy(update={"open_count": 0}))
+                    | {"open_count": 0}
+                ),
                 ConditionExpression="attribute_not_exists(responder_id)",
             )
         except ClientError as exc:

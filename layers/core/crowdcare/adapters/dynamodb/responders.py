@@ -6,12 +6,21 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from crowdcare.adapters.dynamodb.codec import from_item, to_item
+from crowdcare.adapters.dynamodb.codec import to_item
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
-from crowdcare.domain.models import Responder
+from crowdcare.adapters.dynamodb.responder_pool import (
+    ResponderPool,
+    by_ids,
+    pool_values,
+    responder_from_item,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from crowdcare.domain.models import Responder, ResponderKind
 
 
 class ResponderRepository:
@@ -20,11 +29,13 @@ class ResponderRepository:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        self._pool = ResponderPool(client, table_name)
 
     def put(self, responder: Responder) -> None:
-        """Create or replace a responder profile."""
+        """Create or replace a responder profile (with its pool keys: see responder_pool)."""
         self._client.put_item(
-            TableName=self._table, Item=to_item(responder.model_dump(mode="json"))
+            TableName=self._table,
+            Item=to_item(responder.model_dump(mode="json") | pool_values(responder)),
         )
 
     def get(self, responder_id: str) -> Responder | None:
@@ -32,13 +43,29 @@ class ResponderRepository:
         item = self._client.get_item(
             TableName=self._table, Key={"responder_id": {"S": responder_id}}, ConsistentRead=True
         ).get("Item")
-        return None if item is None else Responder.model_validate(from_item(item))
+        return None if item is None else responder_from_item(item)
+
+    def get_many(self, responder_ids: Sequence[str]) -> list[Responder]:
+        """The responders with these ids, consistently read (unknown ids are left out)."""
+        return by_ids(self._client, self._table, responder_ids)
+
+    def available(
+        self, kind: ResponderKind, language: str | None, limit: int
+    ) -> list[Responder]:
+        """Up to `limit` candidates with a free slot, best reputation first (a bounded read of
+        the pool GSIs; may be a moment stale, `try_assign` is the guard)."""
+        return self._pool.available(kind, language, limit)
+
+    def refresh_pool(self, responder_id: str) -> None:
+        """Put the responder in or out of the pools as their item is now."""
+        self._pool.refresh(responder_id)
 
     def list_all(self) -> list[Responder]:
-        """Every responder; the table is small (hundreds), so a scan is the simple choice."""
+        """Every responder: ADMIN ONLY (the admin list, the SES feedback's rare name lookups,
+        local summaries). A paginated Scan; no per-mention path calls it (they read pools)."""
         paginator = self._client.get_paginator("scan")
         return [
-            Responder.model_validate(from_item(item))
+            responder_from_item(item)
             for page in paginator.paginate(TableName=self._table, ConsistentRead=True)
             for item in page.get("Items", [])
         ]

@@ -49,9 +49,14 @@ class ApprovalDesk:
 
     def approvals(self) -> list[dict[str, Any]]:
         """Replies waiting for an employee, oldest first, with the mention they answer."""
-        names = {r.responder_id: r.name for r in self.responders.list_all()}
         result = []
         pending = self.replies.with_status(ReplyStatus.PENDING_APPROVAL)
+        # The names of the responders who wrote them, by key: never a scan of every responder.
+        names = {
+            r.responder_id: r.name
+            for rid in {reply.responder_id for reply in pending}
+            if (r := self.responders.get(rid)) is not None
+        }
         for reply in sorted(pending, key=lambda r: r.requested_at):
             stored = self.mentions.get(reply.mention_id)
             if stored is None:

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crowdcare.adapters.platforms.outbound.base import LengthLimit
-from crowdcare.domain.assignments import Assignment, AssignmentStatus
+from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.dashboard import AuthorView, FeedItem
-from crowdcare.domain.models import Mention, MentionStatus, Platform
+from crowdcare.domain.models import Mention, Platform
 from crowdcare.domain.replies import Reply
 from crowdcare.ports import AssignmentReader, Clock, MentionReader, ReplyStore, RulesStore
 from crowdcare.rules.triage.rules import TriageRules
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from crowdcare.domain.stored import StoredMention
 
 # How many earlier posts of a thread the feed shows above a mention.
+QUEUE_PAGE = 100
+"""Queued mentions /api/queue shows: the most urgent (a bounded read of the queue index)."""
 THREAD_DEPTH = 3
 
 
@@ -54,11 +56,8 @@ class FeedService:
         """The caller's open assignments, most urgent first, then nearest deadline."""
         rules = rules_in_force(self.rules_store)
         now = self.clock()
-        open_items = [
-            a
-            for a in self.assignments.for_responder(principal.responder_id)
-            if a.status is AssignmentStatus.OPEN
-        ]
+        # The open ones by key (at most max_open), never the responder's whole history.
+        open_items = self.assignments.open_for_responder(principal.responder_id)
         latest: dict[str, Reply] = {}
         for reply in sorted(
             self.replies.by_responder(principal.responder_id), key=lambda r: r.requested_at
@@ -77,8 +76,8 @@ class FeedService:
 
     def queue(self) -> list[dict[str, Any]]:
         """Mentions waiting for someone (every candidate was full, or one was declined)."""
-        waiting = self.mentions.with_status(MentionStatus.QUEUED)
-        waiting.sort(key=lambda s: (-(s.triage.priority.score if s.triage else 0), s.received_at))
+        # The head of the queue index (most urgent first), never a scan of every mention.
+        waiting = self.mentions.queued(QUEUE_PAGE)
         return [
             {
                 "mention_id": s.mention.mention_id,
