@@ -15,12 +15,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from crowdcare.adapters.dynamodb.repositories import from_item
+from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -45,10 +49,19 @@ if not CHROMIUM.is_file():
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[dict[str, Any]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The dashboard demo in a child process; its first stdout line says where it is."""
+    outbox = tmp_path_factory.mktemp("outbox")
     process = subprocess.Popen(
-        [sys.executable, "-m", "crowdcare_local.dashboard_demo", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "crowdcare_local.dashboard_demo",
+            "--port",
+            "0",
+            "--outbox",
+            str(outbox),
+        ],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -95,6 +108,61 @@ def _sign_in(page: Any, demo: dict[str, Any], username: str) -> None:
     sync_api.expect(page.get_by_role("link", name="Feed")).to_be_visible()
 
 
+def _client(demo: dict[str, Any], service: Any) -> Any:
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=demo["endpoint"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def _link_in_outbox(demo: dict[str, Any], username: str) -> str:
+    """The dashboard link in the notification email the responder was sent (from the outbox)."""
+    item = _client(demo, "dynamodb").get_item(
+        TableName="crowdcare-dashboard-RespondersTable",
+        Key={"responder_id": {"S": username}},
+    )["Item"]
+    address = from_item(item)["email"]
+    emails = sorted(Path(demo["outbox"]).glob("*.eml"))
+    for path in emails:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if address not in str(message["To"]):
+            continue
+        body = message.get_body(preferencelist=("plain", "html"))
+        assert body is not None
+        found = re.search(r"https?://[^\s\"'<>]+/assignments/[^\s\"'<>]+", body.get_content())
+        if found:
+            return found.group(0).replace("&amp;", "&")
+    raise AssertionError(f"no notification link for {username} among {[p.name for p in emails]}")
+
+
+def _expired_link(demo: dict[str, Any], username: str) -> str:
+    """A genuine link for the live mention and this responder, signed with the stack's own
+    secret, that expired a minute ago."""
+    secrets = _client(demo, "secretsmanager")
+    for entry in secrets.list_secrets()["SecretList"]:
+        value = json.loads(secrets.get_secret_value(SecretId=entry["ARN"])["SecretString"])
+        if "deep_link_secret" in value:
+            signer = DeepLinkSigner(value["deep_link_secret"].encode())
+            claims = DeepLinkClaims(
+                mention_id="facebook#dash-1",
+                responder_id=username,
+                attempt=1,
+                expires=datetime.now(UTC) - timedelta(minutes=1),
+            )
+            return signer.link(demo["url"], claims)
+    raise AssertionError("the stack has no deep-link secret")
+
+
+def _sign_in_here(page: Any, demo: dict[str, Any], username: str) -> None:
+    """Sign in on the page as it stands (a deep link keeps its address until then)."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(_password(demo, username))
+    page.get_by_role("button", name="Sign in").click()
+
+
 def _pipeline_reply(demo: dict[str, Any], mention_id: str, timeout: float = 30.0) -> Any:
     """The reply pipeline's record for a mention, once the poster has posted it."""
     ddb = boto3.client(
@@ -135,6 +203,84 @@ def test_a_wrong_password_is_explained_in_plain_words(demo: dict[str, Any], brow
     page.get_by_role("button", name="Sign in").click()
     sync_api.expect(page.locator("#signin-error")).to_have_text("Wrong username or password.")
     sync_api.expect(page.get_by_role("link", name="Feed")).to_be_hidden()
+    context.close()
+
+
+def test_a_link_from_the_notification_email_opens_the_mention_after_sign_in(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN the email the assigned advocate was sent WHEN its link is opened THEN the page asks
+    to sign in, then opens the feed on that mention; anyone else is told it is not theirs."""
+    advocate = demo["assigned_to"]
+    link = _link_in_outbox(demo, advocate)
+    assert link.startswith(demo["url"] + "/assignments/facebook%23dash-1?t=")
+    expect = sync_api.expect
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(link)
+    expect(page.locator("#signin-error")).to_have_text(
+        "Sign in to open the mention your link is for."
+    )
+    _sign_in_here(page, demo, advocate)
+    card = page.locator("li.card.linked")
+    expect(card).to_contain_text("weekly heating schedule")
+    expect(card.locator("textarea")).to_be_focused()
+    expect(page).to_have_url(demo["url"] + "/#feed")
+    context.close()
+
+    # AND someone else who signs in through the same link is told why it does not open
+    other = browser.new_context()
+    page = other.new_page()
+    page.goto(link)
+    _sign_in_here(page, demo, "adv.jonas.weber")
+    expect(page.locator("#view-link")).to_be_visible()
+    expect(page.locator("#link-message")).to_contain_text("sent to another responder")
+    page.get_by_role("link", name="Go to your feed").click()
+    expect(page.locator("#view-feed")).to_be_visible()
+    other.close()
+
+
+def test_an_expired_link_says_so_and_offers_the_feed(demo: dict[str, Any], browser: Any) -> None:
+    """GIVEN a genuine link for the advocate that expired WHEN they open it signed in THEN the
+    page says it expired, and the feed is one click away."""
+    advocate = demo["assigned_to"]
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, demo, advocate)
+    page.goto(_expired_link(demo, advocate))
+    expect = sync_api.expect
+    expect(page.locator("#link-message")).to_contain_text("expired")
+    _shot(page, "dashboard-link-expired.png", full_page=False)
+    page.get_by_role("link", name="Go to your feed").click()
+    expect(page.locator("li.card").filter(has_text="weekly heating schedule")).to_be_visible()
+    context.close()
+
+
+def test_the_composer_counts_what_the_server_counts(demo: dict[str, Any], browser: Any) -> None:
+    """GIVEN drafts with emoji, CJK, combining marks and URLs WHEN typed or measured in the page
+    THEN the counter shows the server's count (X weighted, Bluesky graphemes, Mastodon URLs)."""
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, demo, demo["assigned_to"])
+    card = page.locator("li.card").filter(has_text="weekly heating schedule")
+    box = card.get_by_label("Reply to @lena_at_home")
+    # Facebook counts code points: a skin-toned thumbs-up is 2, not the 4 UTF-16 units of JS.
+    box.fill("Thanks 👍🏽")
+    sync_api.expect(card.locator(".counter")).to_have_text("9 / 8,000 characters")
+    sync_api.expect(card.get_by_role("button", name="Send reply")).to_be_enabled()
+    # The same cases as the Python tests, through the page's own measuring function.
+    cases = [
+        ("x", "see https://example.com/a/very/long/path/indeed ok", 30),
+        ("x", "日本語", 6),
+        ("x", "hi 👍🏽", 5),
+        ("x", "e\u0301", 1),  # NFC: one é
+        ("x", "漢" * 160, 320),
+        ("bluesky", "e\u0301 👨‍👩‍👧", 3),
+        ("mastodon", "go https://example.com/" + "p" * 60, 26),
+    ]
+    for platform, text, length in cases:
+        measured = page.evaluate("([p, t]) => measureDraft(p, t)", [platform, text])
+        assert measured["length"] == length, (platform, text, measured)
     context.close()
 
 

@@ -36,6 +36,7 @@ from crowdcare.adapters.dynamodb.repositories import MentionRepository, Responde
 from crowdcare.adapters.platforms.http import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
+from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 from crowdcare.rules.triage.models import RouteKind
 from crowdcare.services.replies.assignment_events import ReleasingLifecycle
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
@@ -54,6 +55,8 @@ TABLES = {
     "LEDGER_TABLE": "api-test-ledger",
 }
 RULES_PARAMETER = "/api-test/rules"
+LINK_SECRET_NAME = "api-test/deep-links"
+LINK_SECRET = b"k" * 32
 PASSWORD = "Correct-horse-42"
 USERS = {
     "adv.ana": ("advocate",),
@@ -193,6 +196,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "ROUTING_RULES_PARAMETER": RULES_PARAMETER,
+        "DEEP_LINK_SECRET_NAME": LINK_SECRET_NAME,
         **TABLES,
     }
     for name, value in env.items():
@@ -206,6 +210,10 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
             "QueueUrl"
         ]
         monkeypatch.setenv("REPLY_QUEUE_URL", queue_url)
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=LINK_SECRET_NAME,
+            SecretString=json.dumps({"deep_link_secret": LINK_SECRET.decode()}),
+        )
         boto3.client("ssm", region_name=REGION).put_parameter(
             Name=RULES_PARAMETER, Value="{}", Type="String"
         )
@@ -308,6 +316,8 @@ API_ROUTES = [
     ("POST", "/api/mentions/facebook%231/reply"),
     ("POST", "/api/mentions/facebook%231/decline"),
     ("GET", "/api/replies"),
+    ("GET", "/api/assignments/facebook%231/link?t=x"),
+    ("POST", "/api/length"),
     ("GET", "/api/leaderboard"),
     ("GET", "/api/queue"),
     ("GET", "/api/approvals"),
@@ -864,3 +874,75 @@ def test_rules_are_validated_and_stored_in_the_parameter(api: Api) -> None:
     assert _json(bad)["error"] == "invalid request"
     unknown = api.call("PUT", "/api/admin/rules", "admin.zoe", {"employe_priority": 1})
     assert _json(unknown)["details"][0]["loc"] == "employe_priority"
+
+
+# --------------------------------------------------------------------------- links and lengths
+def _link_token(mention_id: str, responder_id: str, expires: datetime) -> str:
+    return DeepLinkSigner(LINK_SECRET).sign(
+        DeepLinkClaims(
+            mention_id=mention_id, responder_id=responder_id, attempt=1, expires=expires
+        )
+    )
+
+
+def test_a_notification_link_page_is_served_with_its_base(api: Api) -> None:
+    """GIVEN a notification's link path WHEN it is fetched THEN it is the dashboard page whose
+    relative URLs start one level up (so assets and the API keep the stage prefix)."""
+    response = api.call("GET", "/assignments/facebook%231?t=anything")
+    assert response.status_code == 200
+    assert '<base href="../">' in response.body.decode()
+    assert '<base href="./">' in api.call("GET", "/").body.decode()
+
+
+def test_a_link_opens_only_for_its_responder_until_it_expires(api: Api) -> None:
+    """A genuine link opens its mention for its responder; another responder, an expired
+    link, an altered token, or a mention no longer theirs each get a plain reason."""
+    later = datetime.now(UTC) + timedelta(hours=2)
+    good = _link_token("facebook#1", "adv.ana", later)
+    path = "/api/assignments/facebook%231/link?t="
+    assert _json(api.call("GET", path + good, "adv.ana")) == {
+        "mention_id": "facebook#1",
+        "opens": True,
+    }
+    expired = _link_token("facebook#1", "adv.ana", datetime.now(UTC) - timedelta(minutes=1))
+    for user, token, problem in (
+        ("adv.ben", good, "not_yours"),
+        ("adv.ana", expired, "expired"),
+        ("adv.ana", good[:-2] + "xx", "not_yours"),
+        ("adv.ana", "nonsense", "malformed"),
+    ):
+        body = _json(api.call("GET", path + token, user))
+        assert (body["opens"], body["problem"]) == (False, problem)
+        assert body["message"]
+    # a genuine link for a mention now held by someone else
+    ben_link = _link_token("facebook#1", "adv.ben", later)
+    body = _json(api.call("GET", path + ben_link, "adv.ben"))
+    assert body["problem"] == "closed"
+
+
+@pytest.mark.parametrize(
+    ("platform", "text", "length"),
+    [
+        ("x", "see https://example.com/a/very/long/path/indeed ok", 23 + 7),
+        ("x", "日本語", 6),
+        ("x", "hi 👍🏽", 5),
+        ("x", "e\u0301", 1),  # NFC: one é
+        ("bluesky", "e\u0301 👨‍👩‍👧", 3),
+        ("mastodon", "go https://example.com/" + "p" * 60, 3 + 23),
+        ("facebook", "  padded  ", 6),
+    ],
+)
+def test_the_length_route_counts_the_way_the_platform_does(
+    api: Api, platform: str, text: str, length: int
+) -> None:
+    """GIVEN a draft with URLs, CJK, emoji or combining marks WHEN the composer asks for its
+    length THEN the server counts it the way the platform (and reply submission) does."""
+    body = _json(api.call("POST", "/api/length", "adv.ana", {"platform": platform, "text": text}))
+    assert body["length"] == length
+    assert body["fits"] is True
+
+
+def test_the_length_route_says_when_a_draft_does_not_fit(api: Api) -> None:
+    """A 160-character CJK draft is 320 on X: over 280, so it does not fit."""
+    body = _json(api.call("POST", "/api/length", "adv.ana", {"platform": "x", "text": "漢" * 160}))
+    assert (body["length"], body["limit"], body["fits"]) == (320, 280, False)

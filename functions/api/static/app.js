@@ -5,7 +5,16 @@
 const CONFIG = JSON.parse(document.body.dataset.config);
 const FEED_REFRESH_MS = 15000;
 const $ = (sel, root = document) => root.querySelector(sel);
-const state = { token: sessionStorage.getItem("cc.token"), me: null, view: null, drafts: {}, timer: null };
+const COUNT_DEBOUNCE_MS = 250;
+const state = { token: sessionStorage.getItem("cc.token"), me: null, view: null, drafts: {}, timer: null, deepLink: deepLinkFromUrl() };
+
+// A notification's link: <root>/assignments/<mention id>?t=<token> (the page is served there
+// with <base href="../">, so every relative URL still starts at the dashboard's root).
+function deepLinkFromUrl() {
+  const match = location.pathname.match(/\/assignments\/([^/]+)\/?$/);
+  if (!match) return null;
+  return { mentionId: decodeURIComponent(match[1]), token: new URLSearchParams(location.search).get("t") || "" };
+}
 
 // ------------------------------------------------------------------ small helpers
 function el(tag, attrs = {}, ...children) {
@@ -94,8 +103,9 @@ function signOut(message) {
   $("#nav").hidden = true; $("#who").hidden = true;
   document.querySelectorAll(".view").forEach((v) => { v.hidden = true; });
   $("#view-signin").hidden = false;
-  $("#signin-error").textContent = message || "";
-  history.replaceState(null, "", "#");
+  $("#signin-error").textContent = message || (state.deepLink ? "Sign in to open the mention your link is for." : "");
+  // Keep a notification's link in the address bar until it has been opened after sign-in.
+  if (!state.deepLink) history.replaceState(null, "", "#");
 }
 
 // ------------------------------------------------------------------ navigation
@@ -136,9 +146,41 @@ async function start() {
   $("#who-name").textContent = state.me.responder ? state.me.responder.name : state.me.username;
   $("#who").hidden = false;
   buildNav();
-  await show(location.hash.slice(1) || "feed");
+  if (state.deepLink) await openDeepLink(state.deepLink);
+  else await show(location.hash.slice(1) || "feed");
   clearInterval(state.timer);
   state.timer = setInterval(() => { if (state.view === "feed" && !document.hidden) loadFeed().catch(() => {}); }, FEED_REFRESH_MS);
+}
+
+// ------------------------------------------------------------------ deep links
+async function openDeepLink(link) {
+  state.deepLink = null;
+  const query = `t=${encodeURIComponent(link.token)}`;
+  const verdict = await api("GET", `/api/assignments/${encodeURIComponent(link.mentionId)}/link?${query}`);
+  history.replaceState(null, "", new URL("#feed", document.baseURI).href);
+  if (!verdict.opens) {
+    state.view = null;
+    document.querySelectorAll(".view").forEach((v) => { v.hidden = v.id !== "view-link"; });
+    document.querySelectorAll("#nav a").forEach((a) => a.removeAttribute("aria-current"));
+    $("#link-message").textContent = verdict.message;
+    $("#link-title").focus();
+    return;
+  }
+  await show("feed");
+  const card = document.querySelector(`#feed li.card[data-mention="${CSS.escape(link.mentionId)}"]`);
+  if (card) {
+    card.classList.add("linked");
+    card.scrollIntoView({ block: "start" });
+    const box = card.querySelector("textarea");
+    if (box) box.focus();
+  }
+}
+
+// ------------------------------------------------------------------ composer counter
+// The server measures drafts with the rules it enforces on submission (X weighted, Bluesky
+// graphemes, Mastodon URLs as 23): the counter shows its answer, never a guess of its own.
+async function measureDraft(platform, text) {
+  return api("POST", "/api/length", { platform, text });
 }
 
 // ------------------------------------------------------------------ feed
@@ -150,11 +192,26 @@ function card(item) {
   const previewText = el("p");
   const sendButton = el("button", { type: "submit", class: "primary" }, "Send reply");
   const error = el("p", { class: "error", role: "alert" });
+  let asked = 0;
+  async function count() {
+    const mine = ++asked;
+    const text = textarea.value;
+    if (!text.trim()) { counter.textContent = `0 / ${item.reply_limit}`; counter.classList.remove("over"); return; }
+    try {
+      const m = await measureDraft(item.platform, text);
+      if (mine !== asked) return;  // a newer draft is being counted
+      counter.textContent = `${number(m.length)} / ${number(m.limit)} ${m.unit}` + (m.max_bytes ? ` (${number(m.bytes)} / ${number(m.max_bytes)} bytes)` : "");
+      counter.classList.toggle("over", !m.fits);
+      sendButton.disabled = !m.fits;
+    } catch (e) {
+      if (mine === asked) { counter.textContent = "Cannot count right now; the server checks the length when you send."; sendButton.disabled = false; }
+    }
+  }
   function refresh() {
-    const length = textarea.value.trim().length;
-    counter.textContent = `${length} / ${item.reply_limit} characters`;
-    counter.classList.toggle("over", length > item.reply_limit);
-    sendButton.disabled = length === 0 || length > item.reply_limit;
+    sendButton.disabled = true;  // until the server has counted this draft
+    counter.classList.remove("over");
+    clearTimeout(refresh.t);
+    refresh.t = setTimeout(count, COUNT_DEBOUNCE_MS);
     previewText.textContent = textarea.value.trim() || "Your reply appears here as it will be posted.";
     state.drafts[item.mention_id] = textarea.value;
   }
@@ -346,6 +403,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
   window.addEventListener("hashchange", () => { if (state.me) show(location.hash.slice(1)); });
+  $("#link-feed").addEventListener("click", (event) => { event.preventDefault(); history.replaceState(null, "", "#feed"); show("feed"); });
   $("#profile-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const f = event.target; const notify = f.querySelector("input[name=notify]:checked");

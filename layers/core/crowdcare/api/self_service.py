@@ -10,7 +10,7 @@ from crowdcare.adapters.cognito_auth import Principal
 from crowdcare.api.context import ApiContext, authenticated, current_request
 from crowdcare.config.clock import utc_now
 from crowdcare.config.http_edge import as_json, parse_body
-from crowdcare.domain.dashboard import DeclineRequest, ProfileUpdate, ReplyDraft
+from crowdcare.domain.dashboard import DeclineRequest, LengthRequest, ProfileUpdate, ReplyDraft
 
 
 def blueprint(context: ApiContext) -> Blueprint:
@@ -55,6 +55,21 @@ def blueprint(context: ApiContext) -> Blueprint:
         request = parse_body(current_request(bp), DeclineRequest)
         context.dashboard().replies.decline(principal, mention_id, request)
         return {"declined": mention_id}
+
+    @bp.route("/api/assignments/{mention_id}/link", methods=["GET"])
+    @guard
+    def open_link(principal: Principal, mention_id: str) -> Any:
+        """Whether a notification's link (its token in `t`) opens this mention for the caller."""
+        query = current_request(bp).query_params
+        token = str(query.get("t") or "") if query else ""
+        return context.dashboard().links.open(principal, mention_id, token)
+
+    @bp.route("/api/length", methods=["POST"])
+    @guard
+    def length(principal: Principal) -> Any:
+        """A draft measured the way its platform counts (the composer's counter)."""
+        request = parse_body(current_request(bp), LengthRequest)
+        return context.dashboard().composer.measure(request.platform, request.text)
 
     @bp.route("/api/replies", methods=["GET"])
     @guard

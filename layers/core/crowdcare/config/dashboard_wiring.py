@@ -19,6 +19,7 @@ from crowdcare.config.reply_wiring import (
     build_assignment_events,
     build_reply_submissions,
 )
+from crowdcare.config.wiring import deep_link_signer
 from crowdcare.ports import AssignmentEvents
 from crowdcare.services.dashboard import (
     AdminService,
@@ -26,6 +27,8 @@ from crowdcare.services.dashboard import (
     Dashboard,
     FeedService,
     LeaderboardService,
+    LengthMeter,
+    LinkDesk,
     ProfileService,
     ReplyDesk,
 )
@@ -43,6 +46,7 @@ class ApiSettings(ReplySubmissionSettings, AssignmentEventSettings):
     routing_rules_parameter: str
     user_pool_id: str
     user_pool_client_id: str
+    deep_link_secret_name: str
     approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
 
 
@@ -89,4 +93,6 @@ def build_dashboard(
         profile=ProfileService(responders, trust),
         leaderboard=LeaderboardService(ledger, responders, clock),
         admin=AdminService(responders, rules_store),
+        links=LinkDesk(deep_link_signer(settings, clients), assignments, clock),
+        composer=LengthMeter(limits),
     )

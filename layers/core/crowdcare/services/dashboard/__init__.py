@@ -4,7 +4,9 @@
 * replies (ReplyDesk): reply, decline, "My replies";
 * approvals (ApprovalDesk): employees approve (perhaps edited) or reject advocates' replies;
 * profile (ProfileService) and trust (TrustPolicy): who the caller is, how far they are trusted;
-* leaderboard (LeaderboardService), admin (AdminService): standings; responders and rules.
+* leaderboard (LeaderboardService), admin (AdminService): standings; responders and rules;
+* links (LinkDesk): whether a notification's signed link opens its mention for the caller;
+* composer (LengthMeter): a draft measured the way its platform (and the server) counts.
 
 The API routes (functions/api) verify the caller, parse the body into a model of
 crowdcare.domain.dashboard and call one of these; ownership is enforced here (a responder acts
@@ -18,8 +20,10 @@ from dataclasses import dataclass
 
 from crowdcare.services.dashboard.admin import AdminService
 from crowdcare.services.dashboard.approvals import ApprovalDesk
+from crowdcare.services.dashboard.composer import LengthMeter
 from crowdcare.services.dashboard.feed import FeedService
 from crowdcare.services.dashboard.leaderboard import LeaderboardService
+from crowdcare.services.dashboard.links import LinkDesk
 from crowdcare.services.dashboard.profile import ProfileService
 from crowdcare.services.dashboard.replies import ReplyDesk
 
@@ -34,6 +38,8 @@ class Dashboard:
     profile: ProfileService
     leaderboard: LeaderboardService
     admin: AdminService
+    links: LinkDesk
+    composer: LengthMeter
 
 
 __all__ = [
@@ -42,6 +48,8 @@ __all__ = [
     "Dashboard",
     "FeedService",
     "LeaderboardService",
+    "LengthMeter",
+    "LinkDesk",
     "ProfileService",
     "ReplyDesk",
 ]
