@@ -23,7 +23,8 @@ from typing import Any
 
 import boto3
 import pytest
-from crowdcare.adapters.dynamodb.repositories import from_item
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, from_item
+from crowdcare.domain.models import MentionStatus
 from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -284,6 +285,102 @@ def test_the_composer_counts_what_the_server_counts(demo: dict[str, Any], browse
     context.close()
 
 
+def test_two_employees_take_the_same_queued_mention_one_wins(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN a queued mention on two employees' screens WHEN both click "Take it" THEN the first
+    gets it and the second is told someone else took it first."""
+    # GIVEN a mention triage found nothing to do about, put in the queue with the live one's
+    # triage (a stored mention is triaged on arrival, so it waits until triage is done)
+    mentions = MentionRepository(_client(demo, "dynamodb"), "crowdcare-dashboard-MentionsTable")
+    live = mentions.get("facebook#dash-1")
+    assert live is not None and live.triage is not None
+    quiet = live.mention.model_copy(
+        update={
+            "post_id": "dash-queued",
+            "text": "Queued post: lovely sunny weather today",
+            "author": live.mention.author.model_copy(update={"followers": 3, "id": "u-q"}),
+        }
+    )
+    mentions.put_if_new(quiet, datetime.now(UTC))
+    deadline = time.monotonic() + 30
+    while (stored := mentions.get(quiet.mention_id)) is not None and stored.triage is None:
+        assert time.monotonic() < deadline, "triage did not finish"
+        time.sleep(0.2)
+    assert stored is not None and stored.status is MentionStatus.NO_ACTION, stored
+    mentions.record_triage(quiet.mention_id, live.triage, MentionStatus.QUEUED)
+    expect = sync_api.expect
+    pages = []
+    for employee in ("emp.rachel.kim", "emp.owen.price"):
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        _sign_in(page, demo, employee)
+        page.get_by_role("link", name="Queue").click()
+        expect(
+            page.locator("#queue li.card").filter(has_text="lovely sunny weather")
+        ).to_be_visible()
+        pages.append((context, page))
+    _shot(pages[0][1], "dashboard-queue.png")
+    # (the first employee's feed, open in another window, is never reloaded by the test)
+    watching = browser.new_context(viewport={"width": 1200, "height": 900})
+    feed_page = watching.new_page()
+    _sign_in(feed_page, demo, "emp.rachel.kim")
+    first, second = (
+        p.locator("#queue li.card").filter(has_text="lovely sunny weather") for _, p in pages
+    )
+    first.get_by_role("button", name="Take it").click()
+    expect(pages[0][1].locator("#status")).to_contain_text("It's yours")
+    second.get_by_role("button", name="Take it").click()
+    expect(second.locator(".error")).to_have_text("Someone else took this mention first.")
+    # AND the winner's open feed shows the mention once the workflow assigns it (live update)
+    expect(
+        feed_page.locator("#feed li.card").filter(has_text="lovely sunny weather")
+    ).to_be_visible(timeout=45_000)
+    watching.close()
+    for context, _ in pages:
+        context.close()
+
+
+def test_shortcuts_help_and_filters_work_from_the_keyboard(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN the advocate's feed WHEN "?" is pressed THEN the shortcuts are listed; j selects a
+    mention, r jumps to its reply box, d opens decline; a search that matches nothing says so."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    expect = sync_api.expect
+    _sign_in(page, demo, demo["assigned_to"])
+    card = page.locator("#feed li.card").filter(has_text="weekly heating schedule")
+    expect(card).to_be_visible()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    expect(page.locator("#shortcuts")).to_contain_text("Next mention")
+    _shot(page, "dashboard-shortcuts.png", full_page=False)
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    page.keyboard.press("j")
+    expect(card).to_have_class(re.compile("selected"))
+    page.keyboard.press("r")
+    expect(card.locator("textarea")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("d")
+    expect(card.locator("details.decline")).to_have_attribute("open", "")
+    page.get_by_label("Search").fill("no such words anywhere")
+    expect(page.locator("#feed")).to_contain_text("Nothing matches these filters.")
+    page.get_by_label("Search").fill("heating")
+    expect(card).to_be_visible()
+    page.get_by_label("Platform").select_option("facebook")
+    expect(card).to_be_visible()
+    context.close()
+
+
+def _expect_context(card: Any) -> None:
+    """A card shows the mention's priority, its deadline and a link to the post."""
+    sync_api.expect(card).to_contain_text(re.compile(r"priority \d+"))
+    sync_api.expect(card.locator(".due")).to_contain_text(re.compile(r"left|overdue"))
+    sync_api.expect(card.get_by_role("link", name="Open on the platform")).to_be_visible()
+
+
 def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], browser: Any) -> None:
     """Advocate signs in, sees the mention, replies; the reply waits; an employee approves it;
     once the platform confirms the post, the advocate's points appear on the leaderboard."""
@@ -300,6 +397,9 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     expect(card).to_contain_text("@lena_at_home")
     expect(card).to_contain_text("1,840 followers")
     expect(card.locator(".due")).to_contain_text(re.compile(r"left|overdue"))
+    # AND one deadline: the band's, never triage's global "… min SLA" beside it
+    expect(card.locator(".reasons")).to_contain_text("Answer by")
+    expect(card.locator(".reasons")).not_to_contain_text("min SLA")
 
     # WHEN a too-long reply is typed, the composer says so and will not send
     box = card.get_by_label("Reply to @lena_at_home")
@@ -324,6 +424,8 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     page.get_by_role("link", name="Approvals").click()
     pending = page.locator("#approvals li.card").filter(has_text="answering @lena_at_home")
     expect(pending).to_be_visible()
+    # AND the approver sees the mention's context: urgency, deadline, link to the post
+    _expect_context(pending)
     _shot(page, "dashboard-approvals.png")
     pending.get_by_role("button", name="Approve and post").click()
     expect(page.locator("#approvals")).to_contain_text("No replies are waiting")

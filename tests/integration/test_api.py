@@ -34,10 +34,27 @@ from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.adapters.platforms.http import PlatformError
-from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.domain.models import (
+    Author,
+    Mention,
+    MentionStatus,
+    Platform,
+    Responder,
+    ResponderKind,
+)
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
 from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
-from crowdcare.rules.triage.models import RouteKind
+from crowdcare.rules.triage.models import (
+    Analysis,
+    Intent,
+    Priority,
+    RouteDecision,
+    RouteKind,
+    Sentiment,
+    SentimentLabel,
+    SentimentScores,
+    Triage,
+)
 from crowdcare.services.replies.assignment_events import ReleasingLifecycle
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
 from crowdcare.testing.replies import InMemoryParkingLot, ScriptedReplyAdapter
@@ -214,6 +231,13 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
             Name=LINK_SECRET_NAME,
             SecretString=json.dumps({"deep_link_secret": LINK_SECRET.decode()}),
         )
+        # Taking from the queue starts an execution (moto records it; nothing runs).
+        machine = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+            name="assignment",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=f"arn:aws:iam::123456789012:role/{REGION}-sfn",
+        )["stateMachineArn"]
+        monkeypatch.setenv("ASSIGNMENT_STATE_MACHINE_ARN", machine)
         boto3.client("ssm", region_name=REGION).put_parameter(
             Name=RULES_PARAMETER, Value="{}", Type="String"
         )
@@ -318,6 +342,9 @@ API_ROUTES = [
     ("GET", "/api/replies"),
     ("GET", "/api/assignments/facebook%231/link?t=x"),
     ("POST", "/api/length"),
+    ("POST", "/api/queue/facebook%231/take"),
+    ("POST", "/api/mentions/facebook%231/heartbeat"),
+    ("GET", "/api/feed/changes"),
     ("GET", "/api/leaderboard"),
     ("GET", "/api/queue"),
     ("GET", "/api/approvals"),
@@ -946,3 +973,81 @@ def test_the_length_route_says_when_a_draft_does_not_fit(api: Api) -> None:
     """A 160-character CJK draft is 320 on X: over 280, so it does not fit."""
     body = _json(api.call("POST", "/api/length", "adv.ana", {"platform": "x", "text": "漢" * 160}))
     assert (body["length"], body["limit"], body["fits"]) == (320, 280, False)
+
+
+# --------------------------------------------------------------------------- the queue
+def _queue(api: Api, post_id: str, score: int) -> str:
+    """A triaged mention waiting in the queue, with this priority score."""
+    mentions = MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"])
+    mention = _mention(post_id, f"Queued question {post_id}")
+    mentions.put_if_new(mention, datetime.now(UTC))
+    triage = Triage(
+        analysis=Analysis(
+            language="en",
+            sentiment=Sentiment(
+                label=SentimentLabel.NEGATIVE,
+                scores=SentimentScores(positive=0.1, negative=0.7, neutral=0.2, mixed=0.0),
+                compound=-0.6,
+            ),
+            intent=Intent.COMPLAINT,
+            key_phrases=(),
+            topics=("heating",),
+        ),
+        priority=Priority(score=score, band="P2", reasons=("negative sentiment",)),
+        decision=RouteDecision(route=RouteKind.EMPLOYEE, reasons=("everyone was full",)),
+    )
+    mentions.record_triage(mention.mention_id, triage, MentionStatus.QUEUED)
+    return mention.mention_id
+
+
+def test_the_queue_comes_most_urgent_first_a_page_at_a_time(api: Api) -> None:
+    """GIVEN three queued mentions WHEN an employee reads pages of two THEN the most urgent
+    comes first and the second page holds the rest."""
+    for post_id, score in (("q1", 40), ("q2", 90), ("q3", 65)):
+        _queue(api, post_id, score)
+    first = _json(api.call("GET", "/api/queue?limit=2", "emp.owen"))
+    assert [i["mention_id"] for i in first["items"]] == ["facebook#q2", "facebook#q3"]
+    assert (first["total"], first["next"]) == (3, 2)
+    assert first["items"][0]["topics"] == ["heating"]
+    rest = _json(api.call("GET", "/api/queue?limit=2&offset=2", "emp.owen"))
+    assert ([i["mention_id"] for i in rest["items"]], rest["next"]) == (["facebook#q1"], None)
+
+
+def test_two_takes_at_once_one_wins_the_other_is_told(api: Api) -> None:
+    """GIVEN a queued mention WHEN two employees take it THEN the first starts its assignment
+    workflow with the taker as candidate, the second gets 409, and an advocate may not take."""
+    mention_id = _queue(api, "q9", 70)
+    path = "/api/queue/facebook%23q9/take"
+    assert api.call("POST", path, "adv.ana").status_code == 403
+    won = api.call("POST", path, "emp.owen")
+    lost = api.call("POST", path, "admin.zoe")
+    assert won.status_code == 200
+    assert _json(won) == {"mention_id": mention_id, "taken_by": "emp.owen"}
+    assert lost.status_code == 409
+    assert "someone else took" in _json(lost)["error"]
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert len(executions) == 1
+    execution = sfn.describe_execution(executionArn=executions[0]["executionArn"])
+    started = json.loads(execution["input"])
+    assert started["decision"]["candidates"] == ["emp.owen"]
+    stored = MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"]).get(mention_id)
+    assert stored is not None and stored.status is MentionStatus.ASSIGNING
+
+
+def test_still_on_it_is_for_the_assignee_only(api: Api) -> None:
+    """The assignee's heartbeat is accepted; another responder's is refused (403)."""
+    assert api.call("POST", "/api/mentions/facebook%231/heartbeat", "adv.ana").status_code == 200
+    assert api.call("POST", "/api/mentions/facebook%231/heartbeat", "adv.ben").status_code == 403
+
+
+def test_the_feed_version_changes_when_the_feed_does(api: Api) -> None:
+    """GIVEN the feed's version WHEN nothing changed THEN the poll says so; WHEN a mention is
+    declined THEN the next poll reports a new version."""
+    first = _json(api.call("GET", "/api/feed/changes", "adv.ana"))
+    same = _json(api.call("GET", f"/api/feed/changes?since={first['version']}", "adv.ana"))
+    assert same == {"version": first["version"], "changed": False}
+    api.call("POST", "/api/mentions/x%232/decline", "adv.ana", {"reason": "not my product"})
+    after = _json(api.call("GET", f"/api/feed/changes?since={first['version']}", "adv.ana"))
+    assert after["changed"] is True

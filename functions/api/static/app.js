@@ -3,7 +3,7 @@
 "use strict";
 
 const CONFIG = JSON.parse(document.body.dataset.config);
-const FEED_REFRESH_MS = 15000;
+const FEED_REFRESH_MS = 5000;  // the pause before the live-update poll tries again after an error
 const $ = (sel, root = document) => root.querySelector(sel);
 const COUNT_DEBOUNCE_MS = 250;
 const state = { token: sessionStorage.getItem("cc.token"), me: null, view: null, drafts: {}, timer: null, deepLink: deepLinkFromUrl() };
@@ -50,6 +50,11 @@ function timeLeft(seconds) {
   const h = Math.floor(abs / 3600), m = Math.floor((abs % 3600) / 60);
   const text = h ? `${h} h ${m} min` : `${m} min`;
   return seconds < 0 ? `${text} overdue` : `${text} left`;
+}
+// The one deadline that applies: the band's target (or the one the workflow recorded).
+function deadlineLine(band, dueAt) {
+  const at = new Date(dueAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return `Answer by ${at} (the ${band} target)`;
 }
 function friendly(error) {
   if (!error) return "Something went wrong. Please try again.";
@@ -98,8 +103,7 @@ async function signIn(username, password) {
 }
 function signOut(message) {
   sessionStorage.removeItem("cc.token");
-  state.token = null; state.me = null;
-  clearInterval(state.timer);
+  state.token = null; state.me = null; state.session = (state.session || 0) + 1;
   $("#nav").hidden = true; $("#who").hidden = true;
   document.querySelectorAll(".view").forEach((v) => { v.hidden = true; });
   $("#view-signin").hidden = false;
@@ -148,8 +152,24 @@ async function start() {
   buildNav();
   if (state.deepLink) await openDeepLink(state.deepLink);
   else await show(location.hash.slice(1) || "feed");
-  clearInterval(state.timer);
-  state.timer = setInterval(() => { if (state.view === "feed" && !document.hidden) loadFeed().catch(() => {}); }, FEED_REFRESH_MS);
+  watchFeed();
+}
+// Live updates: a long poll returns as soon as the feed changes (or after 20 s unchanged);
+// the feed is then reloaded in place (drafts and focus kept). One loop per sign-in.
+async function watchFeed() {
+  const session = (state.session = (state.session || 0) + 1);
+  let version = "";
+  while (state.token && session === state.session) {
+    try {
+      const answer = await api("GET", `/api/feed/changes?since=${encodeURIComponent(version)}&wait=20`);
+      if (session !== state.session) return;
+      if (answer.changed && version && state.view === "feed") await loadFeed();
+      version = answer.version;
+    } catch (e) {
+      if (e.status === 401) return;
+      await new Promise((resolve) => setTimeout(resolve, FEED_REFRESH_MS));
+    }
+  }
 }
 
 // ------------------------------------------------------------------ deep links
@@ -234,7 +254,7 @@ function card(item) {
   el("label", { for: textarea.id }, `Reply to ${item.author.handle}`), textarea, counter,
   el("div", { class: "preview", "aria-label": "Preview" },
     el("div", { class: "who-line" }, `Preview on ${item.platform}, replying to ${item.author.handle}`), previewText),
-  error, el("div", { class: "actions" }, sendButton));
+  error, el("div", { class: "actions" }, sendButton, stillOnIt(item)));
   const reason = el("input", { id: `decline-${item.mention_id}`, placeholder: "e.g. outside my product knowledge" });
   const declineError = el("p", { class: "error", role: "alert" });
   const decline = el("details", { class: "decline" }, el("summary", {}, "Can't answer this one?"),
@@ -255,27 +275,63 @@ function card(item) {
         : latest.status === "failed" ? `Your last reply could not be posted (${latest.last_error || "the platform refused it"}). No points were lost; try again below.`
           : latest.status === "posted" ? "Your reply is posted." : "Your reply is being posted.") : null;
   const due = el("span", { class: `due ${item.seconds_left < 0 ? "late" : item.seconds_left < 900 ? "soon" : ""}` }, timeLeft(item.seconds_left));
-  return el("li", { class: `card ${item.band}`, "data-mention": item.mention_id },
+  return el("li", { class: `card ${item.band}`, "data-mention": item.mention_id, tabindex: -1 },
     el("article", { "aria-label": `Mention from ${item.author.handle}` },
       el("div", { class: "meta" },
         el("span", { class: `badge ${item.band}` }, item.band), el("span", {}, `priority ${item.priority}`),
         el("span", { class: "author" }, item.author.handle, item.author.verified ? el("span", { class: "verified", title: "verified" }, " ✔") : null),
         el("span", {}, `${number(item.author.followers)} followers`),
-        el("span", { class: "badge soft" }, item.platform), item.language ? el("span", {}, item.language) : null, due),
+        el("span", { class: "badge soft" }, item.platform), item.language ? el("span", {}, item.language) : null, ...chips(item), due),
       item.thread.map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
       el("p", { class: "post" }, item.text),
       item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
-      item.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
-        el("ul", {}, item.reasons.map((r) => el("li", {}, r)))) : null,
+      el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
+        el("ul", {}, el("li", {}, deadlineLine(item.band, item.due_at)), item.reasons.map((r) => el("li", {}, r)))),
       stateLine, pending ? null : form, decline));
+}
+function stillOnIt(item) {
+  return el("button", {
+    type: "button", class: "still",
+    onclick: async () => {
+      try { await api("POST", `/api/mentions/${encodeURIComponent(item.mention_id)}/heartbeat`); say("Noted: you are still on it."); }
+      catch (e) { say(e.message); }
+    },
+  }, "Still on it");
+}
+// Feed filters: the search box and the platform / language / priority / status choices.
+function feedFilter(item) {
+  const f = $("#feed-filters");
+  const q = f.q.value.trim().toLowerCase();
+  const status = item.latest_reply ? item.latest_reply.status : "open";
+  return (!q || `${item.text} ${item.author.handle} ${item.topics.join(" ")}`.toLowerCase().includes(q))
+    && (!f.platform.value || item.platform === f.platform.value)
+    && (!f.language.value || item.language === f.language.value)
+    && (!f.band.value || item.band === f.band.value)
+    && (!f.status.value || status === f.status.value);
+}
+function fillChoices(select, values) {
+  const current = select.value;
+  select.replaceChildren(el("option", { value: "" }, select.dataset.all), ...[...new Set(values)].filter(Boolean).sort().map((v) => el("option", { value: v }, v)));
+  select.value = [...select.options].some((o) => o.value === current) ? current : "";
+}
+function renderFeed() {
+  const items = state.feedItems || [];
+  const f = $("#feed-filters");
+  fillChoices(f.platform, items.map((i) => i.platform));
+  fillChoices(f.language, items.map((i) => i.language));
+  fillChoices(f.band, items.map((i) => i.band));
+  const shown = items.filter(feedFilter);
+  const list = $("#feed");
+  list.replaceChildren(...shown.map(card));
+  if (!items.length) list.append(el("li", { class: "empty" }, "Nothing assigned to you right now. We'll email you when something comes in."));
+  else if (!shown.length) list.append(el("li", { class: "empty" }, "Nothing matches these filters."));
+  $("#feed-summary").textContent = items.length ? `${shown.length} of ${items.length} open, most urgent first. Updates live.` : "";
 }
 async function loadFeed() {
   const focused = document.activeElement && document.activeElement.id;
   const data = await api("GET", "/api/feed");
-  const list = $("#feed");
-  list.replaceChildren(...data.items.map(card));
-  if (!data.items.length) list.append(el("li", { class: "empty" }, "Nothing assigned to you right now. We'll email you when something comes in."));
-  $("#feed-summary").textContent = data.items.length ? `${data.items.length} open, most urgent first. Updates every ${FEED_REFRESH_MS / 1000} s.` : "";
+  state.feedItems = data.items;
+  renderFeed();
   if (focused) { const again = document.getElementById(focused); if (again) again.focus(); }
 }
 
@@ -306,9 +362,16 @@ async function loadApprovals() {
         say(action === "approve" ? "Approved: it is being posted." : "Rejected; the advocate will see your note."); await loadApprovals();
       } catch (e) { error.textContent = e.message; }
     }
-    return el("li", { class: "card", "data-reply": id },
-      el("div", { class: "meta" }, el("span", { class: "author" }, a.responder_name), el("span", {}, `answering ${a.mention.author} on ${a.mention.platform}`)),
-      el("div", { class: "thread" }, a.mention.text),
+    const m = a.mention;
+    return el("li", { class: `card ${m.band || ""}`, "data-reply": id },
+      el("div", { class: "meta" }, m.band ? el("span", { class: `badge ${m.band}` }, m.band) : null,
+        m.priority !== null && m.priority !== undefined ? el("span", {}, `priority ${m.priority}`) : null,
+        el("span", { class: "author" }, a.responder_name), el("span", {}, `answering ${m.author} on ${m.platform}`), ...chips(m),
+        m.seconds_left !== null && m.seconds_left !== undefined ? el("span", { class: `due ${m.seconds_left < 0 ? "late" : m.seconds_left < 900 ? "soon" : ""}` }, timeLeft(m.seconds_left)) : null),
+      (m.thread || []).map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
+      el("div", { class: "thread" }, m.text),
+      m.url ? el("a", { href: m.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      m.reasons && m.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why it is urgent"), el("ul", {}, m.reasons.map((r) => el("li", {}, r)))) : null,
       el("label", { for: text.id }, `Reply (up to ${a.reply_limit} characters)`), text,
       el("label", { for: note.id }, "Note for the advocate"), note, error,
       el("div", { class: "actions" },
@@ -317,11 +380,45 @@ async function loadApprovals() {
   }));
   if (!data.items.length) $("#approvals").append(el("li", { class: "empty" }, "No replies are waiting. Nice."));
 }
-async function loadQueue() {
-  const data = await api("GET", "/api/queue");
-  const rows = data.items.map((m) => el("tr", {}, el("td", {}, el("span", { class: `badge ${m.band}` }, m.band || "–")),
-    el("td", {}, m.author), el("td", {}, m.platform), el("td", {}, m.text)));
-  $("#queue tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "The queue is empty."))]));
+const QUEUE_PAGE = 20;
+function chips(item) {
+  return [
+    item.sentiment ? el("span", { class: `badge soft sentiment ${item.sentiment}` }, item.sentiment) : null,
+    ...(item.topics || []).map((t) => el("span", { class: "badge soft topic" }, t)),
+  ];
+}
+async function loadQueue(offset = state.queueOffset || 0) {
+  const data = await api("GET", `/api/queue?offset=${offset}&limit=${QUEUE_PAGE}`);
+  state.queueOffset = offset;
+  $("#queue").replaceChildren(...data.items.map((m) => {
+    const error = el("p", { class: "error", role: "alert" });
+    const take = el("button", { type: "button", class: "primary" }, "Take it");
+    take.addEventListener("click", async () => {
+      error.textContent = ""; take.disabled = true;
+      try {
+        await api("POST", `/api/queue/${encodeURIComponent(m.mention_id)}/take`);
+        say("It's yours: it is being assigned to you and appears in your feed shortly.");
+        await loadQueue(offset);
+      } catch (e) {
+        error.textContent = e.status === 409 ? "Someone else took this mention first." : e.message;
+        if (e.status !== 409) take.disabled = false;
+      }
+    });
+    return el("li", { class: `card ${m.band}`, "data-mention": m.mention_id },
+      el("div", { class: "meta" }, el("span", { class: `badge ${m.band}` }, m.band || "–"), el("span", {}, `priority ${m.priority}`),
+        el("span", { class: "author" }, m.author), el("span", { class: "badge soft" }, m.platform), m.language ? el("span", {}, m.language) : null, ...chips(m)),
+      el("p", { class: "post" }, m.text),
+      m.url ? el("a", { href: m.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      m.reasons && m.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why it is urgent"), el("ul", {}, m.reasons.map((r) => el("li", {}, r)))) : null,
+      error, el("div", { class: "actions" }, take));
+  }));
+  if (!data.items.length) $("#queue").append(el("li", { class: "empty" }, "The queue is empty."));
+  $("#queue-summary").textContent = data.total
+    ? `${data.total} waiting, most urgent first. Showing ${offset + 1}–${offset + data.items.length}.` : "Mentions nobody could take yet, most urgent first.";
+  const pager = $("#queue-pager");
+  pager.replaceChildren(
+    offset > 0 ? el("button", { type: "button", onclick: () => loadQueue(Math.max(0, offset - QUEUE_PAGE)) }, "Previous page") : null,
+    data.next !== null ? el("button", { type: "button", onclick: () => loadQueue(data.next) }, "Next page") : null);
 }
 
 // ------------------------------------------------------------------ leaderboard, profile
@@ -387,6 +484,47 @@ async function loadRules() {
   $("#rule-json").value = JSON.stringify(data.document, null, 2);
 }
 
+// ------------------------------------------------------------------ keyboard shortcuts
+const SHORTCUTS = [
+  ["j", "Next mention"], ["k", "Previous mention"], ["r", "Reply to the selected mention"],
+  ["Ctrl+Enter", "Send the reply being written"], ["d", "Decline the selected mention"],
+  ["/", "Search the feed"], ["?", "Show or hide this help"], ["Esc", "Close this help / leave the reply box"],
+];
+function selectCard(step) {
+  const cards = [...document.querySelectorAll("#feed li.card")];
+  if (!cards.length) return;
+  const current = cards.findIndex((c) => c.classList.contains("selected"));
+  const next = cards[Math.min(cards.length - 1, Math.max(0, current + step))];
+  cards.forEach((c) => c.classList.toggle("selected", c === next));
+  next.scrollIntoView({ block: "nearest" });
+  next.focus();
+}
+function selectedCard() { return document.querySelector("#feed li.card.selected") || document.querySelector("#feed li.card"); }
+function toggleHelp(force) {
+  const help = $("#shortcuts");
+  help.hidden = force === undefined ? !help.hidden : !force;
+  if (!help.hidden) $("#shortcuts-close").focus();
+}
+function onKey(event) {
+  if (!state.me) return;
+  const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(event.target.tagName);
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA") {
+    const form = event.target.closest("form"); if (form) { event.preventDefault(); form.requestSubmit(); }
+    return;
+  }
+  if (event.key === "Escape") { toggleHelp(false); if (typing) event.target.blur(); return; }
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "?") { event.preventDefault(); toggleHelp(); return; }
+  if (state.view !== "feed") return;
+  const handlers = {
+    j: () => selectCard(1), k: () => selectCard(-1),
+    r: () => { const c = selectedCard(); const box = c && c.querySelector("textarea"); if (box) box.focus(); },
+    d: () => { const c = selectedCard(); const d = c && c.querySelector("details.decline"); if (d) { d.open = true; d.querySelector("input").focus(); } },
+    "/": () => $("#feed-q").focus(),
+  };
+  if (handlers[event.key]) { event.preventDefault(); handlers[event.key](); }
+}
+
 // ------------------------------------------------------------------ wiring
 document.addEventListener("DOMContentLoaded", () => {
   $("#signin-form").addEventListener("submit", async (event) => {
@@ -402,6 +540,12 @@ document.addEventListener("DOMContentLoaded", () => {
     finally { button.disabled = false; }
   });
   $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
+  document.addEventListener("keydown", onKey);
+  $("#shortcuts-list").replaceChildren(...SHORTCUTS.map(([key, what]) => el("div", {}, el("dt", {}, el("kbd", {}, key)), el("dd", {}, what))));
+  $("#shortcuts-close").addEventListener("click", () => toggleHelp(false));
+  $("#help-button").addEventListener("click", () => toggleHelp());
+  $("#feed-filters").addEventListener("input", () => renderFeed());
+  $("#feed-filters").addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("hashchange", () => { if (state.me) show(location.hash.slice(1)); });
   $("#link-feed").addEventListener("click", (event) => { event.preventDefault(); history.replaceState(null, "", "#feed"); show("feed"); });
   $("#profile-form").addEventListener("submit", (event) => {

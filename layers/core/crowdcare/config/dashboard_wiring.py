@@ -12,6 +12,7 @@ from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.adapters.platforms.outbound import default_limits
 from crowdcare.adapters.rules_parameter import SsmRulesStore
+from crowdcare.adapters.stepfunctions import StepFunctionsExecutions
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.reply_wiring import (
     AssignmentEventSettings,
@@ -30,9 +31,11 @@ from crowdcare.services.dashboard import (
     LengthMeter,
     LinkDesk,
     ProfileService,
+    QueueDesk,
     ReplyDesk,
 )
 from crowdcare.services.dashboard.trust import DEFAULT_TRUST_THRESHOLD, TrustPolicy
+from crowdcare.services.starter import AssignmentStarter
 
 
 class ApiSettings(ReplySubmissionSettings, AssignmentEventSettings):
@@ -47,6 +50,9 @@ class ApiSettings(ReplySubmissionSettings, AssignmentEventSettings):
     user_pool_id: str
     user_pool_client_id: str
     deep_link_secret_name: str
+    assignment_state_machine_arn: str
+    # Advocates with this many posted replies may take from the queue (unset: employees only).
+    queue_take_min_trust: int | None = None
     approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
 
 
@@ -67,6 +73,8 @@ def build_dashboard(
     submissions = build_reply_submissions(settings, clients)
     limits = default_limits(settings.mastodon_max_chars)
     trust = TrustPolicy(ledger, settings.approval_trust_threshold)
+    machine = settings.assignment_state_machine_arn
+    executions = StepFunctionsExecutions(clients.stepfunctions, machine)
     return Dashboard(
         feed=FeedService(mentions, assignments, replies, rules_store, limits, clock),
         replies=ReplyDesk(
@@ -95,4 +103,10 @@ def build_dashboard(
         admin=AdminService(responders, rules_store),
         links=LinkDesk(deep_link_signer(settings, clients), assignments, clock),
         composer=LengthMeter(limits),
+        queue=QueueDesk(
+            mentions,
+            AssignmentStarter(executions),
+            trust,
+            settings.queue_take_min_trust,
+        ),
     )

@@ -1,6 +1,7 @@
 """The responder dashboard's services, one per audience and reason to change.
 
-* feed (FeedService): a responder's open assignments, and the queue employees watch;
+* feed (FeedService): a responder's open assignments;
+* queue (QueueDesk): the queue in pages, and taking a mention from it;
 * replies (ReplyDesk): reply, decline, "My replies";
 * approvals (ApprovalDesk): employees approve (perhaps edited) or reject advocates' replies;
 * profile (ProfileService) and trust (TrustPolicy): who the caller is, how far they are trusted;
@@ -25,6 +26,7 @@ from crowdcare.services.dashboard.feed import FeedService
 from crowdcare.services.dashboard.leaderboard import LeaderboardService
 from crowdcare.services.dashboard.links import LinkDesk
 from crowdcare.services.dashboard.profile import ProfileService
+from crowdcare.services.dashboard.queue import QueueDesk
 from crowdcare.services.dashboard.replies import ReplyDesk
 
 
@@ -40,6 +42,7 @@ class Dashboard:
     admin: AdminService
     links: LinkDesk
     composer: LengthMeter
+    queue: QueueDesk
 
 
 __all__ = [
@@ -51,5 +54,6 @@ __all__ = [
     "LengthMeter",
     "LinkDesk",
     "ProfileService",
+    "QueueDesk",
     "ReplyDesk",
 ]
