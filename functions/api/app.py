@@ -6,6 +6,7 @@ The one entry point: dependencies are built lazily here, once per cold start (`s
 
 * page: ``/`` and ``/static/*`` hold no data and are public; the page signs in against Cognito;
 * self_service: every signed-in responder (feed, reply, decline, my replies, profile, board);
+* composer: every signed-in responder (a draft's length, saved replies);
 * approvals: employees and admins (queue, approvals);
 * admin: admins (responders, CSV import, routing rules).
 
@@ -33,7 +34,7 @@ from crowdcare.adapters.cognito_auth import (
     issuer_for,
     jwks_url_for,
 )
-from crowdcare.api import admin, approvals, page, self_service
+from crowdcare.api import admin, approvals, composer, page, self_service
 from crowdcare.api.context import ApiContext
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
@@ -122,5 +123,6 @@ correlate_requests(app, logger)
 _context = ApiContext(dashboard=dashboard, verify=_verify, logger=logger)
 app.register_blueprint(page.blueprint(STATIC_DIR, _sign_in))
 app.register_blueprint(self_service.blueprint(_context))
+app.register_blueprint(composer.blueprint(_context))
 app.register_blueprint(approvals.blueprint(_context))
 app.register_blueprint(admin.blueprint(_context))

@@ -42,6 +42,8 @@ LAUNCH_ARGS = [
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
 )
+# The machine running the suite may be busy: a first API call cold-starts the function.
+sync_api.expect.set_options(timeout=15_000)
 if not CHROMIUM.is_file():
     pytest.skip(
         "Chromium is missing: apt-get install -y chromium (.ci/run does this)",
@@ -104,7 +106,7 @@ def _password(demo: dict[str, Any], username: str) -> str:
 def _sign_in(page: Any, demo: dict[str, Any], username: str) -> None:
     page.goto(demo["url"] + "/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(_password(demo, username))
+    page.get_by_label("Password", exact=True).fill(_password(demo, username))
     page.get_by_role("button", name="Sign in").click()
     sync_api.expect(page.get_by_role("link", name="Feed")).to_be_visible()
 
@@ -160,7 +162,7 @@ def _expired_link(demo: dict[str, Any], username: str) -> str:
 def _sign_in_here(page: Any, demo: dict[str, Any], username: str) -> None:
     """Sign in on the page as it stands (a deep link keeps its address until then)."""
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(_password(demo, username))
+    page.get_by_label("Password", exact=True).fill(_password(demo, username))
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -200,7 +202,7 @@ def test_a_wrong_password_is_explained_in_plain_words(demo: dict[str, Any], brow
     page = context.new_page()
     page.goto(demo["url"] + "/")
     page.get_by_label("Username").fill(demo["assigned_to"])
-    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_label("Password", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
     sync_api.expect(page.locator("#signin-error")).to_have_text("Wrong username or password.")
     sync_api.expect(page.get_by_role("link", name="Feed")).to_be_hidden()
@@ -371,6 +373,82 @@ def test_shortcuts_help_and_filters_work_from_the_keyboard(
     expect(card).to_be_visible()
     page.get_by_label("Platform").select_option("facebook")
     expect(card).to_be_visible()
+    context.close()
+
+
+def test_an_admin_saves_replies_and_the_advocate_inserts_one(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN an admin saves replies with placeholders WHEN the advocate picks one in the
+    composer THEN it is inserted with the author's handle filled in (on a phone-sized screen,
+    whose header stays one compact block)."""
+    admin = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = admin.new_page()
+    _sign_in(page, demo, "emp.owen.price")
+    page.get_by_role("link", name="Saved replies").click()
+    saved = [
+        {
+            "title": "Weekly schedule",
+            "text": "Hi {author}! Open Schedule > Weekly.",
+            "language": "en",
+        },
+        {"title": "Horario", "text": "Hola {author}", "language": "es"},
+    ]
+    sync_api.expect(page.get_by_label("Saved replies (JSON)")).to_have_value("[]")  # loaded
+    page.get_by_label("Saved replies (JSON)").fill(json.dumps(saved))
+    page.get_by_role("button", name="Save replies").click()
+    # the stored list comes back (pretty-printed by the page), and no error was shown
+    sync_api.expect(page.get_by_label("Saved replies (JSON)")).to_have_value(
+        re.compile(r'\n\s+"title": "Weekly schedule"')
+    )
+    sync_api.expect(page.locator("#saved-error")).to_have_text("")
+    admin.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    small = phone.new_page()
+    _sign_in(small, demo, demo["assigned_to"])
+    card = small.locator("#feed li.card").filter(has_text="weekly heating schedule")
+    sync_api.expect(card).to_be_visible(timeout=15_000)
+    picker = card.get_by_label("Insert a saved reply")
+    # only the English reply is offered for this English mention
+    sync_api.expect(picker.locator("option")).to_have_count(2)
+    picker.select_option(label="Weekly schedule")
+    box = card.get_by_label("Reply to @lena_at_home")
+    sync_api.expect(box).to_have_value("Hi @lena_at_home! Open Schedule > Weekly.")
+    header = small.locator("header.top").bounding_box()
+    assert header is not None and header["height"] < 90, header
+    card.scroll_into_view_if_needed()
+    _shot(small, "dashboard-feed-mobile.png", full_page=False)
+    box.fill("")
+    phone.close()
+
+
+def test_an_invited_responder_chooses_a_password_at_first_sign_in(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN a user invited with a temporary password WHEN they sign in THEN the page asks for a
+    new password (Cognito's NEW_PASSWORD_REQUIRED) and signs them in with it."""
+    cognito = _client(demo, "cognito-idp")
+    pool_id = cognito.list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username="adv.new.joiner",
+        TemporaryPassword="Temporary-pass-1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_add_user_to_group(
+        UserPoolId=pool_id, Username="adv.new.joiner", GroupName="advocate"
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(demo["url"] + "/")
+    page.get_by_label("Username").fill("adv.new.joiner")
+    page.get_by_label("Password", exact=True).fill("Temporary-pass-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("New password", exact=True).fill("Brand-new-pass-42")
+    page.get_by_label("New password again").fill("Brand-new-pass-42")
+    page.get_by_role("button", name="Set password and sign in").click()
+    sync_api.expect(page.get_by_role("link", name="Feed")).to_be_visible()
     context.close()
 
 

@@ -72,6 +72,7 @@ TABLES = {
     "LEDGER_TABLE": "api-test-ledger",
 }
 RULES_PARAMETER = "/api-test/rules"
+SAVED_REPLIES_PARAMETER = "/api-test/saved-replies"
 LINK_SECRET_NAME = "api-test/deep-links"
 LINK_SECRET = b"k" * 32
 PASSWORD = "Correct-horse-42"
@@ -214,6 +215,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         "AWS_SESSION_TOKEN": "testing",
         "ROUTING_RULES_PARAMETER": RULES_PARAMETER,
         "DEEP_LINK_SECRET_NAME": LINK_SECRET_NAME,
+        "SAVED_REPLIES_PARAMETER": SAVED_REPLIES_PARAMETER,
         **TABLES,
     }
     for name, value in env.items():
@@ -240,6 +242,9 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         monkeypatch.setenv("ASSIGNMENT_STATE_MACHINE_ARN", machine)
         boto3.client("ssm", region_name=REGION).put_parameter(
             Name=RULES_PARAMETER, Value="{}", Type="String"
+        )
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=SAVED_REPLIES_PARAMETER, Value="[]", Type="String"
         )
         cognito = boto3.client("cognito-idp", region_name=REGION)
         pool_id = cognito.create_user_pool(PoolName="responders")["UserPool"]["Id"]
@@ -345,6 +350,8 @@ API_ROUTES = [
     ("POST", "/api/queue/facebook%231/take"),
     ("POST", "/api/mentions/facebook%231/heartbeat"),
     ("GET", "/api/feed/changes"),
+    ("GET", "/api/saved-replies"),
+    ("PUT", "/api/admin/saved-replies"),
     ("GET", "/api/leaderboard"),
     ("GET", "/api/queue"),
     ("GET", "/api/approvals"),
@@ -1051,3 +1058,21 @@ def test_the_feed_version_changes_when_the_feed_does(api: Api) -> None:
     api.call("POST", "/api/mentions/x%232/decline", "adv.ana", {"reason": "not my product"})
     after = _json(api.call("GET", f"/api/feed/changes?since={first['version']}", "adv.ana"))
     assert after["changed"] is True
+
+
+def test_admins_edit_saved_replies_and_responders_read_them_by_language(api: Api) -> None:
+    """GIVEN an admin saves two replies WHEN an advocate asks for Spanish THEN the Spanish one
+    and the every-language one come back; a bad list is refused and changes nothing."""
+    replies = [
+        {"title": "Schedule", "text": "Hi {author}, open Schedule > Weekly.", "language": "en"},
+        {"title": "Horario", "text": "Hola {author}, abre Horario.", "language": "es"},
+        {"title": "Thanks", "text": "Thanks, {author}!"},
+    ]
+    saved = api.call("PUT", "/api/admin/saved-replies", "admin.zoe", replies)
+    assert saved.status_code == 200
+    assert api.call("PUT", "/api/admin/saved-replies", "adv.ana", replies).status_code == 403
+    spanish = _json(api.call("GET", "/api/saved-replies?language=es", "adv.ana"))["items"]
+    assert [r["title"] for r in spanish] == ["Horario", "Thanks"]
+    bad = api.call("PUT", "/api/admin/saved-replies", "admin.zoe", [{"title": ""}])
+    assert bad.status_code == 400
+    assert len(_json(api.call("GET", "/api/saved-replies", "adv.ana"))["items"]) == 3

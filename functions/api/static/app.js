@@ -68,7 +68,7 @@ function friendly(error) {
 class ApiError extends Error {
   constructor(status, body) { super(friendly(body)); this.status = status; this.body = body; }
 }
-async function api(method, path, body, contentType = "application/json") {
+async function api(method, path, body, contentType = "application/json", renewed = false) {
   const headers = { Authorization: `Bearer ${state.token}` };
   const init = { method, headers };
   if (body !== undefined) {
@@ -80,16 +80,48 @@ async function api(method, path, body, contentType = "application/json") {
   try { response = await fetch(path.replace(/^\//, ""), init); }
   catch { throw new ApiError(0, { error: "cannot reach the server; check your connection" }); }
   const data = await response.json().catch(() => ({}));
-  if (response.status === 401) { signOut("Your session has ended. Please sign in again."); throw new ApiError(401, data); }
+  if (response.status === 401) {
+    if (!renewed && await refreshToken()) return api(method, path, body, contentType, true);
+    signOut("Your session has ended. Please sign in again."); throw new ApiError(401, data);
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
-async function signIn(username, password) {
-  const response = await fetch(CONFIG.cognitoEndpoint.replace(/\/$/, "") + "/", {
+async function cognito(target, body) {
+  return fetch(CONFIG.cognitoEndpoint.replace(/\/$/, "") + "/", {
     method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth" },
-    body: JSON.stringify({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: CONFIG.clientId, AuthParameters: { USERNAME: username, PASSWORD: password } }),
+    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}` },
+    body: JSON.stringify(body),
   }).catch(() => null);
+}
+// Keep the tokens of a sign-in: the ID token for the API, the refresh token to renew it.
+function keepTokens(result) {
+  state.token = result.IdToken;
+  sessionStorage.setItem("cc.token", result.IdToken);
+  if (result.RefreshToken) sessionStorage.setItem("cc.refresh", result.RefreshToken);
+  return result.IdToken;
+}
+// The ID token lasts an hour: renew it silently with the refresh token (once per 401).
+async function refreshToken() {
+  const refresh = sessionStorage.getItem("cc.refresh");
+  if (!refresh) return false;
+  const response = await cognito("InitiateAuth", { AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: CONFIG.clientId, AuthParameters: { REFRESH_TOKEN: refresh } });
+  if (!response || !response.ok) return false;
+  const data = await response.json().catch(() => ({}));
+  if (!data.AuthenticationResult) return false;
+  keepTokens(data.AuthenticationResult);
+  return true;
+}
+// Cognito's first sign-in of an invited user: choose a new password (NEW_PASSWORD_REQUIRED).
+function askNewPassword() {
+  $("#signin-form").hidden = true;
+  const form = $("#newpass-form");
+  form.hidden = false;
+  form.newpass.focus();
+  return new Promise((resolve) => { state.newPassword = resolve; });
+}
+async function signIn(username, password) {
+  const response = await cognito("InitiateAuth", { AuthFlow: "USER_PASSWORD_AUTH", ClientId: CONFIG.clientId, AuthParameters: { USERNAME: username, PASSWORD: password } });
   if (!response) throw new Error("Cannot reach the sign-in service. Check your connection.");
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -98,11 +130,26 @@ async function signIn(username, password) {
     if (kind === "PasswordResetRequiredException") throw new Error("Your password must be reset: ask an admin.");
     throw new Error("Sign-in failed. Please try again.");
   }
-  if (!data.AuthenticationResult) throw new Error("This account needs a new password first: ask an admin.");
-  return data.AuthenticationResult.IdToken;
+  if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+    let session = data.Session;
+    for (;;) {
+      const newPassword = await askNewPassword();
+      const answer = await cognito("RespondToAuthChallenge", { ChallengeName: "NEW_PASSWORD_REQUIRED", ClientId: CONFIG.clientId, Session: session,
+        ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword } });
+      const result = answer ? await answer.json().catch(() => ({})) : {};
+      if (answer && answer.ok && result.AuthenticationResult) {
+        $("#newpass-form").hidden = true; $("#signin-form").hidden = false;
+        return keepTokens(result.AuthenticationResult);
+      }
+      if (result.Session) session = result.Session;
+      $("#newpass-error").textContent = (result.message || "That password was not accepted.") + " Try another.";
+    }
+  }
+  if (!data.AuthenticationResult) throw new Error("Sign-in needs a step this page does not support: ask an admin.");
+  return keepTokens(data.AuthenticationResult);
 }
 function signOut(message) {
-  sessionStorage.removeItem("cc.token");
+  sessionStorage.removeItem("cc.token"); sessionStorage.removeItem("cc.refresh");
   state.token = null; state.me = null; state.session = (state.session || 0) + 1;
   $("#nav").hidden = true; $("#who").hidden = true;
   document.querySelectorAll(".view").forEach((v) => { v.hidden = true; });
@@ -122,6 +169,7 @@ const VIEWS = [
   { id: "profile", label: "Profile", load: loadProfile },
   { id: "responders", label: "Responders", admin: true, load: loadResponders },
   { id: "rules", label: "Rules", admin: true, load: loadRules },
+  { id: "saved", label: "Saved replies", admin: true, load: loadSaved },
 ];
 function allowed(view) {
   const roles = state.me ? state.me.roles : [];
@@ -251,7 +299,7 @@ function card(item) {
       } catch (e) { error.textContent = e.message; sendButton.disabled = false; }
     },
   },
-  el("label", { for: textarea.id }, `Reply to ${item.author.handle}`), textarea, counter,
+  el("label", { for: textarea.id }, `Reply to ${item.author.handle}`), savedPicker(item, textarea, refresh), textarea, counter,
   el("div", { class: "preview", "aria-label": "Preview" },
     el("div", { class: "who-line" }, `Preview on ${item.platform}, replying to ${item.author.handle}`), previewText),
   error, el("div", { class: "actions" }, sendButton, stillOnIt(item)));
@@ -288,6 +336,26 @@ function card(item) {
       el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
         el("ul", {}, el("li", {}, deadlineLine(item.band, item.due_at)), item.reasons.map((r) => el("li", {}, r)))),
       stateLine, pending ? null : form, decline));
+}
+// Saved replies for the mention's language (and every language), placeholders filled in.
+function fillPlaceholders(text, item) {
+  const name = state.me && state.me.responder ? state.me.responder.name : "";
+  return text.replaceAll("{author}", item.author.handle).replaceAll("{name}", name);
+}
+function savedPicker(item, textarea, refresh) {
+  const offered = (state.savedReplies || []).filter((r) => !r.language || r.language === item.language);
+  if (!offered.length) return null;
+  const select = el("select", { id: `saved-${item.mention_id}`, class: "saved", "aria-label": "Insert a saved reply" },
+    el("option", { value: "" }, "Insert a saved reply…"), offered.map((r, i) => el("option", { value: String(i) }, r.title)));
+  select.addEventListener("change", () => {
+    const chosen = offered[Number(select.value)];
+    if (!chosen) return;
+    const text = fillPlaceholders(chosen.text, item);
+    const at = textarea.selectionStart ?? textarea.value.length;
+    textarea.setRangeText(text, at, textarea.selectionEnd ?? at, "end");
+    select.value = ""; textarea.focus(); refresh();
+  });
+  return select;
 }
 function stillOnIt(item) {
   return el("button", {
@@ -329,7 +397,8 @@ function renderFeed() {
 }
 async function loadFeed() {
   const focused = document.activeElement && document.activeElement.id;
-  const data = await api("GET", "/api/feed");
+  const [data, saved] = await Promise.all([api("GET", "/api/feed"), api("GET", "/api/saved-replies").catch(() => ({ items: [] }))]);
+  state.savedReplies = saved.items;
   state.feedItems = data.items;
   renderFeed();
   if (focused) { const again = document.getElementById(focused); if (again) again.focus(); }
@@ -484,6 +553,11 @@ async function loadRules() {
   $("#rule-json").value = JSON.stringify(data.document, null, 2);
 }
 
+async function loadSaved() {
+  const data = await api("GET", "/api/saved-replies");
+  $("#saved-json").value = JSON.stringify(data.items, null, 2);
+}
+
 // ------------------------------------------------------------------ keyboard shortcuts
 const SHORTCUTS = [
   ["j", "Next mention"], ["k", "Previous mention"], ["r", "Reply to the selected mention"],
@@ -533,18 +607,32 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!form.username.value || !form.password.value) { error.textContent = "Enter your username and password."; return; }
     const button = form.querySelector("button"); button.disabled = true;
     try {
-      state.token = await signIn(form.username.value.trim(), form.password.value);
-      sessionStorage.setItem("cc.token", state.token); form.password.value = "";
+      await signIn(form.username.value.trim(), form.password.value);
+      form.password.value = "";
       await start();
     } catch (e) { error.textContent = e.message; $("#view-signin").hidden = false; }
     finally { button.disabled = false; }
   });
   $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
+  $("#newpass-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const f = event.target; $("#newpass-error").textContent = "";
+    if (f.newpass.value.length < 8) { $("#newpass-error").textContent = "Use at least 8 characters."; return; }
+    if (f.newpass.value !== f.newpass2.value) { $("#newpass-error").textContent = "The two passwords differ."; return; }
+    if (state.newPassword) state.newPassword(f.newpass.value);
+  });
   document.addEventListener("keydown", onKey);
   $("#shortcuts-list").replaceChildren(...SHORTCUTS.map(([key, what]) => el("div", {}, el("dt", {}, el("kbd", {}, key)), el("dd", {}, what))));
   $("#shortcuts-close").addEventListener("click", () => toggleHelp(false));
   $("#help-button").addEventListener("click", () => toggleHelp());
   $("#feed-filters").addEventListener("input", () => renderFeed());
+  $("#saved-form").addEventListener("submit", async (event) => {
+    event.preventDefault(); $("#saved-error").textContent = "";
+    let list;
+    try { list = JSON.parse($("#saved-json").value || "[]"); } catch { $("#saved-error").textContent = "The saved replies are not valid JSON."; return; }
+    try { await api("PUT", "/api/admin/saved-replies", list); say("Saved replies stored."); await loadSaved(); }
+    catch (e) { $("#saved-error").textContent = e.message; }
+  });
   $("#feed-filters").addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("hashchange", () => { if (state.me) show(location.hash.slice(1)); });
   $("#link-feed").addEventListener("click", (event) => { event.preventDefault(); history.replaceState(null, "", "#feed"); show("feed"); });

@@ -11,7 +11,7 @@ from crowdcare.adapters.cognito_auth import Principal
 from crowdcare.api.context import ApiContext, authenticated, current_request
 from crowdcare.config.clock import utc_now
 from crowdcare.config.http_edge import as_json, parse_body
-from crowdcare.domain.dashboard import DeclineRequest, LengthRequest, ProfileUpdate, ReplyDraft
+from crowdcare.domain.dashboard import DeclineRequest, ProfileUpdate, ReplyDraft
 
 # A long poll holds its Lambda at most this long (API Gateway cuts requests at 29 s).
 MAX_LONG_POLL_SECONDS = 20
@@ -94,13 +94,6 @@ def blueprint(context: ApiContext) -> Blueprint:
         query = current_request(bp).query_params
         token = str(query.get("t") or "") if query else ""
         return context.dashboard().links.open(principal, mention_id, token)
-
-    @bp.route("/api/length", methods=["POST"])
-    @guard
-    def length(principal: Principal) -> Any:
-        """A draft measured the way its platform counts (the composer's counter)."""
-        request = parse_body(current_request(bp), LengthRequest)
-        return context.dashboard().composer.measure(request.platform, request.text)
 
     @bp.route("/api/replies", methods=["GET"])
     @guard

@@ -33,6 +33,7 @@ from crowdcare.services.dashboard import (
     ProfileService,
     QueueDesk,
     ReplyDesk,
+    SavedReplies,
 )
 from crowdcare.services.dashboard.trust import DEFAULT_TRUST_THRESHOLD, TrustPolicy
 from crowdcare.services.starter import AssignmentStarter
@@ -51,6 +52,7 @@ class ApiSettings(ReplySubmissionSettings, AssignmentEventSettings):
     user_pool_client_id: str
     deep_link_secret_name: str
     assignment_state_machine_arn: str
+    saved_replies_parameter: str
     # Advocates with this many posted replies may take from the queue (unset: employees only).
     queue_take_min_trust: int | None = None
     approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
@@ -109,4 +111,5 @@ def build_dashboard(
             trust,
             settings.queue_take_min_trust,
         ),
+        saved_replies=SavedReplies(SsmRulesStore(clients.ssm, settings.saved_replies_parameter)),
     )

@@ -7,7 +7,8 @@
 * profile (ProfileService) and trust (TrustPolicy): who the caller is, how far they are trusted;
 * leaderboard (LeaderboardService), admin (AdminService): standings; responders and rules;
 * links (LinkDesk): whether a notification's signed link opens its mention for the caller;
-* composer (LengthMeter): a draft measured the way its platform (and the server) counts.
+* composer (LengthMeter): a draft measured the way its platform (and the server) counts;
+* saved_replies (SavedReplies): answers to insert, per brand and language, admin-edited.
 
 The API routes (functions/api) verify the caller, parse the body into a model of
 crowdcare.domain.dashboard and call one of these; ownership is enforced here (a responder acts
@@ -28,6 +29,7 @@ from crowdcare.services.dashboard.links import LinkDesk
 from crowdcare.services.dashboard.profile import ProfileService
 from crowdcare.services.dashboard.queue import QueueDesk
 from crowdcare.services.dashboard.replies import ReplyDesk
+from crowdcare.services.dashboard.saved_replies import SavedReplies
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Dashboard:
     links: LinkDesk
     composer: LengthMeter
     queue: QueueDesk
+    saved_replies: SavedReplies
 
 
 __all__ = [
@@ -56,4 +59,5 @@ __all__ = [
     "ProfileService",
     "QueueDesk",
     "ReplyDesk",
+    "SavedReplies",
 ]
