@@ -1076,3 +1076,12 @@ def test_admins_edit_saved_replies_and_responders_read_them_by_language(api: Api
     bad = api.call("PUT", "/api/admin/saved-replies", "admin.zoe", [{"title": ""}])
     assert bad.status_code == 400
     assert len(_json(api.call("GET", "/api/saved-replies", "adv.ana"))["items"]) == 3
+
+
+def test_sms_only_is_stored_as_such(api: Api) -> None:
+    """GIVEN a phone number WHEN the responder chooses text messages only THEN the profile
+    says "sms" (email off), and choosing both turns email back on."""
+    body = {"notify": "sms", "phone": "+4915112345678"}
+    assert _json(api.call("PUT", "/api/me", "adv.ana", body))["notify"] == "sms"
+    assert _json(api.call("GET", "/api/me", "adv.ana"))["responder"]["email_off"] is True
+    assert _json(api.call("PUT", "/api/me", "adv.ana", {"notify": "both"}))["notify"] == "both"

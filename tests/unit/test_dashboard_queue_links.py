@@ -12,6 +12,7 @@ from crowdcare.adapters.platforms.outbound import default_limits
 from crowdcare.domain.errors import ConflictError, ForbiddenError
 from crowdcare.domain.models import MentionStatus, Platform, ResponderKind
 from crowdcare.domain.stored import StoredMention
+from crowdcare.rules.availability import choose_channels
 from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 from crowdcare.rules.triage.models import RouteKind, Triage
 from crowdcare.services.dashboard.access import card_reasons
@@ -20,7 +21,13 @@ from crowdcare.services.dashboard.links import LinkDesk
 from crowdcare.services.dashboard.queue import QueueDesk
 from crowdcare.services.dashboard.trust import TrustPolicy
 from crowdcare.services.starter import AssignmentStarter
-from crowdcare.testing.builders import a_decision, a_mention, a_priority, an_analysis
+from crowdcare.testing.builders import (
+    a_decision,
+    a_mention,
+    a_priority,
+    a_responder,
+    an_analysis,
+)
 from crowdcare.testing.fakes import FakeExecutions, FakeMentions
 from crowdcare.testing.replies import InMemoryAssignments, InMemoryLedger
 
@@ -166,3 +173,15 @@ def test_a_card_shows_no_global_sla_reason() -> None:
     triage = Triage(analysis=an_analysis(), priority=priority, decision=a_decision())
     stored = StoredMention(a_mention("1"), NOW, MentionStatus.ASSIGNED, triage)
     assert card_reasons(stored) == ("negative sentiment", "route community")
+
+
+def test_sms_only_skips_email_only_when_a_text_goes_out() -> None:
+    """An SMS-only responder gets no email for an urgent notice (a text goes out) but still
+    gets one when no text can be sent, so no notice is ever dropped."""
+    responder = a_responder("adv.sms").model_copy(
+        update={"phone": "+4915112345678", "sms_opt_in": True, "email_off": True}
+    )
+    urgent = choose_channels(responder, 90, 70, NOW)
+    routine = choose_channels(responder, 20, 70, NOW)
+    assert (urgent.email, urgent.sms) == (False, True)
+    assert (routine.email, routine.sms) == (True, False)
