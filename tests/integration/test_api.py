@@ -1085,3 +1085,17 @@ def test_sms_only_is_stored_as_such(api: Api) -> None:
     assert _json(api.call("PUT", "/api/me", "adv.ana", body))["notify"] == "sms"
     assert _json(api.call("GET", "/api/me", "adv.ana"))["responder"]["email_off"] is True
     assert _json(api.call("PUT", "/api/me", "adv.ana", {"notify": "both"}))["notify"] == "both"
+
+
+def test_a_responder_added_by_an_admin_is_invited_to_sign_in(api: Api) -> None:
+    """GIVEN an admin adds a responder WHEN the user pool is read THEN the responder has a user
+    waiting for its first password change, in the group of their role; editing sends nothing."""
+    body = {"kind": "employee", "name": "Ida", "email": "ida@example.com"}
+    assert api.call("PUT", "/api/admin/responders/emp.ida", "admin.zoe", body).status_code == 201
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    user = cognito.admin_get_user(UserPoolId=api.pool_id, Username="emp.ida")
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    groups = cognito.admin_list_groups_for_user(UserPoolId=api.pool_id, Username="emp.ida")
+    assert [g["GroupName"] for g in groups["Groups"]] == ["employee"]
+    again = api.call("PUT", "/api/admin/responders/emp.ida", "admin.zoe", body | {"name": "I."})
+    assert again.status_code == 200

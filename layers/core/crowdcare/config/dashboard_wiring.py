@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from crowdcare.adapters.cognito_invitations import CognitoInvitations
 from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
@@ -102,7 +103,11 @@ def build_dashboard(
         ),
         profile=ProfileService(responders, trust),
         leaderboard=LeaderboardService(ledger, responders, clock),
-        admin=AdminService(responders, rules_store),
+        admin=AdminService(
+            responders,
+            rules_store,
+            CognitoInvitations(clients.client("cognito-idp"), settings.user_pool_id),
+        ),
         links=LinkDesk(deep_link_signer(settings, clients), assignments, clock),
         composer=LengthMeter(limits),
         queue=QueueDesk(

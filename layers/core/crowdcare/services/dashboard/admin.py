@@ -10,7 +10,7 @@ from crowdcare.adapters.responders_csv import CsvImport, RowError
 from crowdcare.domain.dashboard import ResponderEdit
 from crowdcare.domain.errors import RequestError
 from crowdcare.domain.models import Frozen, Responder
-from crowdcare.ports import ResponderDirectory, RulesStore
+from crowdcare.ports import ResponderDirectory, RulesStore, SignInInvitations
 from crowdcare.rules.triage.rules import TriageRules
 
 MAX_RULES_BYTES = 8_192
@@ -30,6 +30,8 @@ class AdminService:
 
     responders: ResponderDirectory
     rules_store: RulesStore
+    # A new responder's sign-in (Cognito invitation); None: users are made elsewhere.
+    invitations: SignInInvitations | None = None
 
     def list_responders(self) -> list[Responder]:
         """Every responder, by id."""
@@ -39,6 +41,8 @@ class AdminService:
         """Create or update one responder; returns it and whether it was created."""
         responder = Responder.model_validate({"responder_id": responder_id, **edit.model_dump()})
         created = self.responders.upsert(responder)
+        if created and self.invitations is not None:
+            self.invitations.invite(responder)
         stored = self.responders.get(responder_id)
         if stored is None:  # pragma: no cover - written a moment ago
             raise RuntimeError(f"responder {responder_id} vanished")
@@ -49,9 +53,12 @@ class AdminService:
         created: list[str] = []
         updated: list[str] = []
         for responder in parsed.responders:
-            (created if self.responders.upsert(responder) else updated).append(
-                responder.responder_id
-            )
+            if self.responders.upsert(responder):
+                created.append(responder.responder_id)
+                if self.invitations is not None:
+                    self.invitations.invite(responder)
+            else:
+                updated.append(responder.responder_id)
         return ImportReport(created=tuple(created), updated=tuple(updated), errors=parsed.errors)
 
     def rules_document(self) -> dict[str, Any]:
