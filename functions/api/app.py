@@ -6,6 +6,7 @@ The one entry point: dependencies are built lazily here, once per cold start (`s
 
 * page: ``/`` and ``/static/*`` hold no data and are public; the page signs in against Cognito;
 * self_service: every signed-in responder (feed, reply, decline, my replies, profile, board);
+* composer: every signed-in responder (a draft's length, saved replies);
 * approvals: employees and admins (queue, approvals);
 * admin: admins (responders, CSV import, routing rules);
 * analytics: employees and admins (response analytics from the aggregates).
@@ -36,7 +37,7 @@ from crowdcare.adapters.cognito_auth import (
 )
 from crowdcare.adapters.dynamodb.faq import FaqRunStore
 from crowdcare.adapters.dynamodb.spikes import SpikeBanner
-from crowdcare.api import admin, analytics, approvals, page, self_service
+from crowdcare.api import admin, analytics, approvals, composer, page, self_service
 from crowdcare.api.context import ApiContext
 from crowdcare.config.analytics_wiring import AnalyticsApiSettings, build_analytics_query
 from crowdcare.config.clients import AwsClients
@@ -160,6 +161,7 @@ correlate_requests(app, logger)
 _context = ApiContext(dashboard=dashboard, verify=_verify, logger=logger)
 app.register_blueprint(page.blueprint(STATIC_DIR, _sign_in))
 app.register_blueprint(self_service.blueprint(_context))
+app.register_blueprint(composer.blueprint(_context))
 app.register_blueprint(approvals.blueprint(_context))
 app.register_blueprint(admin.blueprint(_context))
 _insight = analytics.InsightContext(

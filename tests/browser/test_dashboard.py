@@ -15,12 +15,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from crowdcare.adapters.dynamodb.repositories import from_item
+from crowdcare.adapters.dynamodb.repositories import MentionRepository, from_item
+from crowdcare.domain.models import MentionStatus
+from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +42,8 @@ LAUNCH_ARGS = [
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
 )
+# The machine running the suite may be busy: a first API call cold-starts the function.
+sync_api.expect.set_options(timeout=15_000)
 if not CHROMIUM.is_file():
     pytest.skip(
         "Chromium is missing: apt-get install -y chromium (.ci/run does this)",
@@ -45,10 +52,19 @@ if not CHROMIUM.is_file():
 
 
 @pytest.fixture(scope="module")
-def demo() -> Iterator[dict[str, Any]]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The dashboard demo in a child process; its first stdout line says where it is."""
+    outbox = tmp_path_factory.mktemp("outbox")
     process = subprocess.Popen(
-        [sys.executable, "-m", "crowdcare_local.dashboard_demo", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "crowdcare_local.dashboard_demo",
+            "--port",
+            "0",
+            "--outbox",
+            str(outbox),
+        ],
         cwd=REPO,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -90,9 +106,64 @@ def _password(demo: dict[str, Any], username: str) -> str:
 def _sign_in(page: Any, demo: dict[str, Any], username: str) -> None:
     page.goto(demo["url"] + "/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(_password(demo, username))
+    page.get_by_label("Password", exact=True).fill(_password(demo, username))
     page.get_by_role("button", name="Sign in").click()
     sync_api.expect(page.get_by_role("link", name="Feed")).to_be_visible()
+
+
+def _client(demo: dict[str, Any], service: Any) -> Any:
+    return boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url=demo["endpoint"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def _link_in_outbox(demo: dict[str, Any], username: str) -> str:
+    """The dashboard link in the notification email the responder was sent (from the outbox)."""
+    item = _client(demo, "dynamodb").get_item(
+        TableName="crowdcare-dashboard-RespondersTable",
+        Key={"responder_id": {"S": username}},
+    )["Item"]
+    address = from_item(item)["email"]
+    emails = sorted(Path(demo["outbox"]).glob("*.eml"))
+    for path in emails:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        if address not in str(message["To"]):
+            continue
+        body = message.get_body(preferencelist=("plain", "html"))
+        assert body is not None
+        found = re.search(r"https?://[^\s\"'<>]+/assignments/[^\s\"'<>]+", body.get_content())
+        if found:
+            return found.group(0).replace("&amp;", "&")
+    raise AssertionError(f"no notification link for {username} among {[p.name for p in emails]}")
+
+
+def _expired_link(demo: dict[str, Any], username: str) -> str:
+    """A genuine link for the live mention and this responder, signed with the stack's own
+    secret, that expired a minute ago."""
+    secrets = _client(demo, "secretsmanager")
+    for entry in secrets.list_secrets()["SecretList"]:
+        value = json.loads(secrets.get_secret_value(SecretId=entry["ARN"])["SecretString"])
+        if "deep_link_secret" in value:
+            signer = DeepLinkSigner(value["deep_link_secret"].encode())
+            claims = DeepLinkClaims(
+                mention_id="facebook#dash-1",
+                responder_id=username,
+                attempt=1,
+                expires=datetime.now(UTC) - timedelta(minutes=1),
+            )
+            return signer.link(demo["url"], claims)
+    raise AssertionError("the stack has no deep-link secret")
+
+
+def _sign_in_here(page: Any, demo: dict[str, Any], username: str) -> None:
+    """Sign in on the page as it stands (a deep link keeps its address until then)."""
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(_password(demo, username))
+    page.get_by_role("button", name="Sign in").click()
 
 
 def _pipeline_reply(demo: dict[str, Any], mention_id: str, timeout: float = 30.0) -> Any:
@@ -131,11 +202,261 @@ def test_a_wrong_password_is_explained_in_plain_words(demo: dict[str, Any], brow
     page = context.new_page()
     page.goto(demo["url"] + "/")
     page.get_by_label("Username").fill(demo["assigned_to"])
-    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_label("Password", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
     sync_api.expect(page.locator("#signin-error")).to_have_text("Wrong username or password.")
     sync_api.expect(page.get_by_role("link", name="Feed")).to_be_hidden()
     context.close()
+
+
+def test_a_link_from_the_notification_email_opens_the_mention_after_sign_in(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN the email the assigned advocate was sent WHEN its link is opened THEN the page asks
+    to sign in, then opens the feed on that mention; anyone else is told it is not theirs."""
+    advocate = demo["assigned_to"]
+    link = _link_in_outbox(demo, advocate)
+    assert link.startswith(demo["url"] + "/assignments/facebook%23dash-1?t=")
+    expect = sync_api.expect
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(link)
+    expect(page.locator("#signin-error")).to_have_text(
+        "Sign in to open the mention your link is for."
+    )
+    _sign_in_here(page, demo, advocate)
+    card = page.locator("li.card.linked")
+    expect(card).to_contain_text("weekly heating schedule")
+    expect(card.locator("textarea")).to_be_focused()
+    expect(page).to_have_url(demo["url"] + "/#feed")
+    context.close()
+
+    # AND someone else who signs in through the same link is told why it does not open
+    other = browser.new_context()
+    page = other.new_page()
+    page.goto(link)
+    _sign_in_here(page, demo, "adv.jonas.weber")
+    expect(page.locator("#view-link")).to_be_visible()
+    expect(page.locator("#link-message")).to_contain_text("sent to another responder")
+    page.get_by_role("link", name="Go to your feed").click()
+    expect(page.locator("#view-feed")).to_be_visible()
+    other.close()
+
+
+def test_an_expired_link_says_so_and_offers_the_feed(demo: dict[str, Any], browser: Any) -> None:
+    """GIVEN a genuine link for the advocate that expired WHEN they open it signed in THEN the
+    page says it expired, and the feed is one click away."""
+    advocate = demo["assigned_to"]
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, demo, advocate)
+    page.goto(_expired_link(demo, advocate))
+    expect = sync_api.expect
+    expect(page.locator("#link-message")).to_contain_text("expired")
+    _shot(page, "dashboard-link-expired.png", full_page=False)
+    page.get_by_role("link", name="Go to your feed").click()
+    expect(page.locator("li.card").filter(has_text="weekly heating schedule")).to_be_visible()
+    context.close()
+
+
+def test_the_composer_counts_what_the_server_counts(demo: dict[str, Any], browser: Any) -> None:
+    """GIVEN drafts with emoji, CJK, combining marks and URLs WHEN typed or measured in the page
+    THEN the counter shows the server's count (X weighted, Bluesky graphemes, Mastodon URLs)."""
+    context = browser.new_context()
+    page = context.new_page()
+    _sign_in(page, demo, demo["assigned_to"])
+    card = page.locator("li.card").filter(has_text="weekly heating schedule")
+    box = card.get_by_label("Reply to @lena_at_home")
+    # Facebook counts code points: a skin-toned thumbs-up is 2, not the 4 UTF-16 units of JS.
+    box.fill("Thanks 👍🏽")
+    sync_api.expect(card.locator(".counter")).to_have_text("9 / 8,000 characters")
+    sync_api.expect(card.get_by_role("button", name="Send reply")).to_be_enabled()
+    # The same cases as the Python tests, through the page's own measuring function.
+    cases = [
+        ("x", "see https://example.com/a/very/long/path/indeed ok", 30),
+        ("x", "日本語", 6),
+        ("x", "hi 👍🏽", 5),
+        ("x", "e\u0301", 1),  # NFC: one é
+        ("x", "漢" * 160, 320),
+        ("bluesky", "e\u0301 👨‍👩‍👧", 3),
+        ("mastodon", "go https://example.com/" + "p" * 60, 26),
+    ]
+    for platform, text, length in cases:
+        measured = page.evaluate("([p, t]) => measureDraft(p, t)", [platform, text])
+        assert measured["length"] == length, (platform, text, measured)
+    context.close()
+
+
+def test_two_employees_take_the_same_queued_mention_one_wins(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN a queued mention on two employees' screens WHEN both click "Take it" THEN the first
+    gets it and the second is told someone else took it first."""
+    # GIVEN a mention triage found nothing to do about, put in the queue with the live one's
+    # triage (a stored mention is triaged on arrival, so it waits until triage is done)
+    mentions = MentionRepository(_client(demo, "dynamodb"), "crowdcare-dashboard-MentionsTable")
+    live = mentions.get("facebook#dash-1")
+    assert live is not None and live.triage is not None
+    quiet = live.mention.model_copy(
+        update={
+            "post_id": "dash-queued",
+            "text": "Queued post: lovely sunny weather today",
+            "author": live.mention.author.model_copy(update={"followers": 3, "id": "u-q"}),
+        }
+    )
+    mentions.put_if_new(quiet, datetime.now(UTC))
+    deadline = time.monotonic() + 30
+    while (stored := mentions.get(quiet.mention_id)) is not None and stored.triage is None:
+        assert time.monotonic() < deadline, "triage did not finish"
+        time.sleep(0.2)
+    assert stored is not None and stored.status is MentionStatus.NO_ACTION, stored
+    mentions.record_triage(quiet.mention_id, live.triage, MentionStatus.QUEUED)
+    expect = sync_api.expect
+    pages = []
+    for employee in ("emp.rachel.kim", "emp.owen.price"):
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        _sign_in(page, demo, employee)
+        page.get_by_role("link", name="Queue").click()
+        expect(
+            page.locator("#queue li.card").filter(has_text="lovely sunny weather")
+        ).to_be_visible()
+        pages.append((context, page))
+    _shot(pages[0][1], "dashboard-queue.png")
+    # (the first employee's feed, open in another window, is never reloaded by the test)
+    watching = browser.new_context(viewport={"width": 1200, "height": 900})
+    feed_page = watching.new_page()
+    _sign_in(feed_page, demo, "emp.rachel.kim")
+    first, second = (
+        p.locator("#queue li.card").filter(has_text="lovely sunny weather") for _, p in pages
+    )
+    first.get_by_role("button", name="Take it").click()
+    expect(pages[0][1].locator("#status")).to_contain_text("It's yours")
+    second.get_by_role("button", name="Take it").click()
+    expect(second.locator(".error")).to_have_text("Someone else took this mention first.")
+    # AND the winner's open feed shows the mention once the workflow assigns it (live update)
+    expect(
+        feed_page.locator("#feed li.card").filter(has_text="lovely sunny weather")
+    ).to_be_visible(timeout=45_000)
+    watching.close()
+    for context, _ in pages:
+        context.close()
+
+
+def test_shortcuts_help_and_filters_work_from_the_keyboard(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN the advocate's feed WHEN "?" is pressed THEN the shortcuts are listed; j selects a
+    mention, r jumps to its reply box, d opens decline; a search that matches nothing says so."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    expect = sync_api.expect
+    _sign_in(page, demo, demo["assigned_to"])
+    card = page.locator("#feed li.card").filter(has_text="weekly heating schedule")
+    expect(card).to_be_visible()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    expect(page.locator("#shortcuts")).to_contain_text("Next mention")
+    _shot(page, "dashboard-shortcuts.png", full_page=False)
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    page.keyboard.press("j")
+    expect(card).to_have_class(re.compile("selected"))
+    page.keyboard.press("r")
+    expect(card.locator("textarea")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("d")
+    expect(card.locator("details.decline")).to_have_attribute("open", "")
+    page.get_by_label("Search").fill("no such words anywhere")
+    expect(page.locator("#feed")).to_contain_text("Nothing matches these filters.")
+    page.get_by_label("Search").fill("heating")
+    expect(card).to_be_visible()
+    page.get_by_label("Platform").select_option("facebook")
+    expect(card).to_be_visible()
+    context.close()
+
+
+def test_an_admin_saves_replies_and_the_advocate_inserts_one(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN an admin saves replies with placeholders WHEN the advocate picks one in the
+    composer THEN it is inserted with the author's handle filled in (on a phone-sized screen,
+    whose header stays one compact block)."""
+    admin = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = admin.new_page()
+    _sign_in(page, demo, "emp.owen.price")
+    page.get_by_role("link", name="Saved replies").click()
+    saved = [
+        {
+            "title": "Weekly schedule",
+            "text": "Hi {author}! Open Schedule > Weekly.",
+            "language": "en",
+        },
+        {"title": "Horario", "text": "Hola {author}", "language": "es"},
+    ]
+    sync_api.expect(page.get_by_label("Saved replies (JSON)")).to_have_value("[]")  # loaded
+    page.get_by_label("Saved replies (JSON)").fill(json.dumps(saved))
+    page.get_by_role("button", name="Save replies").click()
+    # the stored list comes back (pretty-printed by the page), and no error was shown
+    sync_api.expect(page.get_by_label("Saved replies (JSON)")).to_have_value(
+        re.compile(r'\n\s+"title": "Weekly schedule"')
+    )
+    sync_api.expect(page.locator("#saved-error")).to_have_text("")
+    admin.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    small = phone.new_page()
+    _sign_in(small, demo, demo["assigned_to"])
+    card = small.locator("#feed li.card").filter(has_text="weekly heating schedule")
+    sync_api.expect(card).to_be_visible(timeout=15_000)
+    picker = card.get_by_label("Insert a saved reply")
+    # only the English reply is offered for this English mention
+    sync_api.expect(picker.locator("option")).to_have_count(2)
+    picker.select_option(label="Weekly schedule")
+    box = card.get_by_label("Reply to @lena_at_home")
+    sync_api.expect(box).to_have_value("Hi @lena_at_home! Open Schedule > Weekly.")
+    header = small.locator("header.top").bounding_box()
+    assert header is not None and header["height"] < 90, header
+    card.scroll_into_view_if_needed()
+    _shot(small, "dashboard-feed-mobile.png", full_page=False)
+    box.fill("")
+    phone.close()
+
+
+def test_an_invited_responder_chooses_a_password_at_first_sign_in(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN a user invited with a temporary password WHEN they sign in THEN the page asks for a
+    new password (Cognito's NEW_PASSWORD_REQUIRED) and signs them in with it."""
+    cognito = _client(demo, "cognito-idp")
+    pool_id = cognito.list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username="adv.new.joiner",
+        TemporaryPassword="Temporary-pass-1",
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_add_user_to_group(
+        UserPoolId=pool_id, Username="adv.new.joiner", GroupName="advocate"
+    )
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(demo["url"] + "/")
+    page.get_by_label("Username").fill("adv.new.joiner")
+    page.get_by_label("Password", exact=True).fill("Temporary-pass-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("New password", exact=True).fill("Brand-new-pass-42")
+    page.get_by_label("New password again").fill("Brand-new-pass-42")
+    page.get_by_role("button", name="Set password and sign in").click()
+    sync_api.expect(page.get_by_role("link", name="Feed")).to_be_visible()
+    context.close()
+
+
+def _expect_context(card: Any) -> None:
+    """A card shows the mention's priority, its deadline and a link to the post."""
+    sync_api.expect(card).to_contain_text(re.compile(r"priority \d+"))
+    sync_api.expect(card.locator(".due")).to_contain_text(re.compile(r"left|overdue"))
+    sync_api.expect(card.get_by_role("link", name="Open on the platform")).to_be_visible()
 
 
 def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], browser: Any) -> None:
@@ -155,6 +476,9 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     expect(card).to_contain_text("@lena_at_home")
     expect(card).to_contain_text("1,840 followers")
     expect(card.locator(".due")).to_contain_text(re.compile(r"left|overdue"))
+    # AND one deadline: the band's, never triage's global "… min SLA" beside it
+    expect(card.locator(".reasons")).to_contain_text("Answer by")
+    expect(card.locator(".reasons")).not_to_contain_text("min SLA")
 
     # WHEN a too-long reply is typed, the composer says so and will not send
     box = card.get_by_label("Reply to @lena_at_home")
@@ -179,6 +503,8 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     page.get_by_role("link", name="Approvals").click()
     pending = page.locator("#approvals li.card").filter(has_text="answering @lena_at_home")
     expect(pending).to_be_visible()
+    # AND the approver sees the mention's context: urgency, deadline, link to the post
+    _expect_context(pending)
     _shot(page, "dashboard-approvals.png")
     pending.get_by_role("button", name="Approve and post").click()
     expect(page.locator("#approvals")).to_contain_text("No replies are waiting")

@@ -36,9 +36,27 @@ from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
 from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.domain.errors import PlatformError
-from crowdcare.domain.models import Author, Mention, Platform, Responder, ResponderKind
+from crowdcare.domain.models import (
+    Author,
+    Mention,
+    MentionStatus,
+    Platform,
+    Responder,
+    ResponderKind,
+)
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
-from crowdcare.domain.triage import RouteKind
+from crowdcare.domain.triage import (
+    Analysis,
+    Intent,
+    Priority,
+    RouteDecision,
+    RouteKind,
+    Sentiment,
+    SentimentLabel,
+    SentimentScores,
+    Triage,
+)
+from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 from crowdcare.rules.points import PointsRules
 from crowdcare.services.replies.assignment_events import ReleasingLifecycle
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
@@ -59,6 +77,9 @@ TABLES = {
 }
 RULES_PARAMETER = "/api-test/rules"
 POINTS_PARAMETER = "/api-test/points-rules"
+SAVED_REPLIES_PARAMETER = "/api-test/saved-replies"
+LINK_SECRET_NAME = "api-test/deep-links"
+LINK_SECRET = b"k" * 32
 PASSWORD = "Correct-horse-42"
 USERS = {
     "adv.ana": ("advocate",),
@@ -207,6 +228,8 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         "AWS_SESSION_TOKEN": "testing",
         "ROUTING_RULES_PARAMETER": RULES_PARAMETER,
         "POINTS_RULES_PARAMETER": POINTS_PARAMETER,
+        "DEEP_LINK_SECRET_NAME": LINK_SECRET_NAME,
+        "SAVED_REPLIES_PARAMETER": SAVED_REPLIES_PARAMETER,
         **TABLES,
     }
     for name, value in env.items():
@@ -224,6 +247,20 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
             boto3.client("ssm", region_name=REGION).put_parameter(
                 Name=parameter, Value="{}", Type="String"
             )
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=LINK_SECRET_NAME,
+            SecretString=json.dumps({"deep_link_secret": LINK_SECRET.decode()}),
+        )
+        # Taking from the queue starts an execution (moto records it; nothing runs).
+        machine = boto3.client("stepfunctions", region_name=REGION).create_state_machine(
+            name="assignment",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=f"arn:aws:iam::123456789012:role/{REGION}-sfn",
+        )["stateMachineArn"]
+        monkeypatch.setenv("ASSIGNMENT_STATE_MACHINE_ARN", machine)
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=SAVED_REPLIES_PARAMETER, Value="[]", Type="String"
+        )
         cognito = boto3.client("cognito-idp", region_name=REGION)
         pool_id = cognito.create_user_pool(PoolName="responders")["UserPool"]["Id"]
         client_id = cognito.create_user_pool_client(
@@ -323,6 +360,13 @@ API_ROUTES = [
     ("POST", "/api/mentions/facebook%231/reply"),
     ("POST", "/api/mentions/facebook%231/decline"),
     ("GET", "/api/replies"),
+    ("GET", "/api/assignments/facebook%231/link?t=x"),
+    ("POST", "/api/length"),
+    ("POST", "/api/queue/facebook%231/take"),
+    ("POST", "/api/mentions/facebook%231/heartbeat"),
+    ("GET", "/api/feed/changes"),
+    ("GET", "/api/saved-replies"),
+    ("PUT", "/api/admin/saved-replies"),
     ("GET", "/api/leaderboard"),
     ("GET", "/api/queue"),
     ("GET", "/api/approvals"),
@@ -913,3 +957,194 @@ def test_points_rules_are_validated_and_stored_in_their_parameter(api: Api) -> N
     assert bad.status_code == 400
     assert _json(bad)["details"][0]["loc"] == "reply_rejected"
     assert api.call("PUT", "/api/admin/points-rules", "adv.ana", {}).status_code == 403
+
+
+# --------------------------------------------------------------------------- links and lengths
+def _link_token(mention_id: str, responder_id: str, expires: datetime) -> str:
+    return DeepLinkSigner(LINK_SECRET).sign(
+        DeepLinkClaims(
+            mention_id=mention_id, responder_id=responder_id, attempt=1, expires=expires
+        )
+    )
+
+
+def test_a_notification_link_page_is_served_with_its_base(api: Api) -> None:
+    """GIVEN a notification's link path WHEN it is fetched THEN it is the dashboard page whose
+    relative URLs start one level up (so assets and the API keep the stage prefix)."""
+    response = api.call("GET", "/assignments/facebook%231?t=anything")
+    assert response.status_code == 200
+    assert '<base href="../">' in response.body.decode()
+    assert '<base href="./">' in api.call("GET", "/").body.decode()
+
+
+def test_a_link_opens_only_for_its_responder_until_it_expires(api: Api) -> None:
+    """A genuine link opens its mention for its responder; another responder, an expired
+    link, an altered token, or a mention no longer theirs each get a plain reason."""
+    later = datetime.now(UTC) + timedelta(hours=2)
+    good = _link_token("facebook#1", "adv.ana", later)
+    path = "/api/assignments/facebook%231/link?t="
+    assert _json(api.call("GET", path + good, "adv.ana")) == {
+        "mention_id": "facebook#1",
+        "opens": True,
+    }
+    expired = _link_token("facebook#1", "adv.ana", datetime.now(UTC) - timedelta(minutes=1))
+    for user, token, problem in (
+        ("adv.ben", good, "not_yours"),
+        ("adv.ana", expired, "expired"),
+        ("adv.ana", good[:-2] + "xx", "not_yours"),
+        ("adv.ana", "nonsense", "malformed"),
+    ):
+        body = _json(api.call("GET", path + token, user))
+        assert (body["opens"], body["problem"]) == (False, problem)
+        assert body["message"]
+    # a genuine link for a mention now held by someone else
+    ben_link = _link_token("facebook#1", "adv.ben", later)
+    body = _json(api.call("GET", path + ben_link, "adv.ben"))
+    assert body["problem"] == "closed"
+
+
+@pytest.mark.parametrize(
+    ("platform", "text", "length"),
+    [
+        ("x", "see https://example.com/a/very/long/path/indeed ok", 23 + 7),
+        ("x", "日本語", 6),
+        ("x", "hi 👍🏽", 5),
+        ("x", "e\u0301", 1),  # NFC: one é
+        ("bluesky", "e\u0301 👨‍👩‍👧", 3),
+        ("mastodon", "go https://example.com/" + "p" * 60, 3 + 23),
+        ("facebook", "  padded  ", 6),
+    ],
+)
+def test_the_length_route_counts_the_way_the_platform_does(
+    api: Api, platform: str, text: str, length: int
+) -> None:
+    """GIVEN a draft with URLs, CJK, emoji or combining marks WHEN the composer asks for its
+    length THEN the server counts it the way the platform (and reply submission) does."""
+    body = _json(api.call("POST", "/api/length", "adv.ana", {"platform": platform, "text": text}))
+    assert body["length"] == length
+    assert body["fits"] is True
+
+
+def test_the_length_route_says_when_a_draft_does_not_fit(api: Api) -> None:
+    """A 160-character CJK draft is 320 on X: over 280, so it does not fit."""
+    body = _json(api.call("POST", "/api/length", "adv.ana", {"platform": "x", "text": "漢" * 160}))
+    assert (body["length"], body["limit"], body["fits"]) == (320, 280, False)
+
+
+# --------------------------------------------------------------------------- the queue
+def _queue(api: Api, post_id: str, score: int) -> str:
+    """A triaged mention waiting in the queue, with this priority score."""
+    mentions = MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"])
+    mention = _mention(post_id, f"Queued question {post_id}")
+    mentions.put_if_new(mention, datetime.now(UTC))
+    triage = Triage(
+        analysis=Analysis(
+            language="en",
+            sentiment=Sentiment(
+                label=SentimentLabel.NEGATIVE,
+                scores=SentimentScores(positive=0.1, negative=0.7, neutral=0.2, mixed=0.0),
+                compound=-0.6,
+            ),
+            intent=Intent.COMPLAINT,
+            key_phrases=(),
+            topics=("heating",),
+        ),
+        priority=Priority(score=score, band="P2", reasons=("negative sentiment",)),
+        decision=RouteDecision(route=RouteKind.EMPLOYEE, reasons=("everyone was full",)),
+    )
+    mentions.record_triage(mention.mention_id, triage, MentionStatus.QUEUED)
+    return mention.mention_id
+
+
+def test_the_queue_comes_most_urgent_first_a_page_at_a_time(api: Api) -> None:
+    """GIVEN three queued mentions WHEN an employee reads pages of two THEN the most urgent
+    comes first and the second page holds the rest."""
+    for post_id, score in (("q1", 40), ("q2", 90), ("q3", 65)):
+        _queue(api, post_id, score)
+    first = _json(api.call("GET", "/api/queue?limit=2", "emp.owen"))
+    assert [i["mention_id"] for i in first["items"]] == ["facebook#q2", "facebook#q3"]
+    assert (first["total"], first["next"]) == (3, 2)
+    assert first["items"][0]["topics"] == ["heating"]
+    rest = _json(api.call("GET", "/api/queue?limit=2&offset=2", "emp.owen"))
+    assert ([i["mention_id"] for i in rest["items"]], rest["next"]) == (["facebook#q1"], None)
+
+
+def test_two_takes_at_once_one_wins_the_other_is_told(api: Api) -> None:
+    """GIVEN a queued mention WHEN two employees take it THEN the first starts its assignment
+    workflow with the taker as candidate, the second gets 409, and an advocate may not take."""
+    mention_id = _queue(api, "q9", 70)
+    path = "/api/queue/facebook%23q9/take"
+    assert api.call("POST", path, "adv.ana").status_code == 403
+    won = api.call("POST", path, "emp.owen")
+    lost = api.call("POST", path, "admin.zoe")
+    assert won.status_code == 200
+    assert _json(won) == {"mention_id": mention_id, "taken_by": "emp.owen"}
+    assert lost.status_code == 409
+    assert "someone else took" in _json(lost)["error"]
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert len(executions) == 1
+    execution = sfn.describe_execution(executionArn=executions[0]["executionArn"])
+    started = json.loads(execution["input"])
+    assert started["decision"]["candidates"] == ["emp.owen"]
+    stored = MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"]).get(mention_id)
+    assert stored is not None and stored.status is MentionStatus.ASSIGNING
+
+
+def test_still_on_it_is_for_the_assignee_only(api: Api) -> None:
+    """The assignee's heartbeat is accepted; another responder's is refused (403)."""
+    assert api.call("POST", "/api/mentions/facebook%231/heartbeat", "adv.ana").status_code == 200
+    assert api.call("POST", "/api/mentions/facebook%231/heartbeat", "adv.ben").status_code == 403
+
+
+def test_the_feed_version_changes_when_the_feed_does(api: Api) -> None:
+    """GIVEN the feed's version WHEN nothing changed THEN the poll says so; WHEN a mention is
+    declined THEN the next poll reports a new version."""
+    first = _json(api.call("GET", "/api/feed/changes", "adv.ana"))
+    same = _json(api.call("GET", f"/api/feed/changes?since={first['version']}", "adv.ana"))
+    assert same == {"version": first["version"], "changed": False}
+    api.call("POST", "/api/mentions/x%232/decline", "adv.ana", {"reason": "not my product"})
+    after = _json(api.call("GET", f"/api/feed/changes?since={first['version']}", "adv.ana"))
+    assert after["changed"] is True
+
+
+def test_admins_edit_saved_replies_and_responders_read_them_by_language(api: Api) -> None:
+    """GIVEN an admin saves two replies WHEN an advocate asks for Spanish THEN the Spanish one
+    and the every-language one come back; a bad list is refused and changes nothing."""
+    replies = [
+        {"title": "Schedule", "text": "Hi {author}, open Schedule > Weekly.", "language": "en"},
+        {"title": "Horario", "text": "Hola {author}, abre Horario.", "language": "es"},
+        {"title": "Thanks", "text": "Thanks, {author}!"},
+    ]
+    saved = api.call("PUT", "/api/admin/saved-replies", "admin.zoe", replies)
+    assert saved.status_code == 200
+    assert api.call("PUT", "/api/admin/saved-replies", "adv.ana", replies).status_code == 403
+    spanish = _json(api.call("GET", "/api/saved-replies?language=es", "adv.ana"))["items"]
+    assert [r["title"] for r in spanish] == ["Horario", "Thanks"]
+    bad = api.call("PUT", "/api/admin/saved-replies", "admin.zoe", [{"title": ""}])
+    assert bad.status_code == 400
+    assert len(_json(api.call("GET", "/api/saved-replies", "adv.ana"))["items"]) == 3
+
+
+def test_sms_only_is_stored_as_such(api: Api) -> None:
+    """GIVEN a phone number WHEN the responder chooses text messages only THEN the profile
+    says "sms" (email off), and choosing both turns email back on."""
+    body = {"notify": "sms", "phone": "+4915112345678"}
+    assert _json(api.call("PUT", "/api/me", "adv.ana", body))["notify"] == "sms"
+    assert _json(api.call("GET", "/api/me", "adv.ana"))["responder"]["email_off"] is True
+    assert _json(api.call("PUT", "/api/me", "adv.ana", {"notify": "both"}))["notify"] == "both"
+
+
+def test_a_responder_added_by_an_admin_is_invited_to_sign_in(api: Api) -> None:
+    """GIVEN an admin adds a responder WHEN the user pool is read THEN the responder has a user
+    waiting for its first password change, in the group of their role; editing sends nothing."""
+    body = {"kind": "employee", "name": "Ida", "email": "ida@example.com"}
+    assert api.call("PUT", "/api/admin/responders/emp.ida", "admin.zoe", body).status_code == 201
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    user = cognito.admin_get_user(UserPoolId=api.pool_id, Username="emp.ida")
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    groups = cognito.admin_list_groups_for_user(UserPoolId=api.pool_id, Username="emp.ida")
+    assert [g["GroupName"] for g in groups["Groups"]] == ["employee"]
+    again = api.call("PUT", "/api/admin/responders/emp.ida", "admin.zoe", body | {"name": "I."})
+    assert again.status_code == 200

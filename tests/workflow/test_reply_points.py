@@ -64,6 +64,9 @@ def dashboard(
         routing_rules_parameter=s.ref("RoutingRulesParameter"),
         user_pool_id="unused",
         user_pool_client_id="unused",
+        deep_link_secret_name=s.ref("DeepLinkSecret"),
+        assignment_state_machine_arn=s.ref("AssignmentStateMachine"),
+        saved_replies_parameter=s.ref("SavedRepliesParameter"),
         approval_trust_threshold=0,
         audit_table=s.ref("AuditTable"),
     )

@@ -3,9 +3,18 @@
 "use strict";
 
 const CONFIG = JSON.parse(document.body.dataset.config);
-const FEED_REFRESH_MS = 15000;
+const FEED_REFRESH_MS = 5000;  // the pause before the live-update poll tries again after an error
 const $ = (sel, root = document) => root.querySelector(sel);
-const state = { token: sessionStorage.getItem("cc.token"), me: null, view: null, drafts: {}, timer: null };
+const COUNT_DEBOUNCE_MS = 250;
+const state = { token: sessionStorage.getItem("cc.token"), me: null, view: null, drafts: {}, timer: null, deepLink: deepLinkFromUrl() };
+
+// A notification's link: <root>/assignments/<mention id>?t=<token> (the page is served there
+// with <base href="../">, so every relative URL still starts at the dashboard's root).
+function deepLinkFromUrl() {
+  const match = location.pathname.match(/\/assignments\/([^/]+)\/?$/);
+  if (!match) return null;
+  return { mentionId: decodeURIComponent(match[1]), token: new URLSearchParams(location.search).get("t") || "" };
+}
 
 // ------------------------------------------------------------------ small helpers
 function el(tag, attrs = {}, ...children) {
@@ -42,6 +51,11 @@ function timeLeft(seconds) {
   const text = h ? `${h} h ${m} min` : `${m} min`;
   return seconds < 0 ? `${text} overdue` : `${text} left`;
 }
+// The one deadline that applies: the band's target (or the one the workflow recorded).
+function deadlineLine(band, dueAt) {
+  const at = new Date(dueAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return `Answer by ${at} (the ${band} target)`;
+}
 function friendly(error) {
   if (!error) return "Something went wrong. Please try again.";
   if (error.details && error.details.length) {
@@ -54,7 +68,7 @@ function friendly(error) {
 class ApiError extends Error {
   constructor(status, body) { super(friendly(body)); this.status = status; this.body = body; }
 }
-async function api(method, path, body, contentType = "application/json") {
+async function api(method, path, body, contentType = "application/json", renewed = false) {
   const headers = { Authorization: `Bearer ${state.token}` };
   const init = { method, headers };
   if (body !== undefined) {
@@ -66,16 +80,48 @@ async function api(method, path, body, contentType = "application/json") {
   try { response = await fetch(path.replace(/^\//, ""), init); }
   catch { throw new ApiError(0, { error: "cannot reach the server; check your connection" }); }
   const data = await response.json().catch(() => ({}));
-  if (response.status === 401) { signOut("Your session has ended. Please sign in again."); throw new ApiError(401, data); }
+  if (response.status === 401) {
+    if (!renewed && await refreshToken()) return api(method, path, body, contentType, true);
+    signOut("Your session has ended. Please sign in again."); throw new ApiError(401, data);
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
-async function signIn(username, password) {
-  const response = await fetch(CONFIG.cognitoEndpoint.replace(/\/$/, "") + "/", {
+async function cognito(target, body) {
+  return fetch(CONFIG.cognitoEndpoint.replace(/\/$/, "") + "/", {
     method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth" },
-    body: JSON.stringify({ AuthFlow: "USER_PASSWORD_AUTH", ClientId: CONFIG.clientId, AuthParameters: { USERNAME: username, PASSWORD: password } }),
+    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}` },
+    body: JSON.stringify(body),
   }).catch(() => null);
+}
+// Keep the tokens of a sign-in: the ID token for the API, the refresh token to renew it.
+function keepTokens(result) {
+  state.token = result.IdToken;
+  sessionStorage.setItem("cc.token", result.IdToken);
+  if (result.RefreshToken) sessionStorage.setItem("cc.refresh", result.RefreshToken);
+  return result.IdToken;
+}
+// The ID token lasts an hour: renew it silently with the refresh token (once per 401).
+async function refreshToken() {
+  const refresh = sessionStorage.getItem("cc.refresh");
+  if (!refresh) return false;
+  const response = await cognito("InitiateAuth", { AuthFlow: "REFRESH_TOKEN_AUTH", ClientId: CONFIG.clientId, AuthParameters: { REFRESH_TOKEN: refresh } });
+  if (!response || !response.ok) return false;
+  const data = await response.json().catch(() => ({}));
+  if (!data.AuthenticationResult) return false;
+  keepTokens(data.AuthenticationResult);
+  return true;
+}
+// Cognito's first sign-in of an invited user: choose a new password (NEW_PASSWORD_REQUIRED).
+function askNewPassword() {
+  $("#signin-form").hidden = true;
+  const form = $("#newpass-form");
+  form.hidden = false;
+  form.newpass.focus();
+  return new Promise((resolve) => { state.newPassword = resolve; });
+}
+async function signIn(username, password) {
+  const response = await cognito("InitiateAuth", { AuthFlow: "USER_PASSWORD_AUTH", ClientId: CONFIG.clientId, AuthParameters: { USERNAME: username, PASSWORD: password } });
   if (!response) throw new Error("Cannot reach the sign-in service. Check your connection.");
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -84,18 +130,33 @@ async function signIn(username, password) {
     if (kind === "PasswordResetRequiredException") throw new Error("Your password must be reset: ask an admin.");
     throw new Error("Sign-in failed. Please try again.");
   }
-  if (!data.AuthenticationResult) throw new Error("This account needs a new password first: ask an admin.");
-  return data.AuthenticationResult.IdToken;
+  if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+    let session = data.Session;
+    for (;;) {
+      const newPassword = await askNewPassword();
+      const answer = await cognito("RespondToAuthChallenge", { ChallengeName: "NEW_PASSWORD_REQUIRED", ClientId: CONFIG.clientId, Session: session,
+        ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword } });
+      const result = answer ? await answer.json().catch(() => ({})) : {};
+      if (answer && answer.ok && result.AuthenticationResult) {
+        $("#newpass-form").hidden = true; $("#signin-form").hidden = false;
+        return keepTokens(result.AuthenticationResult);
+      }
+      if (result.Session) session = result.Session;
+      $("#newpass-error").textContent = (result.message || "That password was not accepted.") + " Try another.";
+    }
+  }
+  if (!data.AuthenticationResult) throw new Error("Sign-in needs a step this page does not support: ask an admin.");
+  return keepTokens(data.AuthenticationResult);
 }
 function signOut(message) {
-  sessionStorage.removeItem("cc.token");
-  state.token = null; state.me = null;
-  clearInterval(state.timer);
+  sessionStorage.removeItem("cc.token"); sessionStorage.removeItem("cc.refresh");
+  state.token = null; state.me = null; state.session = (state.session || 0) + 1;
   $("#nav").hidden = true; $("#who").hidden = true;
   document.querySelectorAll(".view").forEach((v) => { v.hidden = true; });
   $("#view-signin").hidden = false;
-  $("#signin-error").textContent = message || "";
-  history.replaceState(null, "", "#");
+  $("#signin-error").textContent = message || (state.deepLink ? "Sign in to open the mention your link is for." : "");
+  // Keep a notification's link in the address bar until it has been opened after sign-in.
+  if (!state.deepLink) history.replaceState(null, "", "#");
 }
 
 // ------------------------------------------------------------------ navigation
@@ -109,6 +170,7 @@ const VIEWS = [
   { id: "responders", label: "Responders", admin: true, load: loadResponders },
   { id: "rules", label: "Rules", admin: true, load: loadRules },
   { id: "analytics", label: "Analytics", staff: true, load: () => window.CrowdCareAnalytics.load(api, state.me) },
+  { id: "saved", label: "Saved replies", admin: true, load: loadSaved },
 ];
 function allowed(view) {
   const roles = state.me ? state.me.roles : [];
@@ -137,9 +199,57 @@ async function start() {
   $("#who-name").textContent = state.me.responder ? state.me.responder.name : state.me.username;
   $("#who").hidden = false;
   buildNav();
-  await show(location.hash.slice(1) || "feed");
-  clearInterval(state.timer);
-  state.timer = setInterval(() => { if (state.view === "feed" && !document.hidden) loadFeed().catch(() => {}); }, FEED_REFRESH_MS);
+  if (state.deepLink) await openDeepLink(state.deepLink);
+  else await show(location.hash.slice(1) || "feed");
+  watchFeed();
+}
+// Live updates: a long poll returns as soon as the feed changes (or after 20 s unchanged);
+// the feed is then reloaded in place (drafts and focus kept). One loop per sign-in.
+async function watchFeed() {
+  const session = (state.session = (state.session || 0) + 1);
+  let version = "";
+  while (state.token && session === state.session) {
+    try {
+      const answer = await api("GET", `/api/feed/changes?since=${encodeURIComponent(version)}&wait=20`);
+      if (session !== state.session) return;
+      if (answer.changed && version && state.view === "feed") await loadFeed();
+      version = answer.version;
+    } catch (e) {
+      if (e.status === 401) return;
+      await new Promise((resolve) => setTimeout(resolve, FEED_REFRESH_MS));
+    }
+  }
+}
+
+// ------------------------------------------------------------------ deep links
+async function openDeepLink(link) {
+  state.deepLink = null;
+  const query = `t=${encodeURIComponent(link.token)}`;
+  const verdict = await api("GET", `/api/assignments/${encodeURIComponent(link.mentionId)}/link?${query}`);
+  history.replaceState(null, "", new URL("#feed", document.baseURI).href);
+  if (!verdict.opens) {
+    state.view = null;
+    document.querySelectorAll(".view").forEach((v) => { v.hidden = v.id !== "view-link"; });
+    document.querySelectorAll("#nav a").forEach((a) => a.removeAttribute("aria-current"));
+    $("#link-message").textContent = verdict.message;
+    $("#link-title").focus();
+    return;
+  }
+  await show("feed");
+  const card = document.querySelector(`#feed li.card[data-mention="${CSS.escape(link.mentionId)}"]`);
+  if (card) {
+    card.classList.add("linked");
+    card.scrollIntoView({ block: "start" });
+    const box = card.querySelector("textarea");
+    if (box) box.focus();
+  }
+}
+
+// ------------------------------------------------------------------ composer counter
+// The server measures drafts with the rules it enforces on submission (X weighted, Bluesky
+// graphemes, Mastodon URLs as 23): the counter shows its answer, never a guess of its own.
+async function measureDraft(platform, text) {
+  return api("POST", "/api/length", { platform, text });
 }
 
 // ------------------------------------------------------------------ feed
@@ -151,11 +261,26 @@ function card(item) {
   const previewText = el("p");
   const sendButton = el("button", { type: "submit", class: "primary" }, "Send reply");
   const error = el("p", { class: "error", role: "alert" });
+  let asked = 0;
+  async function count() {
+    const mine = ++asked;
+    const text = textarea.value;
+    if (!text.trim()) { counter.textContent = `0 / ${item.reply_limit}`; counter.classList.remove("over"); return; }
+    try {
+      const m = await measureDraft(item.platform, text);
+      if (mine !== asked) return;  // a newer draft is being counted
+      counter.textContent = `${number(m.length)} / ${number(m.limit)} ${m.unit}` + (m.max_bytes ? ` (${number(m.bytes)} / ${number(m.max_bytes)} bytes)` : "");
+      counter.classList.toggle("over", !m.fits);
+      sendButton.disabled = !m.fits;
+    } catch (e) {
+      if (mine === asked) { counter.textContent = "Cannot count right now; the server checks the length when you send."; sendButton.disabled = false; }
+    }
+  }
   function refresh() {
-    const length = textarea.value.trim().length;
-    counter.textContent = `${length} / ${item.reply_limit} characters`;
-    counter.classList.toggle("over", length > item.reply_limit);
-    sendButton.disabled = length === 0 || length > item.reply_limit;
+    sendButton.disabled = true;  // until the server has counted this draft
+    counter.classList.remove("over");
+    clearTimeout(refresh.t);
+    refresh.t = setTimeout(count, COUNT_DEBOUNCE_MS);
     previewText.textContent = textarea.value.trim() || "Your reply appears here as it will be posted.";
     state.drafts[item.mention_id] = textarea.value;
   }
@@ -175,10 +300,10 @@ function card(item) {
       } catch (e) { error.textContent = e.message; sendButton.disabled = false; }
     },
   },
-  el("label", { for: textarea.id }, `Reply to ${item.author.handle}`), textarea, counter,
+  el("label", { for: textarea.id }, `Reply to ${item.author.handle}`), savedPicker(item, textarea, refresh), textarea, counter,
   el("div", { class: "preview", "aria-label": "Preview" },
     el("div", { class: "who-line" }, `Preview on ${item.platform}, replying to ${item.author.handle}`), previewText),
-  error, el("div", { class: "actions" }, sendButton));
+  error, el("div", { class: "actions" }, sendButton, stillOnIt(item)));
   const reason = el("input", { id: `decline-${item.mention_id}`, placeholder: "e.g. outside my product knowledge" });
   const declineError = el("p", { class: "error", role: "alert" });
   const decline = el("details", { class: "decline" }, el("summary", {}, "Can't answer this one?"),
@@ -199,27 +324,84 @@ function card(item) {
         : latest.status === "failed" ? `Your last reply could not be posted (${latest.last_error || "the platform refused it"}). No points were lost; try again below.`
           : latest.status === "posted" ? "Your reply is posted." : "Your reply is being posted.") : null;
   const due = el("span", { class: `due ${item.seconds_left < 0 ? "late" : item.seconds_left < 900 ? "soon" : ""}` }, timeLeft(item.seconds_left));
-  return el("li", { class: `card ${item.band}`, "data-mention": item.mention_id },
+  return el("li", { class: `card ${item.band}`, "data-mention": item.mention_id, tabindex: -1 },
     el("article", { "aria-label": `Mention from ${item.author.handle}` },
       el("div", { class: "meta" },
         el("span", { class: `badge ${item.band}` }, item.band), el("span", {}, `priority ${item.priority}`),
         el("span", { class: "author" }, item.author.handle, item.author.verified ? el("span", { class: "verified", title: "verified" }, " ✔") : null),
         el("span", {}, `${number(item.author.followers)} followers`),
-        el("span", { class: "badge soft" }, item.platform), item.language ? el("span", {}, item.language) : null, due),
+        el("span", { class: "badge soft" }, item.platform), item.language ? el("span", {}, item.language) : null, ...chips(item), due),
       item.thread.map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
       el("p", { class: "post" }, item.text),
       item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
-      item.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
-        el("ul", {}, item.reasons.map((r) => el("li", {}, r)))) : null,
+      el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
+        el("ul", {}, el("li", {}, deadlineLine(item.band, item.due_at)), item.reasons.map((r) => el("li", {}, r)))),
       stateLine, pending ? null : form, decline));
+}
+// Saved replies for the mention's language (and every language), placeholders filled in.
+function fillPlaceholders(text, item) {
+  const name = state.me && state.me.responder ? state.me.responder.name : "";
+  return text.replaceAll("{author}", item.author.handle).replaceAll("{name}", name);
+}
+function savedPicker(item, textarea, refresh) {
+  const offered = (state.savedReplies || []).filter((r) => !r.language || r.language === item.language);
+  if (!offered.length) return null;
+  const select = el("select", { id: `saved-${item.mention_id}`, class: "saved", "aria-label": "Insert a saved reply" },
+    el("option", { value: "" }, "Insert a saved reply…"), offered.map((r, i) => el("option", { value: String(i) }, r.title)));
+  select.addEventListener("change", () => {
+    const chosen = offered[Number(select.value)];
+    if (!chosen) return;
+    const text = fillPlaceholders(chosen.text, item);
+    const at = textarea.selectionStart ?? textarea.value.length;
+    textarea.setRangeText(text, at, textarea.selectionEnd ?? at, "end");
+    select.value = ""; textarea.focus(); refresh();
+  });
+  return select;
+}
+function stillOnIt(item) {
+  return el("button", {
+    type: "button", class: "still",
+    onclick: async () => {
+      try { await api("POST", `/api/mentions/${encodeURIComponent(item.mention_id)}/heartbeat`); say("Noted: you are still on it."); }
+      catch (e) { say(e.message); }
+    },
+  }, "Still on it");
+}
+// Feed filters: the search box and the platform / language / priority / status choices.
+function feedFilter(item) {
+  const f = $("#feed-filters");
+  const q = f.q.value.trim().toLowerCase();
+  const status = item.latest_reply ? item.latest_reply.status : "open";
+  return (!q || `${item.text} ${item.author.handle} ${item.topics.join(" ")}`.toLowerCase().includes(q))
+    && (!f.platform.value || item.platform === f.platform.value)
+    && (!f.language.value || item.language === f.language.value)
+    && (!f.band.value || item.band === f.band.value)
+    && (!f.status.value || status === f.status.value);
+}
+function fillChoices(select, values) {
+  const current = select.value;
+  select.replaceChildren(el("option", { value: "" }, select.dataset.all), ...[...new Set(values)].filter(Boolean).sort().map((v) => el("option", { value: v }, v)));
+  select.value = [...select.options].some((o) => o.value === current) ? current : "";
+}
+function renderFeed() {
+  const items = state.feedItems || [];
+  const f = $("#feed-filters");
+  fillChoices(f.platform, items.map((i) => i.platform));
+  fillChoices(f.language, items.map((i) => i.language));
+  fillChoices(f.band, items.map((i) => i.band));
+  const shown = items.filter(feedFilter);
+  const list = $("#feed");
+  list.replaceChildren(...shown.map(card));
+  if (!items.length) list.append(el("li", { class: "empty" }, "Nothing assigned to you right now. We'll email you when something comes in."));
+  else if (!shown.length) list.append(el("li", { class: "empty" }, "Nothing matches these filters."));
+  $("#feed-summary").textContent = items.length ? `${shown.length} of ${items.length} open, most urgent first. Updates live.` : "";
 }
 async function loadFeed() {
   const focused = document.activeElement && document.activeElement.id;
-  const data = await api("GET", "/api/feed");
-  const list = $("#feed");
-  list.replaceChildren(...data.items.map(card));
-  if (!data.items.length) list.append(el("li", { class: "empty" }, "Nothing assigned to you right now. We'll email you when something comes in."));
-  $("#feed-summary").textContent = data.items.length ? `${data.items.length} open, most urgent first. Updates every ${FEED_REFRESH_MS / 1000} s.` : "";
+  const [data, saved] = await Promise.all([api("GET", "/api/feed"), api("GET", "/api/saved-replies").catch(() => ({ items: [] }))]);
+  state.savedReplies = saved.items;
+  state.feedItems = data.items;
+  renderFeed();
   if (focused) { const again = document.getElementById(focused); if (again) again.focus(); }
 }
 
@@ -250,9 +432,16 @@ async function loadApprovals() {
         say(action === "approve" ? "Approved: it is being posted." : "Rejected; the advocate will see your note."); await loadApprovals();
       } catch (e) { error.textContent = e.message; }
     }
-    return el("li", { class: "card", "data-reply": id },
-      el("div", { class: "meta" }, el("span", { class: "author" }, a.responder_name), el("span", {}, `answering ${a.mention.author} on ${a.mention.platform}`)),
-      el("div", { class: "thread" }, a.mention.text),
+    const m = a.mention;
+    return el("li", { class: `card ${m.band || ""}`, "data-reply": id },
+      el("div", { class: "meta" }, m.band ? el("span", { class: `badge ${m.band}` }, m.band) : null,
+        m.priority !== null && m.priority !== undefined ? el("span", {}, `priority ${m.priority}`) : null,
+        el("span", { class: "author" }, a.responder_name), el("span", {}, `answering ${m.author} on ${m.platform}`), ...chips(m),
+        m.seconds_left !== null && m.seconds_left !== undefined ? el("span", { class: `due ${m.seconds_left < 0 ? "late" : m.seconds_left < 900 ? "soon" : ""}` }, timeLeft(m.seconds_left)) : null),
+      (m.thread || []).map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
+      el("div", { class: "thread" }, m.text),
+      m.url ? el("a", { href: m.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      m.reasons && m.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why it is urgent"), el("ul", {}, m.reasons.map((r) => el("li", {}, r)))) : null,
       el("label", { for: text.id }, `Reply (up to ${a.reply_limit} characters)`), text,
       el("label", { for: note.id }, "Note for the advocate"), note, error,
       el("div", { class: "actions" },
@@ -261,11 +450,45 @@ async function loadApprovals() {
   }));
   if (!data.items.length) $("#approvals").append(el("li", { class: "empty" }, "No replies are waiting. Nice."));
 }
-async function loadQueue() {
-  const data = await api("GET", "/api/queue");
-  const rows = data.items.map((m) => el("tr", {}, el("td", {}, el("span", { class: `badge ${m.band}` }, m.band || "–")),
-    el("td", {}, m.author), el("td", {}, m.platform), el("td", {}, m.text)));
-  $("#queue tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "The queue is empty."))]));
+const QUEUE_PAGE = 20;
+function chips(item) {
+  return [
+    item.sentiment ? el("span", { class: `badge soft sentiment ${item.sentiment}` }, item.sentiment) : null,
+    ...(item.topics || []).map((t) => el("span", { class: "badge soft topic" }, t)),
+  ];
+}
+async function loadQueue(offset = state.queueOffset || 0) {
+  const data = await api("GET", `/api/queue?offset=${offset}&limit=${QUEUE_PAGE}`);
+  state.queueOffset = offset;
+  $("#queue").replaceChildren(...data.items.map((m) => {
+    const error = el("p", { class: "error", role: "alert" });
+    const take = el("button", { type: "button", class: "primary" }, "Take it");
+    take.addEventListener("click", async () => {
+      error.textContent = ""; take.disabled = true;
+      try {
+        await api("POST", `/api/queue/${encodeURIComponent(m.mention_id)}/take`);
+        say("It's yours: it is being assigned to you and appears in your feed shortly.");
+        await loadQueue(offset);
+      } catch (e) {
+        error.textContent = e.status === 409 ? "Someone else took this mention first." : e.message;
+        if (e.status !== 409) take.disabled = false;
+      }
+    });
+    return el("li", { class: `card ${m.band}`, "data-mention": m.mention_id },
+      el("div", { class: "meta" }, el("span", { class: `badge ${m.band}` }, m.band || "–"), el("span", {}, `priority ${m.priority}`),
+        el("span", { class: "author" }, m.author), el("span", { class: "badge soft" }, m.platform), m.language ? el("span", {}, m.language) : null, ...chips(m)),
+      el("p", { class: "post" }, m.text),
+      m.url ? el("a", { href: m.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      m.reasons && m.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why it is urgent"), el("ul", {}, m.reasons.map((r) => el("li", {}, r)))) : null,
+      error, el("div", { class: "actions" }, take));
+  }));
+  if (!data.items.length) $("#queue").append(el("li", { class: "empty" }, "The queue is empty."));
+  $("#queue-summary").textContent = data.total
+    ? `${data.total} waiting, most urgent first. Showing ${offset + 1}–${offset + data.items.length}.` : "Mentions nobody could take yet, most urgent first.";
+  const pager = $("#queue-pager");
+  pager.replaceChildren(
+    offset > 0 ? el("button", { type: "button", onclick: () => loadQueue(Math.max(0, offset - QUEUE_PAGE)) }, "Previous page") : null,
+    data.next !== null ? el("button", { type: "button", onclick: () => loadQueue(data.next) }, "Next page") : null);
 }
 
 // ------------------------------------------------------------------ leaderboard, profile
@@ -331,6 +554,52 @@ async function loadRules() {
   $("#rule-json").value = JSON.stringify(data.document, null, 2);
 }
 
+async function loadSaved() {
+  const data = await api("GET", "/api/saved-replies");
+  $("#saved-json").value = JSON.stringify(data.items, null, 2);
+}
+
+// ------------------------------------------------------------------ keyboard shortcuts
+const SHORTCUTS = [
+  ["j", "Next mention"], ["k", "Previous mention"], ["r", "Reply to the selected mention"],
+  ["Ctrl+Enter", "Send the reply being written"], ["d", "Decline the selected mention"],
+  ["/", "Search the feed"], ["?", "Show or hide this help"], ["Esc", "Close this help / leave the reply box"],
+];
+function selectCard(step) {
+  const cards = [...document.querySelectorAll("#feed li.card")];
+  if (!cards.length) return;
+  const current = cards.findIndex((c) => c.classList.contains("selected"));
+  const next = cards[Math.min(cards.length - 1, Math.max(0, current + step))];
+  cards.forEach((c) => c.classList.toggle("selected", c === next));
+  next.scrollIntoView({ block: "nearest" });
+  next.focus();
+}
+function selectedCard() { return document.querySelector("#feed li.card.selected") || document.querySelector("#feed li.card"); }
+function toggleHelp(force) {
+  const help = $("#shortcuts");
+  help.hidden = force === undefined ? !help.hidden : !force;
+  if (!help.hidden) $("#shortcuts-close").focus();
+}
+function onKey(event) {
+  if (!state.me) return;
+  const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(event.target.tagName);
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA") {
+    const form = event.target.closest("form"); if (form) { event.preventDefault(); form.requestSubmit(); }
+    return;
+  }
+  if (event.key === "Escape") { toggleHelp(false); if (typing) event.target.blur(); return; }
+  if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "?") { event.preventDefault(); toggleHelp(); return; }
+  if (state.view !== "feed") return;
+  const handlers = {
+    j: () => selectCard(1), k: () => selectCard(-1),
+    r: () => { const c = selectedCard(); const box = c && c.querySelector("textarea"); if (box) box.focus(); },
+    d: () => { const c = selectedCard(); const d = c && c.querySelector("details.decline"); if (d) { d.open = true; d.querySelector("input").focus(); } },
+    "/": () => $("#feed-q").focus(),
+  };
+  if (handlers[event.key]) { event.preventDefault(); handlers[event.key](); }
+}
+
 // ------------------------------------------------------------------ wiring
 document.addEventListener("DOMContentLoaded", () => {
   $("#signin-form").addEventListener("submit", async (event) => {
@@ -339,14 +608,35 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!form.username.value || !form.password.value) { error.textContent = "Enter your username and password."; return; }
     const button = form.querySelector("button"); button.disabled = true;
     try {
-      state.token = await signIn(form.username.value.trim(), form.password.value);
-      sessionStorage.setItem("cc.token", state.token); form.password.value = "";
+      await signIn(form.username.value.trim(), form.password.value);
+      form.password.value = "";
       await start();
     } catch (e) { error.textContent = e.message; $("#view-signin").hidden = false; }
     finally { button.disabled = false; }
   });
   $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
+  $("#newpass-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const f = event.target; $("#newpass-error").textContent = "";
+    if (f.newpass.value.length < 8) { $("#newpass-error").textContent = "Use at least 8 characters."; return; }
+    if (f.newpass.value !== f.newpass2.value) { $("#newpass-error").textContent = "The two passwords differ."; return; }
+    if (state.newPassword) state.newPassword(f.newpass.value);
+  });
+  document.addEventListener("keydown", onKey);
+  $("#shortcuts-list").replaceChildren(...SHORTCUTS.map(([key, what]) => el("div", {}, el("dt", {}, el("kbd", {}, key)), el("dd", {}, what))));
+  $("#shortcuts-close").addEventListener("click", () => toggleHelp(false));
+  $("#help-button").addEventListener("click", () => toggleHelp());
+  $("#feed-filters").addEventListener("input", () => renderFeed());
+  $("#saved-form").addEventListener("submit", async (event) => {
+    event.preventDefault(); $("#saved-error").textContent = "";
+    let list;
+    try { list = JSON.parse($("#saved-json").value || "[]"); } catch { $("#saved-error").textContent = "The saved replies are not valid JSON."; return; }
+    try { await api("PUT", "/api/admin/saved-replies", list); say("Saved replies stored."); await loadSaved(); }
+    catch (e) { $("#saved-error").textContent = e.message; }
+  });
+  $("#feed-filters").addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("hashchange", () => { if (state.me) show(location.hash.slice(1)); });
+  $("#link-feed").addEventListener("click", (event) => { event.preventDefault(); history.replaceState(null, "", "#feed"); show("feed"); });
   $("#profile-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const f = event.target; const notify = f.querySelector("input[name=notify]:checked");

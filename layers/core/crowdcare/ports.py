@@ -411,6 +411,12 @@ class RulesStore(Protocol):
     def write(self, document: str) -> None: ...
 
 
+class SignInInvitations(Protocol):
+    """Gives a new responder a sign-in (an invitation with a temporary password)."""
+
+    def invite(self, responder: Responder) -> bool: ...
+
+
 # --- Platforms: ingest and polling -----------------------------------------------------------
 # (services: ingest, polling)
 

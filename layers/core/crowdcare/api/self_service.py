@@ -3,6 +3,7 @@ my points."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -17,6 +18,9 @@ from crowdcare.domain.dashboard import (
     ProfileUpdate,
     ReplyDraft,
 )
+
+# A long poll holds its Lambda at most this long (API Gateway cuts requests at 29 s).
+MAX_LONG_POLL_SECONDS = 20
 
 
 def blueprint(context: ApiContext) -> Blueprint:
@@ -46,6 +50,26 @@ def blueprint(context: ApiContext) -> Blueprint:
         items = context.dashboard().feed.feed(principal)
         return {"items": as_json(items), "now": utc_now().isoformat()}
 
+    @bp.route("/api/feed/changes", methods=["GET"])
+    @guard
+    def feed_changes(principal: Principal) -> Any:
+        """Long poll: returns as soon as the feed's version differs from `since`, or after
+        `wait` seconds (at most 20, inside API Gateway's 29 s) with the same version."""
+        query = current_request(bp).query_params
+        since = str(query.get("since") or "") if query else ""
+        try:
+            wait = min(MAX_LONG_POLL_SECONDS, max(0, int(query.get("wait") or 0) if query else 0))
+        except ValueError:
+            wait = 0
+        feed = context.dashboard().feed
+        version = feed.version(principal)
+        waited = 0
+        while version == since and waited < wait:
+            time.sleep(1)
+            waited += 1
+            version = feed.version(principal)
+        return {"version": version, "changed": version != since}
+
     @bp.route("/api/mentions/{mention_id}/reply", methods=["POST"])
     @guard
     def reply(principal: Principal, mention_id: str) -> Response:
@@ -61,6 +85,21 @@ def blueprint(context: ApiContext) -> Blueprint:
         request = parse_body(current_request(bp), DeclineRequest)
         context.dashboard().replies.decline(principal, mention_id, request)
         return {"declined": mention_id}
+
+    @bp.route("/api/mentions/{mention_id}/heartbeat", methods=["POST"])
+    @guard
+    def still_on_it(principal: Principal, mention_id: str) -> Any:
+        """"Still on it": tell the assignment workflow the caller is working on the mention."""
+        context.dashboard().replies.still_on_it(principal, mention_id)
+        return {"heartbeat": mention_id}
+
+    @bp.route("/api/assignments/{mention_id}/link", methods=["GET"])
+    @guard
+    def open_link(principal: Principal, mention_id: str) -> Any:
+        """Whether a notification's link (its token in `t`) opens this mention for the caller."""
+        query = current_request(bp).query_params
+        token = str(query.get("t") or "") if query else ""
+        return context.dashboard().links.open(principal, mention_id, token)
 
     @bp.route("/api/replies", methods=["GET"])
     @guard

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from crowdcare.adapters.cognito_invitations import CognitoInvitations
 from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
@@ -12,6 +13,7 @@ from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.adapters.platforms.outbound import default_limits
 from crowdcare.adapters.rules_parameter import SsmRulesStore
+from crowdcare.adapters.stepfunctions import StepFunctionsExecutions
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.reply_wiring import (
     PointsSettings,
@@ -21,6 +23,7 @@ from crowdcare.config.reply_wiring import (
     build_reply_submissions,
     points_rules_source,
 )
+from crowdcare.config.wiring import deep_link_signer
 from crowdcare.ports import AssignmentEvents
 from crowdcare.services.dashboard import (
     AdminService,
@@ -28,11 +31,16 @@ from crowdcare.services.dashboard import (
     Dashboard,
     FeedService,
     LeaderboardService,
+    LengthMeter,
+    LinkDesk,
     ProfileService,
+    QueueDesk,
     ReplyDesk,
+    SavedReplies,
 )
 from crowdcare.services.dashboard.trust import DEFAULT_TRUST_THRESHOLD, TrustPolicy
 from crowdcare.services.rewards.page import PointsPage
+from crowdcare.services.starter import AssignmentStarter
 
 
 class ApiSettings(ReplySubmissionSettings, PointsSettings):
@@ -45,6 +53,11 @@ class ApiSettings(ReplySubmissionSettings, PointsSettings):
     routing_rules_parameter: str
     user_pool_id: str
     user_pool_client_id: str
+    deep_link_secret_name: str
+    assignment_state_machine_arn: str
+    saved_replies_parameter: str
+    # Advocates with this many posted replies may take from the queue (unset: employees only).
+    queue_take_min_trust: int | None = None
     approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
 
 
@@ -67,6 +80,8 @@ def build_dashboard(
     points_rules = points_rules_source(settings.points_rules_parameter, clients)
     points = build_points_awarder(settings, clients, clock)
     trust = TrustPolicy(ledger, clock, settings.approval_trust_threshold, points_rules)
+    machine = settings.assignment_state_machine_arn
+    executions = StepFunctionsExecutions(clients.stepfunctions, machine)
     return Dashboard(
         feed=FeedService(mentions, assignments, replies, rules_store, limits, clock),
         replies=ReplyDesk(
@@ -95,9 +110,19 @@ def build_dashboard(
         admin=AdminService(
             responders,
             rules_store,
-            None
+            points_store=None
             if settings.points_rules_parameter is None
             else SsmRulesStore(clients.ssm, settings.points_rules_parameter),
+            invitations=CognitoInvitations(clients.client("cognito-idp"), settings.user_pool_id),
         ),
         points=PointsPage(ledger, replies, points_rules, clock),
+        links=LinkDesk(deep_link_signer(settings, clients), assignments, clock),
+        composer=LengthMeter(limits),
+        queue=QueueDesk(
+            mentions,
+            AssignmentStarter(executions),
+            trust,
+            settings.queue_take_min_trust,
+        ),
+        saved_replies=SavedReplies(SsmRulesStore(clients.ssm, settings.saved_replies_parameter)),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
@@ -178,8 +178,15 @@ def build_notice_delivery(
     )
 
 
+class DeepLinkSecretSettings(Protocol):
+    """Any settings naming the deep-link secret (the assignment workflow's, the API's)."""
+
+    @property
+    def deep_link_secret_name(self) -> str: ...
+
+
 def deep_link_signer(
-    settings: LifecycleSettings, clients: AwsClients
+    settings: DeepLinkSecretSettings, clients: AwsClients
 ) -> Callable[[], DeepLinkSigner]:
     """The link signer, its secret read from Secrets Manager (cached; rotation within 5 min)."""
     provider = SecretsProvider(boto3_client=clients.secretsmanager)

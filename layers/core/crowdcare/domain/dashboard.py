@@ -33,6 +33,13 @@ class ReplyDraft(Frozen):
     text: ReplyText
 
 
+class LengthRequest(Frozen):
+    """A draft the composer asks the server to measure, the way its platform counts."""
+
+    platform: Platform
+    text: Annotated[str, Field(max_length=20_000)]
+
+
 class DeclineRequest(Frozen):
     reason: Annotated[str, Field(min_length=3, max_length=500)]
 

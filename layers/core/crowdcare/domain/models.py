@@ -143,6 +143,9 @@ class Responder(Frozen):
     email_suppressed: bool = Field(
         default=False, description="SES reported a bounce or complaint: do not email"
     )
+    email_off: bool = Field(
+        default=False, description="chose SMS only: no email when a text message goes out"
+    )
     max_open: Annotated[int, Field(ge=1, le=100)] = 5
     open_count: Annotated[int, Field(ge=0)] = 0
     active: bool = True

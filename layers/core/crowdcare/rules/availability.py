@@ -70,8 +70,9 @@ def choose_channels(
     *,
     sms_opted_out: bool = False,
 ) -> Channels:
-    """Email unless suppressed (bounce/complaint); SMS only when opted in, not opted out at the
-    carrier, urgent enough, and not in the responder's quiet hours."""
+    """Email unless suppressed (bounce/complaint), or unless the responder chose SMS only and a
+    text goes out; SMS only when opted in, not opted out at the carrier, urgent enough, and not
+    in the responder's quiet hours."""
     email = not responder.email_suppressed
 
     def without_sms(reason: str) -> Channels:
@@ -85,4 +86,9 @@ def choose_channels(
         return without_sms(f"priority {priority} < {sms_min_priority}")
     if in_quiet_hours(responder.quiet_hours, responder.timezone, now):
         return without_sms("quiet hours")
-    return Channels(email=email, sms=True, sms_reason=f"priority {priority} >= {sms_min_priority}")
+    # "SMS only" turns email off only when a text goes out: a notice is never dropped.
+    return Channels(
+        email=email and not responder.email_off,
+        sms=True,
+        sms_reason=f"priority {priority} >= {sms_min_priority}",
+    )

@@ -1,7 +1,9 @@
-"""Checks every dashboard service makes: the mention exists, the assignment is the caller's."""
+"""What every dashboard service needs: the mention exists, the assignment is the caller's, the
+context a card shows (the thread above a mention, the reasons that apply to it)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from crowdcare.domain.errors import ForbiddenError, NotFoundError
@@ -10,7 +12,14 @@ from crowdcare.ports import AssignmentReader, MentionReader
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
     from crowdcare.domain.assignments import Assignment
+    from crowdcare.domain.models import Mention
     from crowdcare.domain.stored import StoredMention
+
+# How many earlier posts of a thread a card shows above a mention.
+THREAD_DEPTH = 3
+# Triage's waiting reason names the global SLA target ("waiting 5 min of a 60 min SLA"); the
+# card shows the one deadline that applies (the band's, or the workflow's), so it is left out.
+_GLOBAL_SLA_REASON = re.compile(r"^waiting \d+ min of a \d+ min SLA$")
 
 
 def stored_mention(mentions: MentionReader, mention_id: str) -> StoredMention:
@@ -31,3 +40,25 @@ def own_assignment(
     if assignment.responder_id != principal.responder_id:
         raise ForbiddenError("this mention is assigned to someone else")
     return assignment
+
+
+def thread_of(mentions: MentionReader, mention: Mention) -> tuple[dict[str, str], ...]:
+    """Up to THREAD_DEPTH earlier posts of the mention's thread, oldest first."""
+    thread: list[dict[str, str]] = []
+    parent_id = mention.parent_id
+    while parent_id and len(thread) < THREAD_DEPTH:
+        parent = mentions.get(f"{mention.platform.value}#{parent_id}")
+        if parent is None:
+            thread.append({"handle": "", "text": "(an earlier post we have not stored)"})
+            break
+        thread.append({"handle": parent.mention.author.handle, "text": parent.mention.text})
+        parent_id = parent.mention.parent_id
+    return tuple(reversed(thread))
+
+
+def card_reasons(stored: StoredMention) -> tuple[str, ...]:
+    """Why the mention is urgent and where it went, without a second (global) deadline."""
+    if stored.triage is None:
+        return ()
+    reasons = stored.triage.priority.reasons + stored.triage.decision.reasons
+    return tuple(r for r in reasons if not _GLOBAL_SLA_REASON.match(r))

@@ -10,7 +10,7 @@ from crowdcare.adapters.responders_csv import CsvImport, RowError
 from crowdcare.domain.dashboard import ResponderEdit
 from crowdcare.domain.errors import ConflictError, RequestError
 from crowdcare.domain.models import Frozen, Responder
-from crowdcare.ports import ResponderDirectory, RulesStore
+from crowdcare.ports import ResponderDirectory, RulesStore, SignInInvitations
 from crowdcare.rules.points import PointsRules
 from crowdcare.rules.triage.rules import TriageRules
 
@@ -32,6 +32,8 @@ class AdminService:
     responders: ResponderDirectory
     rules_store: RulesStore
     points_store: RulesStore | None = None
+    # A new responder's sign-in (Cognito invitation); None: users are made elsewhere.
+    invitations: SignInInvitations | None = None
 
     def list_responders(self) -> list[Responder]:
         """Every responder, by id."""
@@ -41,6 +43,8 @@ class AdminService:
         """Create or update one responder; returns it and whether it was created."""
         responder = Responder.model_validate({"responder_id": responder_id, **edit.model_dump()})
         created = self.responders.upsert(responder)
+        if created and self.invitations is not None:
+            self.invitations.invite(responder)
         stored = self.responders.get(responder_id)
         if stored is None:  # pragma: no cover - written a moment ago
             raise RuntimeError(f"responder {responder_id} vanished")
@@ -51,9 +55,12 @@ class AdminService:
         created: list[str] = []
         updated: list[str] = []
         for responder in parsed.responders:
-            (created if self.responders.upsert(responder) else updated).append(
-                responder.responder_id
-            )
+            if self.responders.upsert(responder):
+                created.append(responder.responder_id)
+                if self.invitations is not None:
+                    self.invitations.invite(responder)
+            else:
+                updated.append(responder.responder_id)
         return ImportReport(created=tuple(created), updated=tuple(updated), errors=parsed.errors)
 
     def rules_document(self) -> dict[str, Any]:

@@ -23,13 +23,14 @@ from crowdcare.ports import (
     ReplyStore,
     ResponderDirectory,
 )
-from crowdcare.services.dashboard.access import stored_mention
+from crowdcare.services.dashboard.access import card_reasons, stored_mention, thread_of
 from crowdcare.services.dashboard.replies import REASSIGNED_NOTE, is_stale
 from crowdcare.services.replies.submission import ReplySubmissions, fitted_text, reply_limit
 from crowdcare.services.rewards.awards import PointsAwarder
 
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
+    from crowdcare.domain.stored import StoredMention
 
 ALREADY_HANDLED = "this reply was already handled"
 
@@ -65,16 +66,31 @@ class ApprovalDesk:
                 {
                     "reply": reply.model_dump(mode="json"),
                     "responder_name": names.get(reply.responder_id, reply.responder_id),
-                    "mention": {
-                        "platform": stored.mention.platform.value,
-                        "text": stored.mention.text,
-                        "author": stored.mention.author.handle,
-                        "url": stored.mention.url,
-                    },
+                    "mention": self._context(stored),
                     "reply_limit": reply_limit(self.limits, stored.mention.platform),
                 }
             )
         return result
+
+    def _context(self, stored: StoredMention) -> dict[str, Any]:
+        """What the approver needs to judge the reply: the post, its thread, its urgency."""
+        mention, triage = stored.mention, stored.triage
+        assignment = self.assignments.get(mention.mention_id)
+        deadline = assignment.deadline if assignment is not None else None
+        return {
+            "platform": mention.platform.value,
+            "text": mention.text,
+            "author": mention.author.handle,
+            "url": mention.url,
+            "thread": list(thread_of(self.mentions, mention)),
+            "priority": triage.priority.score if triage else None,
+            "band": triage.priority.band if triage else "",
+            "reasons": list(card_reasons(stored)),
+            "sentiment": triage.analysis.sentiment.label.value if triage else "",
+            "topics": list(triage.analysis.topics) if triage else [],
+            "due_at": deadline.isoformat() if deadline else None,
+            "seconds_left": int((deadline - self.clock()).total_seconds()) if deadline else None,
+        }
 
     def decide(self, principal: Principal, reply_id: str, request: DecisionRequest) -> Reply:
         """Approve (perhaps edited) and queue for posting, or reject with a note the advocate

@@ -1,29 +1,26 @@
-"""The feed: a responder's open assignments, most urgent first; and the queue employees watch."""
+"""The feed: a responder's open assignments, most urgent first (the queue: queue.QueueDesk)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crowdcare.adapters.platforms.outbound.base import LengthLimit
 from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.dashboard import AuthorView, FeedItem
-from crowdcare.domain.models import Mention, Platform
+from crowdcare.domain.models import Platform
 from crowdcare.domain.replies import Reply
 from crowdcare.ports import AssignmentReader, Clock, MentionReader, ReplyStore, RulesStore
 from crowdcare.rules.triage.rules import TriageRules
+from crowdcare.services.dashboard.access import card_reasons, thread_of
 from crowdcare.services.replies.submission import reply_limit
 
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
     from crowdcare.domain.stored import StoredMention
-
-# How many earlier posts of a thread the feed shows above a mention.
-QUEUE_PAGE = 100
-"""Queued mentions /api/queue shows: the most urgent (a bounded read of the queue index)."""
-THREAD_DEPTH = 3
 
 
 def sla_seconds(rules: TriageRules, band: str) -> int:
@@ -74,34 +71,17 @@ class FeedService:
         items.sort(key=lambda i: (-i.priority, i.due_at))
         return items
 
-    def queue(self) -> list[dict[str, Any]]:
-        """Mentions waiting for someone (every candidate was full, or one was declined)."""
-        # The head of the queue index (most urgent first), never a scan of every mention.
-        waiting = self.mentions.queued(QUEUE_PAGE)
-        return [
-            {
-                "mention_id": s.mention.mention_id,
-                "platform": s.mention.platform.value,
-                "text": s.mention.text,
-                "author": s.mention.author.handle,
-                "priority": s.triage.priority.score if s.triage else 0,
-                "band": s.triage.priority.band if s.triage else "",
-                "received_at": s.received_at.isoformat(),
-            }
-            for s in waiting
-        ]
-
-    def _thread(self, mention: Mention) -> tuple[dict[str, str], ...]:
-        thread: list[dict[str, str]] = []
-        parent_id = mention.parent_id
-        while parent_id and len(thread) < THREAD_DEPTH:
-            parent = self.mentions.get(f"{mention.platform.value}#{parent_id}")
-            if parent is None:
-                thread.append({"handle": "", "text": "(an earlier post we have not stored)"})
-                break
-            thread.append({"handle": parent.mention.author.handle, "text": parent.mention.text})
-            parent_id = parent.mention.parent_id
-        return tuple(reversed(thread))
+    def version(self, principal: Principal) -> str:
+        """A short digest of what the caller's feed shows: it changes when an assignment or a
+        reply of theirs changes (the page's long poll compares it, then reloads the feed)."""
+        parts = sorted(
+            f"{a.mention_id}|{a.status.value}|{a.attempt}"
+            for a in self.assignments.for_responder(principal.responder_id)
+        ) + sorted(
+            f"{r.reply_id}|{r.status.value}"
+            for r in self.replies.by_responder(principal.responder_id)
+        )
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
     def _feed_item(
         self,
@@ -117,9 +97,6 @@ class FeedService:
         due = assignment.deadline or assignment.assigned_at + timedelta(
             seconds=sla_seconds(rules, assignment.band)
         )
-        reasons: tuple[str, ...] = ()
-        if triage is not None:
-            reasons = triage.priority.reasons + triage.decision.reasons
         return FeedItem(
             mention_id=mention.mention_id,
             platform=mention.platform,
@@ -132,10 +109,10 @@ class FeedService:
                 verified=mention.author.verified,
             ),
             posted_at=mention.created_at,
-            thread=self._thread(mention),
+            thread=thread_of(self.mentions, mention),
             priority=assignment.priority,
             band=assignment.band,
-            reasons=reasons,
+            reasons=card_reasons(stored),
             topics=triage.analysis.topics if triage else (),
             language=triage.analysis.language if triage else (mention.lang_hint or ""),
             sentiment=triage.analysis.sentiment.label.value if triage else "",

@@ -12,6 +12,14 @@ from crowdcare.services.dashboard.trust import TrustPolicy
 
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
+    from crowdcare.domain.models import Responder
+
+
+def notify_choice(responder: Responder) -> str:
+    """"email", "sms" (SMS only) or "both", as the responder chose."""
+    if not responder.sms_opt_in:
+        return "email"
+    return "sms" if responder.email_off else "both"
 
 
 @dataclass
@@ -28,7 +36,7 @@ class ProfileService:
             "username": principal.username,
             "roles": sorted(r.value for r in principal.roles),
             "responder": None if responder is None else responder.model_dump(mode="json"),
-            "notify": None if responder is None else ("both" if responder.sms_opt_in else "email"),
+            "notify": None if responder is None else notify_choice(responder),
             "trust": self.trust.trust(principal.responder_id),
             "trust_threshold": self.trust.threshold,
         }
@@ -46,6 +54,7 @@ class ProfileService:
             if wants_sms and not (update.phone or responder.phone):
                 raise RequestError("add a phone number to get text messages")
             values["sms_opt_in"] = wants_sms
+            values["email_off"] = update.notify == "sms"
         if values:
             self.responders.update(principal.responder_id, values)
         return self.profile(principal)

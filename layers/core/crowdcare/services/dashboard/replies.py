@@ -122,6 +122,13 @@ class ReplyDesk:
             raise ConflictError(f"{held_message(live)}, so it cannot be declined")
         self.events.declined(mention_id, principal.responder_id, request.reason.strip())
 
+    def still_on_it(self, principal: Principal, mention_id: str) -> None:
+        """The caller's "still on it": a heartbeat to the workflow waiting on their answer."""
+        assignment = own_assignment(self.assignments, principal, mention_id)
+        if assignment.status is not AssignmentStatus.OPEN:
+            raise ConflictError("this mention is no longer open")
+        self.events.heartbeat(mention_id, principal.responder_id)
+
     def my_replies(self, principal: Principal) -> list[Reply]:
         """The caller's replies, newest first, with employees' notes and platforms' reasons."""
         return sorted(
