@@ -12,7 +12,8 @@ from crowdcare.domain.messages import LifecycleCase, NextStep, ReplyOutcome, Sta
 from crowdcare.domain.models import MentionStatus, QuietHours, QuietHoursPolicy, ResponderKind
 from crowdcare.domain.triage import RouteKind
 from crowdcare.rules.deeplinks import DeepLinkSigner
-from crowdcare.rules.triage.rules import AssignmentRules, TriageRules
+from crowdcare.rules.triage.rules import TriageRules
+from crowdcare.rules.triage.weights import AssignmentRules
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.testing import (
     FakeAssignments,

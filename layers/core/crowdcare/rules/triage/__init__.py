@@ -23,17 +23,13 @@ if TYPE_CHECKING:
     from crowdcare.rules.triage.model_provider import EmbeddedModelProvider
     from crowdcare.rules.triage.priority import band_for, prioritize
     from crowdcare.rules.triage.routing import route
-    from crowdcare.rules.triage.rules import (
-        PriorityBands,
-        PriorityWeights,
-        RoutingWeights,
-        TriageRules,
-    )
+    from crowdcare.rules.triage.rules import TriageRules
     from crowdcare.rules.triage.sentiment import (
         ClassifierProvider,
         EmbeddedSentimentProvider,
         SentimentProvider,
     )
+    from crowdcare.rules.triage.weights import PriorityBands, PriorityWeights, RoutingWeights
 
 # Loaded on first use (PEP 562): importing `crowdcare.rules.triage` for one name must not load
 # the language and sentiment models into every function's cold start.
@@ -44,11 +40,11 @@ _LAZY = {
     "EmbeddedSentimentProvider": "crowdcare.rules.triage.sentiment",
     "Intent": "crowdcare.domain.triage",
     "Priority": "crowdcare.domain.triage",
-    "PriorityBands": "crowdcare.rules.triage.rules",
-    "PriorityWeights": "crowdcare.rules.triage.rules",
+    "PriorityBands": "crowdcare.rules.triage.weights",
+    "PriorityWeights": "crowdcare.rules.triage.weights",
     "RouteDecision": "crowdcare.domain.triage",
     "RouteKind": "crowdcare.domain.triage",
-    "RoutingWeights": "crowdcare.rules.triage.rules",
+    "RoutingWeights": "crowdcare.rules.triage.weights",
     "SUPPORTED_LANGUAGES": "crowdcare.rules.triage.language",
     "Sentiment": "crowdcare.domain.triage",
     "SentimentLabel": "crowdcare.domain.triage",

@@ -8,119 +8,24 @@ phrase ("class action").
 
 from __future__ import annotations
 
-import functools
-import re
 from typing import Annotated, Literal, Self
 
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from crowdcare.domain.models import Frozen
+from crowdcare.rules.triage.keywords import KeywordMatcher, Keywords, normalise_keywords
+from crowdcare.rules.triage.weights import (
+    AssignmentRules,
+    PriorityBands,
+    PriorityWeights,
+    RoutingWeights,
+    Score,
+)
 
-Keywords = tuple[str, ...]
 EmployeeFlag = Literal[
     "offensive", "angry", "legal", "safety", "pii", "account", "high_influence"
 ]
-Weight = Annotated[float, Field(ge=0.0, le=100.0)]
-Score = Annotated[int, Field(ge=0, le=100)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-def _normalise_keywords(value: tuple[str, ...]) -> tuple[str, ...]:
-    """Lower-case, strip, drop duplicates; an empty keyword would match everything."""
-    seen: dict[str, None] = {}
-    for raw in value:
-        word = " ".join(raw.lower().split())
-        if not word:
-            raise ValueError("keywords must not be empty")
-        seen[word] = None
-    return tuple(seen)
-
-
-_TOKENS = re.compile(r"\w+|[^\w\s]")
-_WORD = re.compile(r"\w+")
-
-
-@functools.lru_cache(maxsize=8)
-def _tokens(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The lower-cased word and symbol tokens of `text`, in order and as a set.
-
-    Cached: analyze asks a dozen keyword lists about the same text, and tokenising once is
-    what keeps the lists cheap (one big regex alternation per list was most of triage's time).
-    """
-    tokens = tuple(_TOKENS.findall(text.lower()))
-    return tokens, frozenset(tokens)
-
-
-class KeywordMatcher:
-    """A keyword list matched case-insensitively on word boundaries, phrase-aware.
-
-    Keywords made of word characters are matched on tokens (a set lookup, or a token run for
-    a phrase, so "not working" needs the words in sequence with only spaces between). The rest
-    ("can't", "!!!", "% off", "wi-fi") go through one regex that checks word boundaries.
-    """
-
-    __slots__ = ("_pattern", "_phrases", "_single")
-
-    def __init__(self, keywords: Keywords) -> None:
-        self._single: frozenset[str] = frozenset()
-        self._phrases: dict[str, tuple[tuple[str, ...], ...]] = {}
-        self._pattern: re.Pattern[str] | None = None
-        single: set[str] = set()
-        phrases: dict[str, list[tuple[str, ...]]] = {}
-        rest: list[str] = []
-        for keyword in keywords:
-            parts = tuple(keyword.split())
-            if not all(_WORD.fullmatch(part) for part in parts):
-                rest.append(keyword)
-            elif len(parts) == 1:
-                single.add(parts[0])
-            else:
-                phrases.setdefault(parts[0], []).append(parts)
-        self._single = frozenset(single)
-        # Longest phrase first, so "class action" is reported rather than a shorter one.
-        self._phrases = {
-            first: tuple(sorted(runs, key=len, reverse=True)) for first, runs in phrases.items()
-        }
-        if rest:
-            # Longest first; whitespace in a phrase matches any run of spaces. (?<!\w)/(?!\w)
-            # rather than \b so keywords ending in symbols ("!!!", "% off") still match.
-            alternatives = "|".join(
-                r"\s+".join(re.escape(part) for part in word.split())
-                for word in sorted(rest, key=len, reverse=True)
-            )
-            self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-    def _token_matches(self, text: str, first_only: bool) -> list[str]:
-        tokens, present = _tokens(text)
-        if self._single.isdisjoint(present) and self._phrases.keys().isdisjoint(present):
-            return []
-        found: list[str] = []
-        for index, token in enumerate(tokens):
-            for run in self._phrases.get(token, ()):
-                if tokens[index : index + len(run)] == run:
-                    found.append(" ".join(run))
-                    break
-            else:
-                if token in self._single:
-                    found.append(token)
-            if found and first_only:
-                break
-        return found
-
-    def find_all(self, text: str) -> tuple[str, ...]:
-        """Distinct matched keywords (lower-cased): word keywords in order of appearance,
-        then symbol keywords in theirs."""
-        found = dict.fromkeys(self._token_matches(text, first_only=False))
-        if self._pattern is not None:
-            for match in self._pattern.finditer(text):
-                found[" ".join(match.group(0).lower().split())] = None
-        return tuple(found)
-
-    def search(self, text: str) -> bool:
-        """Whether any keyword occurs in `text`."""
-        if self._token_matches(text, first_only=True):
-            return True
-        return self._pattern is not None and self._pattern.search(text) is not None
 
 
 class CompiledRules:
@@ -140,83 +45,6 @@ class CompiledRules:
         self.account = KeywordMatcher(rules.account_words)
         self.rhetorical = KeywordMatcher(rules.rhetorical_markers)
         self.topics = {tag: KeywordMatcher(words) for tag, words in rules.topic_keywords.items()}
-
-
-class PriorityWeights(Frozen):
-    """Points each cause adds to the 0-100 priority score (the maximum where it scales)."""
-
-    base: Weight = 10.0
-    negative_sentiment: Weight = Field(
-        default=25.0, description="scaled by -compound when sentiment is negative"
-    )
-    complaint: Weight = 15.0
-    question: Weight = 10.0
-    urgency: Weight = 15.0
-    angry: Weight = 10.0
-    offensive: Weight = 5.0
-    safety: Weight = 25.0
-    legal: Weight = 20.0
-    pii: Weight = 10.0
-    influence: Weight = Field(
-        default=20.0, description="reached at high_influence_followers, log-scaled below"
-    )
-    verified: Weight = 10.0
-    waiting: Weight = Field(default=20.0, description="reached when the SLA is used up")
-
-
-class PriorityBands(Frozen):
-    """Lowest score of each band; below p3 is P4."""
-
-    p1: Score = 75
-    p2: Score = 50
-    p3: Score = 25
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if not self.p1 > self.p2 > self.p3:
-            raise ValueError("band cut-offs must satisfy p1 > p2 > p3")
-        return self
-
-
-class RoutingWeights(Frozen):
-    """How candidates are ranked: a weighted sum, ties broken by a stable per-mention hash."""
-
-    skill: Weight = 3.0
-    load: Weight = 2.0
-    reputation: Weight = 1.0
-    language: Weight = Field(default=4.0, description="employees only: advocates must match")
-
-
-class AssignmentRules(Frozen):
-    """The assignment lifecycle's timers and bounds (SLA per priority band, reassignment)."""
-
-    sla_seconds: dict[str, Annotated[int, Field(ge=1)]] = Field(
-        default_factory=lambda: {"P1": 900, "P2": 1800, "P3": 3600, "P4": 7200},
-        description="time a responder has to reply or show life (heartbeat), per band",
-    )
-    employee_sla_seconds: Annotated[int, Field(ge=1)] = Field(
-        default=3600, description="time an employee has once a mention is escalated"
-    )
-    max_attempts: Annotated[int, Field(ge=1, le=20)] = Field(
-        default=3, description="community responders tried before escalating to an employee"
-    )
-    hold_limit_factor: Annotated[int, Field(ge=1, le=48)] = Field(
-        default=4,
-        description="a responder who keeps sending heartbeats may hold a mention this many"
-        " SLAs at most (the task's TimeoutSeconds); without heartbeats the SLA applies",
-    )
-
-    @field_validator("sla_seconds")
-    @classmethod
-    def _known_bands(cls, value: dict[str, int]) -> dict[str, int]:
-        missing = {"P1", "P2", "P3", "P4"} - set(value)
-        if missing:
-            raise ValueError("sla_seconds needs every band; missing " + ", ".join(sorted(missing)))
-        return value
-
-    def sla_for(self, band: str) -> int:
-        """The SLA of a priority band (the lowest band's for an unknown one)."""
-        return self.sla_seconds.get(band, self.sla_seconds["P4"])
 
 
 class TriageRules(Frozen):
@@ -514,7 +342,7 @@ class TriageRules(Frozen):
     )
     @classmethod
     def _keywords(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _normalise_keywords(value)
+        return normalise_keywords(value)
 
     @field_validator("topic_keywords")
     @classmethod
@@ -524,7 +352,7 @@ class TriageRules(Frozen):
             clean = tag.strip().lower()
             if not clean:
                 raise ValueError("topic tags must not be empty")
-            tags[clean] = _normalise_keywords(words)
+            tags[clean] = normalise_keywords(words)
         return tags
 
     @model_validator(mode="after")
