@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crowdcare.config.clients import default_clients
 from crowdcare.config.settings import LifecycleSettings, load_settings
 from crowdcare.config.wiring import build_lifecycle_steps
-from crowdcare.domain.messages import LifecycleCase
-from crowdcare.services.assignment_steps import LifecycleSteps, to_json
+from crowdcare.domain.messages import LifecycleCase, to_json
+from crowdcare.services.assignment_steps import LifecycleSteps
 
 logger = Logger(service="assignment")
 tracer = Tracer(service="assignment")

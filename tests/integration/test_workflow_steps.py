@@ -17,7 +17,7 @@ from crowdcare.adapters.dynamodb.assignments import (
 )
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
-from crowdcare.domain.messages import AssignmentNotice, TriageCase
+from crowdcare.domain.messages import AssignmentNotice, LifecycleCase, NextStep, TriageCase
 from crowdcare.domain.models import (
     Author,
     Mention,
@@ -29,7 +29,7 @@ from crowdcare.domain.models import (
 from crowdcare.domain.triage import Intent
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage import EmbeddedSentimentProvider, RouteKind, TriageRules
-from crowdcare.services.assignment_steps import LifecycleCase, LifecycleSteps, NextStep
+from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.services.triage_steps import TriageSteps
 from crowdcare_local.stack import create_template_table
 from moto import mock_aws

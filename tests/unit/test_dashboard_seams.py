@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import pytest
-from crowdcare.domain.errors import ConflictError, ForbiddenError
-from crowdcare.services.assignment_steps import (
+from crowdcare.domain.errors import (
     AssignmentClosedError,
-    AssignmentLifecycle,
+    ConflictError,
+    ForbiddenError,
     NotYourAssignmentError,
 )
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.services.replies.assignment_events import LifecycleEvents
 
 

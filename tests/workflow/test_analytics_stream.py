@@ -12,7 +12,7 @@ from crowdcare.adapters.dynamodb.assignments import AssignmentRepository, Assign
 from crowdcare.adapters.dynamodb.audit import AuditTrail
 from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.services.analytics import AnalyticsQuery, AnalyticsReport
-from crowdcare.services.assignment_steps import AssignmentLifecycle
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 
 from .conftest import Deployed, mention_payload
 

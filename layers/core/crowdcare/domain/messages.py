@@ -7,8 +7,10 @@ them without loading the triage engine (language and sentiment models) into thei
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
@@ -163,3 +165,14 @@ class LifecycleCase(Frozen):
     @property
     def mention_id(self) -> str:
         return self.mention.mention_id
+
+
+def case_from_event(event: dict[str, Any]) -> LifecycleCase:
+    """The workflow's state as a model (Payload of each lambda:invoke)."""
+    return LifecycleCase.model_validate(event)
+
+
+def to_json(case: LifecycleCase) -> dict[str, Any]:
+    """The case as the workflow's next state."""
+    result: dict[str, Any] = json.loads(case.model_dump_json())
+    return result

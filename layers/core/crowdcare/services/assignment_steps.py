@@ -2,8 +2,8 @@
 
 `statemachines/assignment.asl.json` (a Standard workflow, started by triage only for mentions a
 person must answer) runs the steps in `LifecycleSteps`; the callback token of the waiting task
-is kept on the open assignment, and `AssignmentLifecycle` (in `assignment_callbacks`, also
-importable from here) is what the dashboard and the reply poster call to answer it.
+is kept on the open assignment, and `AssignmentLifecycle` (in `assignment_callbacks`) is what
+the dashboard and the reply poster call to answer it.
 
 Load is exact: a slot is taken only by `AssignmentRepository.try_assign` (conditional
 transaction) and given back only by `release` (conditional transaction), which every way out
@@ -12,7 +12,6 @@ of a wait goes through. Every transition is appended to the audit trail.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,6 @@ from crowdcare.domain.errors import (
     AlreadyAssignedError,
     AssignmentClosedError,
     AssignmentError,
-    NotYourAssignmentError,
 )
 from crowdcare.domain.messages import (
     AdminAlert,
@@ -40,9 +38,6 @@ from crowdcare.rules.deeplinks import DeepLinkClaims
 from crowdcare.services.assignment_callbacks import (
     DECLINED_ERROR,
     NOTIFICATION_DEFERRED_ERROR,
-    NOTIFICATION_FAILED_ERROR,
-    AssignmentLifecycle,
-    Reply,
 )
 from crowdcare.services.notification_outages import OUTAGE_MAX_DEFERRALS, deferred_case
 
@@ -57,27 +52,6 @@ if TYPE_CHECKING:
         RulesSource,
         SignerSource,
     )
-
-# The callbacks' API and errors stay importable from here (the dashboard, the reply poster
-# and the local run import them by this address).
-__all__ = [
-    "DECLINED_ERROR",
-    "NOTIFICATION_FAILED_ERROR",
-    "TIMEOUT_ERRORS",
-    "AdminAlert",
-    "AssignmentClosedError",
-    "AssignmentError",
-    "AssignmentLifecycle",
-    "LifecycleCase",
-    "LifecycleSteps",
-    "NextStep",
-    "NotYourAssignmentError",
-    "Reply",
-    "Stage",
-    "WaitFailure",
-    "case_from_event",
-    "to_json",
-]
 
 # Error names the workflow's wait state raises itself (the others come from the callbacks).
 TIMEOUT_ERRORS = frozenset({"States.Timeout", "States.HeartbeatTimeout"})
@@ -434,13 +408,3 @@ def _required[T](value: T | None) -> T:
         raise AssignmentError("the case is missing a part its step needs")
     return value
 
-
-def case_from_event(event: dict[str, Any]) -> LifecycleCase:
-    """The workflow's state as a model (Payload of each lambda:invoke)."""
-    return LifecycleCase.model_validate(event)
-
-
-def to_json(case: LifecycleCase) -> dict[str, Any]:
-    """The case as the workflow's next state."""
-    result: dict[str, Any] = json.loads(case.model_dump_json())
-    return result

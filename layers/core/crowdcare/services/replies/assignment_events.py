@@ -11,15 +11,16 @@ import logging
 from typing import Protocol
 
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
-from crowdcare.domain.errors import ConflictError, ForbiddenError
-from crowdcare.domain.models import MentionStatus
-from crowdcare.ports import AssignmentRelease, MentionRequeue
-from crowdcare.services.assignment_steps import (
+from crowdcare.domain.errors import (
     AssignmentClosedError,
     AssignmentError,
-    AssignmentLifecycle,
+    ConflictError,
+    ForbiddenError,
     NotYourAssignmentError,
 )
+from crowdcare.domain.models import MentionStatus
+from crowdcare.ports import AssignmentRelease, MentionRequeue
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 
 logger = logging.getLogger(__name__)
 
