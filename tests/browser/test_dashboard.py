@@ -310,7 +310,9 @@ def test_two_employees_take_the_same_queued_mention_one_wins(
         assert time.monotonic() < deadline, "triage did not finish"
         time.sleep(0.2)
     assert stored is not None and stored.status is MentionStatus.NO_ACTION, stored
-    mentions.record_triage(quiet.mention_id, live.triage, MentionStatus.QUEUED)
+    # As the assignment workflow queues it (set_status keeps the queue index in step).
+    mentions.record_triage(quiet.mention_id, live.triage, MentionStatus.TRIAGED)
+    mentions.set_status(quiet.mention_id, MentionStatus.QUEUED, "every candidate was full")
     expect = sync_api.expect
     pages = []
     for employee in ("emp.rachel.kim", "emp.owen.price"):
