@@ -36,7 +36,7 @@ def demo_run(
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=1500,  # the whole demo on moto; a generous bound, never a speed claim
         check=False,
     )
     return completed, outbox
