@@ -227,8 +227,6 @@ def test_replies_are_posted_retried_and_parked(summary: dict[str, Any]) -> None:
     assert replies["submitted"] + not_submitted == replies["responders_replying"]
     not_recorded = sum(n for reason, n in errors.items() if not reason.startswith("not submitted"))
     assert replies["workflow_recorded"] + not_recorded == replies["submitted"]
-    # AND a reply that was never posted never told its workflow "replied" (it stays open)
-    assert replies["parked_recorded_as_replied"] == 0
     assert replies["workflow_recorded"] == summary["lifecycle"]["replied"]
     # AND most replies reached their workflow in time
     assert replies["workflow_recorded"] > replies["responders_replying"] // 2

@@ -15,13 +15,21 @@ from crowdcare.adapters.dynamodb.assignments import (
     AssignmentRepository,
     AssignmentStatus,
 )
+from crowdcare.adapters.dynamodb.audit import AuditTrail
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
+from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
 from crowdcare.domain.errors import RequestError
 from crowdcare.domain.models import Platform
 from crowdcare.domain.replies import ReplyRequest
+from crowdcare.services.assignment_steps import (
+    AssignmentClosedError,
+    AssignmentError,
+    AssignmentLifecycle,
+    NotYourAssignmentError,
+)
 from crowdcare.services.replies.submission import ReplySubmissions as ReplyService
 
 from crowdcare_local.demo.scenario import (
@@ -41,18 +49,20 @@ class DemoResponders:
     """Every ANSWER_EVERY-th notified responder replies, at once, as the dashboard does it.
 
     Watches the Assignments table from its own thread; for a chosen open assignment it submits
-    the reply to the reply pipeline (Replies table, ReplyQueue), as the dashboard does. The
-    waiting workflow hears "replied" from the reply poster once the platform confirms the
-    post, never from the responder. Every refused submission is counted by its reason.
+    the reply to the reply pipeline (ReplyService: Replies table, ReplyQueue) and then answers
+    the waiting workflow (AssignmentLifecycle.replied), the order of the dashboard's
+    QueuedReplyPublisher and LifecycleEvents. Every error is counted by its reason.
     """
 
     def __init__(
         self,
         stack: LocalStack,
+        lifecycle: AssignmentLifecycle,
         service: ReplyService,
         platforms: FakePlatformServer,
     ) -> None:
         self._stack = stack
+        self._lifecycle = lifecycle
         self._service = service
         self._platforms = platforms
         self._assignments = AssignmentRepository(
@@ -63,8 +73,9 @@ class DemoResponders:
         self._thread: threading.Thread | None = None
         self.chosen = 0
         self.submitted: list[str] = []  # reply ids, in order
+        self.recorded = 0
         self.errors: Counter[str] = Counter()
-        self.deadlines: dict[tuple[str, str], datetime] = {}  # (mention, responder) -> SLA end
+        self.seconds_left: list[float] = []  # SLA left when the workflow was answered
         self.failing_mention: str | None = None
         self.flaky_injected = False
 
@@ -117,8 +128,23 @@ class DemoResponders:
             self.errors[f"not submitted: {error}"] += 1
             return
         self.submitted.append(record.reply_id)
+        try:
+            self._lifecycle.replied(
+                assignment.mention_id, assignment.responder_id, f"reply:{record.reply_id}"
+            )
+        except AssignmentClosedError:
+            # The reply is still posted (as the dashboard does); the workflow had moved on.
+            self.errors["workflow not told: assignment closed before the reply"] += 1
+            return
+        except NotYourAssignmentError:
+            self.errors["workflow not told: reassigned before the reply"] += 1
+            return
+        except AssignmentError as error:
+            self.errors[f"workflow not told: {error}"] += 1
+            return
+        self.recorded += 1
         if assignment.deadline is not None:
-            self.deadlines[(assignment.mention_id, assignment.responder_id)] = assignment.deadline
+            self.seconds_left.append((assignment.deadline - datetime.now(UTC)).total_seconds())
 
     def _inject_faults(self, platform: Platform, mention_id: str) -> None:
         attempts = int(os.environ.get("PLATFORM_MAX_ATTEMPTS", "3"))
@@ -135,10 +161,18 @@ class DemoResponders:
             self._platforms.inject_faults("/mastodon/api/v1/statuses", [503] * attempts)
 
 
-def reply_submissions(stack: LocalStack) -> ReplyService:
-    """What a responder's reply goes through: the reply pipeline, as the dashboard builds it."""
+def answering_services(stack: LocalStack) -> tuple[AssignmentLifecycle, ReplyService]:
+    """What a responder's reply goes through: the lifecycle API and the reply pipeline."""
+    lifecycle = AssignmentLifecycle(
+        assignments=AssignmentRepository(
+            stack.client("dynamodb"), stack.ref("AssignmentsTable"), stack.ref("RespondersTable")
+        ),
+        audit=AuditTrail(stack.client("dynamodb"), stack.ref("AuditTable")),
+        callbacks=StepFunctionsCallbacks(stack.client("stepfunctions")),
+        clock=lambda: datetime.now(UTC),
+    )
     clients = AwsClients(AwsSettings(aws_region=REGION, aws_endpoint_url=stack.endpoint_url))
-    return build_reply_submissions(
+    service = build_reply_submissions(
         ReplySubmissionSettings(
             mentions_table=stack.ref("MentionsTable"),
             replies_table=stack.ref("RepliesTable"),
@@ -146,6 +180,7 @@ def reply_submissions(stack: LocalStack) -> ReplyService:
         ),
         clients,
     )
+    return lifecycle, service
 
 
 def track_reach(stack: LocalStack, platforms: FakePlatformServer, reply_ids: list[str]) -> Any:

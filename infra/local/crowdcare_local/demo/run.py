@@ -21,7 +21,7 @@ from crowdcare_local.demo.arrivals import (
 )
 from crowdcare_local.demo.render import render_serving, render_summary
 from crowdcare_local.demo.replay import Replayer, ReplayReport
-from crowdcare_local.demo.responders import DemoResponders, reply_submissions, track_reach
+from crowdcare_local.demo.responders import DemoResponders, answering_services, track_reach
 from crowdcare_local.demo.samples import Delivery, load_deliveries, load_responders
 from crowdcare_local.demo.scenario import DEMO_RULES
 from crowdcare_local.demo.summary import (
@@ -184,7 +184,8 @@ def _prepare(stack: LocalStack, platforms: FakePlatformServer) -> DemoResponders
     for responder in load_responders():
         responders_repo.put(responder)
     stack.set_rules(json.dumps(DEMO_RULES))
-    return DemoResponders(stack, reply_submissions(stack), platforms).start()
+    lifecycle, service = answering_services(stack)
+    return DemoResponders(stack, lifecycle, service, platforms).start()
 
 
 def _replay(replayer: Replayer, deliveries: list[Delivery], stderr: TextIO) -> ReplayReport:
