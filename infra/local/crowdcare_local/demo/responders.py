@@ -21,15 +21,15 @@ from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
 from crowdcare.config.clients import AwsClients
 from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
-from crowdcare.domain.errors import RequestError
-from crowdcare.domain.models import Platform
-from crowdcare.domain.replies import ReplyRequest
-from crowdcare.services.assignment_steps import (
+from crowdcare.domain.errors import (
     AssignmentClosedError,
     AssignmentError,
-    AssignmentLifecycle,
     NotYourAssignmentError,
+    RequestError,
 )
+from crowdcare.domain.models import Platform
+from crowdcare.domain.replies import ReplyRequest
+from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare.services.replies.submission import ReplySubmissions as ReplyService
 
 from crowdcare_local.demo.scenario import (
