@@ -117,6 +117,10 @@ class MentionRepository:
                 }
             ),
         )
+        if status is MentionStatus.QUEUED:
+            # A mention triaged straight into the queue joins the queue index too (set_status
+            # computes its place from the stored priority and arrival), or nobody would see it.
+            self.set_status(mention_id, MentionStatus.QUEUED, "every candidate was full")
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
         """Move the mention to `status`, with an optional operator-facing detail.
