@@ -78,7 +78,9 @@ def _park_one_triage_case(stack: Deployed, post_id: str) -> None:
     """A corrupt responder record makes the routing step fail until the case is parked."""
     stack.stack.client("dynamodb").put_item(
         TableName=stack.stack.ref("RespondersTable"),
-        Item=to_item({"responder_id": "broken", "kind": "robot"}),
+        Item=to_item(
+            {"responder_id": "broken", "kind": "robot", "pool_0": "advocate#en", "pool_rank": 0}
+        ),
     )
     stack.post_generic(
         mention_payload(post_id, "My thermostat shows error E42, what does it mean?")
@@ -333,6 +335,7 @@ def test_status_json_shape(ops_stack: Deployed, capsys: pytest.CaptureFixture[st
         "notifications",
         "async",
         "stream",
+        "analytics",
     }
     assert state["parked"]["triage"] == 1
     assert "reddit_search" in state["last_poll"]

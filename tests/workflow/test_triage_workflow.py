@@ -129,7 +129,9 @@ def test_failing_step_is_retried_then_parked_for_an_operator(stack: Deployed) ->
     ddb = stack.stack.client("dynamodb")
     ddb.put_item(
         TableName=stack.stack.ref("RespondersTable"),
-        Item=to_item({"responder_id": "broken", "kind": "robot"}),
+        Item=to_item(
+            {"responder_id": "broken", "kind": "robot", "pool_0": "advocate#en", "pool_rank": 0}
+        ),
     )
     # WHEN a mention arrives
     stack.post_generic(
