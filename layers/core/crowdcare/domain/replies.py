@@ -33,16 +33,40 @@ class PostedReply(Frozen):
     posted_at: datetime
 
 
+class ReactionKind(StrEnum):
+    """How someone reacted to a posted reply."""
+
+    LIKE = "like"
+    REPLY = "reply"
+
+
+class Reaction(Frozen):
+    """One like of, or answer to, a posted reply: who (platform id and handle) and, for an
+    answer, its text. The rewards service looks for the mention's author among them."""
+
+    kind: ReactionKind
+    author_id: Annotated[str, Field(max_length=256)] = ""
+    handle: Annotated[str, Field(max_length=256)] = ""
+    text: Annotated[str, Field(max_length=1000)] = ""
+
+
+# Reactions read per reply and kind (one page of likers, one of answers): the author's own
+# like or thanks comes early in a reply's life, while the tracker reads it every hour.
+MAX_REACTIONS = 100
+
+
 class Reach(Frozen):
     """How far a posted reply travelled: the figures reach points are computed from."""
 
     likes: Annotated[int, Field(ge=0)] = 0
     reposts: Annotated[int, Field(ge=0)] = 0
     replies: Annotated[int, Field(ge=0)] = 0
-    # The mention's author liked the reply or answered it with thanks. No platform adapter
-    # reads this yet (it needs the likers / the replies' authors); the points rules already
-    # reward it, so an adapter that learns to tell only sets it.
+    # The mention's author liked the reply or answered it with thanks (set by an adapter that
+    # can tell on its own; otherwise the rewards service finds it among `reactions`).
     author_thanked: bool = False
+    # Who liked or answered (the first page of each), as read; never stored with the reply
+    # nor shown (exclude): personal data the points need only at the moment of reading.
+    reactions: tuple[Reaction, ...] = Field(default=(), exclude=True, max_length=2 * MAX_REACTIONS)
 
 
 class ReplyStatus(StrEnum):

@@ -4,7 +4,9 @@ whose `reply` names the thread's root and the parent post, each by URI and CID.
 The adapter logs in with an app password (com.atproto.server.createSession), reads the parent
 post (app.bsky.feed.getPosts) for its CID and its thread root, then creates the record
 (com.atproto.repo.createRecord, answering {"uri", "cid"}). getPosts also gives like, repost,
-quote and reply counts. Mentions from Bluesky carry the post's at:// URI as their post_id.
+quote and reply counts; when there are likes or replies, app.bsky.feed.getLikes and
+app.bsky.feed.getPostThread (depth 1) name who liked and who answered (the first page of each).
+Mentions from Bluesky carry the post's at:// URI as their post_id.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from crowdcare.adapters.platforms.outbound.base import (
 )
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
+from crowdcare.domain.replies import MAX_REACTIONS, Reaction, ReactionKind
 
 _POST_COLLECTION = "app.bsky.feed.post"
 _EXPIRED_SESSION = frozenset({400, 401})  # the PDS answers 400 ExpiredToken, some proxies 401
@@ -132,11 +135,54 @@ class BlueskyReplyAdapter(AdapterBase):
         return (self._session or self._login())["did"]
 
     def reach(self, posted: PostedReply) -> Reach:
-        """Likes, reposts (and quotes) and replies of a posted reply."""
+        """Likes, reposts (and quotes) and replies of a posted reply, and who liked and
+        answered it."""
         found = self._get_posts([posted.post_id])
         post = found[0] if found else {}
+        likes, replies = as_int(post.get("likeCount")), as_int(post.get("replyCount"))
+        reactions: list[Reaction] = []
+        if likes:
+            reactions += self._likers(posted.post_id)
+        if replies:
+            reactions += self._answers(posted.post_id)
         return Reach(
-            likes=as_int(post.get("likeCount")),
+            likes=likes,
             reposts=as_int(post.get("repostCount")) + as_int(post.get("quoteCount")),
-            replies=as_int(post.get("replyCount")),
+            replies=replies,
+            reactions=tuple(reactions),
         )
+
+    def _read(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        response = self._call(
+            lambda auth: self._client.get(f"/xrpc/{method}", params, headers=auth)
+        )
+        return response.body if isinstance(response.body, dict) else {}
+
+    def _likers(self, uri: str) -> list[Reaction]:
+        likes = self._read("app.bsky.feed.getLikes", {"uri": uri, "limit": MAX_REACTIONS})
+        actors = [like.get("actor") for like in likes.get("likes", []) if isinstance(like, dict)]
+        return [
+            Reaction(
+                kind=ReactionKind.LIKE,
+                author_id=str(a.get("did", "")),
+                handle=str(a.get("handle", "")),
+            )
+            for a in actors[:MAX_REACTIONS]
+            if isinstance(a, dict)
+        ]
+
+    def _answers(self, uri: str) -> list[Reaction]:
+        body = self._read("app.bsky.feed.getPostThread", {"uri": uri, "depth": 1})
+        thread = body.get("thread", {})
+        children = thread.get("replies", []) if isinstance(thread, dict) else []
+        posts = [c.get("post") for c in children if isinstance(c, dict)]
+        return [
+            Reaction(
+                kind=ReactionKind.REPLY,
+                author_id=str((p.get("author") or {}).get("did", "")),
+                handle=str((p.get("author") or {}).get("handle", "")),
+                text=str((p.get("record") or {}).get("text", ""))[:1000],
+            )
+            for p in posts[:MAX_REACTIONS]
+            if isinstance(p, dict)
+        ]

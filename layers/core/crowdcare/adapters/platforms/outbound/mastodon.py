@@ -1,13 +1,17 @@
 """Mastodon (REST API v1 of the brand's instance): a reply is a status with `in_reply_to_id`.
 
 POST /api/v1/statuses {"status", "in_reply_to_id", "visibility": "public"} answers the status
-({"id", "url", ...}); GET /api/v1/statuses/:id has favourites, reblogs and replies counts.
+({"id", "url", ...}); GET /api/v1/statuses/:id has favourites, reblogs and replies counts;
+when there are favourites or replies, GET /api/v1/statuses/:id/favourited_by and
+GET /api/v1/statuses/:id/context name who liked and who answered (the first page of each).
 The post carries an `Idempotency-Key` (the reply's id): Mastodon answers a repeated post with
 the status it already created, so a retry after a lost answer never posts twice.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
@@ -23,6 +27,14 @@ from crowdcare.adapters.platforms.outbound.base import (
 )
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
+from crowdcare.domain.replies import MAX_REACTIONS, Reaction, ReactionKind
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _plain(content: object) -> str:
+    """A status's HTML content as plain text (tags dropped, entities decoded)."""
+    return html.unescape(_TAG.sub(" ", str(content or "")))[:1000]
 
 
 class MastodonReplyAdapter(AdapterBase):
@@ -56,11 +68,46 @@ class MastodonReplyAdapter(AdapterBase):
         return self._posted(str(body["id"]), str(body.get("url") or body.get("uri") or ""))
 
     def reach(self, posted: PostedReply) -> Reach:
-        """Favourites, boosts and replies of a posted status."""
-        response = self._client.get(f"/api/v1/statuses/{quote(posted.post_id, safe='')}")
+        """Favourites, boosts and replies of a posted status, and who liked and answered it."""
+        status_id = quote(posted.post_id, safe="")
+        response = self._client.get(f"/api/v1/statuses/{status_id}")
         body = response.body if isinstance(response.body, dict) else {}
+        likes, replies = as_int(body.get("favourites_count")), as_int(body.get("replies_count"))
+        reactions: list[Reaction] = []
+        if likes:
+            favourited = self._client.get(
+                f"/api/v1/statuses/{status_id}/favourited_by", {"limit": MAX_REACTIONS}
+            ).body
+            accounts = favourited if isinstance(favourited, list) else []
+            reactions += [
+                Reaction(
+                    kind=ReactionKind.LIKE,
+                    author_id=str(a.get("id", "")),
+                    handle=str(a.get("acct", "")),
+                )
+                for a in accounts[:MAX_REACTIONS]
+                if isinstance(a, dict)
+            ]
+        if replies:
+            context = self._client.get(f"/api/v1/statuses/{status_id}/context").body
+            descendants = context.get("descendants", []) if isinstance(context, dict) else []
+            answers = [
+                d
+                for d in descendants
+                if isinstance(d, dict) and str(d.get("in_reply_to_id")) == posted.post_id
+            ]
+            reactions += [
+                Reaction(
+                    kind=ReactionKind.REPLY,
+                    author_id=str((d.get("account") or {}).get("id", "")),
+                    handle=str((d.get("account") or {}).get("acct", "")),
+                    text=_plain(d.get("content")),
+                )
+                for d in answers[:MAX_REACTIONS]
+            ]
         return Reach(
-            likes=as_int(body.get("favourites_count")),
+            likes=likes,
             reposts=as_int(body.get("reblogs_count")),
-            replies=as_int(body.get("replies_count")),
+            replies=replies,
+            reactions=tuple(reactions),
         )

@@ -1,7 +1,9 @@
 """X (API v2): a reply is a tweet with `reply.in_reply_to_tweet_id`.
 
 POST /2/tweets {"text", "reply": {"in_reply_to_tweet_id"}} answers 201 {"data": {"id", "text"}};
-GET /2/tweets/:id?tweet.fields=public_metrics gives like, retweet, quote and reply counts.
+GET /2/tweets/:id?tweet.fields=public_metrics gives like, retweet, quote and reply counts;
+when there are likes or replies, GET /2/tweets/:id/liking_users and GET /2/tweets/search/recent
+(query in_reply_to_tweet_id:<id>) name who liked and who answered (the first page of each).
 The client carries a user-context OAuth 2.0 bearer token of the brand account.
 """
 
@@ -21,6 +23,10 @@ from crowdcare.adapters.platforms.outbound.base import (
 )
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
+from crowdcare.domain.replies import MAX_REACTIONS, Reaction, ReactionKind
+
+# X answers 403 when the app's access tier does not include these reads: the counts still count.
+_NOT_IN_TIER = 403
 
 
 class XReplyAdapter(AdapterBase):
@@ -48,14 +54,68 @@ class XReplyAdapter(AdapterBase):
         return self._posted(tweet_id, f"https://x.com/i/web/status/{tweet_id}")
 
     def reach(self, posted: PostedReply) -> Reach:
-        """Likes, reposts (retweets and quotes) and replies of a posted tweet."""
-        response = self._client.get(
-            f"/2/tweets/{quote(posted.post_id, safe='')}", {"tweet.fields": "public_metrics"}
-        )
+        """Likes, reposts (retweets and quotes) and replies of a posted tweet, and who liked
+        and answered it."""
+        tweet_id = quote(posted.post_id, safe="")
+        response = self._client.get(f"/2/tweets/{tweet_id}", {"tweet.fields": "public_metrics"})
         data = response.body.get("data", {}) if isinstance(response.body, dict) else {}
         metrics = data.get("public_metrics", {}) if isinstance(data, dict) else {}
+        likes, replies = as_int(metrics.get("like_count")), as_int(metrics.get("reply_count"))
+        reactions: list[Reaction] = []
+        try:
+            if likes:
+                reactions += self._likers(tweet_id)
+            if replies:
+                reactions += self._answers(posted.post_id)
+        except PlatformError as error:
+            if error.status != _NOT_IN_TIER:
+                raise
         return Reach(
-            likes=as_int(metrics.get("like_count")),
+            likes=likes,
             reposts=as_int(metrics.get("retweet_count")) + as_int(metrics.get("quote_count")),
-            replies=as_int(metrics.get("reply_count")),
+            replies=replies,
+            reactions=tuple(reactions),
         )
+
+    def _likers(self, tweet_id: str) -> list[Reaction]:
+        response = self._client.get(
+            f"/2/tweets/{tweet_id}/liking_users", {"max_results": MAX_REACTIONS}
+        )
+        users = response.body.get("data", []) if isinstance(response.body, dict) else []
+        return [
+            Reaction(
+                kind=ReactionKind.LIKE,
+                author_id=str(u.get("id", "")),
+                handle=str(u.get("username", "")),
+            )
+            for u in users[:MAX_REACTIONS]
+            if isinstance(u, dict)
+        ]
+
+    def _answers(self, tweet_id: str) -> list[Reaction]:
+        response = self._client.get(
+            "/2/tweets/search/recent",
+            {
+                "query": f"in_reply_to_tweet_id:{tweet_id}",
+                "tweet.fields": "author_id",
+                "expansions": "author_id",
+                "user.fields": "username",
+                "max_results": MAX_REACTIONS,
+            },
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        includes = body.get("includes", {})
+        users = includes.get("users", []) if isinstance(includes, dict) else []
+        handles = {
+            str(u.get("id")): str(u.get("username", "")) for u in users if isinstance(u, dict)
+        }
+        return [
+            Reaction(
+                kind=ReactionKind.REPLY,
+                author_id=str(t.get("author_id", "")),
+                handle=handles.get(str(t.get("author_id")), ""),
+                text=str(t.get("text", ""))[:1000],
+            )
+            for t in body.get("data", [])[:MAX_REACTIONS]
+            if isinstance(t, dict)
+        ]
