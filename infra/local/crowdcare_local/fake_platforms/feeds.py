@@ -23,6 +23,7 @@ Feeds: ``reddit_search``, ``reddit_mentions``, ``mastodon_notifications``, ``mas
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -210,6 +211,11 @@ def _x_search(request: FakeRequest, server: FakePlatformServer) -> Reply:
     query = _one(request, "query") or ""
     since_id, until_id = _one(request, "since_id"), _one(request, "until_id")
     items = [t for t in store["x_tweets"] if _matches(t["text"], query)]
+    # The one operator honoured: the reach tracker asks for the answers to one reply.
+    replied_to = re.search(r"in_reply_to_tweet_id:(\S+)", query)
+    if replied_to:
+        answer = {"type": "replied_to", "id": replied_to.group(1)}
+        items = [t for t in items if answer in t.get("referenced_tweets", [])]
     if since_id:
         items = [t for t in items if int(t["id"]) > int(since_id)]
     if until_id:
@@ -232,6 +238,10 @@ def _x_search(request: FakeRequest, server: FakePlatformServer) -> Reply:
         body["includes"] = {"users": [store["x_users"][a] for a in known]}
     headers = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "449"}
     return 200, body, headers
+
+
+# outbound.py answers the reach tracker's search for a reply's answers with the same handler.
+x_search = _x_search
 
 
 # ------------------------------------------------------------------------------ routes

@@ -17,7 +17,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from crowdcare_local.fake_platforms import graph
+from crowdcare_local.fake_platforms import feeds, graph
 from crowdcare_local.fake_platforms.server import FakePlatformServer, FakeRequest, Reply
 
 BRAND_BLUESKY_DID = "did:plc:brightwavehelp000000000"
@@ -57,6 +57,35 @@ def set_reach(
         "reposts": reposts,
         "replies": replies,
     }
+
+
+def set_reactions(
+    server: FakePlatformServer,
+    platform: str,
+    post_id: str,
+    *,
+    likers: list[tuple[str, str]] | None = None,
+    answers: list[tuple[str, str, str]] | None = None,
+) -> None:
+    """Make the likers and answers endpoints name these (id, handle) likers and
+    (id, handle, text) answers of a posted reply (X finds answers by search: they become
+    tweets in the feed store)."""
+    server.state.setdefault("reactions", {})[(platform, post_id)] = {
+        "likers": likers or [],
+        "answers": answers or [],
+    }
+    if platform == "x":
+        for n, (user_id, handle, text) in enumerate(answers or [], start=1):
+            user = feeds.x_user(user_id, handle, handle, followers=0)
+            answer = feeds.x_tweet(
+                f"{post_id}{n}", user, text, "2025-01-01T00:00:00.000Z", replied_to=post_id
+            )
+            feeds.add_x_tweet(server, answer, user)
+
+
+def _reactions(server: FakePlatformServer, platform: str, post_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = server.state.get("reactions", {}).get((platform, post_id), {})
+    return {"likers": [], "answers": [], **found}
 
 
 def posted(server: FakePlatformServer, platform: str | None = None) -> list[dict[str, Any]]:
@@ -111,6 +140,12 @@ def _x_read(server: FakePlatformServer, request: FakeRequest) -> Reply:
         "impression_count": 0,
     }
     return 200, {"data": {"id": tweet_id, "text": "", "public_metrics": metrics}}
+
+
+def _x_liking_users(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    tweet_id = request.path.split("/")[-2]
+    users = [{"id": i, "username": h} for i, h in _reactions(server, "x", tweet_id)["likers"]]
+    return 200, ({"data": users} if users else {}) | {"meta": {"result_count": len(users)}}
 
 
 # ---------------------------------------------------------------------------- Facebook
@@ -282,6 +317,27 @@ def _mastodon_read(server: FakePlatformServer, request: FakeRequest) -> Reply:
     }
 
 
+def _mastodon_favourited_by(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    status_id = request.path.split("/")[-2]
+    likers = _reactions(server, "mastodon", status_id)["likers"]
+    return 200, [{"id": i, "acct": h, "username": h} for i, h in likers]
+
+
+def _mastodon_context(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    status_id = request.path.split("/")[-2]
+    answers = _reactions(server, "mastodon", status_id)["answers"]
+    descendants = [
+        {
+            "id": f"{status_id}{n}",
+            "in_reply_to_id": status_id,
+            "account": {"id": i, "acct": h},
+            "content": f"<p>{text}</p>",
+        }
+        for n, (i, h, text) in enumerate(answers, start=1)
+    ]
+    return 200, {"ancestors": [], "descendants": descendants}
+
+
 # ---------------------------------------------------------------------------- Bluesky
 
 
@@ -343,6 +399,26 @@ def _bluesky_get_posts(server: FakePlatformServer, request: FakeRequest) -> Repl
     return 200, {"posts": posts}
 
 
+def _bluesky_likes(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    if not _bluesky_authorized(server, request):
+        return 401, {"error": "AuthenticationRequired"}
+    uri = (request.query.get("uri") or [""])[0]
+    likers = _reactions(server, "bluesky", uri)["likers"]
+    return 200, {"uri": uri, "likes": [{"actor": {"did": i, "handle": h}} for i, h in likers]}
+
+
+def _bluesky_thread(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    if not _bluesky_authorized(server, request):
+        return 401, {"error": "AuthenticationRequired"}
+    uri = (request.query.get("uri") or [""])[0]
+    answers = _reactions(server, "bluesky", uri)["answers"]
+    replies = [
+        {"post": {"uri": f"{uri}-r{n}", "author": {"did": i, "handle": h}, "record": {"text": t}}}
+        for n, (i, h, t) in enumerate(answers, start=1)
+    ]
+    return 200, {"thread": {"post": {"uri": uri}, "replies": replies}}
+
+
 def _bluesky_create(server: FakePlatformServer, request: FakeRequest) -> Reply:
     if not _bluesky_authorized(server, request):
         return 401, {"error": "AuthenticationRequired"}
@@ -378,6 +454,10 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
     s = server
     s.route("POST", r"/x/2/tweets", lambda r: _x_create(s, r))
     s.route("GET", r"/x/2/tweets/\d+", lambda r: _x_read(s, r))
+    s.route("GET", r"/x/2/tweets/\d+/liking_users", lambda r: _x_liking_users(s, r))
+    # The answers to a reply are a search (the poller's endpoint, the same handler whichever
+    # module registered it first).
+    s.route("GET", r"/x/2/tweets/search/recent", lambda r: feeds.x_search(r, s))
     for platform, create in (("facebook", _facebook_create), ("instagram", _instagram_create)):
         edge = "comments" if platform == "facebook" else "replies"
 
@@ -398,12 +478,20 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
     s.route("GET", r"/reddit/api/info", lambda r: _reddit_info(s, r))
     s.route("POST", r"/mastodon/api/v1/statuses", lambda r: _mastodon_create(s, r))
     s.route("GET", r"/mastodon/api/v1/statuses/\d+", lambda r: _mastodon_read(s, r))
+    s.route(
+        "GET",
+        r"/mastodon/api/v1/statuses/\d+/favourited_by",
+        lambda r: _mastodon_favourited_by(s, r),
+    )
+    s.route("GET", r"/mastodon/api/v1/statuses/\d+/context", lambda r: _mastodon_context(s, r))
     xrpc = "/bluesky/xrpc"
     s.route(
         "POST", rf"{xrpc}/com\.atproto\.server\.createSession", lambda r: _bluesky_session(s, r)
     )
     s.route("GET", rf"{xrpc}/app\.bsky\.feed\.getPosts", lambda r: _bluesky_get_posts(s, r))
     s.route("POST", rf"{xrpc}/com\.atproto\.repo\.createRecord", lambda r: _bluesky_create(s, r))
+    s.route("GET", rf"{xrpc}/app\.bsky\.feed\.getLikes", lambda r: _bluesky_likes(s, r))
+    s.route("GET", rf"{xrpc}/app\.bsky\.feed\.getPostThread", lambda r: _bluesky_thread(s, r))
     return server
 
 
