@@ -11,7 +11,14 @@ from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, MentionStatus, Platform, ResponderKind
 from crowdcare.domain.points import Period, PointsReason
-from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus
+from crowdcare.domain.replies import (
+    PostedReply,
+    Reach,
+    Reaction,
+    ReactionKind,
+    Reply,
+    ReplyStatus,
+)
 from crowdcare.domain.stored import StoredMention
 from crowdcare.domain.triage import RouteKind, Triage
 from crowdcare.rules.points import PointsRules
@@ -313,3 +320,54 @@ def test_a_trusted_rank_skips_approval_until_a_rejection() -> None:
     assert trust.needs_approval(ana, responder) is True
     w.now += timedelta(days=31)
     assert trust.needs_approval(ana, responder) is False
+
+
+def test_the_tracker_awards_the_authors_thanks_once_per_reply() -> None:
+    """GIVEN a reply its mention's author answered with "thank you!" WHEN the tracker reads it
+    twice THEN one author_thanks entry (by reply) is written, and a stranger's thanks or the
+    author's complaint earn nothing."""
+    w = Rewards()
+    thanked, strangers, complained = w.reply(1, author="u1"), w.reply(2, author="u2"), w.reply(3)
+    for reply in (thanked, strangers, complained):
+        w.awarder.posted(reply)
+    answers = {
+        "p1": Reaction(kind=ReactionKind.REPLY, author_id="u1", text="Thank you! Works again"),
+        "p2": Reaction(kind=ReactionKind.REPLY, author_id="u9", text="thanks"),
+        "p3": Reaction(kind=ReactionKind.REPLY, handle="@u1", text="still broken"),
+    }
+
+    @dataclass
+    class AnsweredAdapter:
+        def reach(self, posted: PostedReply) -> Reach:
+            return Reach(replies=1, reactions=(answers[posted.post_id],))
+
+    tracker = ReachTracker(
+        replies=w.replies,
+        adapters=lambda platform: AnsweredAdapter(),  # type: ignore[arg-type]
+        clock=w.clock,
+        window=timedelta(hours=72),
+        on_measured=w.awarder.reach_measured,
+    )
+    tracker.run()
+    tracker.run()
+    thanks = [e for e in w.ledger.all() if e.reason is PointsReason.AUTHOR_THANKS]
+    assert [(e.reply_id, e.points, e.figures) for e in thanks] == [("r-1", 5, {"by": "reply"})]
+    w.check_boards()
+
+
+def test_the_authors_like_is_thanks_matched_by_handle() -> None:
+    """GIVEN the author's like, named by handle only WHEN reach is measured THEN the thanks is
+    awarded (by like); with thanks set to 0 points in the rules THEN nothing is written."""
+    w = Rewards()
+    reply = w.reply(1, author="u1")
+    w.awarder.posted(reply)
+    like = Reach(likes=1, reactions=(Reaction(kind=ReactionKind.LIKE, handle="U1"),))
+    written = w.awarder.reach_measured(reply, like)
+    assert [(e.reason, e.figures.get("by")) for e in written if e.points == 5] == [
+        (PointsReason.AUTHOR_THANKS, "like")
+    ]
+    stingy = Rewards(rules=PointsRules(author_thanks=0))
+    other = stingy.reply(2, author="u1")
+    stingy.awarder.posted(other)
+    stingy.awarder.reach_measured(other, like)
+    assert PointsReason.AUTHOR_THANKS not in {e.reason for e in stingy.ledger.all()}

@@ -6,7 +6,8 @@
 * `rejected`: an employee rejected the reply;
 * `reach_measured`: the tracker read a reply's reach: only the difference to the reach bonus
   already given is written, as the n-th reach entry of the reply (so a replayed measurement
-  writes nothing, and a concurrent one loses the race on the same key);
+  writes nothing, and a concurrent one loses the race on the same key); and the author's thanks
+  (their like, or an answer of theirs that says thanks: crowdcare.rules.thanks), once;
 * `removed`: the reply is gone from the platform: everything it earned is reversed at once.
 """
 
@@ -28,6 +29,7 @@ from crowdcare.ports import (
     ResponderDirectory,
 )
 from crowdcare.rules.points import Award, PostingFacts, posting_awards, reach_award, refusal
+from crowdcare.rules.thanks import author_thanks
 
 
 def _handle(value: str) -> str:
@@ -154,12 +156,30 @@ class PointsAwarder:
             entry = self._entry(reply, award, now, language, sequence=len(reach_entries))
             if self.ledger.append(entry):
                 written.append(entry)
-        if reach.author_thanked and rules.author_thanks:
-            thanks = Award(reason=PointsReason.AUTHOR_THANKS, points=rules.author_thanks)
+        thanks = self._thanks(reply, reach, rules.author_thanks)
+        if thanks is not None:
             entry = self._entry(reply, thanks, now, language)
             if self.ledger.append(entry):
                 written.append(entry)
         return written
+
+    def _thanks(self, reply: Reply, reach: Reach, points: int) -> Award | None:
+        """The author's thanks, when the mention's author liked the reply or thanked in an
+        answer (once per reply: its ledger key has no sequence)."""
+        if not points:
+            return None
+        if reach.author_thanked:
+            return Award(reason=PointsReason.AUTHOR_THANKS, points=points)
+        stored = self.mentions.get(reply.mention_id)
+        if stored is None:
+            return None
+        author = stored.mention.author
+        reaction = author_thanks(reach.reactions, author.id, author.handle)
+        if reaction is None:
+            return None
+        return Award(
+            reason=PointsReason.AUTHOR_THANKS, points=points, figures={"by": reaction.kind.value}
+        )
 
     def removed(self, reply: Reply) -> LedgerEntry | None:
         """Reverse everything a reply earned, once, when the platform no longer has it."""
