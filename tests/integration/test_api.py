@@ -959,6 +959,28 @@ def test_points_rules_are_validated_and_stored_in_their_parameter(api: Api) -> N
     assert api.call("PUT", "/api/admin/points-rules", "adv.ana", {}).status_code == 403
 
 
+def test_points_rules_editor_names_nested_and_cross_field_faults(api: Api) -> None:
+    """GIVEN rank thresholds that do not rise, a reach cap that can never pay, or an unknown
+    field WHEN an admin saves them THEN each is refused with its field, nothing is stored, and
+    an advocate cannot even read the rules."""
+    thresholds = [{"name": "newcomer", "points": 0}, {"name": "helper", "points": -3}]
+    falling = api.call(
+        "PUT", "/api/admin/points-rules", "admin.zoe", {"ranks": {"thresholds": thresholds}}
+    )
+    assert falling.status_code == 400
+    assert _json(falling)["details"][0]["loc"].startswith("ranks.thresholds.1.points")
+    never_pays = api.call(
+        "PUT", "/api/admin/points-rules", "admin.zoe", {"reach_points_per_doubling": 0}
+    )
+    assert never_pays.status_code == 400
+    assert "reach_cap" in _json(never_pays)["details"][0]["msg"]
+    typo = api.call("PUT", "/api/admin/points-rules", "admin.zoe", {"reach_capp": 3})
+    assert _json(typo)["details"][0]["loc"] == "reach_capp"
+    after = _json(api.call("GET", "/api/admin/points-rules", "admin.zoe"))
+    assert after["effective"]["reach_points_per_doubling"] == 3.0
+    assert api.call("GET", "/api/admin/points-rules", "adv.ana").status_code == 403
+
+
 # --------------------------------------------------------------------------- links and lengths
 def _link_token(mention_id: str, responder_id: str, expires: datetime) -> str:
     return DeepLinkSigner(LINK_SECRET).sign(
