@@ -981,6 +981,22 @@ def test_points_rules_editor_names_nested_and_cross_field_faults(api: Api) -> No
     assert api.call("GET", "/api/admin/points-rules", "adv.ana").status_code == 403
 
 
+def test_a_topic_board_is_one_page_with_its_choices_and_never_mixed_with_a_language(
+    api: Api,
+) -> None:
+    """GIVEN no points yet WHEN a topic's monthly board is asked for THEN an empty page names
+    its board key and offers the triage topics and languages; a language and a topic at once
+    is a 400 naming the problem."""
+    page = _json(api.call("GET", "/api/leaderboard?period=month&topic=billing", "adv.ana"))
+    assert (page["topic"], page["total"], page["items"]) == ("billing", 0, [])
+    assert page["board"].endswith("#topic#billing")
+    assert "billing" in page["choices"]["topics"]
+    assert "es" in page["choices"]["languages"]
+    both = api.call("GET", "/api/leaderboard?period=week&language=es&topic=app", "adv.ana")
+    assert both.status_code == 400
+    assert "not both" in _json(both)["details"][0]["msg"]
+
+
 # --------------------------------------------------------------------------- links and lengths
 def _link_token(mention_id: str, responder_id: str, expires: datetime) -> str:
     return DeepLinkSigner(LINK_SECRET).sign(

@@ -50,6 +50,26 @@ def test_an_entry_counts_on_each_period_overall_and_in_its_language() -> None:
     assert board_key(Period.WEEK, sunday) == "week#2026-W09"
 
 
+def test_an_entry_counts_once_on_each_of_its_first_three_topics() -> None:
+    """GIVEN a mention tagged app twice, billing and shipping THEN the entry keeps the three
+    distinct topics and counts once per period on each."""
+    entry = entry_for(
+        "adv.ana",
+        PointsReason.REPLY_POSTED,
+        "x#1",
+        NOW,
+        points=10,
+        topics=("app", "app", "billing", "shipping", "account"),
+    )
+    assert entry.topics == ("app", "billing", "shipping")
+    assert [k for k in boards_for(entry) if k.startswith("month")] == [
+        "month#2026-03",
+        "month#2026-03#topic#app",
+        "month#2026-03#topic#billing",
+        "month#2026-03#topic#shipping",
+    ]
+
+
 def test_ranked_lines_share_ranks_for_ties() -> None:
     """Highest first; equal points share a rank, ordered by id."""
     lines = [

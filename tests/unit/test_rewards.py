@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.domain.assignments import Assignment
+from crowdcare.domain.dashboard import LeaderboardQuery
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, MentionStatus, Platform, ResponderKind
 from crowdcare.domain.points import Period, PointsReason
@@ -38,6 +40,7 @@ from crowdcare.testing.replies import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
 
@@ -84,11 +87,15 @@ class Rewards:
         author: str = "u1",
         language: str = "en",
         took: timedelta | None = None,
+        *,
+        topics: tuple[str, ...] = (),
     ) -> Reply:
         """A posted reply #n to its own mention by `author`, assigned with a 4-hour SLA."""
         mention = a_mention(str(n), author=Author(id=author, handle=f"@{author}"))
         triage = Triage(
-            analysis=an_analysis(language=language), priority=a_priority(), decision=a_decision()
+            analysis=an_analysis(language=language).model_copy(update={"topics": topics}),
+            priority=a_priority(),
+            decision=a_decision(),
         )
         self.mentions.add(StoredMention(mention, NOW, MentionStatus.ASSIGNED, triage))
         if took is not None:
@@ -223,6 +230,28 @@ def test_leaderboards_by_period_and_language_paginated_with_badges() -> None:
     assert [i["responder_id"] for i in w.board.board(Period.ALL, "es")["items"]] == ["adv.ana"]
 
 
+def test_topic_boards_count_each_topic_once_and_pages_carry_the_choices() -> None:
+    """GIVEN replies tagged billing and app WHEN the billing board is read THEN only those
+    replies count there (reach and thanks too), the language and topic selectors' choices come
+    with the page, and asking for a language and a topic at once is refused."""
+    w = Rewards()
+    billing = w.reply(1, "adv.ana", topics=("billing", "app", "billing"))
+    w.awarder.posted(billing)
+    w.awarder.reach_measured(billing, Reach(likes=7))
+    w.awarder.posted(w.reply(2, "adv.ben", author="u2", topics=("app",)))
+    board = w.board.board(Period.MONTH, topic="billing")
+    assert board["board"] == "month#2026-03#topic#billing"
+    assert [(i["responder_id"], i["points"], i["replies"]) for i in board["items"]] == [
+        ("adv.ana", 19, 1)
+    ]
+    app = w.board.board(Period.WEEK, topic="app")["items"]
+    assert [(i["rank"], i["responder_id"]) for i in app] == [(1, "adv.ana"), (2, "adv.ben")]
+    assert "es" in board["choices"]["languages"]
+    w.check_boards()
+    with pytest.raises(ValidationError, match="not both"):
+        LeaderboardQuery.model_validate({"language": "es", "topic": "app"})
+
+
 def test_the_advocates_page_shows_history_reach_rank_and_feedback() -> None:
     """Points by reason, the reply's reach and points, rank progress, next badge, and the
     note of a rejected reply."""
@@ -282,7 +311,10 @@ def test_every_board_equals_the_ledgers_sum_and_replayed_measurements_change_not
         if kind == "day":
             w.now += timedelta(days=n)
         elif kind == "post" and n not in replies:
-            replies[n] = w.reply(n, str(arg), author=f"u{n}", language="es" if n % 2 else "en")
+            topics = (("billing", "app", "shipping", "account")[: n % 5], ("app",))[n % 2]
+            replies[n] = w.reply(
+                n, str(arg), author=f"u{n}", language="es" if n % 2 else "en", topics=topics
+            )
             w.awarder.posted(replies[n])
         elif kind == "reject":
             w.awarder.rejected(replies.get(n) or w.reply(100 + n, str(arg)))

@@ -72,10 +72,11 @@ def blueprint(context: ApiContext) -> Blueprint:
     @bp.route("/api/admin/points.csv", methods=["GET"])
     @guard
     def export_points(principal: Principal) -> Response:
-        """A board as CSV for rewards programmes (?period=week|month|all, ?language=)."""
+        """A board as CSV for rewards programmes (?period=week|month|all, ?language= or
+        ?topic=)."""
         params = dict(current_request(bp).query_params or {})
         query = LeaderboardQuery.model_validate({"period": "month"} | params)
-        body = context.dashboard().leaderboard.export_csv(query.period, query.language)
+        body = context.dashboard().leaderboard.export_csv(query.period, query.language, query.topic)
         return Response(
             status_code=200,
             body=body,

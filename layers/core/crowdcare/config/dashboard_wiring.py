@@ -106,7 +106,7 @@ def build_dashboard(
             clock=clock,
         ),
         profile=ProfileService(responders, trust),
-        leaderboard=LeaderboardService(ledger, responders, clock, points_rules),
+        leaderboard=LeaderboardService(ledger, responders, clock, points_rules, rules_store),
         admin=AdminService(
             responders,
             rules_store,

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from crowdcare.domain.models import (
     Frozen,
@@ -129,5 +129,13 @@ class LeaderboardQuery(Frozen):
 
     period: Period = Period.WEEK
     language: Annotated[str | None, Field(min_length=2, max_length=12)] = None
+    topic: Annotated[str | None, Field(min_length=1, max_length=40)] = None
     page: Annotated[int, Field(ge=1, le=10_000)] = 1
     page_size: Annotated[int, Field(ge=1, le=100)] = 20
+
+    @model_validator(mode="after")
+    def _one_dimension(self) -> LeaderboardQuery:
+        # Boards are kept per language or per topic, never per both.
+        if self.language is not None and self.topic is not None:
+            raise ValueError("ask for a language's board or a topic's, not both")
+        return self

@@ -18,6 +18,10 @@ from crowdcare.domain.models import Frozen
 
 Figures = dict[str, int | float | str]
 
+# The topics one entry counts on boards for (each is a board line per period in the entry's
+# write): a mention tagged with more counts on its first ones.
+MAX_BOARD_TOPICS = 3
+
 
 class PointsReason(StrEnum):
     """Why points moved."""
@@ -51,6 +55,9 @@ class LedgerEntry(Frozen):
     at: datetime
     reply_id: str | None = None
     language: str | None = Field(default=None, description="the mention's language (boards)")
+    topics: tuple[str, ...] = Field(
+        default=(), max_length=MAX_BOARD_TOPICS, description="the mention's topics (boards)"
+    )
     figures: Figures = Field(default_factory=dict, description="what the points were computed from")
 
 
@@ -66,6 +73,7 @@ def entry_for(
     language: str | None = None,
     figures: Figures | None = None,
     sequence: int | None = None,
+    topics: tuple[str, ...] = (),
 ) -> LedgerEntry:
     """The ledger entry an event earns, keyed so the same event is recorded once.
 
@@ -82,5 +90,6 @@ def entry_for(
         at=at,
         reply_id=reply_id,
         language=language,
+        topics=tuple(dict.fromkeys(topics))[:MAX_BOARD_TOPICS],
         figures=figures or {},
     )

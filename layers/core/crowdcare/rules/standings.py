@@ -2,7 +2,8 @@
 
 A board is a running total per responder kept beside the ledger (in the same write as the
 entry), so a leaderboard is read from one board, never by adding up the ledger. Board keys:
-``all``, ``week#2026-W09``, ``month#2026-03``, each also per language (``week#2026-W09#lang#es``).
+``all``, ``week#2026-W09``, ``month#2026-03``, each also per language (``week#2026-W09#lang#es``)
+and per topic (``month#2026-03#topic#billing``).
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ def month_start(now: datetime) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def board_key(period: Period, at: datetime, language: str | None = None) -> str:
-    """The board of `period` that `at` falls in (ISO weeks start on Monday, like week_start)."""
+def board_key(
+    period: Period, at: datetime, language: str | None = None, topic: str | None = None
+) -> str:
+    """The board of `period` that `at` falls in, overall or for one language or one topic
+    (ISO weeks start on Monday, like week_start)."""
     if period is Period.WEEK:
         year, week, _ = at.isocalendar()
         key = f"week#{year}-W{week:02d}"
@@ -52,13 +56,21 @@ def board_key(period: Period, at: datetime, language: str | None = None) -> str:
         key = f"month#{at:%Y-%m}"
     else:
         key = "all"
-    return key if language is None else f"{key}#lang#{language}"
+    if language is not None:
+        return f"{key}#lang#{language}"
+    return key if topic is None else f"{key}#topic#{topic}"
 
 
 def boards_for(entry: LedgerEntry) -> list[str]:
-    """Every board an entry counts on: each period, overall and in the mention's language."""
-    languages: list[str | None] = [None] if entry.language is None else [None, entry.language]
-    return [board_key(p, entry.at, lang) for p in Period for lang in languages]
+    """Every board an entry counts on: each period, overall, in the mention's language and in
+    each of its topics."""
+    keys = []
+    for period in Period:
+        keys.append(board_key(period, entry.at))
+        if entry.language is not None:
+            keys.append(board_key(period, entry.at, entry.language))
+        keys += [board_key(period, entry.at, topic=t) for t in dict.fromkeys(entry.topics)]
+    return keys
 
 
 def counts_as_reply(entry: LedgerEntry) -> bool:

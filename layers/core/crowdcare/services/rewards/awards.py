@@ -52,6 +52,11 @@ def language_of(stored: StoredMention) -> str | None:
     return stored.mention.lang_hint
 
 
+def topics_of(stored: StoredMention) -> tuple[str, ...]:
+    """The mention's topics as triage found them (the boards it counts on)."""
+    return () if stored.triage is None else stored.triage.analysis.topics
+
+
 @dataclass
 class PointsAwarder:
     """Writes the ledger entries a reply's life earns, by the rules read at each call."""
@@ -69,7 +74,9 @@ class PointsAwarder:
         award: Award,
         at: datetime,
         language: str | None,
+        *,
         sequence: int | None = None,
+        topics: tuple[str, ...] = (),
     ) -> LedgerEntry:
         key = reply.mention_id if award.reason is PointsReason.REPLY_POSTED else reply.reply_id
         return entry_for(
@@ -83,6 +90,7 @@ class PointsAwarder:
             language=language,
             figures=award.figures,
             sequence=sequence,
+            topics=topics,
         )
 
     def _reply_entries(self, reply: Reply) -> list[LedgerEntry]:
@@ -121,10 +129,10 @@ class PointsAwarder:
         )
         if refusal(rules, facts) is not None:
             return []
-        language = language_of(stored)
+        language, topics = language_of(stored), topics_of(stored)
         written = []
         for award in posting_awards(rules, facts):
-            entry = self._entry(reply, award, now, language)
+            entry = self._entry(reply, award, now, language, topics=topics)
             if self.ledger.append(entry):
                 written.append(entry)
         return written
@@ -135,7 +143,11 @@ class PointsAwarder:
         award = Award(reason=PointsReason.REPLY_REJECTED, points=rules.reply_rejected)
         stored = self.mentions.get(reply.mention_id)
         entry = self._entry(
-            reply, award, self.clock(), None if stored is None else language_of(stored)
+            reply,
+            award,
+            self.clock(),
+            None if stored is None else language_of(stored),
+            topics=() if stored is None else topics_of(stored),
         )
         return entry if award.points and self.ledger.append(entry) else None
 
@@ -149,16 +161,19 @@ class PointsAwarder:
         rules = self.rules()
         now = self.clock()
         language = next((e.language for e in entries if e.language), None)
+        topics = next((e.topics for e in entries if e.topics), ())
         reach_entries = [e for e in entries if e.reason is PointsReason.REACH_BONUS]
         written = []
         award = reach_award(rules, reach, sum(e.points for e in reach_entries))
         if award is not None:
-            entry = self._entry(reply, award, now, language, sequence=len(reach_entries))
+            entry = self._entry(
+                reply, award, now, language, sequence=len(reach_entries), topics=topics
+            )
             if self.ledger.append(entry):
                 written.append(entry)
         thanks = self._thanks(reply, reach, rules.author_thanks)
         if thanks is not None:
-            entry = self._entry(reply, thanks, now, language)
+            entry = self._entry(reply, thanks, now, language, topics=topics)
             if self.ledger.append(entry):
                 written.append(entry)
         return written
@@ -191,5 +206,6 @@ class PointsAwarder:
             reason=PointsReason.REPLY_REMOVED, points=-earned, figures={"reversed": earned}
         )
         language = next((e.language for e in entries if e.language), None)
-        entry = self._entry(reply, award, self.clock(), language)
+        topics = next((e.topics for e in entries if e.topics), ())
+        entry = self._entry(reply, award, self.clock(), language, topics=topics)
         return entry if self.ledger.append(entry) else None
