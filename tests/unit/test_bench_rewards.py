@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tools.bench.rewards import read_cost, writes_per_posted_reply
 
 
 def test_a_posted_reply_writes_one_transaction_per_award() -> None:
-    """Each award is one transaction of the entry plus its six board lines."""
+    """Each award is one transaction of the entry plus its board lines: three periods, each
+    overall, in the language and in each of the mention's 0-2 topics (7 to 13 items)."""
     figures = writes_per_posted_reply(replies=20)
     assert 1 <= figures["transactions_per_posted_reply"] <= 4
     per_tx = figures["items_written_per_posted_reply"] / figures["transactions_per_posted_reply"]
-    assert per_tx == pytest.approx(7, abs=0.05)
+    assert 7 < per_tx < 13
 
 
 def test_a_leaderboard_reads_at_most_one_line_per_responder_however_big_the_ledger() -> None:

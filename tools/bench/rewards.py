@@ -40,6 +40,7 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 BOARD_LINE_BYTES = 80
 ENTRY_BYTES = 350
 LANGUAGES = ("en", "es", "fr", "de", "pt")
+TOPICS = ["billing", "app", "thermostat", "shipping"]
 
 
 @dataclass
@@ -81,7 +82,10 @@ def writes_per_posted_reply(replies: int = 200, seed: int = 7) -> dict[str, floa
         rid = f"adv.{rng.randrange(20)}"
         mention = a_mention(str(n), author=Author(id=f"u{n}", handle=f"@u{n}"))
         triage = Triage(
-            analysis=an_analysis(language=rng.choice(LANGUAGES)),
+            # 0-2 topics, as triage tags mentions: each is one more board line per period.
+            analysis=an_analysis(language=rng.choice(LANGUAGES)).model_copy(
+                update={"topics": tuple(rng.sample(TOPICS, rng.randrange(3)))}
+            ),
             priority=a_priority(),
             decision=a_decision(),
         )
