@@ -53,12 +53,13 @@ def test_spikes_prints_one_json_line_per_alert_with_exactly_four_keys() -> None:
     stdin = volume_csv(burst_at=2 * 288 + 40)
     # WHEN `crowdcare spikes -` reads it
     code, out, err = spikes(stdin, "-", "--subject", "negative mentions")
-    # THEN exit 0, nothing on stderr, one alert with the burst's first bucket time as written
+    # THEN exit 0, nothing on stderr, one alert at the burst's third bucket (it has held 15
+    # minutes), its time as written
     assert (code, err) == (0, "")
     alerts = [json.loads(line) for line in out.splitlines()]
     assert len(alerts) == 1
     assert set(alerts[0]) == {"timestamp", "value", "expected", "reason"}
-    assert alerts[0]["timestamp"] == "2026-03-04 03:20:00"
+    assert alerts[0]["timestamp"] == "2026-03-04 03:30:00"
     assert alerts[0]["value"] > 400 > alerts[0]["expected"]
     assert alerts[0]["reason"].startswith("negative mentions: ")
 
