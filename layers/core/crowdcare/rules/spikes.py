@@ -17,11 +17,14 @@ How it decides (all in the log scale, where mention counts are roughly symmetric
   Poisson spread of the expected count (small counts are noisy by nature). An alert needs a z
   above `z_threshold`, at least `min_excess` extra mentions and `min_ratio` times the expected
   volume: a spike must be unusual, large and visible.
-* **A spike holds** (hysteresis): the test must pass for `persist_buckets` windows in a row
-  (the windows ending at 3 consecutive buckets: unusual for 15 minutes), and the volume *held*
-  over them (the smallest of those windows) is what is compared with the record below. A
-  retweet burst that is over in five or ten minutes is not a care event; a surge that lasts is.
-* **News, not noise**: the held 15-minute volume must also be the largest of the last
+* **A spike holds** (hysteresis): the test must pass at `persist_buckets` consecutive bucket
+  ends (3: the surge is confirmed 10 minutes after the first unusual window), and the volume
+  *held* over them, the smallest of those 15-minute windows, is what is compared with the
+  record below and what the record keeps. A surge lasting 25 minutes or more holds its full
+  15-minute volume; a burst of two to four buckets holds less than its peak window (two
+  buckets: half), so it neither alerts as easily nor sets a bar that lasting surges after it
+  cannot clear. (A lone one-bucket burst sits in all three windows and holds its full volume.)
+* **News, not noise**: the held 15-minute volume must also be the largest held in the last
   `record_days` days (kept as one maximum per day: 14 numbers). Brands' streams have many
   bursts; an admin wants the one that beats anything seen in two weeks, and this gate is what
   keeps false alerts rare (see tools/eval/spikes.py for how the thresholds were chosen).
@@ -69,8 +72,8 @@ class SpikeRules(Frozen):
     # `record_days` days (times `record_ratio`), kept as one maximum per UTC day.
     record_ratio: Annotated[float, Field(ge=0.0)] = 1.0
     record_days: Annotated[int, Field(ge=0, le=31)] = 14
-    # A spike must hold: `persist_buckets` windows in a row unusual, and the smallest of
-    # them (the volume held throughout) is what must beat the record.
+    # A spike must hold: the test passes at `persist_buckets` bucket ends in a row, and the
+    # smallest of those windows (the volume held) must beat the record, which keeps held volumes.
     persist_buckets: Annotated[int, Field(ge=1, le=48)] = 3
 
 
