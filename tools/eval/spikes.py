@@ -222,15 +222,23 @@ def choose(
     return max(scores, key=key)
 
 
+GridScores = dict[SpikeRules, dict[str, SeriesScore]]
+
+
+def grid_scores(labelled: dict[str, LabelledSeries]) -> GridScores:
+    """Every GRID point scored on every series (run once, shared by the tables below)."""
+    return {rules: {n: s.score(rules) for n, s in labelled.items()} for rules in grid_rules()}
+
+
 def leave_one_out(
-    labelled: dict[str, LabelledSeries], default: SpikeRules
+    scores: GridScores, default: SpikeRules
 ) -> tuple[dict[str, SeriesScore], dict[str, SpikeRules]]:
     """Per series: the score of the rules chosen on the other series only, and those rules."""
-    scores = {rules: {n: s.score(rules) for n, s in labelled.items()} for rules in grid_rules()}
+    names = list(next(iter(scores.values())))
     held_out: dict[str, SeriesScore] = {}
     picked: dict[str, SpikeRules] = {}
-    for name in labelled:
-        picked[name] = choose(scores, (n for n in labelled if n != name), default)
+    for name in names:
+        picked[name] = choose(scores, (n for n in names if n != name), default)
         held_out[name] = scores[picked[name]][name]
     return held_out, picked
 
@@ -331,14 +339,37 @@ def report(
     return "\n".join(lines)
 
 
+def sensitivity(scores: GridScores) -> str:
+    """F1 (false alerts) of every GRID point on all five series: how sharp the optimum is."""
+    zs = GRID["z_threshold"]
+    lines = [
+        "Sensitivity: every GRID point, all 5 series pooled, F1 (false alerts); "
+        "contextOSE 0.667 (5)",
+        f"{'persist, record':<18}" + "".join(f" {'z ' + format(z, 'g'):>12}" for z in zs),
+    ]
+    for persist, days in itertools.product(GRID["persist_buckets"], GRID["record_days"]):
+        cells = ""
+        for z in zs:
+            rules = SpikeRules(z_threshold=z, persist_buckets=int(persist), record_days=int(days))
+            pooled = total(scores[rules])
+            cells += f" {pooled.f1:>7.3f} ({pooled.false_alerts:>2})"
+        lines.append(f"{f'{persist:g}, {days:g} d':<18}{cells}")
+    beat = [r for r, per in scores.items() if total(per).f1 > 0.667]
+    lines.append(f"{len(beat)} of {len(scores)} GRID points have a pooled F1 above 0.667")
+    return "\n".join(lines)
+
+
 def main() -> int:
     """Print the spike tables, or a skip notice when the shared data is absent."""
     root = data_dir() / "eval" / "mention_spikes"
     if not root.is_dir():
         print("skipped: eval/mention_spikes not found (set CROWDCARE_SHARED_DATA)")
         return 0
-    left_out, picked = leave_one_out(load_labelled(root), SpikeRules())
+    scores = grid_scores(load_labelled(root))
+    left_out, picked = leave_one_out(scores, SpikeRules())
     print(report(evaluate(root, left_out=left_out), picked))
+    print()
+    print(sensitivity(scores))
     return 0
 
 
