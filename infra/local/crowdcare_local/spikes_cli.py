@@ -26,6 +26,7 @@ from crowdcare.rules.spikes import Bucket, SpikeAlert, SpikeRules, SpikeState, o
 from pydantic import ValidationError
 
 HEADER = ["timestamp", "value"]
+BOM = "\ufeff"
 
 
 class BadRowError(ValueError):
@@ -98,6 +99,9 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO)
             number = reader.line_num
             if not row or not "".join(row).strip():
                 continue
+            if number == 1 and row:
+                # A spreadsheet's "CSV UTF-8" starts with a byte-order mark; it is not data.
+                row[0] = row[0].lstrip(BOM)
             if state.seen == 0 and state.late == 0 and [c.strip().lower() for c in row] == HEADER:
                 continue
             try:
