@@ -80,8 +80,7 @@ def test_spikes_bad_row_names_its_line_and_exits_2() -> None:
     """A row with a word for a value stops the run with its line number."""
     # GIVEN a CSV whose fourth line is broken
     stdin = (
-        "timestamp,value\n2026-03-02 00:00:00,3\n2026-03-02 00:05:00,4\n"
-        "2026-03-02 00:10:00,many\n"
+        "timestamp,value\n2026-03-02 00:00:00,3\n2026-03-02 00:05:00,4\n2026-03-02 00:10:00,many\n"
     )
     # WHEN the command runs
     code, _, err = spikes(stdin)
@@ -185,7 +184,8 @@ def test_faq_empty_and_single_post_inputs() -> None:
     # GIVEN / WHEN / THEN
     assert json.loads(faq("")[1]) == {"clusters": [], "unclustered": []}
     assert json.loads(faq(json.dumps(POSTS[0]) + "\n")[1]) == {
-        "clusters": [], "unclustered": ["r1"],
+        "clusters": [],
+        "unclustered": ["r1"],
     }
 
 

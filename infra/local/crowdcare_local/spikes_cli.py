@@ -36,11 +36,14 @@ class BadRowError(ValueError):
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the spikes subcommand's arguments to `parser`."""
     parser.add_argument(
-        "input", nargs="?", default="-",
+        "input",
+        nargs="?",
+        default="-",
         help="CSV file `timestamp,value` (default, or `-`: standard input)",
     )
     parser.add_argument(
-        "--subject", default="mentions",
+        "--subject",
+        default="mentions",
         help='what the series counts, used in the reason (default "mentions")',
     )
     parser.add_argument(
@@ -82,11 +85,13 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO)
     try:
         rules = (
             SpikeRules.model_validate_json(args.rules.read_text(encoding="utf-8"))
-            if args.rules else SpikeRules()
+            if args.rules
+            else SpikeRules()
         )
         # nullcontext: standard input is not ours to close.
         source: AbstractContextManager[TextIO] = (
-            nullcontext(stdin) if args.input == "-"
+            nullcontext(stdin)
+            if args.input == "-"
             else Path(args.input).open(encoding="utf-8", newline="")  # noqa: SIM115 - with below
         )
     except (OSError, ValidationError) as error:
