@@ -8,7 +8,7 @@ Step Functions and platform adapters in the cloud and the local run, the in-memo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -448,7 +448,7 @@ class IngestParkingLot(Protocol):
 
 
 # --- Analytics and insight ---------------------------------------------------------------------
-# (services: analytics, spike_watch, faq_job)
+# (services: analytics, spike_watch, spike_alerts, faq_job, weekly_digest)
 
 
 class AnalyticsStore(Protocol):
@@ -512,3 +512,41 @@ class FaqRuns(Protocol):
     """Where FAQ runs are kept for the Analytics screen and the export."""
 
     def save(self, run: FaqRun) -> None: ...
+
+
+class SpikeAlertTopic(Protocol):
+    """AdminAlertsTopic, as the spike alerts use it."""
+
+    def notify(self, series: str, alert: SpikeAlert) -> None: ...
+
+
+class AlertBanner(Protocol):
+    """The dashboard's banner of the last day's spike alerts."""
+
+    def show(self, series: str, alert: SpikeAlert) -> None: ...
+
+
+class AdminDirectory(Protocol):
+    """Who the weekly digest goes to."""
+
+    def admin_emails(self) -> Sequence[str]: ...
+
+
+class LatestFaqRun(Protocol):
+    """The last stored FAQ run, if any."""
+
+    def latest(self) -> FaqRun | None: ...
+
+
+class DigestMailer(Protocol):
+    """Sends one digest email; returns the provider's message id."""
+
+    def send(self, to: str, message: Message) -> str: ...
+
+
+class DigestLog(Protocol):
+    """Which weeks' digests were sent."""
+
+    def claim(self, week_start: date) -> bool:
+        """True the first time a week is claimed, False ever after."""
+        ...
