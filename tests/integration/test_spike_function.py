@@ -122,3 +122,9 @@ def test_a_surge_raises_one_alert_everywhere_and_a_rerun_raises_none(
     (shown,) = SpikeBanner(spike_aws.ddb, AGGREGATES_TABLE).since(SURGE - timedelta(hours=1))
     assert shown["series"] == "total"
     assert SURGE <= datetime.fromisoformat(shown["timestamp"]) <= SURGE + 3 * STEP
+    # The detector's state stays one small item (bounded rings, whatever the history).
+    item = spike_aws.ddb.get_item(
+        TableName=AGGREGATES_TABLE,
+        Key={"dimension": {"S": "spike#total"}, "bucket": {"S": "state"}},
+    )["Item"]
+    assert len(item["state"]["S"]) < 2_000

@@ -53,12 +53,13 @@ def test_spikes_prints_one_json_line_per_alert_with_exactly_four_keys() -> None:
     stdin = volume_csv(burst_at=2 * 288 + 40)
     # WHEN `crowdcare spikes -` reads it
     code, out, err = spikes(stdin, "-", "--subject", "negative mentions")
-    # THEN exit 0, nothing on stderr, one alert with the burst's first bucket time as written
+    # THEN exit 0, nothing on stderr, one alert at the burst's third bucket (it has held 15
+    # minutes), its time as written
     assert (code, err) == (0, "")
     alerts = [json.loads(line) for line in out.splitlines()]
     assert len(alerts) == 1
     assert set(alerts[0]) == {"timestamp", "value", "expected", "reason"}
-    assert alerts[0]["timestamp"] == "2026-03-04 03:20:00"
+    assert alerts[0]["timestamp"] == "2026-03-04 03:30:00"
     assert alerts[0]["value"] > 400 > alerts[0]["expected"]
     assert alerts[0]["reason"].startswith("negative mentions: ")
 
@@ -79,8 +80,7 @@ def test_spikes_bad_row_names_its_line_and_exits_2() -> None:
     """A row with a word for a value stops the run with its line number."""
     # GIVEN a CSV whose fourth line is broken
     stdin = (
-        "timestamp,value\n2026-03-02 00:00:00,3\n2026-03-02 00:05:00,4\n"
-        "2026-03-02 00:10:00,many\n"
+        "timestamp,value\n2026-03-02 00:00:00,3\n2026-03-02 00:05:00,4\n2026-03-02 00:10:00,many\n"
     )
     # WHEN the command runs
     code, _, err = spikes(stdin)
@@ -184,7 +184,8 @@ def test_faq_empty_and_single_post_inputs() -> None:
     # GIVEN / WHEN / THEN
     assert json.loads(faq("")[1]) == {"clusters": [], "unclustered": []}
     assert json.loads(faq(json.dumps(POSTS[0]) + "\n")[1]) == {
-        "clusters": [], "unclustered": ["r1"],
+        "clusters": [],
+        "unclustered": ["r1"],
     }
 
 
@@ -197,3 +198,51 @@ def test_both_commands_are_mounted_on_the_crowdcare_parser() -> None:
     # THEN each has its command and input (stdin by default)
     assert (spikes_args.command, spikes_args.input) == ("spikes", "volume.csv")
     assert (faq_args.command, faq_args.input, faq_args.embedder) == ("faq", "-", "tfidf")
+
+
+def test_spikes_gaps_are_compared_only_across_counted_buckets() -> None:
+    """Six missing hours are neither silence nor a surge; a burst after the gap still alerts."""
+    # GIVEN three days with hours 6-12 of day three missing, with and without a later burst
+    quiet = volume_csv().splitlines()
+    del quiet[1 + 2 * 288 + 72 : 1 + 2 * 288 + 144]
+    bursty = volume_csv(burst_at=2 * 288 + 180).splitlines()
+    del bursty[1 + 2 * 288 + 72 : 1 + 2 * 288 + 144]
+    # WHEN the command reads each
+    quiet_run = spikes("\n".join(quiet) + "\n")
+    code, out, err = spikes("\n".join(bursty) + "\n")
+    # THEN the gap alone raises nothing, and the burst 3 hours after it is found as usual
+    assert quiet_run == (0, "", "")
+    assert (code, err) == (0, "")
+    assert [json.loads(line)["timestamp"] for line in out.splitlines()] == ["2026-03-04 15:10:00"]
+
+
+def test_spikes_a_missing_file_is_a_clear_error() -> None:
+    """A path that does not exist: exit 2, the path named, nothing printed."""
+    # GIVEN / WHEN
+    code, out, err = spikes("", "/nonexistent/volume.csv")
+    # THEN
+    assert (code, out) == (2, "")
+    assert "/nonexistent/volume.csv" in err
+
+
+def test_spikes_accepts_a_spreadsheet_byte_order_mark() -> None:
+    """A CSV saved as "CSV UTF-8" (a BOM before the header) reads like any other."""
+    # GIVEN the burst CSV with a byte-order mark
+    stdin = "\ufeff" + volume_csv(burst_at=2 * 288 + 40)
+    # WHEN / THEN one alert and no error
+    code, out, err = spikes(stdin)
+    assert (code, err) == (0, "")
+    assert len(out.splitlines()) == 1
+
+
+def test_spikes_keeps_alerts_printed_before_a_bad_row() -> None:
+    """A bad row late in the file stops the run, but the alerts already printed stand."""
+    # GIVEN the burst CSV followed by a row with a bad timestamp
+    lines = volume_csv(burst_at=2 * 288 + 40).splitlines()
+    stdin = "\n".join([*lines, "2026-03-05 25:00:00,3"]) + "\n"
+    # WHEN the command runs
+    code, out, err = spikes(stdin)
+    # THEN the alert was printed, then exit 2 naming the last line
+    assert code == 2
+    assert len(out.splitlines()) == 1
+    assert f"line {len(lines) + 1}:" in err

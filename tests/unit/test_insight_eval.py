@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from crowdcare.rules.spikes import SpikeRules
 
 from tools.eval.faq import ari, nmi, score_clustering, synthetic_posts
-from tools.eval.spikes import episodes, score
+from tools.eval.spikes import SeriesScore, choose, episodes, score
 
 T0 = datetime(2015, 3, 1, tzinfo=UTC)
 
@@ -70,3 +71,29 @@ def test_synthetic_posts_are_reproducible_and_varied() -> None:
     # THEN identical runs, and more distinct posts than sources
     assert first == second
     assert len(set(first)) > 2
+
+
+def test_leave_one_out_chooses_on_the_other_series_only() -> None:
+    """Each held-out series is scored with the rules that did best on the others."""
+    # GIVEN two candidate rules: `a` is perfect on X and useless on Y and Z, `b` the reverse
+    a, b = SpikeRules(z_threshold=3.0), SpikeRules(z_threshold=4.0)
+    hit, miss = SeriesScore(1, 1, 0, (60.0,)), SeriesScore(1, 0, 3, ())
+    scores = {a: {"X": hit, "Y": miss, "Z": miss}, b: {"X": miss, "Y": hit, "Z": hit}}
+    # WHEN rules are chosen for each held-out series
+    picked = {held: choose(scores, [n for n in "XYZ" if n != held], a) for held in "XYZ"}
+    # THEN X gets `b` (best on Y and Z), so X's own perfect figure with `a` is never used;
+    # Y and Z see one series each way, a tie that goes to the defaults (`a`)
+    assert picked == {"X": b, "Y": a, "Z": a}
+
+
+def test_ties_prefer_fewer_false_alerts_then_the_defaults() -> None:
+    """Equal F1: fewer false alerts wins; equal again: the shipped defaults win."""
+    # GIVEN three rules with the same F1 on the training series
+    default, other, quieter = SpikeRules(), SpikeRules(z_threshold=3.0), SpikeRules(z_threshold=4.0)
+    same = SeriesScore(2, 1, 1, ())
+    scores = {other: {"X": same}, default: {"X": same}, quieter: {"X": same}}
+    # WHEN / THEN the defaults win a full tie, and fewer false alerts beat the defaults
+    assert choose(scores, ["X"], default) == default
+    scores[quieter] = {"X": SeriesScore(4, 2, 2, ())}  # F1 0.5 as well, but 2 false alerts
+    scores[other] = {"X": SeriesScore(2, 1, 0, ())}  # F1 0.667, no false alert
+    assert choose(scores, ["X"], default) == other

@@ -50,15 +50,15 @@ def test_a_burst_raises_one_alert_that_explains_itself() -> None:
     buckets = series(6, burst(at, 120))
     # WHEN the detector runs with the brand's subject
     _, alerts = detect(buckets, RULES, subject="negative mentions about `app`")
-    # THEN exactly one alert, within the first 15 minutes of the burst
+    # THEN exactly one alert, once the burst has held for 15 minutes (three buckets)
     assert len(alerts) == 1
     alert = alerts[0]
-    assert buckets[at].timestamp <= alert.timestamp <= buckets[at + 2].timestamp
+    assert alert.timestamp == buckets[at + 2].timestamp
     assert alert.value > 100 > alert.expected
     assert alert.window_value > 2 * alert.window_expected
     assert alert.reason.startswith("negative mentions about `app`: ")
     assert " in 15 min vs " in alert.reason
-    assert alert.reason.endswith("expected, the most in 14 days")
+    assert alert.reason.endswith("expected, held 15 min, the most in 14 days")
 
 
 def test_a_long_spike_alerts_once_and_a_later_bigger_one_alerts_again() -> None:
@@ -70,8 +70,9 @@ def test_a_long_spike_alerts_once_and_a_later_bigger_one_alerts_again() -> None:
     _, alerts = detect(buckets, RULES)
     # THEN one alert per surge
     assert len(alerts) == 2
-    assert buckets[first].timestamp <= alerts[0].timestamp <= buckets[first + 2].timestamp
-    assert buckets[second].timestamp <= alerts[1].timestamp <= buckets[second + 2].timestamp
+    assert alerts[0].timestamp == buckets[first + 2].timestamp
+    # (the second must first hold above the first one's record: a bucket or two later)
+    assert buckets[second + 2].timestamp <= alerts[1].timestamp <= buckets[second + 4].timestamp
 
 
 def test_a_smaller_spike_after_a_big_one_is_not_news() -> None:
@@ -172,3 +173,46 @@ def test_bucket_start_floors_to_the_bucket(moment: datetime, expected: datetime)
     """A mention's time maps to the start of its 5-minute bucket."""
     # GIVEN / WHEN / THEN
     assert bucket_start(moment, RULES) == expected
+
+
+def test_a_short_burst_sets_the_record_it_held_so_a_later_lasting_surge_is_news() -> None:
+    """Hysteresis: a 10-minute burst's record is what it held; a later hour-long surge beats it."""
+    # GIVEN a 10-minute burst of +600 a bucket on day 4, then an hour of +350 a bucket on day 5
+    short, lasting = 4 * 288 + 100, 5 * 288 + 100
+    buckets = series(6, burst(short, 600, length=2) | burst(lasting, 350, length=12))
+    # WHEN the detector runs with the defaults, and with hysteresis switched off
+    _, alerts = detect(buckets, RULES)
+    _, no_hysteresis = detect(buckets, RULES.model_copy(update={"persist_buckets": 1}))
+    # THEN both surges alert; without hysteresis the burst's 15-minute peak (1,200 more)
+    # stands as the record and the lasting surge (1,050 more) is not news
+    assert [a.timestamp.day for a in alerts] == [6, 7]
+    assert [a.timestamp.day for a in no_hysteresis] == [6]
+
+
+def test_state_stays_the_same_size_whatever_the_history() -> None:
+    """Three weeks of buckets leave a state no larger than it was after one week."""
+    # GIVEN the state after one week and after three weeks of the same rhythm
+    week, _ = detect(series(7), RULES)
+    three_weeks, _ = detect(series(21), RULES)
+    # WHEN both are stored as JSON
+    sizes = [len(s.model_dump_json()) for s in (week, three_weeks)]
+    # THEN the later one is no larger (digits aside) and every ring is bounded
+    assert sizes[1] <= sizes[0] + 200
+    assert len(three_weeks.day_peaks) == RULES.record_days
+    assert len(three_weeks.held) == RULES.persist_buckets
+    assert len(three_weeks.recent) == RULES.window_buckets
+
+
+def test_a_state_stored_before_the_hysteresis_fields_still_loads() -> None:
+    """A state item written by the previous detector version (no streak, no held) is read."""
+    # GIVEN a stored state without the fields added for hysteresis
+    state, _ = detect(series(2), RULES)
+    old = state.model_dump(mode="json")
+    del old["streak"], old["held"]
+    # WHEN it is loaded and the detector carries on
+    reloaded = SpikeState.model_validate(old)
+    after, alert = observe(reloaded, Bucket(timestamp=START + 2 * 288 * STEP, value=30.0), RULES)
+    # THEN it starts with no streak and moves on normally
+    assert (reloaded.streak, reloaded.held) == (0, ())
+    assert alert is None
+    assert after.seen == state.seen + 1

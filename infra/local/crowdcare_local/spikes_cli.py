@@ -26,6 +26,7 @@ from crowdcare.rules.spikes import Bucket, SpikeAlert, SpikeRules, SpikeState, o
 from pydantic import ValidationError
 
 HEADER = ["timestamp", "value"]
+BOM = "\ufeff"
 
 
 class BadRowError(ValueError):
@@ -35,11 +36,14 @@ class BadRowError(ValueError):
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the spikes subcommand's arguments to `parser`."""
     parser.add_argument(
-        "input", nargs="?", default="-",
+        "input",
+        nargs="?",
+        default="-",
         help="CSV file `timestamp,value` (default, or `-`: standard input)",
     )
     parser.add_argument(
-        "--subject", default="mentions",
+        "--subject",
+        default="mentions",
         help='what the series counts, used in the reason (default "mentions")',
     )
     parser.add_argument(
@@ -81,11 +85,13 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO)
     try:
         rules = (
             SpikeRules.model_validate_json(args.rules.read_text(encoding="utf-8"))
-            if args.rules else SpikeRules()
+            if args.rules
+            else SpikeRules()
         )
         # nullcontext: standard input is not ours to close.
         source: AbstractContextManager[TextIO] = (
-            nullcontext(stdin) if args.input == "-"
+            nullcontext(stdin)
+            if args.input == "-"
             else Path(args.input).open(encoding="utf-8", newline="")  # noqa: SIM115 - with below
         )
     except (OSError, ValidationError) as error:
@@ -98,6 +104,9 @@ def run(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO)
             number = reader.line_num
             if not row or not "".join(row).strip():
                 continue
+            if number == 1 and row:
+                # A spreadsheet's "CSV UTF-8" starts with a byte-order mark; it is not data.
+                row[0] = row[0].lstrip(BOM)
             if state.seen == 0 and state.late == 0 and [c.strip().lower() for c in row] == HEADER:
                 continue
             try:

@@ -8,18 +8,20 @@ Step Functions and platform adapters in the cloud and the local run, the in-memo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from crowdcare.adapters.platforms.inbound.meta import BadChange
     from crowdcare.adapters.platforms.outbound.base import ReplyAdapter
+    from crowdcare.domain.faq import FaqPost, FaqRun
     from crowdcare.domain.models import Platform, ResponderKind
     from crowdcare.domain.points import LedgerEntry
     from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
     from crowdcare.rules.analytics import Counters
     from crowdcare.rules.analytics_facts import Increments, MentionCard
     from crowdcare.rules.points import PointsRules
+    from crowdcare.rules.spikes import SpikeAlert, SpikeState
     from crowdcare.rules.standings import BoardLine
 
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
@@ -445,8 +447,8 @@ class IngestParkingLot(Protocol):
     def park(self, bad: BadChange) -> None: ...
 
 
-# --- Analytics ---------------------------------------------------------------------------------
-# (services: analytics)
+# --- Analytics and insight ---------------------------------------------------------------------
+# (services: analytics, spike_watch, spike_alerts, faq_job, weekly_digest)
 
 
 class AnalyticsStore(Protocol):
@@ -472,3 +474,79 @@ class ResponderKindLookup(Protocol):
     """Whether a responder is an advocate or an employee (None when unknown)."""
 
     def __call__(self, responder_id: str) -> ResponderKind | None: ...
+
+
+class BucketCounts(Protocol):
+    """Mention counts per series and bucket start (an atomic counter item each)."""
+
+    def add(self, series: str, bucket: datetime, count: int) -> None: ...
+
+    def between(self, series: str, after: datetime, until: datetime) -> Mapping[datetime, int]:
+        """Counts of buckets starting after `after` and before `until`."""
+        ...
+
+
+class SpikeStates(Protocol):
+    """The spike detector's state of each series, saved only if nobody saved it meanwhile."""
+
+    def load(self, series: str) -> SpikeState | None: ...
+
+    def save(self, series: str, state: SpikeState, previous: SpikeState | None) -> bool:
+        """Store `state` if the stored one is still `previous`; False if it moved on."""
+        ...
+
+
+class SpikeAlerts(Protocol):
+    """Where spike alerts go (SNS AdminAlertsTopic, an audit entry, the dashboard banner)."""
+
+    def publish(self, series: str, alert: SpikeAlert) -> None: ...
+
+
+class RecentPosts(Protocol):
+    """Questions and complaints created in [since, until), for the daily FAQ job."""
+
+    def between(self, since: datetime, until: datetime) -> Sequence[FaqPost]: ...
+
+
+class FaqRuns(Protocol):
+    """Where FAQ runs are kept for the Analytics screen and the export."""
+
+    def save(self, run: FaqRun) -> None: ...
+
+
+class SpikeAlertTopic(Protocol):
+    """AdminAlertsTopic, as the spike alerts use it."""
+
+    def notify(self, series: str, alert: SpikeAlert) -> None: ...
+
+
+class AlertBanner(Protocol):
+    """The dashboard's banner of the last day's spike alerts."""
+
+    def show(self, series: str, alert: SpikeAlert) -> None: ...
+
+
+class AdminDirectory(Protocol):
+    """Who the weekly digest goes to."""
+
+    def admin_emails(self) -> Sequence[str]: ...
+
+
+class LatestFaqRun(Protocol):
+    """The last stored FAQ run, if any."""
+
+    def latest(self) -> FaqRun | None: ...
+
+
+class DigestMailer(Protocol):
+    """Sends one digest email; returns the provider's message id."""
+
+    def send(self, to: str, message: Message) -> str: ...
+
+
+class DigestLog(Protocol):
+    """Which weeks' digests were sent."""
+
+    def claim(self, week_start: date) -> bool:
+        """True the first time a week is claimed, False ever after."""
+        ...

@@ -3,8 +3,8 @@
 One series (total, negative, or one topic's mentions for a brand) is fed one bucket at a time
 through `observe(state, bucket)`. The function is pure: it returns the next state and at most
 one alert. It decides from the data up to that bucket only, so the same code runs in a Lambda
-that keeps `SpikeState` (about 50 numbers, JSON-serialisable) in DynamoDB between buckets,
-and in `crowdcare spikes` over a CSV file.
+that keeps `SpikeState` in DynamoDB between buckets (about 60 numbers, bounded whatever the
+length of the history; JSON-serialisable), and in `crowdcare spikes` over a CSV file.
 
 How it decides (all in the log scale, where mention counts are roughly symmetric):
 
@@ -17,10 +17,17 @@ How it decides (all in the log scale, where mention counts are roughly symmetric
   Poisson spread of the expected count (small counts are noisy by nature). An alert needs a z
   above `z_threshold`, at least `min_excess` extra mentions and `min_ratio` times the expected
   volume: a spike must be unusual, large and visible.
-* **News, not noise**: the 15-minute volume must also be the largest of the last `record_days`
-  days (kept as one maximum per day: 14 numbers). Brands' streams have many bursts; an admin
-  wants the one that beats anything seen in two weeks, and this gate is what keeps false alerts
-  as rare as the best published detector's (see tools/eval/spikes.py).
+* **A spike holds** (hysteresis): the test must pass at `persist_buckets` consecutive bucket
+  ends (3: the surge is confirmed 10 minutes after the first unusual window), and the volume
+  *held* over them, the smallest of those 15-minute windows, is what is compared with the
+  record below and what the record keeps. A surge lasting 25 minutes or more holds its full
+  15-minute volume; a burst of two to four buckets holds less than its peak window (two
+  buckets: half), so it neither alerts as easily nor sets a bar that lasting surges after it
+  cannot clear. (A lone one-bucket burst sits in all three windows and holds its full volume.)
+* **News, not noise**: the held 15-minute volume must also be the largest held in the last
+  `record_days` days (kept as one maximum per day: 14 numbers). Brands' streams have many
+  bursts; an admin wants the one that beats anything seen in two weeks, and this gate is what
+  keeps false alerts rare (see tools/eval/spikes.py for how the thresholds were chosen).
 * **One alert per spike**: after an alert, the series is "in a spike" until the 15-minute z stays
   below `calm_z` for `calm_buckets` buckets; no alert is raised meanwhile.
 * **Warm-up**: no alert before `warmup_buckets` buckets have been seen (the forecast has not
@@ -54,7 +61,7 @@ class SpikeRules(Frozen):
     season_gamma: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1  # per visit of an hour slot
     spread_beta: Annotated[float, Field(gt=0.0, le=1.0)] = 0.005  # half-life ~12 h
     clip_sigmas: Annotated[float, Field(gt=0.0)] = 3.0
-    z_threshold: Annotated[float, Field(gt=0.0)] = 4.0
+    z_threshold: Annotated[float, Field(gt=0.0)] = 3.5
     min_excess: Annotated[float, Field(ge=0.0)] = 10.0
     min_ratio: Annotated[float, Field(ge=1.0)] = 1.5
     calm_z: Annotated[float, Field(ge=0.0)] = 2.0
@@ -65,6 +72,9 @@ class SpikeRules(Frozen):
     # `record_days` days (times `record_ratio`), kept as one maximum per UTC day.
     record_ratio: Annotated[float, Field(ge=0.0)] = 1.0
     record_days: Annotated[int, Field(ge=0, le=31)] = 14
+    # A spike must hold: the test passes at `persist_buckets` bucket ends in a row, and the
+    # smallest of those windows (the volume held) must beat the record, which keeps held volumes.
+    persist_buckets: Annotated[int, Field(ge=1, le=48)] = 3
 
 
 class SpikeState(Frozen):
@@ -82,6 +92,9 @@ class SpikeState(Frozen):
     recent: tuple[tuple[float, float], ...] = ()
     in_spike: bool = False
     calm_for: int = 0
+    # Unusual windows in a row (capped at persist_buckets) and the last window volumes.
+    streak: int = 0
+    held: tuple[float, ...] = ()
     # Largest window volume of each of the last days, most recent last, and today's so far.
     day_peaks: tuple[float, ...] = ()
     today_peak: float = 0.0
@@ -133,7 +146,9 @@ def observe(
         # First bucket: start the level here, nothing to compare against.
         nxt = state.model_copy(
             update={
-                "seen": 1, "last": bucket.timestamp, "level": y - season[slot],
+                "seen": 1,
+                "last": bucket.timestamp,
+                "level": y - season[slot],
                 "recent": ((bucket.value, bucket.value),),
             }
         )
@@ -161,29 +176,37 @@ def observe(
     window_clipped = _clip(window_residual, rules.clip_sigmas * math.sqrt(state.window_var))
     window_var = (
         _ew(state.window_var, window_clipped**2, rules.spread_beta)
-        if len(recent) == rules.window_buckets else state.window_var
+        if len(recent) == rules.window_buckets
+        else state.window_var
     )
 
     alert: SpikeAlert | None = None
     seen = state.seen + 1
+    full = len(recent) == rules.window_buckets
+    unusual = (
+        full
+        and z >= rules.z_threshold
+        and window_value - window_expected >= rules.min_excess
+        and window_value >= rules.min_ratio * window_expected
+    )
+    streak = min(state.streak + 1, rules.persist_buckets) if unusual else 0
+    held = (*state.held, window_value)[-rules.persist_buckets :] if full else ()
+    held_value = min(held) if len(held) == rules.persist_buckets else 0.0
     day_peaks, today_peak = _roll_days(state, bucket.timestamp, rules.record_days)
     record = max((*day_peaks, today_peak))
-    if len(recent) == rules.window_buckets:
-        today_peak = max(today_peak, window_value)
+    today_peak = max(today_peak, held_value)
     if in_spike:
         calm_for = calm_for + 1 if z < rules.calm_z else 0
         if calm_for >= rules.calm_buckets:
             in_spike, calm_for = False, 0
     elif (
         seen > rules.warmup_buckets
-        and len(recent) == rules.window_buckets
-        and z >= rules.z_threshold
-        and window_value - window_expected >= rules.min_excess
-        and window_value >= rules.min_ratio * window_expected
-        and window_value > rules.record_ratio * record
+        and streak >= rules.persist_buckets
+        and held_value > rules.record_ratio * record
     ):
         in_spike, calm_for = True, 0
         minutes = rules.window_buckets * rules.bucket_minutes
+        held_minutes = rules.persist_buckets * rules.bucket_minutes
         alert = SpikeAlert(
             timestamp=bucket.timestamp,
             value=bucket.value,
@@ -193,7 +216,8 @@ def observe(
             z=round(z, 1),
             reason=(
                 f"{subject}: {_count(window_value)} in {minutes} min "
-                f"vs {_count(window_expected)} expected, the most in {rules.record_days} days"
+                f"vs {_count(window_expected)} expected, held {held_minutes} min, "
+                f"the most in {rules.record_days} days"
             ),
         )
 
@@ -208,6 +232,8 @@ def observe(
         recent=recent,
         in_spike=in_spike,
         calm_for=calm_for,
+        streak=streak,
+        held=held,
         day_peaks=day_peaks,
         today_peak=today_peak,
     )
@@ -215,7 +241,9 @@ def observe(
 
 
 def detect(
-    buckets: list[Bucket], rules: SpikeRules, subject: str = "mentions",
+    buckets: list[Bucket],
+    rules: SpikeRules,
+    subject: str = "mentions",
     state: SpikeState | None = None,
 ) -> tuple[SpikeState, list[SpikeAlert]]:
     """Run `observe` over buckets in order; the final state and every alert raised."""
@@ -235,9 +263,7 @@ def bucket_start(moment: datetime, rules: SpikeRules) -> datetime:
     return moment.replace(hour=floor // 60, minute=floor % 60, second=0, microsecond=0)
 
 
-def _roll_days(
-    state: SpikeState, now: datetime, days: int
-) -> tuple[tuple[float, ...], float]:
+def _roll_days(state: SpikeState, now: datetime, days: int) -> tuple[tuple[float, ...], float]:
     """Daily maxima moved on to `now`'s UTC day: whole days passed close today's maximum."""
     if state.last is None:
         return (), 0.0

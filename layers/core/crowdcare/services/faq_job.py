@@ -7,8 +7,9 @@ reply with the most reach, a thank-you from the author counting double). A compl
 that is growing is flagged as a root-cause candidate.
 
 The clustering itself is `crowdcare.rules.faq_clusters` (pure); posts come in and candidates go
-out through the two ports below, so the job runs on in-memory fakes in tests and on DynamoDB in
-the cloud. Export to CSV and JSON is pure too (`to_json`, `to_csv`).
+out through two ports (`RecentPosts`, `FaqRuns` in `crowdcare.ports`), so the job runs on
+in-memory fakes in tests and on DynamoDB in the cloud. The models are in `crowdcare.domain.faq`.
+Export to CSV and JSON is pure too (`to_json`, `to_csv`).
 """
 
 from __future__ import annotations
@@ -18,78 +19,40 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Literal, Protocol
 
-from pydantic import AwareDatetime, Field
-
-from crowdcare.domain.models import Frozen
+# The models live in the domain and the ports in `crowdcare.ports`; both are imported here at
+# run time so `crowdcare.services.faq_job` keeps exporting them to existing callers.
+from crowdcare.domain.faq import FaqCandidate, FaqPost, FaqRun, Kind, PostedReply
+from crowdcare.ports import FaqRuns, RecentPosts
 from crowdcare.rules.faq_clusters import ClusterRules, Embedder, HashedTfidfEmbedder, cluster_texts
 
-Kind = Literal["question", "complaint"]
+__all__ = [
+    "CSV_COLUMNS",
+    "FaqCandidate",
+    "FaqJob",
+    "FaqPost",
+    "FaqRun",
+    "FaqRuns",
+    "PostedReply",
+    "RecentPosts",
+    "best_answer",
+    "to_csv",
+    "to_json",
+]
+
 SAMPLES = 3
-
-
-class PostedReply(Frozen):
-    """A reply that was posted to a mention, and how it did."""
-
-    text: str
-    reach: Annotated[int, Field(ge=0)] = 0
-    thanked: bool = False
-
-
-class FaqPost(Frozen):
-    """A question or complaint of the period, as the job reads it."""
-
-    id: str
-    text: Annotated[str, Field(min_length=1)]
-    kind: Kind
-    negative: bool
-    created_at: AwareDatetime
-    reply: PostedReply | None = None
-
-
-class FaqCandidate(Frozen):
-    """One group of the same need, ready for the knowledge base."""
-
-    label: str
-    kind: Kind
-    size: int
-    previous_size: int
-    trend: float  # size against the earlier half of the window, (now - before) / max(before, 1)
-    negative_share: float
-    samples: tuple[str, ...]
-    representative: str
-    best_answer: str | None
-    root_cause: bool
-
-
-class FaqRun(Frozen):
-    """The result of one run: when, over which window, and the candidates, largest first."""
-
-    run_at: AwareDatetime
-    since: AwareDatetime
-    candidates: tuple[FaqCandidate, ...]
-    unclustered: int
-
-
-class RecentPosts(Protocol):
-    """Questions and complaints created in [since, until)."""
-
-    def between(self, since: datetime, until: datetime) -> Sequence[FaqPost]: ...
-
-
-class FaqRuns(Protocol):
-    """Where runs are kept for the Analytics screen and the export."""
-
-    def save(self, run: FaqRun) -> None: ...
 
 
 class FaqJob:
     """Builds the day's FAQ candidates; collaborators are passed in."""
 
     def __init__(
-        self, posts: RecentPosts, runs: FaqRuns, embedder: Embedder | None = None,
-        rules: ClusterRules | None = None, window: timedelta = timedelta(days=2),
+        self,
+        posts: RecentPosts,
+        runs: FaqRuns,
+        embedder: Embedder | None = None,
+        rules: ClusterRules | None = None,
+        window: timedelta = timedelta(days=2),
     ) -> None:
         self._posts = posts
         self._runs = runs
@@ -109,14 +72,16 @@ class FaqJob:
             recent = sum(1 for p in members if p.created_at >= middle)
             before = len(members) - recent
             kind: Kind = (
-                "complaint" if sum(p.kind == "complaint" for p in members) * 2 > len(members)
+                "complaint"
+                if sum(p.kind == "complaint" for p in members) * 2 > len(members)
                 else "question"
             )
             trend = (recent - before) / max(before, 1)
             # Samples: the representative first, then the most recent others.
             others = sorted(
                 (p for p in members if p.id != posts[cluster.representative].id),
-                key=lambda p: p.created_at, reverse=True,
+                key=lambda p: p.created_at,
+                reverse=True,
             )
             candidates.append(
                 FaqCandidate(
@@ -134,7 +99,9 @@ class FaqJob:
             )
         candidates.sort(key=lambda c: (-(c.size + c.previous_size), c.label))
         result = FaqRun(
-            run_at=now, since=since, candidates=tuple(candidates),
+            run_at=now,
+            since=since,
+            candidates=tuple(candidates),
             unclustered=len(clustering.unclustered),
         )
         self._runs.save(result)
@@ -155,8 +122,16 @@ def to_json(run: FaqRun) -> str:
 
 
 CSV_COLUMNS = (
-    "label", "kind", "size", "previous_size", "trend", "negative_share", "root_cause",
-    "representative", "best_answer", "samples",
+    "label",
+    "kind",
+    "size",
+    "previous_size",
+    "trend",
+    "negative_share",
+    "root_cause",
+    "representative",
+    "best_answer",
+    "samples",
 )
 
 
@@ -166,8 +141,18 @@ def to_csv(run: FaqRun) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for c in run.candidates:
-        writer.writerow([
-            c.label, c.kind, c.size, c.previous_size, c.trend, c.negative_share,
-            str(c.root_cause).lower(), c.representative, c.best_answer or "", " ".join(c.samples),
-        ])
+        writer.writerow(
+            [
+                c.label,
+                c.kind,
+                c.size,
+                c.previous_size,
+                c.trend,
+                c.negative_share,
+                str(c.root_cause).lower(),
+                c.representative,
+                c.best_answer or "",
+                " ".join(c.samples),
+            ]
+        )
     return out.getvalue()

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from crowdcare.domain.audit import SYSTEM, AuditAction, AuditEntry
+from crowdcare.ports import AlertBanner, AuditLog, SpikeAlertTopic
 from crowdcare.rules.spikes import SpikeAlert
 from crowdcare.services.spike_watch import NEGATIVE, TOTAL, SpikeWatch
 
@@ -24,22 +24,10 @@ SETTLE = timedelta(minutes=2)
 TOP_TOPICS = 5
 
 
-class AlertTopic(Protocol):
-    def notify(self, series: str, alert: SpikeAlert) -> None: ...
-
-
-class AuditLog(Protocol):
-    def append(self, entry: AuditEntry) -> bool: ...
-
-
-class Banner(Protocol):
-    def show(self, series: str, alert: SpikeAlert) -> None: ...
-
-
 class SpikeAlertFanout:
     """SpikeAlerts: the banner and the audit entry first (they are idempotent), then SNS."""
 
-    def __init__(self, topic: AlertTopic, audit: AuditLog, banner: Banner) -> None:
+    def __init__(self, topic: SpikeAlertTopic, audit: AuditLog, banner: AlertBanner) -> None:
         self._topic = topic
         self._audit = audit
         self._banner = banner

@@ -11,49 +11,36 @@ Two use cases, both O(1) per mention or per bucket:
 Unlike the CSV command, a bucket without an item here means *no mentions* (we count every
 mention ourselves), so closed buckets with no count are fed as zeros.
 
-The ports are declared here until the aggregate table exists in template.yaml (left for the
-wiring change); the in-memory fakes are in the unit tests.
+The ports (`BucketCounts`, `SpikeStates`, `SpikeAlerts`) are in `crowdcare.ports`; the
+in-memory fakes are in the unit tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
 
+# Imported at run time (not only for type checking) so the ports stay importable from here too.
+from crowdcare.ports import BucketCounts, SpikeAlerts, SpikeStates
 from crowdcare.rules.spikes import Bucket, SpikeAlert, SpikeRules, SpikeState, bucket_start, observe
+
+__all__ = [
+    "MAX_CATCH_UP",
+    "NEGATIVE",
+    "TOTAL",
+    "BucketCounts",
+    "SpikeAlerts",
+    "SpikeStates",
+    "SpikeWatch",
+    "series_for",
+    "subject_of",
+]
 
 TOTAL = "total"
 NEGATIVE = "negative"
 # Catch-up is bounded: after a long outage the detector restarts its window rather than
 # replaying days of buckets in one invocation.
 MAX_CATCH_UP = timedelta(hours=24)
-
-
-class BucketCounts(Protocol):
-    """Mention counts per series and bucket start (an atomic counter item each)."""
-
-    def add(self, series: str, bucket: datetime, count: int) -> None: ...
-
-    def between(self, series: str, after: datetime, until: datetime) -> Mapping[datetime, int]:
-        """Counts of buckets starting after `after` and before `until`."""
-        ...
-
-
-class SpikeStates(Protocol):
-    """The detector state of each series, saved only if nobody saved it meanwhile."""
-
-    def load(self, series: str) -> SpikeState | None: ...
-
-    def save(self, series: str, state: SpikeState, previous: SpikeState | None) -> bool:
-        """Store `state` if the stored one is still `previous`; False if it moved on."""
-        ...
-
-
-class SpikeAlerts(Protocol):
-    """Where alerts go (SNS AdminAlertsTopic, an audit entry, the dashboard banner)."""
-
-    def publish(self, series: str, alert: SpikeAlert) -> None: ...
 
 
 def series_for(negative: bool, topics: Iterable[str]) -> list[str]:
@@ -102,8 +89,10 @@ class SpikeWatch:
         moment = first
         while moment < open_bucket:
             state, alert = observe(
-                state, Bucket(timestamp=moment, value=float(counts.get(moment, 0))),
-                self._rules, subject_of(series),
+                state,
+                Bucket(timestamp=moment, value=float(counts.get(moment, 0))),
+                self._rules,
+                subject_of(series),
             )
             if alert is not None:
                 alerts.append(alert)

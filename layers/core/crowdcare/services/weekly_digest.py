@@ -9,38 +9,19 @@ aggregates once they exist; until then the digest says so instead of guessing.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Protocol
 
+from crowdcare.domain.faq import FaqCandidate
 from crowdcare.domain.messages import Message
 from crowdcare.domain.models import Frozen
+from crowdcare.ports import AdminDirectory, DigestLog, DigestMailer, LatestFaqRun
 from crowdcare.rules.analytics import Figures
 from crowdcare.services.analytics import AnalyticsQuery
-from crowdcare.services.faq_job import FaqCandidate, FaqRun
 
 TOP = 5
 NO_ADVOCATES_NOTE = (
     "Advocates who helped most: not shown yet (the ledger keeps no weekly aggregates)."
 )
-
-
-class AdminDirectory(Protocol):
-    def admin_emails(self) -> Sequence[str]: ...
-
-
-class LatestFaqRun(Protocol):
-    def latest(self) -> FaqRun | None: ...
-
-
-class DigestMailer(Protocol):
-    def send(self, to: str, message: Message) -> str: ...
-
-
-class DigestLog(Protocol):
-    def claim(self, week_start: date) -> bool:
-        """True the first time a week is claimed, False ever after."""
-        ...
 
 
 class RisingTopic(Frozen):

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crowdcare.adapters.dynamodb.mentions import stored_mention_from_item
+from crowdcare.domain.faq import FaqPost, FaqRun, PostedReply
 from crowdcare.domain.triage import Intent, SentimentLabel
-from crowdcare.services.faq_job import FaqPost, FaqRun, PostedReply
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
