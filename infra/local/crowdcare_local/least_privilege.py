@@ -123,8 +123,10 @@ def _queue(params: dict[str, Any]) -> list[str]:
 
 
 def _sender(params: dict[str, Any]) -> list[str]:
-    # SES authorises the sending identity and the configuration set, each on its own ARN.
-    sender = str(params["FromEmailAddress"]).rsplit("<", 1)[-1].rstrip(">")
+    # SES authorises the sending identity and the configuration set, each on its own ARN
+    # (SES v1 names the sender `Source`, v2 `FromEmailAddress`).
+    sender = str(params.get("Source") or params["FromEmailAddress"])
+    sender = sender.rsplit("<", 1)[-1].rstrip(">")
     found = [_arn("ses", f"identity/{sender}")]
     if "ConfigurationSetName" in params:
         found.append(_arn("ses", f"configuration-set/{params['ConfigurationSetName']}"))
@@ -139,6 +141,7 @@ RESOURCES: dict[tuple[str, str], Callable[[dict[str, Any]], list[str]]] = {
     ("ssm", "Name"): lambda p: [_arn("ssm", f"parameter/{str(p['Name']).lstrip('/')}")],
     ("secretsmanager", "SecretId"): lambda p: [str(p["SecretId"])],
     ("ses", "FromEmailAddress"): _sender,
+    ("ses", "Source"): _sender,
     ("cognito-idp", "UserPoolId"): lambda p: [_arn("cognito-idp", f"userpool/{p['UserPoolId']}")],
 }
 
