@@ -33,5 +33,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(
         name="QueuedMentionsStarted", unit=MetricUnit.Count, value=len(result.started)
     )
+    if result.open_assignments is not None:
+        metrics.add_metric(
+            name="OpenAssignments", unit=MetricUnit.Count, value=result.open_assignments
+        )
     logger.info("queue drained", extra={"result": result.model_dump(mode="json")})
     return result.model_dump(mode="json")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from crowdcare.adapters.dynamodb.assignment_gauge import OpenAssignmentsGauge
 from crowdcare.adapters.dynamodb.assignments import (
     AlreadyAssignedError,
     Assignment,
@@ -299,3 +300,49 @@ def test_concurrent_assignment_never_overloads_anyone(core_aws: CoreAws) -> None
         RESPONDER_IDS, 0
     )
     assert {a.status for a in repo.list_all()} == {AssignmentStatus.REPLIED}
+
+
+def test_open_assignments_gauge_follows_every_open_and_close(
+    repo: AssignmentRepository, responders: ResponderRepository, core_aws: CoreAws
+) -> None:
+    """Opening, refusing, re-releasing and closing move the gauge exactly as the table moves."""
+    # GIVEN two advocates with room for three each, and the gauge over their Assignments table
+    gauge = OpenAssignmentsGauge(core_aws.dynamodb, core_aws.assignments_table)
+    responders.put(advocate("ana"))
+    responders.put(advocate("bo", max_open=1))
+    # WHEN five mentions are offered (one of bo's is refused: full) and two are closed, one twice
+    for index, rid in enumerate(["ana", "ana", "bo", "bo", "ana"]):
+        repo.try_assign(assignment(f"x#{index}", rid))
+    repo.release("x#0", AssignmentStatus.REPLIED)
+    repo.release("x#0", AssignmentStatus.REPLIED)
+    repo.release("x#2", AssignmentStatus.DECLINED)
+    # THEN the gauge counts the two still open, which is what the table holds, and the gauge's
+    # own items never show up as assignments
+    still_open = [a for a in repo.list_all() if a.status is AssignmentStatus.OPEN]
+    assert gauge.open_count() == len(still_open) == 2
+    assert {a.mention_id for a in repo.list_all()} == {"x#0", "x#1", "x#2", "x#4"}
+
+
+def test_gauge_rebuild_counts_assignments_written_before_it(
+    repo: AssignmentRepository, responders: ResponderRepository, core_aws: CoreAws
+) -> None:
+    """An open assignment written without the gauge (an older stack) is counted by rebuild()."""
+    # GIVEN one assignment opened through the repository and one written as an older stack did
+    gauge = OpenAssignmentsGauge(core_aws.dynamodb, core_aws.assignments_table)
+    responders.put(advocate("ana"))
+    repo.try_assign(assignment("x#1", "ana"))
+    core_aws.dynamodb.put_item(
+        TableName=core_aws.assignments_table,
+        Item={
+            "mention_id": {"S": "x#old"},
+            "responder_id": {"S": "ana"},
+            "status": {"S": "open"},
+        },
+    )
+    assert gauge.open_count() == 1
+    # WHEN an operator rebuilds the gauge
+    rebuilt = gauge.rebuild()
+    # THEN both are counted, and later moves go on from there
+    assert rebuilt == gauge.open_count() == 2
+    repo.release("x#1", AssignmentStatus.REPLIED)
+    assert gauge.open_count() == 1

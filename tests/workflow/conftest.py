@@ -111,12 +111,16 @@ class Deployed:
 
 @pytest.fixture(scope="session")
 def deployed() -> Iterator[Deployed]:
-    """The local stack, booted once for the session."""
+    """The local stack, booted once for the session; at its end, every AWS call the functions
+    made must have been allowed by their own policies in template.yaml (moto checks no IAM)."""
     stack = LocalStack().start()
     server = LocalApiServer(stack).start()
     yield Deployed(stack, server)
+    checked = stack.least_privilege()
     server.stop()
     stack.stop()
+    if checked["denied"]:
+        pytest.fail(f"AWS calls the functions' policies do not allow: {checked['denied']}")
 
 
 def _empty(deployed: Deployed) -> None:

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 import boto3
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
+from crowdcare_local.least_privilege import running
 from crowdcare_local.template import ACCOUNT_ID, REGION, FunctionSpec
 
 logger = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ class LocalLambdaRuntime:
         self.invocations[logical_id] += 1
         context = LocalContext(function_name=self._names.get(logical_id, logical_id))
         try:
-            with FunctionOutput.running():
+            with FunctionOutput.running(), running(logical_id):
                 return self.handler(logical_id)(event, context)
         except Exception:
             self.failures[logical_id] += 1

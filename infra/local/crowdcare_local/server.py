@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from chalice.config import Config
 from chalice.local import LocalGateway
 
+from crowdcare_local.least_privilege import running
 from crowdcare_local.runtime import FunctionOutput
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class LocalApiServer:
             return
         headers = {k.lower(): v for k, v in request.headers.items()}
         # The function runs on this server thread: its prints are its log, not our stdout.
-        with FunctionOutput.running():
+        with FunctionOutput.running(), running(route.function):
             response = self._gateways[route.function].handle_request(
                 method=request.command, path=request.path, headers=headers, body=body
             )

@@ -152,6 +152,12 @@ class AssignmentStore(Protocol):
         ...
 
 
+class OpenAssignmentsGauge(Protocol):
+    """How many assignments are open right now (a constant-cost read, for the dashboard)."""
+
+    def open_count(self) -> int: ...
+
+
 class AuditLog(Protocol):
     """The append-only audit trail; appending the same entry twice is a no-op (False)."""
 

@@ -148,3 +148,30 @@ def test_a_failed_start_puts_the_mention_back_and_fails_loudly(world: World) -> 
         world.drain.drain()
     assert world.mentions.status(mention_id) is MentionStatus.QUEUED
     assert "did not start" in world.mentions.details[mention_id]
+
+
+def test_each_drain_reports_the_open_assignments_gauge(world: World) -> None:
+    """The drain reads the gauge once per run, queue or no queue, for the operations dashboard."""
+
+    # GIVEN a gauge that says 7 assignments are open, and an empty queue
+    class Gauge:
+        reads = 0
+
+        def open_count(self) -> int:
+            self.reads += 1
+            return 7
+
+    gauge = Gauge()
+    drain = QueueDrain(
+        mentions=world.mentions,
+        responders=world.responders,
+        starter=AssignmentStarter(world.executions),
+        rules=lambda: RULES,
+        clock=ManualClock(NOON),
+        gauge=gauge,
+    )
+    # WHEN it runs twice
+    results = [drain.drain(), drain.drain()]
+    # THEN each result carries the gauge's figure, read once per run
+    assert [r.open_assignments for r in results] == [7, 7]
+    assert gauge.reads == 2

@@ -25,6 +25,15 @@ def render_summary(summary: dict[str, Any], out: TextIO) -> None:
         f"Received    {d['accepted_deliveries']} deliveries accepted → "
         f"{d['mentions_accepted']} new mentions, {d['duplicates_dropped']} duplicates dropped\n"
     )
+    if "least_privilege" in summary:
+        lp = summary["least_privilege"]
+        verdict = "all allowed" if not lp["denied"] else f"{len(lp['denied'])} DENIED"
+        out.write(
+            f"IAM         {lp['calls_checked']} distinct calls of {lp['functions']} functions "
+            f"checked against their policies in template.yaml: {verdict}\n"
+        )
+        for call in lp["denied"]:
+            out.write(f"              {call['function']}: {call['action']} on {call['resource']}\n")
     out.write(f"Rejected    {d['rejected']}\n")
     for reason, count in d["rejected_by_reason"].items():
         out.write(f"              {count:>3} x {reason}\n")

@@ -146,6 +146,7 @@ def _run(
             "platforms": platforms_summary(stack, arrivals),
             "ingest_parking": ingest_parking_summary(stack),
             "replies": replies_summary(stack, responders, reach_run),
+            "least_privilege": stack.least_privilege(),
         }
         summary["outbox"] = str(write_outbox(outbox, sent_emails(), sent_sms()))
         users = seed_users(stack) if serve else []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
+from crowdcare.adapters.dynamodb.assignment_gauge import OpenAssignmentsGauge
 from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
 from crowdcare.adapters.responders_csv import CsvImport
 from crowdcare.domain.models import Responder
@@ -127,17 +128,9 @@ def reset_cursor(target: Target, source: str) -> bool:
 
 # ------------------------------------------------------------------------------ status
 def open_assignments(target: Target) -> int:
-    """Assignments waiting for their responder (a scan: fine for an operator, now and then)."""
-    count = 0
-    for page in target.clients.dynamodb.get_paginator("scan").paginate(
-        TableName=target.physical("AssignmentsTable"),
-        FilterExpression="#status = :open",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":open": {"S": "open"}},
-        Select="COUNT",
-    ):
-        count += int(page["Count"])
-    return count
+    """Assignments waiting for their responder: the gauge the assignment writes keep exact."""
+    gauge = OpenAssignmentsGauge(target.clients.dynamodb, target.physical("AssignmentsTable"))
+    return gauge.open_count()
 
 
 def queue_depth(target: Target, logical_id: str) -> int:

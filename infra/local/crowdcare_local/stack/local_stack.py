@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from crowdcare_local.least_privilege import RECORDER, report, violations
 from crowdcare_local.runtime import LocalLambdaRuntime
 from crowdcare_local.stack import moto_patches
 from crowdcare_local.stack.provision import Provisioner
@@ -61,6 +62,7 @@ class LocalStack:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalStack:
         """Boot the emulator, provision the template, start pumping events."""
+        RECORDER.install()  # before any session exists (the default one is made just below)
         self._start_emulator()
         self._provisioner.provision()
         self.runtime = LocalLambdaRuntime(
@@ -135,6 +137,12 @@ class LocalStack:
             "detail": {},
         }
         return self.runtime.invoke(logical_id, event)
+
+    # ------------------------------------------------------------------ least privilege
+    def least_privilege(self) -> dict[str, Any]:
+        """Every AWS call the functions made so far, checked against their own policies."""
+        calls = RECORDER.calls
+        return report(calls, violations(calls, self._provisioner.policies))
 
     # ------------------------------------------------------------------ lookups
     def ref(self, logical_id: str) -> str:

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from crowdcare_local.least_privilege import Statement, statements
 from crowdcare_local.stack.pump import EventSource
 from crowdcare_local.template import (
     ACCOUNT_ID,
@@ -90,6 +91,7 @@ class Provisioner:
         self.resources: dict[str, PhysicalResource] = {}
         self.functions: dict[str, FunctionSpec] = {}
         self.sources: list[EventSource] = []
+        self.policies: dict[str, list[Statement]] = {}
 
     def provision(self) -> None:
         """Create every resource, then register the functions and their event sources."""
@@ -125,6 +127,8 @@ class Provisioner:
         for logical_id, spec in resources.items():
             if spec["Type"] == "AWS::Serverless::Function":
                 self._register_function(logical_id, resolver)
+                policies = resolver.resolve(spec["Properties"].get("Policies", []))
+                self.policies[logical_id] = statements(policies)
         self._apply_function_environment()
 
     def _name(self, logical_id: str) -> str:

@@ -148,6 +148,7 @@ class QueueDrainSettings(SettingsModel):
 
     mentions_table: str
     responders_table: str
+    assignments_table: str
     assignment_state_machine_arn: str
     routing_rules_parameter: str | None = None
 

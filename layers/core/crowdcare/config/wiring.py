@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
+from crowdcare.adapters.dynamodb.assignment_gauge import OpenAssignmentsGauge
 from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.audit import AuditTrail
 from crowdcare.adapters.dynamodb.idempotency import OncePerKey, SentChannelsTable, once_per_key
@@ -262,6 +263,7 @@ def build_queue_drain(
         ),
         rules=rules_source(settings, clients),
         clock=clock,
+        gauge=OpenAssignmentsGauge(clients.dynamodb, settings.assignments_table),
     )
 
 

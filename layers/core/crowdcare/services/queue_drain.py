@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         AssignmentWorkflowStarter,
         Clock,
         MentionStore,
+        OpenAssignmentsGauge,
         ResponderStore,
         RulesSource,
     )
@@ -43,6 +44,7 @@ class DrainResult(Frozen):
     queued: int
     started: tuple[str, ...] = ()
     still_waiting: int = 0
+    open_assignments: int | None = None  # the gauge, when the drain was given one
 
 
 class QueueDrain:
@@ -56,7 +58,9 @@ class QueueDrain:
         starter: AssignmentWorkflowStarter,
         rules: RulesSource,
         clock: Clock,
+        gauge: OpenAssignmentsGauge | None = None,
     ) -> None:
+        self._gauge = gauge
         self._mentions = mentions
         self._responders = responders
         self._starter = starter
@@ -70,9 +74,11 @@ class QueueDrain:
         the candidate pools they need: no Scan, whatever the number of stored mentions or
         responders. A longer queue is worked through by the next runs.
         """
+        # Read before draining: the operations dashboard plots it once a minute from here.
+        open_assignments = None if self._gauge is None else self._gauge.open_count()
         queued = [s for s in self._mentions.queued(DRAIN_BATCH) if s.triage is not None]
         if not queued:
-            return DrainResult(queued=0)
+            return DrainResult(queued=0, open_assignments=open_assignments)
         now = self._clock()
         rules = self._rules()
         pools = _Pools(self._responders)
@@ -86,8 +92,10 @@ class QueueDrain:
             )
             responders = pools.seen()
             free = pools.free(now)
-            taker = None if decision.route is RouteKind.NONE else who_would_take(
-                stored.mention, decision, responders, free
+            taker = (
+                None
+                if decision.route is RouteKind.NONE
+                else who_would_take(stored.mention, decision, responders, free)
             )
             if taker is None:
                 waiting += 1
@@ -107,7 +115,12 @@ class QueueDrain:
                 raise
             pools.take(taker)
             started.append(stored.mention.mention_id)
-        return DrainResult(queued=len(queued), started=tuple(started), still_waiting=waiting)
+        return DrainResult(
+            queued=len(queued),
+            started=tuple(started),
+            still_waiting=waiting,
+            open_assignments=open_assignments,
+        )
 
 
 class _Pools:
@@ -118,9 +131,7 @@ class _Pools:
         self._read: dict[tuple[ResponderKind, str | None, int], list[Responder]] = {}
         self._taken: dict[str, int] = {}
 
-    def available(
-        self, kind: ResponderKind, language: str | None, limit: int
-    ) -> list[Responder]:
+    def available(self, kind: ResponderKind, language: str | None, limit: int) -> list[Responder]:
         key = (kind, language, limit)
         if key not in self._read:
             self._read[key] = list(self._responders.available(kind, language, limit))
@@ -131,8 +142,11 @@ class _Pools:
 
     def free(self, now: datetime) -> dict[str, int]:
         slots = free_slots(self.seen(), now)
-        return {rid: n - self._taken.get(rid, 0) for rid, n in slots.items()
-                if n - self._taken.get(rid, 0) > 0}
+        return {
+            rid: n - self._taken.get(rid, 0)
+            for rid, n in slots.items()
+            if n - self._taken.get(rid, 0) > 0
+        }
 
     def take(self, responder_id: str) -> None:
         self._taken[responder_id] = self._taken.get(responder_id, 0) + 1

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from crowdcare.adapters.dynamodb.assignment_gauge import gauge_move, is_gauge_key
 from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
 from crowdcare.adapters.dynamodb.responder_pool import ResponderPool
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # The model and errors live in the domain; importable from here too for existing callers.
 __all__ = [
@@ -37,6 +39,9 @@ __all__ = [
 OPEN_FOR = "open_for"
 """Sparse hash key of the open_by_responder index: the responder, while the assignment is open."""
 OPEN_INDEX = "open_by_responder"
+# A release that keeps colliding with other writes (TransactionConflict) is tried this often,
+# then left to the caller's retry (AssignmentConflictError).
+RELEASE_TRIES = 4
 
 
 def assignment_from_item(item: dict[str, Any]) -> Assignment:
@@ -107,6 +112,7 @@ class AssignmentRepository:
                             },
                         }
                     },
+                    gauge_move(self._assignments, +1),
                 ]
             )
         except ClientError as exc:
@@ -164,51 +170,59 @@ class AssignmentRepository:
         the next responder's assignment. Returns the closed assignment, or None when there was
         nothing open to close (already closed: releasing twice is a no-op).
         """
-        current = self.get(mention_id)
-        if current is None or current.status is not AssignmentStatus.OPEN:
-            return None
-        if attempt is not None and current.attempt != attempt:
-            return None
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._assignments,
-                            "Key": {"mention_id": {"S": mention_id}},
-                            "UpdateExpression": (
-                                f"SET #status = :closed REMOVE task_token, {OPEN_FOR}"
-                            ),
-                            "ConditionExpression": "#status = :open AND attempt = :attempt",
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": {
-                                ":closed": {"S": status.value},
-                                ":open": {"S": AssignmentStatus.OPEN.value},
-                                ":attempt": {"N": str(current.attempt)},
-                            },
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._responders,
-                            "Key": {"responder_id": {"S": current.responder_id}},
-                            "UpdateExpression": "SET open_count = open_count - :one",
-                            "ConditionExpression": "open_count > :zero",
-                            "ExpressionAttributeValues": {
-                                ":one": {"N": "1"},
-                                ":zero": {"N": "0"},
-                            },
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if cancellation_reasons(exc) is None:
-                raise
-            # Someone closed it between our read and write: that caller released the slot.
-            return None
+        for _ in range(RELEASE_TRIES):
+            current = self.get(mention_id)
+            if current is None or current.status is not AssignmentStatus.OPEN:
+                return None
+            if attempt is not None and current.attempt != attempt:
+                return None
+            try:
+                self._client.transact_write_items(
+                    TransactItems=self._release_items(current, status)
+                )
+                break
+            except ClientError as exc:
+                reasons = cancellation_reasons(exc)
+                if reasons is None:
+                    raise
+                if "TransactionConflict" not in reasons:
+                    # Someone closed it between our read and write: that caller released the slot.
+                    return None
+                # Another write touched the responder or a gauge shard at that instant: again.
+        else:
+            raise AssignmentConflictError(mention_id)
         self._pool.refresh(current.responder_id)
         return current.model_copy(update={"status": status, "task_token": None})
+
+    def _release_items(
+        self, current: Assignment, status: AssignmentStatus
+    ) -> list[TransactWriteItemTypeDef]:
+        return [
+            {
+                "Update": {
+                    "TableName": self._assignments,
+                    "Key": {"mention_id": {"S": current.mention_id}},
+                    "UpdateExpression": f"SET #status = :closed REMOVE task_token, {OPEN_FOR}",
+                    "ConditionExpression": "#status = :open AND attempt = :attempt",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":closed": {"S": status.value},
+                        ":open": {"S": AssignmentStatus.OPEN.value},
+                        ":attempt": {"N": str(current.attempt)},
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._responders,
+                    "Key": {"responder_id": {"S": current.responder_id}},
+                    "UpdateExpression": "SET open_count = open_count - :one",
+                    "ConditionExpression": "open_count > :zero",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":zero": {"N": "0"}},
+                }
+            },
+            gauge_move(self._assignments, -1),
+        ]
 
     def list_all(self) -> Sequence[Assignment]:
         """Every assignment: ADMIN ONLY (local summaries, exports), a paginated Scan."""
@@ -217,4 +231,5 @@ class AssignmentRepository:
             assignment_from_item(item)
             for page in paginator.paginate(TableName=self._assignments, ConsistentRead=True)
             for item in page.get("Items", [])
+            if not is_gauge_key(item["mention_id"]["S"])
         ]
