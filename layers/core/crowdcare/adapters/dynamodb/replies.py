@@ -210,30 +210,45 @@ class ReplyRepository:
             return self._transact([{"Put": put}]) is None
         return self._write_freeing_guard({"Put": put}, reply.reply_id, reply.mention_id)
 
-    def claim(self, reply_id: str, now: datetime, lease: timedelta) -> bool:
-        """Take the reply for one posting attempt; False when it is not cleared to post or
-        another delivery holds an unexpired lease (one that crashed mid-attempt expires)."""
-        return self._conditional_update(
-            reply_id,
-            UpdateExpression="SET #status = :posting, lease_until = :until ADD attempts :one",
-            ConditionExpression=(
-                "#status = :approved OR (#status = :posting AND lease_until < :now)"
-            ),
-            ExpressionAttributeNames=_STATUS,
-            ExpressionAttributeValues={
-                ":posting": {"S": ReplyStatus.POSTING.value},
-                ":approved": {"S": ReplyStatus.APPROVED.value},
-                ":until": {"S": (now + lease).isoformat()},
-                ":now": {"S": now.isoformat()},
-                ":one": {"N": "1"},
-            },
-        )
+    def claim(self, reply_id: str, now: datetime, lease: timedelta) -> Reply | None:
+        """Take the reply for one posting attempt, remembering in the same write that an
+        attempt is under way (`attempted_at`); the record as it was before, or None when it is
+        not cleared to post or another delivery holds an unexpired lease (one that crashed
+        mid-attempt expires)."""
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(reply_id),
+                UpdateExpression=(
+                    "SET #status = :posting, lease_until = :until, attempted_at = :now"
+                    " ADD attempts :one"
+                ),
+                ConditionExpression=(
+                    "#status = :approved OR (#status = :posting AND lease_until < :now)"
+                ),
+                ExpressionAttributeNames=_STATUS,
+                ExpressionAttributeValues={
+                    ":posting": {"S": ReplyStatus.POSTING.value},
+                    ":approved": {"S": ReplyStatus.APPROVED.value},
+                    ":until": {"S": (now + lease).isoformat()},
+                    ":now": {"S": now.isoformat()},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return self._reply(answer["Attributes"])
 
-    def release(self, reply_id: str, error: str) -> None:
-        """Back to approved after a retryable failure, keeping the error for the operator."""
+    def release(self, reply_id: str, error: str, *, settled: bool) -> None:
+        """Back to approved after a retryable failure, keeping the error for the operator; a
+        `settled` attempt (the platform refused it) is forgotten, one in doubt is not."""
+        removed = "lease_until, attempted_at" if settled else "lease_until"
         self._conditional_update(
             reply_id,
-            UpdateExpression="SET #status = :approved, last_error = :error REMOVE lease_until",
+            UpdateExpression=f"SET #status = :approved, last_error = :error REMOVE {removed}",
             ConditionExpression="#status = :posting",
             ExpressionAttributeNames=_STATUS,
             ExpressionAttributeValues={
