@@ -13,7 +13,9 @@ A request that is not idempotent (a POST that publishes something, unless it car
 answer (timeout, reset connection, a 5xx the platform may have answered after acting) raises a
 retryable `PlatformError` with `outcome_unknown=True` at once, for the caller to look the result
 up before trying again. Only what surely did not act is retried here: a refused connection or
-an unknown host (nothing was sent) and a 429 (the platform refused before acting).
+an unknown host (nothing was sent) and a 429 (the platform refused before acting). An
+idempotent request is retried as before; if it still fails that way, its error says
+`outcome_unknown` too (an idempotency key does not last forever: Mastodon keeps it an hour).
 """
 
 from __future__ import annotations
@@ -95,9 +97,9 @@ def surely_not_sent(error: BaseException) -> bool:
     return isinstance(reason, ConnectionRefusedError | socket.gaierror)
 
 
-def _lost(method: str, path: str, error: BaseException, idempotent: bool) -> PlatformError:
-    """The error for a network failure: outcome unknown unless re-sending is harmless."""
-    unknown = not idempotent and not surely_not_sent(error)
+def _lost(method: str, path: str, error: BaseException) -> PlatformError:
+    """The error for a network failure: outcome unknown unless the request never left."""
+    unknown = not surely_not_sent(error)
     return PlatformError(
         f"{method} {path}: {error or type(error).__name__}"
         + (" (the answer was lost: the platform may have acted on it)" if unknown else ""),
@@ -184,15 +186,15 @@ class JsonHttpClient:
             try:
                 response = self.transport(request, self.timeout)
             except NETWORK_ERRORS as exc:
-                last_error = _lost(method, path, exc, idempotent)
-                if last_error.outcome_unknown:
+                last_error = _lost(method, path, exc)
+                if last_error.outcome_unknown and not idempotent:
                     raise last_error from exc
                 wait = self._backoff(attempt, None)
             else:
                 if response.status < 400:
                     return response
-                last_error = self._refused(method, path, response, idempotent)
-                if not last_error.retryable or last_error.outcome_unknown:
+                last_error = self._refused(method, path, response)
+                if not last_error.retryable or (last_error.outcome_unknown and not idempotent):
                     raise last_error
                 wait = self._backoff(attempt, last_error.retry_after)
             if attempt + 1 == self.max_attempts:
@@ -206,20 +208,16 @@ class JsonHttpClient:
         assert last_error is not None
         raise last_error
 
-    def _refused(
-        self, method: str, path: str, response: HttpResponse, idempotent: bool
-    ) -> PlatformError:
-        """The error for an HTTP error status; a 5xx to a non-idempotent request may have
-        been answered after the platform acted, so its outcome is unknown."""
+    def _refused(self, method: str, path: str, response: HttpResponse) -> PlatformError:
+        """The error for an HTTP error status; a 5xx may have been answered after the
+        platform acted, so its outcome is unknown."""
         retryable = response.status in RETRYABLE
         return PlatformError(
             f"{method} {path}: HTTP {response.status}",
             status=response.status,
             retryable=retryable,
             retry_after=retry_after_seconds(response.headers, self.clock()),
-            outcome_unknown=(
-                retryable and not idempotent and response.status not in REFUSED_BEFORE_ACTING
-            ),
+            outcome_unknown=retryable and response.status not in REFUSED_BEFORE_ACTING,
         )
 
     def _backoff(self, attempt: int, hint: float | None) -> float:
