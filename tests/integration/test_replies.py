@@ -652,3 +652,30 @@ def test_lost_answers_crashes_and_redeliveries_leave_one_public_reply_each(
         assert stored.status is ReplyStatus.POSTED
         assert stored.posted is not None
         assert stored.posted.post_id in {p["id"] for p in published}
+
+
+def test_the_claim_remembers_the_attempt_until_the_platform_says_it_did_not_post(
+    pipeline: Pipeline,
+) -> None:
+    """GIVEN an approved reply, WHEN it is claimed, THEN the claim answers the record as it was
+    and sets `attempted_at` in the same write; a refusal (`settled`) clears it, a lost answer
+    keeps it, and so do parking and an operator's reopening."""
+    mention_id = pipeline.add_mention(Platform.X, "4242")
+    record = pipeline.service.submit(pipeline.request(mention_id))
+    lease = pipeline.poster.lease
+    before = pipeline.replies.claim(record.reply_id, START, lease)
+    assert before is not None
+    assert (before.status, before.attempted_at, before.attempts) == (ReplyStatus.APPROVED, None, 0)
+    assert pipeline.replies.claim(record.reply_id, START, lease) is None  # the lease holds
+    pipeline.replies.release(record.reply_id, "HTTP 429", settled=True)
+    refused = pipeline.replies.get(record.reply_id)
+    assert refused is not None
+    assert (refused.attempted_at, refused.attempts) == (None, 1)
+    later = START + timedelta(minutes=5)
+    assert pipeline.replies.claim(record.reply_id, later, lease) is not None
+    pipeline.replies.release(record.reply_id, "answer lost", settled=False)
+    pipeline.replies.mark_failed(record.reply_id, "answer lost", later)
+    assert pipeline.replies.reopen(record.reply_id)
+    doubtful = pipeline.replies.get(record.reply_id)
+    assert doubtful is not None
+    assert (doubtful.status, doubtful.attempted_at) == (ReplyStatus.APPROVED, later)
