@@ -488,8 +488,9 @@ def test_a_second_live_reply_to_a_mention_is_refused_until_the_first_is_parked(
     pipeline: Pipeline,
 ) -> None:
     """The guard item holds a mention for its live reply: another reply is refused; once the
-    first is parked (failed), the mention is free and the next reply is posted."""
-    # GIVEN a reply queued for a mention whose platform keeps failing
+    first is parked for a refusal (failed), the mention is free and the next reply is posted.
+    (A reply parked in doubt keeps its mention: see the exactly-once tests.)"""
+    # GIVEN a reply queued for a mention whose platform refuses it
     mention_id = pipeline.add_mention(Platform.X, "901")
     first = pipeline.service.submit(pipeline.request(mention_id, "First answer"))
     # WHEN another reply to the same mention is submitted
@@ -499,7 +500,7 @@ def test_a_second_live_reply_to_a_mention_is_refused_until_the_first_is_parked(
     assert held.value.holder_id == first.reply_id
     assert [r.reply_id for r in pipeline.replies.for_mention(mention_id)] == [first.reply_id]
     # WHEN the first is parked
-    pipeline.fake.inject_faults("/x/", [500] * 20)
+    pipeline.fake.inject_faults("/x/", [403])
     assert pipeline.deliver_all()[-1] is PostOutcome.PARKED
     pipeline.fake.clear_faults()
     # THEN the mention is free: a new reply is accepted and posted
@@ -659,7 +660,7 @@ def test_the_claim_remembers_the_attempt_until_the_platform_says_it_did_not_post
 ) -> None:
     """GIVEN an approved reply, WHEN it is claimed, THEN the claim answers the record as it was
     and sets `attempted_at` in the same write; a refusal (`settled`) clears it, a lost answer
-    keeps it, and so do parking and an operator's reopening."""
+    keeps it, and so do parking in doubt (which keeps the mention held) and reopening."""
     mention_id = pipeline.add_mention(Platform.X, "4242")
     record = pipeline.service.submit(pipeline.request(mention_id))
     lease = pipeline.poster.lease
@@ -674,8 +675,29 @@ def test_the_claim_remembers_the_attempt_until_the_platform_says_it_did_not_post
     later = START + timedelta(minutes=5)
     assert pipeline.replies.claim(record.reply_id, later, lease) is not None
     pipeline.replies.release(record.reply_id, "answer lost", settled=False)
-    pipeline.replies.mark_failed(record.reply_id, "answer lost", later)
+    assert pipeline.replies.claim(record.reply_id, later, lease) is not None
+    assert pipeline.replies.mark_failed(record.reply_id, "answer lost", later, in_doubt=True)
+    holder = pipeline.replies.live_for(mention_id)
+    assert holder is not None
+    assert (holder.reply_id, holder.status) == (record.reply_id, ReplyStatus.FAILED)
+    with pytest.raises(MentionHeldError):
+        pipeline.service.submit(pipeline.request(mention_id, "Another answer"))
     assert pipeline.replies.reopen(record.reply_id)
     doubtful = pipeline.replies.get(record.reply_id)
     assert doubtful is not None
     assert (doubtful.status, doubtful.attempted_at) == (ReplyStatus.APPROVED, later)
+
+
+def test_a_reply_parked_for_a_refusal_frees_its_mention_and_forgets_the_attempt(
+    pipeline: Pipeline,
+) -> None:
+    """GIVEN a claimed reply the platform refused, WHEN it is parked (not in doubt), THEN the
+    mention is free for another reply and the attempt is forgotten (no lookup on a retry)."""
+    mention_id = pipeline.add_mention(Platform.X, "4343")
+    record = pipeline.service.submit(pipeline.request(mention_id))
+    assert pipeline.replies.claim(record.reply_id, START, pipeline.poster.lease) is not None
+    assert pipeline.replies.mark_failed(record.reply_id, "HTTP 403", START)
+    parked = pipeline.replies.get(record.reply_id)
+    assert parked is not None
+    assert (parked.status, parked.attempted_at) == (ReplyStatus.FAILED, None)
+    assert pipeline.replies.live_for(mention_id) is None

@@ -359,8 +359,8 @@ def test_a_failing_lookup_is_retried_and_never_answered_by_posting_blind() -> No
 
 def test_a_reply_parked_in_doubt_is_looked_up_when_an_operator_retries_it() -> None:
     """GIVEN a lost answer on the queue's last delivery, THEN the reply is parked saying its
-    answer was lost; WHEN an operator retries it, THEN it is looked up and adopted, not
-    posted again."""
+    answer was lost and keeps its mention (no second reply may go out beside it); WHEN an
+    operator retries it, THEN it is looked up and adopted, not posted again."""
     w = world(trust_threshold=0)
     w.adapter.lose_answers = 1
     reply = w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="On it."))
@@ -368,6 +368,8 @@ def test_a_reply_parked_in_doubt_is_looked_up_when_an_operator_retries_it() -> N
     assert w.poster.post(ticket, receive_count=3) is PostOutcome.PARKED
     [parked] = w.parking.entries
     assert "answer was lost" in parked.error
+    with pytest.raises(ConflictError, match="may already be public"):
+        w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="Trying again."))
     retried = retry_parked(w.parking, w.replies, w.desk.submissions)
     assert retried.requeued == (reply.reply_id,)
     assert w.deliver() == [PostOutcome.ADOPTED]

@@ -338,7 +338,12 @@ class ReplyStore(Protocol):
 
     def mark_posted(self, reply_id: str, posted: PostedReply) -> None: ...
 
-    def mark_failed(self, reply_id: str, error: str, now: datetime) -> bool: ...
+    def mark_failed(
+        self, reply_id: str, error: str, now: datetime, *, in_doubt: bool = False
+    ) -> bool:
+        """Failed with `error`, the mention freed; `in_doubt` (it may be public) keeps the
+        mention held and `attempted_at`. False when already posted or unknown."""
+        ...
 
     def reopen(self, reply_id: str) -> bool: ...
 

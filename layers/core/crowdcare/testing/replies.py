@@ -108,13 +108,21 @@ class InMemoryReplies:
             reply_id, status=ReplyStatus.POSTED, posted=posted, lease_until=None, failed_at=None
         )
 
-    def mark_failed(self, reply_id: str, error: str, now: datetime) -> bool:
+    def mark_failed(
+        self, reply_id: str, error: str, now: datetime, *, in_doubt: bool = False
+    ) -> bool:
         reply = self.items.get(reply_id)
         if reply is None or reply.status is ReplyStatus.POSTED:
             return False
-        self._free(reply)
+        if not in_doubt:
+            self._free(reply)
         self._update(
-            reply_id, status=ReplyStatus.FAILED, last_error=error, failed_at=now, lease_until=None
+            reply_id,
+            status=ReplyStatus.FAILED,
+            last_error=error,
+            failed_at=now,
+            lease_until=None,
+            attempted_at=reply.attempted_at if in_doubt else None,
         )
         return True
 
@@ -122,7 +130,7 @@ class InMemoryReplies:
         reply = self.items.get(reply_id)
         if reply is None or reply.status is not ReplyStatus.FAILED:
             return False
-        if reply.mention_id in self.holders:
+        if self.holders.get(reply.mention_id, reply_id) != reply_id:
             return False
         self.holders[reply.mention_id] = reply_id
         self._update(reply_id, status=ReplyStatus.APPROVED, failed_at=None)

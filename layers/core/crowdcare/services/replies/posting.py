@@ -17,7 +17,8 @@ answered by posting blind.
   which is a no-op (ledger entries are keyed by the event, the workflow refuses a second answer);
 * a retryable failure (429, 5xx, timeout, a lost answer): back to approved, `RetryableReplyError`
   for SQS to deliver again, unless this was the queue's last delivery (a lost answer keeps
-  the reply in doubt, also when parked: an operator's retry looks it up first);
+  the reply in doubt, also when parked, where it keeps holding its mention: an operator's
+  retry looks it up first);
 * refused, or still failing on the last delivery: failed with the platform's reason, ticket
   parked. No points, the workflow is not told: the assignment stays open, its SLA runs on.
 """
@@ -146,7 +147,7 @@ class ReplyPoster:
             if checking:
                 doubt: str | None = "could not check whether an earlier attempt posted it"
             elif exc.outcome_unknown:
-                doubt = "the platform's answer was lost (a retry looks the reply up first)"
+                doubt = "the platform may have posted it (a retry looks it up first)"
             else:
                 doubt = None
             return self._retry_or_park(ticket, receive_count, exc, doubt)
@@ -170,10 +171,14 @@ class ReplyPoster:
             self.replies.release(ticket.reply_id, reason, settled=doubt is None)
             raise RetryableReplyError(reason, exc.retry_after) from exc
         suffix = f" (still failing after {receive_count} deliveries)" if exc.retryable else ""
-        return self._park(ticket, reason + suffix)
+        return self._park(ticket, reason + suffix, in_doubt=doubt is not None)
 
-    def _park(self, ticket: ReplyTicket, error: str, has_record: bool = True) -> PostOutcome:
+    def _park(
+        self, ticket: ReplyTicket, error: str, has_record: bool = True, *, in_doubt: bool = False
+    ) -> PostOutcome:
+        """Failed and parked; a reply `in_doubt` keeps its mention, so nothing is posted beside
+        it until an operator's retry has looked it up."""
         if has_record:
-            self.replies.mark_failed(ticket.reply_id, error, self.clock())
+            self.replies.mark_failed(ticket.reply_id, error, self.clock(), in_doubt=in_doubt)
         self.parking.park(ticket, error)
         return PostOutcome.PARKED

@@ -127,7 +127,10 @@ class BlueskyReplyAdapter(AdapterBase):
         uri = str(body.get("uri", ""))
         if not uri.startswith("at://"):
             raise PlatformError(
-                "Bluesky: no record URI in the answer", status=response.status, retryable=False
+                "Bluesky: no record URI in the answer",
+                status=response.status,
+                retryable=False,
+                outcome_unknown=True,  # a 2xx: the record may exist
             )
         rkey = uri.rsplit("/", 1)[-1]
         handle = self._session["handle"] if self._session else uri.split("/")[2]

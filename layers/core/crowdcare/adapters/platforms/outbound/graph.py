@@ -82,6 +82,7 @@ class GraphReplyAdapter(AdapterBase):
                 f"{self._product.platform.value}: no comment id in the answer",
                 status=response.status,
                 retryable=False,
+                outcome_unknown=True,  # a 2xx: the comment may exist
             )
         return self._posted(str(reply_id), self._product.reply_url(mention, str(reply_id)))
 

@@ -57,7 +57,10 @@ class MastodonReplyAdapter(AdapterBase):
         body = response.body if isinstance(response.body, dict) else {}
         if not body.get("id"):
             raise PlatformError(
-                "Mastodon: no status id in the answer", status=response.status, retryable=False
+                "Mastodon: no status id in the answer",
+                status=response.status,
+                retryable=False,
+                outcome_unknown=True,  # a 2xx: the status may exist
             )
         return self._posted(str(body["id"]), str(body.get("url") or body.get("uri") or ""))
 

@@ -95,7 +95,10 @@ class RedditReplyAdapter(AdapterBase):
         name = data.get("name") or (f"t1_{data['id']}" if data.get("id") else None)
         if not name:
             raise PlatformError(
-                "Reddit: no comment in the answer", status=response.status, retryable=False
+                "Reddit: no comment in the answer",
+                status=response.status,
+                retryable=False,
+                outcome_unknown=True,  # a 2xx without errors: the comment may exist
             )
         # The comment's own page; the thread (the mention's URL) only if Reddit gave no ids.
         return self._posted(str(name), reddit_url("t1", data) or mention.url)

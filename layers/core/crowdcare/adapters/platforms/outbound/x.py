@@ -48,7 +48,10 @@ class XReplyAdapter(AdapterBase):
         data = response.body.get("data") if isinstance(response.body, dict) else None
         if not isinstance(data, dict) or not data.get("id"):
             raise PlatformError(
-                "X: no tweet id in the answer", status=response.status, retryable=False
+                "X: no tweet id in the answer",
+                status=response.status,
+                retryable=False,
+                outcome_unknown=True,  # a 2xx: the tweet may exist
             )
         tweet_id = str(data["id"])
         # /i/web/status/<id> resolves without knowing the account's handle.
