@@ -10,7 +10,9 @@ was lost, the Lambda crashed between posting and `mark_posted`, the lease ran ou
 delivered again) leaves the reply in doubt, and the next attempt first asks the platform
 (`find_posted`): a reply found there is adopted (recorded as posted, `on_posted` runs) and
 nothing is posted; only "not there" lets it post. A lookup that fails is retried later, never
-answered by posting blind.
+answered by posting blind. The lookup always runs on a later delivery (after the queue's
+visibility timeout), never straight after the lost answer, so the platform has had minutes to
+show the post in its timelines and threads.
 
 * posted: the record says so, then `on_posted` runs (`ReplyConfirmation`: points, the
   assignment workflow told "replied"); a redelivered ticket of a posted reply runs it again,
