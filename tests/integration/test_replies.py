@@ -202,7 +202,7 @@ def pipeline(monkeypatch: pytest.MonkeyPatch, fake: FakePlatformServer) -> Itera
     fake.routes.clear()
     fake.calls.clear()
     fake.state.clear()
-    fake._faults.clear()
+    fake.clear_faults()
     outbound.register(fake)
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -391,7 +391,7 @@ def test_retry_parked_requeues_and_the_reply_is_posted(pipeline: Pipeline) -> No
     pipeline.fake.inject_faults("/x/", [500] * 40)
     pipeline.deliver_all()
     assert {m["MessageId"] for m in pipeline.parked()}.__len__() == 2
-    pipeline.fake._faults.clear()
+    pipeline.fake.clear_faults()
     # WHEN the operator retries the first only
     retried = retry_parked(
         SqsParkingLot(pipeline.sqs, pipeline.dlq_url),
@@ -488,8 +488,9 @@ def test_a_second_live_reply_to_a_mention_is_refused_until_the_first_is_parked(
     pipeline: Pipeline,
 ) -> None:
     """The guard item holds a mention for its live reply: another reply is refused; once the
-    first is parked (failed), the mention is free and the next reply is posted."""
-    # GIVEN a reply queued for a mention whose platform keeps failing
+    first is parked for a refusal (failed), the mention is free and the next reply is posted.
+    (A reply parked in doubt keeps its mention: see the exactly-once tests.)"""
+    # GIVEN a reply queued for a mention whose platform refuses it
     mention_id = pipeline.add_mention(Platform.X, "901")
     first = pipeline.service.submit(pipeline.request(mention_id, "First answer"))
     # WHEN another reply to the same mention is submitted
@@ -499,9 +500,9 @@ def test_a_second_live_reply_to_a_mention_is_refused_until_the_first_is_parked(
     assert held.value.holder_id == first.reply_id
     assert [r.reply_id for r in pipeline.replies.for_mention(mention_id)] == [first.reply_id]
     # WHEN the first is parked
-    pipeline.fake.inject_faults("/x/", [500] * 20)
+    pipeline.fake.inject_faults("/x/", [403])
     assert pipeline.deliver_all()[-1] is PostOutcome.PARKED
-    pipeline.fake._faults.clear()
+    pipeline.fake.clear_faults()
     # THEN the mention is free: a new reply is accepted and posted
     assert pipeline.replies.live_for(mention_id) is None
     second = pipeline.service.submit(pipeline.request(mention_id, "Second answer"))
@@ -553,7 +554,7 @@ def test_the_operators_retry_is_wired_from_settings(pipeline: Pipeline) -> None:
     record = pipeline.service.submit(pipeline.request(mention_id))
     pipeline.fake.inject_faults("/reddit/", [500] * 20)
     assert pipeline.deliver_all()[-1] is PostOutcome.PARKED
-    pipeline.fake._faults.clear()
+    pipeline.fake.clear_faults()
     # WHEN the operator retries every parked reply
     retry = build_parked_reply_retry(
         ReplyParkingSettings(
@@ -568,3 +569,135 @@ def test_the_operators_retry_is_wired_from_settings(pipeline: Pipeline) -> None:
     # THEN it is posted
     assert pipeline.deliver_all() == [PostOutcome.POSTED]
     assert pipeline.parked() == []
+
+
+# ---------------------------------------------------------------------------- exactly once
+
+# Per platform: two mentions, and the POST that publishes a reply (its answers get lost).
+EXACTLY_ONCE = {
+    Platform.X: (("1790000000000000001", "1790000000000000002"), "/x/2/tweets"),
+    Platform.FACEBOOK: (("1234_5678", "1234_9999"), "/facebook/"),
+    Platform.INSTAGRAM: (("17890000000000001", "17890000000000002"), "/instagram/"),
+    Platform.REDDIT: (("t3_abc12", "t3_abc13"), "/reddit/api/comment"),
+    Platform.MASTODON: (("112233", "112234"), "/mastodon/api/v1/statuses"),
+    Platform.BLUESKY: (
+        (
+            "at://did:plc:dana/app.bsky.feed.post/3kparent",
+            "at://did:plc:dana/app.bsky.feed.post/3kother",
+        ),
+        "/bluesky/xrpc/com.atproto.repo.createRecord",
+    ),
+}
+
+
+def crash_after_posting(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One delivery posts, then its Lambda dies before `mark_posted`; SQS's visibility timeout
+    (shorter than the posting lease) makes the ticket visible again."""
+    [message] = pipeline.sqs.receive_message(QueueUrl=pipeline.queue_url, AttributeNames=["All"])[
+        "Messages"
+    ]
+
+    def die(reply_id: str, posted: object) -> None:
+        raise RuntimeError("Task timed out after 60.00 seconds")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.replies, "mark_posted", die)
+        with pytest.raises(RuntimeError):
+            pipeline.poster.post(ReplyTicket.model_validate_json(message["Body"]), 1)
+    pipeline.sqs.change_message_visibility(
+        QueueUrl=pipeline.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+    )
+
+
+@pytest.mark.parametrize("platform", list(EXACTLY_ONCE), ids=lambda p: p.value)
+def test_lost_answers_crashes_and_redeliveries_leave_one_public_reply_each(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, platform: Platform
+) -> None:
+    """GIVEN a platform that publishes a reply but loses the answer, a lookup that fails once,
+    duplicate SQS tickets, and a poster that crashes after posting a second reply, WHEN the
+    queue is delivered until empty, THEN each reply is on the platform exactly once and
+    recorded posted with that post's id."""
+    (first_post, second_post), post_path = EXACTLY_ONCE[platform]
+    first = pipeline.service.submit(pipeline.request(pipeline.add_mention(platform, first_post)))
+    # WHEN the platform publishes the first reply but the answer is lost on the way back
+    pipeline.fake.lose_answers(post_path)
+    outcomes = pipeline.deliver()
+    if platform is not Platform.MASTODON:  # Mastodon's keyed post is retried in the client
+        assert outcomes == ["retry"]
+        # AND the redelivery's lookup fails: nothing is posted blind
+        pipeline.fake.inject_faults(f"/{platform.value}/", [503, 503])
+        assert pipeline.deliver() == ["retry"]
+        assert len(outbound.posted(pipeline.fake, platform.value)) == 1
+    # AND SQS delivers the ticket twice more (at-least-once)
+    pipeline.service.enqueue(first)
+    pipeline.service.enqueue(first)
+    outcomes += pipeline.deliver_all()
+    # WHEN a second reply is posted by a delivery that crashes before recording it
+    second = pipeline.service.submit(pipeline.request(pipeline.add_mention(platform, second_post)))
+    crash_after_posting(pipeline, monkeypatch)
+    assert pipeline.deliver() == ["retry"]  # the crashed delivery's lease still holds
+    pipeline.clock.now += pipeline.poster.lease + timedelta(seconds=1)
+    outcomes += pipeline.deliver_all()
+    # THEN one public post per reply, each adopted or posted once, and nothing parked
+    published = outbound.posted(pipeline.fake, platform.value)
+    per_reply = {
+        target: sum(p["in_reply_to"].endswith(target) for p in published)
+        for target in (first_post.split("_")[-1], second_post.split("_")[-1])
+    }
+    assert per_reply == dict.fromkeys(per_reply, 1)
+    assert outcomes.count(PostOutcome.ADOPTED) == (1 if platform is Platform.MASTODON else 2)
+    assert pipeline.parked() == []
+    for record in (first, second):
+        stored = pipeline.replies.get(record.reply_id)
+        assert stored is not None
+        assert stored.status is ReplyStatus.POSTED
+        assert stored.posted is not None
+        assert stored.posted.post_id in {p["id"] for p in published}
+
+
+def test_the_claim_remembers_the_attempt_until_the_platform_says_it_did_not_post(
+    pipeline: Pipeline,
+) -> None:
+    """GIVEN an approved reply, WHEN it is claimed, THEN the claim answers the record as it was
+    and sets `attempted_at` in the same write; a refusal (`settled`) clears it, a lost answer
+    keeps it, and so do parking in doubt (which keeps the mention held) and reopening."""
+    mention_id = pipeline.add_mention(Platform.X, "4242")
+    record = pipeline.service.submit(pipeline.request(mention_id))
+    lease = pipeline.poster.lease
+    before = pipeline.replies.claim(record.reply_id, START, lease)
+    assert before is not None
+    assert (before.status, before.attempted_at, before.attempts) == (ReplyStatus.APPROVED, None, 0)
+    assert pipeline.replies.claim(record.reply_id, START, lease) is None  # the lease holds
+    pipeline.replies.release(record.reply_id, "HTTP 429", settled=True)
+    refused = pipeline.replies.get(record.reply_id)
+    assert refused is not None
+    assert (refused.attempted_at, refused.attempts) == (None, 1)
+    later = START + timedelta(minutes=5)
+    assert pipeline.replies.claim(record.reply_id, later, lease) is not None
+    pipeline.replies.release(record.reply_id, "answer lost", settled=False)
+    assert pipeline.replies.claim(record.reply_id, later, lease) is not None
+    assert pipeline.replies.mark_failed(record.reply_id, "answer lost", later, in_doubt=True)
+    holder = pipeline.replies.live_for(mention_id)
+    assert holder is not None
+    assert (holder.reply_id, holder.status) == (record.reply_id, ReplyStatus.FAILED)
+    with pytest.raises(MentionHeldError):
+        pipeline.service.submit(pipeline.request(mention_id, "Another answer"))
+    assert pipeline.replies.reopen(record.reply_id)
+    doubtful = pipeline.replies.get(record.reply_id)
+    assert doubtful is not None
+    assert (doubtful.status, doubtful.attempted_at) == (ReplyStatus.APPROVED, later)
+
+
+def test_a_reply_parked_for_a_refusal_frees_its_mention_and_forgets_the_attempt(
+    pipeline: Pipeline,
+) -> None:
+    """GIVEN a claimed reply the platform refused, WHEN it is parked (not in doubt), THEN the
+    mention is free for another reply and the attempt is forgotten (no lookup on a retry)."""
+    mention_id = pipeline.add_mention(Platform.X, "4343")
+    record = pipeline.service.submit(pipeline.request(mention_id))
+    assert pipeline.replies.claim(record.reply_id, START, pipeline.poster.lease) is not None
+    assert pipeline.replies.mark_failed(record.reply_id, "HTTP 403", START)
+    parked = pipeline.replies.get(record.reply_id)
+    assert parked is not None
+    assert (parked.status, parked.attempted_at) == (ReplyStatus.FAILED, None)
+    assert pipeline.replies.live_for(mention_id) is None

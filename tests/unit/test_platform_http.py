@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import random
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -198,3 +200,70 @@ def test_all_waits_of_one_request_stay_within_max_wait() -> None:
         client(transport, time, max_wait=30.0).get("/things")
     assert sum(time.slept) <= 30
     assert len(time.slept) == 2
+
+
+# ---------------------------------------------------------------------------- lost answers
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        TimeoutError("The read operation timed out"),
+        ConnectionResetError(104, "Connection reset by peer"),
+        http.client.RemoteDisconnected("Remote end closed connection without response"),
+    ],
+)
+def test_a_lost_answer_to_a_post_is_not_sent_again(lost: Exception) -> None:
+    """GIVEN a POST whose answer is lost after sending, THEN it is not re-sent: the error says
+    the outcome is unknown (retryable, for the caller to look the result up first)."""
+    time = FakeTime()
+    transport = ScriptedTransport([lost, ok({"id": "2"})])
+    with pytest.raises(PlatformError) as caught:
+        client(transport, time).post("/2/tweets", {"text": "hi"})
+    assert caught.value.outcome_unknown
+    assert caught.value.retryable
+    assert len(transport.requests) == 1
+    assert time.slept == []
+
+
+@pytest.mark.parametrize("code", [500, 502, 503, 504])
+def test_a_5xx_to_a_post_is_an_unknown_outcome_not_a_retry(code: int) -> None:
+    """GIVEN a POST answered with a 5xx (the platform may have acted before failing), THEN it
+    is raised at once with an unknown outcome, not sent a second time."""
+    time = FakeTime()
+    transport = ScriptedTransport([status(code), ok()])
+    with pytest.raises(PlatformError) as caught:
+        client(transport, time).post("/things", {"a": 1})
+    assert (caught.value.status, caught.value.outcome_unknown) == (code, True)
+    assert len(transport.requests) == 1
+
+
+def test_a_post_that_never_left_is_retried() -> None:
+    """GIVEN a refused connection or an unknown host (nothing was sent), THEN the POST is
+    retried as before, and succeeds."""
+    time = FakeTime()
+    refused = urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+    unknown_host = urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))
+    transport = ScriptedTransport([refused, unknown_host, ok({"id": "1"})])
+    assert client(transport, time).post("/things", {"a": 1}).body == {"id": "1"}
+    assert len(transport.requests) == 3
+
+
+def test_a_keyed_or_declared_idempotent_post_is_retried_after_a_lost_answer() -> None:
+    """GIVEN a POST with an Idempotency-Key (Mastodon) or declared harmless to repeat (a
+    login), THEN a lost answer is retried in the client as any GET would be."""
+    time = FakeTime()
+    keyed = ScriptedTransport([TimeoutError("timed out"), ok({"id": "1"})])
+    response = client(keyed, time).post("/statuses", {"s": 1}, headers={"Idempotency-Key": "r-1"})
+    assert response.body == {"id": "1"}
+    login = ScriptedTransport([ConnectionResetError(104, "reset"), ok({"jwt": "t"})])
+    assert client(login, time).post("/session", {"u": 1}, idempotent=True).body == {"jwt": "t"}
+    assert (len(keyed.requests), len(login.requests)) == (2, 2)
+
+
+def test_a_lost_answer_to_a_get_is_retried() -> None:
+    """GIVEN a GET (a lookup) whose answer is lost, THEN it is simply asked again."""
+    time = FakeTime()
+    transport = ScriptedTransport([http.client.RemoteDisconnected("closed"), ok({"data": []})])
+    assert client(transport, time).get("/2/users/1/tweets").body == {"data": []}
+    assert len(transport.requests) == 2

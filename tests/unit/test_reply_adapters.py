@@ -3,13 +3,16 @@ threading fields, id and URL returned, length limits enforced before any call, r
 
 from __future__ import annotations
 
+import json
 import random
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient
 from crowdcare.adapters.platforms.outbound import (
     ReplyPlatformSettings,
     ReplyTargetError,
@@ -62,7 +65,7 @@ def server(running_server: FakePlatformServer) -> FakePlatformServer:
     running_server.routes.clear()
     running_server.calls.clear()
     running_server.state.clear()
-    running_server._faults.clear()
+    running_server.clear_faults()
     return outbound.register(running_server)
 
 
@@ -437,3 +440,288 @@ def test_adapters_are_built_only_for_configured_platforms(server: FakePlatformSe
     adapters[Platform.X].post_reply(mention(Platform.X, "1"), "Hi")
     assert outbound.posted(server, "x")
     assert "x-token" not in repr(credentials)
+
+
+# ---------------------------------------------------------------------------- find_posted
+
+ALL_CREDENTIALS = PlatformCredentials(
+    x_user_access_token="x-token",
+    facebook_page_access_token="fb-token",
+    instagram_access_token="ig-token",
+    reddit_client_id="reddit-app",
+    reddit_client_secret="reddit-secret",
+    reddit_username="brightwavehelp",
+    reddit_password="reddit-password",
+    mastodon_access_token="mastodon-token",
+    bluesky_handle="brightwavehelp.bsky.social",
+    bluesky_app_password="app-password",
+)
+# Each platform's mention, and the path prefix of the POST that publishes a reply to it.
+TARGETS = {
+    Platform.X: ("1790000000000000001", "/x/2/tweets"),
+    Platform.FACEBOOK: ("1234_5678", "/facebook/"),
+    Platform.INSTAGRAM: ("17890000000000001", "/instagram/"),
+    Platform.REDDIT: ("t3_abc12", "/reddit/api/comment"),
+    Platform.MASTODON: ("112233", "/mastodon/api/v1/statuses"),
+    Platform.BLUESKY: (
+        "at://did:plc:dana/app.bsky.feed.post/3kparent",
+        "/bluesky/xrpc/com.atproto.repo.createRecord",
+    ),
+}
+# An ampersand and a URL: X answers &amp; and a t.co link, Mastodon answers HTML.
+REPLY_TEXT = "Sorry & thanks! Steps: https://help.example/reset?a=1&b=2"
+
+
+def all_adapters(server: FakePlatformServer) -> dict[Platform, Any]:
+    urls = outbound.base_urls(server)
+    settings = ReplyPlatformSettings(
+        platform_credentials_name="creds",
+        x_api_base_url=urls["x"],
+        facebook_graph_base_url=urls["facebook"],
+        instagram_graph_base_url=urls["instagram"],
+        reddit_base_url=urls["reddit"],
+        reddit_auth_url=urls["reddit_auth"],
+        mastodon_base_url=urls["mastodon"],
+        bluesky_base_url=urls["bluesky"],
+    )
+
+    def make_client(base_url: str, headers: dict[str, str]) -> JsonHttpClient:
+        return JsonHttpClient(
+            base_url,
+            headers=headers,
+            max_attempts=3,
+            sleep=SLEPT.append,
+            rng=random.Random(2),  # noqa: S311
+        )
+
+    return dict(build_reply_adapters(settings, ALL_CREDENTIALS, clock, make_client))
+
+
+@pytest.mark.parametrize("platform", list(TARGETS), ids=lambda p: p.value)
+def test_find_posted_adopts_the_reply_whose_answer_was_lost(
+    server: FakePlatformServer, platform: Platform
+) -> None:
+    """GIVEN nothing posted yet, find_posted finds nothing; WHEN a reply is published but its
+    answer is lost, THEN the POST is not re-sent (outcome unknown; Mastodon's keyed retry gets
+    the same status) and find_posted returns exactly the published reply, not one of
+    another text."""
+    post_id, post_path = TARGETS[platform]
+    adapter = all_adapters(server)[platform]
+    target = mention(platform, post_id)
+    assert adapter.find_posted(target, REPLY_TEXT, "r-1") is None
+    # WHEN the platform publishes the reply but the answer never comes back
+    server.lose_answers(post_path)
+    if platform is Platform.MASTODON:
+        answered = adapter.post_reply(target, REPLY_TEXT, idempotency_key="r-1")
+    else:
+        with pytest.raises(PlatformError) as caught:
+            adapter.post_reply(target, REPLY_TEXT, idempotency_key="r-1")
+        assert caught.value.outcome_unknown
+        answered = None
+    # THEN it is on the platform once, and the lookup finds that one
+    [published] = outbound.posted(server, platform.value)
+    found = adapter.find_posted(target, REPLY_TEXT, "r-1")
+    assert found is not None
+    assert found.post_id == published["id"]
+    assert found.url == (published["url"] or target.url)
+    assert answered is None or answered.post_id == found.post_id
+    assert adapter.find_posted(target, "A different answer", "r-2") is None
+
+
+@dataclass
+class CannedPlatform:
+    """Answers each GET with the body canned for the first path fragment it contains."""
+
+    bodies: dict[str, Any]
+    paths: list[str] = field(default_factory=list)
+
+    def __call__(self, request: urllib.request.Request, timeout: float) -> HttpResponse:
+        self.paths.append(request.full_url)
+        for fragment, body in self.bodies.items():
+            if fragment in request.full_url:
+                return HttpResponse(200, json.loads(json.dumps(body)), {})
+        return HttpResponse(404, {"error": request.full_url}, {})
+
+
+def canned(bodies: dict[str, Any]) -> JsonHttpClient:
+    return JsonHttpClient("https://api.example", transport=CannedPlatform(bodies))
+
+
+OURS = "Try holding the dial for 10 s & tell us: https://help.example/t"
+X_BODIES = {
+    "/2/users/me": {"data": {"id": "99", "username": "brightwave"}},
+    "/2/users/99/tweets": {
+        "data": [
+            {"id": "1", "text": OURS, "referenced_tweets": [{"type": "replied_to", "id": "555"}]},
+            {
+                "id": "2",
+                "text": "Thanks!",
+                "referenced_tweets": [{"type": "replied_to", "id": "777"}],
+            },
+            {
+                "id": "3",
+                "text": "Try holding the dial for 10 s &amp; tell us: https://t.co/x1",
+                "referenced_tweets": [{"type": "replied_to", "id": "777"}],
+            },
+        ]
+    },
+}
+FACEBOOK_BODIES = {
+    "/me": {"id": "104"},
+    "/777/comments": {
+        "data": [
+            {"id": "777_1", "message": OURS, "from": {"id": "5", "name": "A copycat"}},
+            {"id": "777_2", "message": OURS, "from": {"id": "104", "name": "Brightwave"}},
+        ]
+    },
+}
+INSTAGRAM_BODIES = {
+    "/me": {"id": "178", "username": "brightwave"},
+    "/777/replies": {
+        "data": [
+            {"id": "1", "text": OURS, "from": {"id": "9", "username": "copycat"}},
+            {"id": "2", "text": OURS, "from": {"id": "178", "username": "brightwave"}},
+        ]
+    },
+}
+REDDIT_BODIES = {
+    "/user/brightwavehelp/comments": {
+        "kind": "Listing",
+        "data": {
+            "children": [
+                {
+                    "kind": "t1",
+                    "data": {"id": "a1", "name": "t1_a1", "parent_id": "t3_other", "body": OURS},
+                },
+                {
+                    "kind": "t1",
+                    "data": {
+                        "id": "a2",
+                        "name": "t1_a2",
+                        "parent_id": "t3_777",
+                        "body": OURS,
+                        "permalink": "/r/b/comments/777/c/a2/",
+                    },
+                },
+            ]
+        },
+    },
+}
+MASTODON_BODIES = {
+    "/verify_credentials": {"id": "42"},
+    "/statuses/777/context": {
+        "ancestors": [],
+        "descendants": [
+            {
+                "id": "8",
+                "in_reply_to_id": "777",
+                "account": {"id": "13"},
+                "content": f"<p>{OURS}</p>",
+            },
+            {
+                "id": "9",
+                "in_reply_to_id": "777",
+                "account": {"id": "42"},
+                "url": "https://m.example/@b/9",
+                # As Mastodon renders a link: the scheme in an invisible span.
+                "content": "<p>Try holding the dial for 10 s &amp; tell us: "
+                '<a href="https://help.example/t" rel="nofollow noopener" target="_blank">'
+                '<span class="invisible">https://</span><span class="">help.example/t</span>'
+                '<span class="invisible"></span></a></p>',
+            },
+        ],
+    },
+}
+BLUESKY_BODIES = {
+    "createSession": {"accessJwt": "jwt", "did": "did:plc:brand", "handle": "brand.bsky.social"},
+    "getPostThread": {
+        "thread": {
+            "post": {"uri": "at://did:plc:dana/app.bsky.feed.post/777"},
+            "replies": [
+                {
+                    "post": {
+                        "uri": "at://did:plc:copy/app.bsky.feed.post/1",
+                        "author": {"did": "did:plc:copy"},
+                        "record": {"text": OURS},
+                    }
+                },
+                {
+                    "post": {
+                        "uri": "at://did:plc:brand/app.bsky.feed.post/2",
+                        "author": {"did": "did:plc:brand", "handle": "brand.bsky.social"},
+                        "record": {"text": OURS},
+                    }
+                },
+            ],
+        }
+    },
+}
+
+
+def _grant() -> RedditPasswordGrant:
+    auth = JsonHttpClient(
+        "https://auth.example", transport=CannedPlatform({"access_token": {"access_token": "t"}})
+    )
+    return RedditPasswordGrant(
+        auth, client_id="c", client_secret="s", username="brightwavehelp", password="p"
+    )
+
+
+FIND_CASES: list[tuple[Platform, str, Callable[[], Any], str]] = [
+    (Platform.X, "777", lambda: XReplyAdapter(canned(X_BODIES), clock), "3"),
+    (
+        Platform.FACEBOOK,
+        "777",
+        lambda: facebook_reply_adapter(canned(FACEBOOK_BODIES), clock),
+        "777_2",
+    ),
+    (
+        Platform.INSTAGRAM,
+        "777",
+        lambda: instagram_reply_adapter(canned(INSTAGRAM_BODIES), clock),
+        "2",
+    ),
+    (
+        Platform.REDDIT,
+        "t3_777",
+        lambda: RedditReplyAdapter(canned(REDDIT_BODIES), clock, _grant()),
+        "t1_a2",
+    ),
+    (Platform.MASTODON, "777", lambda: MastodonReplyAdapter(canned(MASTODON_BODIES), clock), "9"),
+    (
+        Platform.BLUESKY,
+        "at://did:plc:dana/app.bsky.feed.post/777",
+        lambda: BlueskyReplyAdapter(canned(BLUESKY_BODIES), clock, "brand.bsky.social", "pw"),
+        "at://did:plc:brand/app.bsky.feed.post/2",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("platform", "post_id", "build", "expected"),
+    FIND_CASES,
+    ids=lambda c: getattr(c, "value", None),
+)
+def test_find_posted_picks_the_brands_reply_to_this_mention_among_decoys(
+    platform: Platform, post_id: str, build: Callable[[], Any], expected: str
+) -> None:
+    """GIVEN a platform answering in its documented shape with decoys first (the same text by
+    someone else or under another post, another text), THEN find_posted adopts only the brand's
+    reply to this mention, with the platform's rewriting (&amp;, t.co, HTML) seen through."""
+    found = build().find_posted(mention(platform, post_id), OURS, "r-1")
+    assert found is not None
+    assert (found.platform, found.post_id) == (platform, expected)
+
+
+def test_a_lookup_that_cannot_answer_raises_rather_than_saying_not_posted() -> None:
+    """GIVEN X failing the lookup (5xx on every attempt), THEN find_posted raises a
+    PlatformError instead of answering "not there" (which would let the reply post twice)."""
+    failing = JsonHttpClient(
+        "https://api.example",
+        max_attempts=2,
+        sleep=SLEPT.append,
+        transport=lambda request, timeout: HttpResponse(503, {}, {}),
+    )
+    with pytest.raises(PlatformError) as caught:
+        XReplyAdapter(failing, clock).find_posted(mention(Platform.X, "777"), OURS, "r-1")
+    assert caught.value.retryable

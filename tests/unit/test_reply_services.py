@@ -28,6 +28,7 @@ from crowdcare.rules.points import PointsRules
 from crowdcare.services.dashboard.approvals import ApprovalDesk
 from crowdcare.services.dashboard.replies import ReplyDesk
 from crowdcare.services.dashboard.trust import TrustPolicy
+from crowdcare.services.replies.parking import retry_parked
 from crowdcare.services.replies.posting import ReplyConfirmation, ReplyPoster
 from crowdcare.services.replies.submission import ReplySubmissions
 from crowdcare.services.rewards.awards import PointsAwarder
@@ -260,6 +261,135 @@ def test_a_redelivery_does_not_post_beside_an_attempt_still_holding_the_lease() 
     with pytest.raises(RetryableReplyError):
         w.poster.post(ticket, receive_count=2)
     assert w.adapter.posted == []
+
+
+# ---------------------------------------------------------------------------- exactly once
+
+LOST_LOOKUP = PlatformError("GET /2/users/me: HTTP 503", status=503, retryable=True)
+
+
+def advance(w: World, by: timedelta) -> None:
+    """Let time pass for the poster (a lease running out)."""
+    clock = w.poster.clock
+    assert isinstance(clock, Clock)
+    clock.now += by
+
+
+def test_a_lost_answer_is_looked_up_and_adopted_not_posted_again() -> None:
+    """GIVEN the platform publishes a reply but its answer is lost, WHEN SQS delivers the ticket
+    again, THEN the poster finds the reply on the platform and adopts it: one public post,
+    +10 points and "replied" once."""
+    w = world(trust_threshold=0)
+    w.adapter.lose_answers = 1
+    reply = w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="Hold the dial for 10 s."))
+    ticket = w.queue.take()[0]
+    # WHEN the first delivery posts and hears nothing back
+    with pytest.raises(RetryableReplyError):
+        w.poster.post(ticket, receive_count=1)
+    held = w.replies.get(reply.reply_id)
+    assert held is not None
+    assert (held.status, held.attempted_at is not None) == (ReplyStatus.APPROVED, True)
+    assert "answer was lost" in (held.last_error or "")
+    # THEN the redelivery looks it up and adopts it instead of posting
+    assert w.poster.post(ticket, receive_count=2) is PostOutcome.ADOPTED
+    adopted = w.replies.get(reply.reply_id)
+    assert adopted is not None
+    assert adopted.status is ReplyStatus.POSTED
+    assert adopted.posted is not None
+    assert adopted.posted.url == "https://x.example/p1"
+    assert (len(w.adapter.posted), w.adapter.lookups) == (1, 1)
+    assert [(e.responder_id, e.points) for e in w.ledger.all()] == [("adv.ana", 10)]
+    assert len(replied_calls(w)) == 1
+
+
+def test_a_crash_after_posting_is_adopted_by_the_redelivery_once_the_lease_ran_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GIVEN a delivery that posted, then died before recording it, WHEN SQS redelivers while
+    its lease holds, THEN nothing happens; once the lease ran out, the reply is found and
+    adopted, never posted a second time."""
+    w = world(trust_threshold=0)
+    reply = w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="On it."))
+    ticket = w.queue.take()[0]
+    real_mark_posted = w.replies.mark_posted
+
+    def crash(reply_id: str, posted: object) -> None:
+        raise RuntimeError("Task timed out after 60.00 seconds")
+
+    monkeypatch.setattr(w.replies, "mark_posted", crash)
+    with pytest.raises(RuntimeError):
+        w.poster.post(ticket, receive_count=1)
+    monkeypatch.setattr(w.replies, "mark_posted", real_mark_posted)
+    assert w.status(reply.reply_id) is ReplyStatus.POSTING
+    # WHEN the queue's visibility timeout (shorter than the lease) brings it back
+    with pytest.raises(RetryableReplyError):
+        w.poster.post(ticket, receive_count=2)
+    assert (len(w.adapter.posted), w.adapter.lookups) == (1, 0)
+    # THEN after the lease, the next delivery adopts the reply the crashed one posted
+    advance(w, w.poster.lease)
+    assert w.poster.post(ticket, receive_count=3) is PostOutcome.ADOPTED
+    assert w.status(reply.reply_id) is ReplyStatus.POSTED
+    assert len(w.adapter.posted) == 1
+    assert [(e.responder_id, e.points) for e in w.ledger.all()] == [("adv.ana", 10)]
+
+
+def test_a_failing_lookup_is_retried_and_never_answered_by_posting_blind() -> None:
+    """GIVEN a reply in doubt (its answer was lost) and a platform whose lookup fails, THEN
+    the delivery asks SQS to come back, posts nothing and keeps the doubt; the next one, with
+    the lookup working, adopts the reply."""
+    w = world(trust_threshold=0)
+    w.adapter.lose_answers = 1
+    w.adapter.lookup_errors.append(LOST_LOOKUP)
+    reply = w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="On it."))
+    ticket = w.queue.take()[0]
+    with pytest.raises(RetryableReplyError):
+        w.poster.post(ticket, receive_count=1)
+    # WHEN the lookup fails
+    with pytest.raises(RetryableReplyError) as caught:
+        w.poster.post(ticket, receive_count=2)
+    # THEN nothing more was posted, and the reply is still in doubt
+    assert "could not check" in str(caught.value)
+    assert (len(w.adapter.posted), w.adapter.lookups) == (1, 1)
+    doubtful = w.replies.get(reply.reply_id)
+    assert doubtful is not None
+    assert (doubtful.status, doubtful.attempted_at is not None) == (ReplyStatus.APPROVED, True)
+    assert w.poster.post(ticket, receive_count=2) is PostOutcome.ADOPTED
+    assert len(w.adapter.posted) == 1
+
+
+def test_a_reply_parked_in_doubt_is_looked_up_when_an_operator_retries_it() -> None:
+    """GIVEN a lost answer on the queue's last delivery, THEN the reply is parked saying its
+    answer was lost and keeps its mention (no second reply may go out beside it); WHEN an
+    operator retries it, THEN it is looked up and adopted, not posted again."""
+    w = world(trust_threshold=0)
+    w.adapter.lose_answers = 1
+    reply = w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="On it."))
+    ticket = w.queue.take()[0]
+    assert w.poster.post(ticket, receive_count=3) is PostOutcome.PARKED
+    [parked] = w.parking.entries
+    assert "answer was lost" in parked.error
+    with pytest.raises(ConflictError, match="may already be public"):
+        w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="Trying again."))
+    retried = retry_parked(w.parking, w.replies, w.desk.submissions)
+    assert retried.requeued == (reply.reply_id,)
+    assert w.deliver() == [PostOutcome.ADOPTED]
+    assert (len(w.adapter.posted), w.adapter.lookups) == (1, 1)
+
+
+def test_a_refusal_settles_the_attempt_so_the_retry_posts_without_a_lookup() -> None:
+    """GIVEN a 429 (the platform refused before acting), THEN the retry posts straight away:
+    a lookup is paid for only when an attempt may have published."""
+    w = world(trust_threshold=0)
+    w.adapter.errors.append(PlatformError("HTTP 429", status=429, retryable=True))
+    reply = w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="On it."))
+    ticket = w.queue.take()[0]
+    with pytest.raises(RetryableReplyError):
+        w.poster.post(ticket, receive_count=1)
+    settled = w.replies.get(reply.reply_id)
+    assert settled is not None
+    assert settled.attempted_at is None
+    assert w.poster.post(ticket, receive_count=2) is PostOutcome.POSTED
+    assert (len(w.adapter.posted), w.adapter.lookups) == (1, 0)
 
 
 # ---------------------------------------------------------------------------- one live reply

@@ -7,11 +7,18 @@ APIs answer, closely enough for the adapters. Every reply is recorded in
 figures come from `set_reach(...)`, zero until set. Writes without an Authorization header are
 answered 401, as the real APIs do. Bluesky's createSession and Reddit's access_token are also
 registered by feeds.py; whichever registered first answers, and both work for replies.
+
+The reads a reply adapter's `find_posted` makes after a lost answer are served from the same
+record, in the platforms' shapes: X's user timeline (GET /2/users/me, /2/users/:id/tweets, text
+HTML-escaped as X sends it), a Graph object's comments or replies with their author (and GET
+/me), Reddit's /user/{name}/comments (every comment posted here is the brand's), Mastodon's
+status context (statuses as HTML) and verify_credentials, Bluesky's getPostThread.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import itertools
 import threading
 from datetime import UTC, datetime
@@ -23,6 +30,16 @@ from crowdcare_local.fake_platforms.server import FakePlatformServer, FakeReques
 BRAND_BLUESKY_DID = "did:plc:brightwavehelp000000000"
 BRAND_BLUESKY_HANDLE = "brightwavehelp.bsky.social"
 MASTODON_INSTANCE = "https://mastodon.example"
+BRAND_X_ID = "1500000000000000001"
+BRAND_X_USERNAME = "brightwave"
+BRAND_PAGE_ID = "104000000000001"
+BRAND_INSTAGRAM_ID = "17841400000000001"
+BRAND_INSTAGRAM_USERNAME = "brightwave"
+BRAND_MASTODON_ACCOUNT = {
+    "id": "109000000000000001",
+    "username": "brightwave",
+    "acct": "brightwave",
+}
 
 _ids = itertools.count(1)
 _ids_lock = threading.Lock()
@@ -129,6 +146,35 @@ def _x_create(server: FakePlatformServer, request: FakeRequest) -> Reply:
     return 201, {"data": {"id": tweet_id, "edit_history_tweet_ids": [tweet_id], "text": text}}
 
 
+def _x_me(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    return 200, {"data": {"id": BRAND_X_ID, "name": "Brightwave", "username": BRAND_X_USERNAME}}
+
+
+def _x_user_tweets(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    """The user's newest tweets first, replies included (the brand's: every reply posted)."""
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    user_id = request.path.split("/")[-2]
+    limit = int((request.query.get("max_results") or ["10"])[0])
+    mine = posted(server, "x") if user_id == BRAND_X_ID else []
+    tweets = [
+        {
+            "id": p["id"],
+            "text": html.escape(p["text"], quote=False),  # X sends &amp; &lt; &gt;
+            "edit_history_tweet_ids": [p["id"]],
+            "referenced_tweets": [{"type": "replied_to", "id": p["in_reply_to"]}],
+        }
+        for p in reversed(mine)
+    ][:limit]
+    if not tweets:
+        return 200, {"meta": {"result_count": 0}}
+    newest, oldest = tweets[0]["id"], tweets[-1]["id"]
+    meta = {"result_count": len(tweets), "newest_id": newest, "oldest_id": oldest}
+    return 200, {"data": tweets, "meta": meta}
+
+
 def _x_read(server: FakePlatformServer, request: FakeRequest) -> Reply:
     tweet_id = request.path.rsplit("/", 1)[-1]
     reach = _reach(server, "x", tweet_id)
@@ -194,6 +240,33 @@ def _instagram_create(server: FakePlatformServer, request: FakeRequest, target: 
     return 200, {"id": reply_id}
 
 
+def _graph_me(platform: str, request: FakeRequest) -> Reply:
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    if platform == "facebook":
+        return 200, {"id": BRAND_PAGE_ID, "name": "Brightwave"}
+    return 200, {"id": BRAND_INSTAGRAM_ID, "username": BRAND_INSTAGRAM_USERNAME}
+
+
+def _graph_replies(server: FakePlatformServer, platform: str, request: FakeRequest) -> Reply:
+    """The comments under a Graph object (Facebook's comments, Instagram's replies), each
+    with its author: the brand's Page or Instagram account posted every one recorded here."""
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    target = request.path.rstrip("/").split("/")[-2]
+    under = [p for p in posted(server, platform) if p["in_reply_to"] == target]
+    if (request.query.get("order") or [""])[0] == "reverse_chronological":
+        under.reverse()
+    under = under[: int((request.query.get("limit") or ["25"])[0])]
+    if platform == "facebook":
+        author = {"id": BRAND_PAGE_ID, "name": "Brightwave"}
+        data = [{"id": p["id"], "message": p["text"], "from": author} for p in under]
+    else:
+        author = {"id": BRAND_INSTAGRAM_ID, "username": BRAND_INSTAGRAM_USERNAME}
+        data = [{"id": p["id"], "text": p["text"], "from": author} for p in under]
+    return 200, {"data": data, "paging": {"cursors": {"before": "b", "after": "a"}}}
+
+
 def _graph_read(server: FakePlatformServer, platform: str, object_id: str) -> Reply:
     reach = _reach(server, platform, object_id)
     if platform == "facebook":
@@ -253,6 +326,26 @@ def _reddit_comment(server: FakePlatformServer, request: FakeRequest) -> Reply:
     return 200, {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": data}]}}}
 
 
+def _reddit_user_comments(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    """A user's newest comments: every comment posted here is the brand account's."""
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    user = request.path.split("/")[-2]
+    limit = int((request.query.get("limit") or ["25"])[0])
+    children = []
+    for p in reversed(posted(server, "reddit")):
+        data = {
+            "id": p["id"][3:],
+            "name": p["id"],
+            "parent_id": p["in_reply_to"],
+            "author": user,
+            "body": p["text"],
+            "permalink": p["url"].removeprefix("https://www.reddit.com"),
+        }
+        children.append({"kind": "t1", "data": data})
+    return 200, {"kind": "Listing", "data": {"children": children[:limit], "after": None}}
+
+
 def _reddit_info(server: FakePlatformServer, request: FakeRequest) -> Reply:
     names = ",".join(request.query.get("id", [])).split(",")
     children = []
@@ -284,7 +377,8 @@ def _mastodon_create(server: FakePlatformServer, request: FakeRequest) -> Reply:
         "url": url,
         "in_reply_to_id": body.get("in_reply_to_id"),
         "visibility": body.get("visibility", "public"),
-        "content": f"<p>{body['status']}</p>",
+        "content": "<p>" + html.escape(body["status"]).replace("\n", "<br />") + "</p>",
+        "account": BRAND_MASTODON_ACCOUNT,
         "created_at": datetime.now(UTC).isoformat(),
         "favourites_count": 0,
         "reblogs_count": 0,
@@ -301,9 +395,38 @@ def _mastodon_create(server: FakePlatformServer, request: FakeRequest) -> Reply:
             "in_reply_to": body.get("in_reply_to_id"),
             "text": body["status"],
             "request": body,
+            "status": status,
         },
     )
     return 200, status
+
+
+def _mastodon_me(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    return 200, BRAND_MASTODON_ACCOUNT
+
+
+def _mastodon_context(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    """A status's thread: the replies posted here under it (and under those), oldest first,
+    then answers by other people as a test set them (the reach tracker's author thanks)."""
+    status_id = request.path.split("/")[-2]
+    thread, parents = [], {status_id}
+    for p in posted(server, "mastodon"):
+        if p["in_reply_to"] in parents:
+            thread.append(p["status"])
+            parents.add(p["id"])
+    answers = _reactions(server, "mastodon", status_id)["answers"]
+    thread += [
+        {
+            "id": f"{status_id}{n}",
+            "in_reply_to_id": status_id,
+            "account": {"id": i, "acct": h},
+            "content": f"<p>{text}</p>",
+        }
+        for n, (i, h, text) in enumerate(answers, start=1)
+    ]
+    return 200, {"ancestors": [], "descendants": thread}
 
 
 def _mastodon_read(server: FakePlatformServer, request: FakeRequest) -> Reply:
@@ -321,21 +444,6 @@ def _mastodon_favourited_by(server: FakePlatformServer, request: FakeRequest) ->
     status_id = request.path.split("/")[-2]
     likers = _reactions(server, "mastodon", status_id)["likers"]
     return 200, [{"id": i, "acct": h, "username": h} for i, h in likers]
-
-
-def _mastodon_context(server: FakePlatformServer, request: FakeRequest) -> Reply:
-    status_id = request.path.split("/")[-2]
-    answers = _reactions(server, "mastodon", status_id)["answers"]
-    descendants = [
-        {
-            "id": f"{status_id}{n}",
-            "in_reply_to_id": status_id,
-            "account": {"id": i, "acct": h},
-            "content": f"<p>{text}</p>",
-        }
-        for n, (i, h, text) in enumerate(answers, start=1)
-    ]
-    return 200, {"ancestors": [], "descendants": descendants}
 
 
 # ---------------------------------------------------------------------------- Bluesky
@@ -407,16 +515,38 @@ def _bluesky_likes(server: FakePlatformServer, request: FakeRequest) -> Reply:
     return 200, {"uri": uri, "likes": [{"actor": {"did": i, "handle": h}} for i, h in likers]}
 
 
+def _bluesky_view(uri: str, post: dict[str, Any]) -> dict[str, Any]:
+    did = uri.removeprefix("at://").split("/", 1)[0]
+    handle = BRAND_BLUESKY_HANDLE if did == BRAND_BLUESKY_DID else f"{did[-8:]}.bsky.social"
+    return {**post, "author": {"did": did, "handle": handle}, "indexedAt": post.get("indexedAt")}
+
+
 def _bluesky_thread(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    """The post and its direct replies, as app.bsky.feed.getPostThread answers (depth 1)."""
     if not _bluesky_authorized(server, request):
         return 401, {"error": "AuthenticationRequired"}
     uri = (request.query.get("uri") or [""])[0]
-    answers = _reactions(server, "bluesky", uri)["answers"]
+    posts = _bluesky_posts(server)
+    root = posts.get(uri) or {"uri": uri, "cid": _cid(uri), "record": {"$type": _POST}}
     replies = [
-        {"post": {"uri": f"{uri}-r{n}", "author": {"did": i, "handle": h}, "record": {"text": t}}}
-        for n, (i, h, t) in enumerate(answers, start=1)
+        {"$type": "app.bsky.feed.defs#threadViewPost", "post": _bluesky_view(u, p), "replies": []}
+        for u, p in list(posts.items())
+        if (p["record"].get("reply") or {}).get("parent", {}).get("uri") == uri
     ]
-    return 200, {"thread": {"post": {"uri": uri}, "replies": replies}}
+    # Answers by other people, as a test set them (the reach tracker's author thanks).
+    replies += [
+        {"post": {"uri": f"{uri}-r{n}", "author": {"did": i, "handle": h}, "record": {"text": t}}}
+        for n, (i, h, t) in enumerate(_reactions(server, "bluesky", uri)["answers"], start=1)
+    ]
+    thread = {
+        "$type": "app.bsky.feed.defs#threadViewPost",
+        "post": _bluesky_view(uri, root),
+        "replies": replies,
+    }
+    return 200, {"thread": thread}
+
+
+_POST = "app.bsky.feed.post"
 
 
 def _bluesky_create(server: FakePlatformServer, request: FakeRequest) -> Reply:
@@ -458,6 +588,8 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
     # The answers to a reply are a search (the poller's endpoint, the same handler whichever
     # module registered it first).
     s.route("GET", r"/x/2/tweets/search/recent", lambda r: feeds.x_search(r, s))
+    s.route("GET", r"/x/2/users/me", lambda r: _x_me(s, r))
+    s.route("GET", r"/x/2/users/\d+/tweets", lambda r: _x_user_tweets(s, r))
     for platform, create in (("facebook", _facebook_create), ("instagram", _instagram_create)):
         edge = "comments" if platform == "facebook" else "replies"
 
@@ -471,11 +603,20 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
                 return looked_up
             return _graph_read(s, platform, r.path.rstrip("/").split("/")[-1])
 
+        def me(r: FakeRequest, platform: str = platform) -> Reply:
+            return _graph_me(platform, r)
+
+        def under(r: FakeRequest, platform: str = platform) -> Reply:
+            return _graph_replies(s, platform, r)
+
         s.route("POST", rf"/{platform}/{_GRAPH_VERSION}{_OBJECT_ID}/{edge}", post)
+        s.route("GET", rf"/{platform}/{_GRAPH_VERSION}{_OBJECT_ID}/{edge}", under)
+        s.route("GET", rf"/{platform}/{_GRAPH_VERSION}me", me)  # before any object id
         s.route("GET", rf"/{platform}/{_GRAPH_VERSION}{_OBJECT_ID}", read)
     s.route("POST", r"/reddit/api/v1/access_token", _reddit_token)
     s.route("POST", r"/reddit/api/comment", lambda r: _reddit_comment(s, r))
     s.route("GET", r"/reddit/api/info", lambda r: _reddit_info(s, r))
+    s.route("GET", r"/reddit/user/[^/]+/comments", lambda r: _reddit_user_comments(s, r))
     s.route("POST", r"/mastodon/api/v1/statuses", lambda r: _mastodon_create(s, r))
     s.route("GET", r"/mastodon/api/v1/statuses/\d+", lambda r: _mastodon_read(s, r))
     s.route(
@@ -483,7 +624,8 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
         r"/mastodon/api/v1/statuses/\d+/favourited_by",
         lambda r: _mastodon_favourited_by(s, r),
     )
-    s.route("GET", r"/mastodon/api/v1/statuses/\d+/context", lambda r: _mastodon_context(s, r))
+    s.route("GET", r"/mastodon/api/v1/statuses/[^/]+/context", lambda r: _mastodon_context(s, r))
+    s.route("GET", r"/mastodon/api/v1/accounts/verify_credentials", lambda r: _mastodon_me(s, r))
     xrpc = "/bluesky/xrpc"
     s.route(
         "POST", rf"{xrpc}/com\.atproto\.server\.createSession", lambda r: _bluesky_session(s, r)

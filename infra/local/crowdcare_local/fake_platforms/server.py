@@ -4,6 +4,9 @@ Each platform module registers its routes (`register(server)`); handlers receive
 and return `(status, json_body)` or `(status, json_body, headers)`. Tests and the demo inject
 faults per route prefix: `server.inject_faults("/x/", [429, 503])` makes the next two calls under
 that prefix answer those statuses (429 carries rate-limit headers) before normal service resumes.
+`server.lose_answers("/x/2/tweets", 2)` is the unlucky network: the next two POSTs under that
+prefix are served (the reply is published) but the connection closes without an answer, as
+when a timeout or a reset loses it on the way back.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class RecordedCall:
     path: str
     status: int
     body: Any
+    lost: bool = False  # served, but the answer never reached the caller
 
 
 @dataclass
@@ -54,6 +58,7 @@ class FakePlatformServer:
     calls: list[RecordedCall] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
     _faults: dict[str, list[int]] = field(default_factory=dict)
+    _lost: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _httpd: ThreadingHTTPServer | None = None
 
@@ -65,6 +70,26 @@ class FakePlatformServer:
         """Answer the next calls under `prefix` with these statuses, in order."""
         with self._lock:
             self._faults.setdefault(prefix, []).extend(statuses)
+
+    def lose_answers(self, prefix: str, count: int = 1, method: str = "POST") -> None:
+        """Serve the next `count` `method` calls under `prefix`, then drop their answers."""
+        with self._lock:
+            key = (method.upper(), prefix)
+            self._lost[key] = self._lost.get(key, 0) + count
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault and lost answer still pending."""
+        with self._lock:
+            self._faults.clear()
+            self._lost.clear()
+
+    def _loses_answer(self, method: str, path: str) -> bool:
+        with self._lock:
+            for (lost_method, prefix), left in self._lost.items():
+                if left and lost_method == method and path.startswith(prefix):
+                    self._lost[(lost_method, prefix)] = left - 1
+                    return True
+        return False
 
     def _next_fault(self, path: str) -> int | None:
         with self._lock:
@@ -117,8 +142,14 @@ class FakePlatformServer:
                     body=self.rfile.read(length) if length else b"",
                 )
                 status, body, headers = server.dispatch(request)
+                lost = server._loses_answer(self.command, parts.path)
                 with server._lock:
-                    server.calls.append(RecordedCall(self.command, parts.path, status, body))
+                    server.calls.append(
+                        RecordedCall(self.command, parts.path, status, body, lost=lost)
+                    )
+                if lost:
+                    self.close_connection = True  # closed with no status line: "no answer"
+                    return
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

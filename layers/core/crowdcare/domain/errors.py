@@ -100,15 +100,26 @@ class MentionHeldError(ConflictError):
 
 
 class PlatformError(Exception):
-    """A platform call failed; `retryable` says whether trying later may succeed."""
+    """A platform call failed; `retryable` says whether trying later may succeed.
+
+    `outcome_unknown`: the request may have been acted on although no answer said so (a lost
+    answer to a POST). Sending it again could publish twice: look the result up first.
+    """
 
     def __init__(
-        self, message: str, *, status: int | None, retryable: bool, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None,
+        retryable: bool,
+        retry_after: float | None = None,
+        outcome_unknown: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+        self.outcome_unknown = outcome_unknown
 
 
 class CursorConflictError(RuntimeError):

@@ -7,7 +7,9 @@
                                              └──── failed ◀─┘ (an operator's retry reopens it)
 
 `approved` means "cleared to post" (by an employee, or by the responder's trust) and queued;
-`posting` is one delivery holding a lease; `posted` is the platform's confirmation, the only
+`posting` is one delivery holding a lease; `posted` is the platform's confirmation (or the
+reply found on the platform after a lost answer: `attempted_at` remembers an attempt that may
+have reached it, and the next one looks the reply up before posting again), the only
 moment points are awarded and the assignment workflow is told "replied". A `failed` reply keeps
 the platform's reason, costs no points and leaves the assignment open.
 """
@@ -104,6 +106,13 @@ class Reply(Frozen):
     decided_at: datetime | None = None
     note: str = ""
     attempts: int = Field(default=0, description="posting attempts (deliveries that claimed it)")
+    attempted_at: datetime | None = Field(
+        default=None,
+        description=(
+            "when an attempt that may have reached the platform was claimed; cleared when the"
+            " platform said it did not post. While set, no attempt posts before looking first."
+        ),
+    )
     last_error: str | None = Field(default=None, description="the platform's last refusal")
     failed_at: datetime | None = None
     lease_until: datetime | None = None
@@ -147,6 +156,7 @@ class PostOutcome(StrEnum):
     """What one delivery of a ticket did."""
 
     POSTED = "posted"
+    ADOPTED = "adopted"  # an earlier attempt's reply found on the platform, and recorded
     ALREADY_POSTED = "already_posted"
     NOT_POSTABLE = "not_postable"  # rejected, parked or unknown: nothing to post
     PARKED = "parked"

@@ -74,10 +74,10 @@ class InMemoryReplies:
     def _update(self, reply_id: str, **changes: Any) -> None:
         self.items[reply_id] = self.items[reply_id].model_copy(update=changes)
 
-    def claim(self, reply_id: str, now: datetime, lease: timedelta) -> bool:
+    def claim(self, reply_id: str, now: datetime, lease: timedelta) -> Reply | None:
         reply = self.items.get(reply_id)
         if reply is None:
-            return False
+            return None
         expired = reply.lease_until is not None and reply.lease_until < now
         if reply.status is ReplyStatus.APPROVED or (
             reply.status is ReplyStatus.POSTING and expired
@@ -86,27 +86,43 @@ class InMemoryReplies:
                 reply_id,
                 status=ReplyStatus.POSTING,
                 lease_until=now + lease,
+                attempted_at=now,
                 attempts=reply.attempts + 1,
             )
-            return True
-        return False
+            return reply
+        return None
 
-    def release(self, reply_id: str, error: str) -> None:
-        if self.items[reply_id].status is ReplyStatus.POSTING:
-            self._update(reply_id, status=ReplyStatus.APPROVED, last_error=error, lease_until=None)
+    def release(self, reply_id: str, error: str, *, settled: bool) -> None:
+        current = self.items[reply_id]
+        if current.status is ReplyStatus.POSTING:
+            self._update(
+                reply_id,
+                status=ReplyStatus.APPROVED,
+                last_error=error,
+                lease_until=None,
+                attempted_at=None if settled else current.attempted_at,
+            )
 
     def mark_posted(self, reply_id: str, posted: PostedReply) -> None:
         self._update(
             reply_id, status=ReplyStatus.POSTED, posted=posted, lease_until=None, failed_at=None
         )
 
-    def mark_failed(self, reply_id: str, error: str, now: datetime) -> bool:
+    def mark_failed(
+        self, reply_id: str, error: str, now: datetime, *, in_doubt: bool = False
+    ) -> bool:
         reply = self.items.get(reply_id)
         if reply is None or reply.status is ReplyStatus.POSTED:
             return False
-        self._free(reply)
+        if not in_doubt:
+            self._free(reply)
         self._update(
-            reply_id, status=ReplyStatus.FAILED, last_error=error, failed_at=now, lease_until=None
+            reply_id,
+            status=ReplyStatus.FAILED,
+            last_error=error,
+            failed_at=now,
+            lease_until=None,
+            attempted_at=reply.attempted_at if in_doubt else None,
         )
         return True
 
@@ -114,7 +130,7 @@ class InMemoryReplies:
         reply = self.items.get(reply_id)
         if reply is None or reply.status is not ReplyStatus.FAILED:
             return False
-        if reply.mention_id in self.holders:
+        if self.holders.get(reply.mention_id, reply_id) != reply_id:
             return False
         self.holders[reply.mention_id] = reply_id
         self._update(reply_id, status=ReplyStatus.APPROVED, failed_at=None)
@@ -262,9 +278,7 @@ class InMemoryAssignments:
         return [a for a in self.items.values() if a.responder_id == responder_id]
 
     def open_for_responder(self, responder_id: str) -> list[Assignment]:
-        return [
-            a for a in self.for_responder(responder_id) if a.status is AssignmentStatus.OPEN
-        ]
+        return [a for a in self.for_responder(responder_id) if a.status is AssignmentStatus.OPEN]
 
     def release(
         self, mention_id: str, status: AssignmentStatus, attempt: int | None = None
@@ -314,12 +328,19 @@ class InMemoryRulesStore:
 @dataclass
 class ScriptedReplyAdapter:
     """A platform's reply adapter whose answers a test scripts: each queued error is raised
-    by one post, then posts succeed (recorded in `posted`)."""
+    by one post, then posts succeed (recorded in `posted`, the platform's public record).
+
+    `lose_answers` posts that many replies but raises a lost answer (outcome unknown) instead
+    of returning them; `lookup_errors` are raised by `find_posted`, one per call, before it
+    answers from `posted`; `lookups` counts its calls."""
 
     platform: Platform
     clock: Any
     errors: list[PlatformError | ValueError] = field(default_factory=list)
     posted: list[tuple[str, str]] = field(default_factory=list)  # (mention_id, text)
+    lose_answers: int = 0
+    lookup_errors: list[PlatformError] = field(default_factory=list)
+    lookups: int = 0
 
     @property
     def limit(self) -> Any:
@@ -329,19 +350,41 @@ class ScriptedReplyAdapter:
     def max_length(self) -> int:
         return int(self.limit.max_length)
 
-    def post_reply(
-        self, mention: Mention, text: str, idempotency_key: str | None = None
-    ) -> PostedReply:
-        if self.errors:
-            raise self.errors.pop(0)
-        self.posted.append((mention.mention_id, text))
-        post_id = f"p{len(self.posted)}"
+    def _published(self, index: int) -> PostedReply:
+        post_id = f"p{index + 1}"
         return PostedReply(
             platform=self.platform,
             post_id=post_id,
             url=f"https://{self.platform.value}.example/{post_id}",
             posted_at=self.clock(),
         )
+
+    def post_reply(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply:
+        if self.errors:
+            raise self.errors.pop(0)
+        self.posted.append((mention.mention_id, text))
+        if self.lose_answers:
+            self.lose_answers -= 1
+            raise PlatformError(
+                "POST: connection reset (the answer was lost)",
+                status=None,
+                retryable=True,
+                outcome_unknown=True,
+            )
+        return self._published(len(self.posted) - 1)
+
+    def find_posted(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply | None:
+        self.lookups += 1
+        if self.lookup_errors:
+            raise self.lookup_errors.pop(0)
+        for index, entry in enumerate(self.posted):
+            if entry == (mention.mention_id, text):
+                return self._published(index)
+        return None
 
     def reach(self, posted: PostedReply) -> Reach:
         return Reach(likes=1)

@@ -8,7 +8,9 @@ One live reply per mention: a live reply (pending approval, approved, posting, p
 written together with a guard item keyed ``live#<mention_id>`` that names it; a second live
 reply for the mention fails that guard's condition in the same transaction. A reply that ends
 rejected or failed gives the guard up in the transaction that records it; an operator's retry
-takes it back. The guard has no status, requested_at or responder_id, so no index holds it.
+takes it back. A reply parked in doubt (its last answer was lost, it may be public) keeps the
+guard: no second reply can go out beside it. The guard has no status, requested_at or
+responder_id, so no index holds it.
 """
 
 from __future__ import annotations
@@ -210,30 +212,45 @@ class ReplyRepository:
             return self._transact([{"Put": put}]) is None
         return self._write_freeing_guard({"Put": put}, reply.reply_id, reply.mention_id)
 
-    def claim(self, reply_id: str, now: datetime, lease: timedelta) -> bool:
-        """Take the reply for one posting attempt; False when it is not cleared to post or
-        another delivery holds an unexpired lease (one that crashed mid-attempt expires)."""
-        return self._conditional_update(
-            reply_id,
-            UpdateExpression="SET #status = :posting, lease_until = :until ADD attempts :one",
-            ConditionExpression=(
-                "#status = :approved OR (#status = :posting AND lease_until < :now)"
-            ),
-            ExpressionAttributeNames=_STATUS,
-            ExpressionAttributeValues={
-                ":posting": {"S": ReplyStatus.POSTING.value},
-                ":approved": {"S": ReplyStatus.APPROVED.value},
-                ":until": {"S": (now + lease).isoformat()},
-                ":now": {"S": now.isoformat()},
-                ":one": {"N": "1"},
-            },
-        )
+    def claim(self, reply_id: str, now: datetime, lease: timedelta) -> Reply | None:
+        """Take the reply for one posting attempt, remembering in the same write that an
+        attempt is under way (`attempted_at`); the record as it was before, or None when it is
+        not cleared to post or another delivery holds an unexpired lease (one that crashed
+        mid-attempt expires)."""
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=self._key(reply_id),
+                UpdateExpression=(
+                    "SET #status = :posting, lease_until = :until, attempted_at = :now"
+                    " ADD attempts :one"
+                ),
+                ConditionExpression=(
+                    "#status = :approved OR (#status = :posting AND lease_until < :now)"
+                ),
+                ExpressionAttributeNames=_STATUS,
+                ExpressionAttributeValues={
+                    ":posting": {"S": ReplyStatus.POSTING.value},
+                    ":approved": {"S": ReplyStatus.APPROVED.value},
+                    ":until": {"S": (now + lease).isoformat()},
+                    ":now": {"S": now.isoformat()},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return None
+            raise
+        return self._reply(answer["Attributes"])
 
-    def release(self, reply_id: str, error: str) -> None:
-        """Back to approved after a retryable failure, keeping the error for the operator."""
+    def release(self, reply_id: str, error: str, *, settled: bool) -> None:
+        """Back to approved after a retryable failure, keeping the error for the operator; a
+        `settled` attempt (the platform refused it) is forgotten, one in doubt is not."""
+        removed = "lease_until, attempted_at" if settled else "lease_until"
         self._conditional_update(
             reply_id,
-            UpdateExpression="SET #status = :approved, last_error = :error REMOVE lease_until",
+            UpdateExpression=f"SET #status = :approved, last_error = :error REMOVE {removed}",
             ConditionExpression="#status = :posting",
             ExpressionAttributeNames=_STATUS,
             ExpressionAttributeValues={
@@ -263,17 +280,22 @@ class ReplyRepository:
             ),
         )
 
-    def mark_failed(self, reply_id: str, error: str, now: datetime) -> bool:
+    def mark_failed(
+        self, reply_id: str, error: str, now: datetime, *, in_doubt: bool = False
+    ) -> bool:
         """Park the reply: failed with the platform's reason, and the mention freed for another
-        reply. False when it was already posted (or does not exist)."""
+        reply. A reply `in_doubt` (its last attempt's answer was lost: it may be public) keeps
+        the mention and its `attempted_at`, so no second reply can be posted beside it and the
+        operator's retry looks it up first. False when it was already posted (or is unknown)."""
         reply = self.get(reply_id)
         if reply is None or reply.status is ReplyStatus.POSTED:
             return False
+        removed = "lease_until" if in_doubt else "lease_until, attempted_at"
         update = {
             "TableName": self._table,
             "Key": self._key(reply_id),
             "UpdateExpression": (
-                "SET #status = :failed, last_error = :error, failed_at = :now REMOVE lease_until"
+                f"SET #status = :failed, last_error = :error, failed_at = :now REMOVE {removed}"
             ),
             "ConditionExpression": "#status <> :posted",
             "ExpressionAttributeNames": _STATUS,
@@ -284,13 +306,14 @@ class ReplyRepository:
                 ":now": {"S": now.isoformat()},
             },
         }
-        if not reply.live:
+        if in_doubt or not reply.live:
             return self._transact([{"Update": update}]) is None
         return self._write_freeing_guard({"Update": update}, reply_id, reply.mention_id)
 
     def reopen(self, reply_id: str) -> bool:
-        """A parked reply goes back to approved for another try, taking its mention back;
-        False unless it was failed and no other reply holds the mention now."""
+        """A parked reply goes back to approved for another try, taking its mention back (or
+        keeping it, when parked in doubt); False unless it was failed and no other reply holds
+        the mention now."""
         reply = self.get(reply_id)
         if reply is None or reply.status is not ReplyStatus.FAILED:
             return False
@@ -305,7 +328,10 @@ class ReplyRepository:
                 ":failed": {"S": ReplyStatus.FAILED.value},
             },
         }
-        return self._transact([{"Update": update}, {"Put": self._guard(reply)}]) is None
+        guard = self._guard(reply)
+        guard["ConditionExpression"] = "attribute_not_exists(reply_id) OR holder = :me"
+        guard["ExpressionAttributeValues"] = {":me": {"S": reply_id}}
+        return self._transact([{"Update": update}, {"Put": guard}]) is None
 
     def record_reach(self, reply_id: str, reach: Reach, read_at: datetime) -> None:
         """Store the latest likes/reposts/replies of a posted reply."""

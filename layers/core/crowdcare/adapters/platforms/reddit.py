@@ -42,6 +42,7 @@ class RedditPasswordGrant:
                 form=True,
                 headers={"Authorization": f"Basic {basic}"},
                 deadline=deadline,
+                idempotent=True,  # a second token is harmless
             )
             token = response.body.get("access_token") if isinstance(response.body, dict) else None
             if not isinstance(token, str) or not token:

@@ -42,6 +42,11 @@ def held_message(holder: Reply) -> str:
         return "a reply to this mention is already waiting for approval"
     if holder.status is ReplyStatus.POSTED:
         return "this mention already has a posted reply"
+    if holder.status is ReplyStatus.FAILED:  # parked in doubt: it may be public already
+        return (
+            "a reply to this mention may already be public (the platform's answer was lost);"
+            " an operator is checking it"
+        )
     return "a reply to this mention is being posted; it shows under My replies"
 
 

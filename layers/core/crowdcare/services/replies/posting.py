@@ -2,13 +2,25 @@
 
 A delivery claims the reply with a lease (longer than the queue's visibility timeout, so a
 redelivery never takes over an attempt still running), posts it through the platform's
-adapter, and records the outcome:
+adapter, and records the outcome.
+
+Exactly once in public: the claim also records `attempted_at`, which stays set until the
+platform answers that it did not post. So an attempt whose outcome nobody learned (the answer
+was lost, the Lambda crashed between posting and `mark_posted`, the lease ran out and SQS
+delivered again) leaves the reply in doubt, and the next attempt first asks the platform
+(`find_posted`): a reply found there is adopted (recorded as posted, `on_posted` runs) and
+nothing is posted; only "not there" lets it post. A lookup that fails is retried later, never
+answered by posting blind. The lookup always runs on a later delivery (after the queue's
+visibility timeout), never straight after the lost answer, so the platform has had minutes to
+show the post in its timelines and threads.
 
 * posted: the record says so, then `on_posted` runs (`ReplyConfirmation`: points, the
   assignment workflow told "replied"); a redelivered ticket of a posted reply runs it again,
   which is a no-op (ledger entries are keyed by the event, the workflow refuses a second answer);
-* a retryable failure (429, 5xx, timeout): back to approved, `RetryableReplyError` for SQS to
-  deliver again, unless this was the queue's last delivery;
+* a retryable failure (429, 5xx, timeout, a lost answer): back to approved, `RetryableReplyError`
+  for SQS to deliver again, unless this was the queue's last delivery (a lost answer keeps
+  the reply in doubt, also when parked, where it keeps holding its mention: an operator's
+  retry looks it up first);
 * refused, or still failing on the last delivery: failed with the platform's reason, ticket
   parked. No points, the workflow is not told: the assignment stays open, its SLA runs on.
 """
@@ -21,7 +33,7 @@ from datetime import timedelta
 
 from crowdcare.domain.errors import PlatformError, RetryableReplyError
 from crowdcare.domain.models import Mention
-from crowdcare.domain.replies import PostOutcome, Reply, ReplyStatus, ReplyTicket
+from crowdcare.domain.replies import PostedReply, PostOutcome, Reply, ReplyStatus, ReplyTicket
 from crowdcare.ports import (
     AssignmentEvents,
     Clock,
@@ -92,9 +104,10 @@ class ReplyPoster:
         stored = self.mentions.get(reply.mention_id)
         if stored is None:
             return self._park(ticket, f"no mention {reply.mention_id}")
-        if not self.replies.claim(reply.reply_id, self.clock(), self.lease):
+        before = self.replies.claim(reply.reply_id, self.clock(), self.lease)
+        if before is None:
             return self._claimed_elsewhere(ticket, receive_count)
-        return self._attempt(ticket, reply, stored.mention, receive_count)
+        return self._attempt(ticket, before, stored.mention, receive_count)
 
     def _claimed_elsewhere(self, ticket: ReplyTicket, receive_count: int) -> PostOutcome:
         current = self.replies.get(ticket.reply_id)
@@ -111,25 +124,63 @@ class ReplyPoster:
     def _attempt(
         self, ticket: ReplyTicket, reply: Reply, mention: Mention, receive_count: int
     ) -> PostOutcome:
+        """Post `reply` (the record as it was before this delivery claimed it), looking it up
+        on the platform first when an earlier attempt may have posted it."""
         adapter = self.adapters(mention.platform)
         if adapter is None:
             return self._park(ticket, f"no reply adapter configured for {mention.platform.value}")
+        # Until the lookup says "not there", a failure leaves the earlier attempt in doubt.
+        checking = reply.attempted_at is not None
         try:
-            posted = adapter.post_reply(mention, reply.text, idempotency_key=reply.reply_id)
+            found = (
+                adapter.find_posted(mention, reply.text, idempotency_key=reply.reply_id)
+                if checking
+                else None
+            )
+            checking = False
+            if found is None:
+                posted, outcome = (
+                    adapter.post_reply(mention, reply.text, idempotency_key=reply.reply_id),
+                    PostOutcome.POSTED,
+                )
+            else:
+                posted, outcome = found, PostOutcome.ADOPTED
         except PlatformError as exc:
-            if exc.retryable and receive_count < self.max_receive_count:
-                self.replies.release(reply.reply_id, error_text(exc))
-                raise RetryableReplyError(error_text(exc), exc.retry_after) from exc
-            suffix = f" (still failing after {receive_count} deliveries)" if exc.retryable else ""
-            return self._park(ticket, error_text(exc) + suffix)
+            if checking:
+                doubt: str | None = "could not check whether an earlier attempt posted it"
+            elif exc.outcome_unknown:
+                doubt = "the platform may have posted it (a retry looks it up first)"
+            else:
+                doubt = None
+            return self._retry_or_park(ticket, receive_count, exc, doubt)
         except ValueError as exc:  # too long, a bad target id, a malformed answer
             return self._park(ticket, error_text(exc))
+        self._record_posted(reply, posted)
+        return outcome
+
+    def _record_posted(self, reply: Reply, posted: PostedReply) -> None:
         self.replies.mark_posted(reply.reply_id, posted)
         self.on_posted(reply.model_copy(update={"status": ReplyStatus.POSTED, "posted": posted}))
-        return PostOutcome.POSTED
 
-    def _park(self, ticket: ReplyTicket, error: str, has_record: bool = True) -> PostOutcome:
+    def _retry_or_park(
+        self, ticket: ReplyTicket, receive_count: int, exc: PlatformError, doubt: str | None
+    ) -> PostOutcome:
+        """A retryable failure goes back for SQS to deliver again; a refusal, or any failure on
+        the queue's last delivery, is parked. `doubt` (why the reply may be on the platform)
+        keeps `attempted_at`, so whoever tries next looks first."""
+        reason = error_text(exc) + (f"; {doubt}" if doubt else "")
+        if exc.retryable and receive_count < self.max_receive_count:
+            self.replies.release(ticket.reply_id, reason, settled=doubt is None)
+            raise RetryableReplyError(reason, exc.retry_after) from exc
+        suffix = f" (still failing after {receive_count} deliveries)" if exc.retryable else ""
+        return self._park(ticket, reason + suffix, in_doubt=doubt is not None)
+
+    def _park(
+        self, ticket: ReplyTicket, error: str, has_record: bool = True, *, in_doubt: bool = False
+    ) -> PostOutcome:
+        """Failed and parked; a reply `in_doubt` keeps its mention, so nothing is posted beside
+        it until an operator's retry has looked it up."""
         if has_record:
-            self.replies.mark_failed(ticket.reply_id, error, self.clock())
+            self.replies.mark_failed(ticket.reply_id, error, self.clock(), in_doubt=in_doubt)
         self.parking.park(ticket, error)
         return PostOutcome.PARKED

@@ -8,6 +8,7 @@ grapheme clusters, Mastodon counts URLs as 23), so each limit carries its own me
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -192,8 +193,16 @@ class ReplyAdapter(Protocol):
         does not fit, `PlatformError` when the platform refuses or fails.
 
         Platforms that support it (Mastodon) use `idempotency_key` so that a retry after a
-        lost answer does not post twice; the others ignore it.
+        lost answer does not post twice; the others ignore it. A lost answer raises a
+        `PlatformError` with `outcome_unknown=True`: call `find_posted` before posting again.
         """
+        ...
+
+    def find_posted(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply | None:
+        """The brand's reply to `mention` with this text if the platform has it, else None;
+        `PlatformError` when the platform cannot tell now (never guess "not posted")."""
         ...
 
     def reach(self, posted: PostedReply) -> Reach:
@@ -233,6 +242,30 @@ class AdapterBase:
         return PostedReply(
             platform=self._platform, post_id=post_id, url=url, posted_at=self._clock()
         )
+
+
+_TAG = re.compile(r"<br\s*/?>|</p>\s*<p>|<[^>]+>", re.IGNORECASE)
+
+
+def _tag_gap(tag: re.Match[str]) -> str:
+    """A line or paragraph break becomes a space, any other tag nothing."""
+    return " " if tag.group(0).lower().startswith(("<br", "</p")) else ""
+
+
+def comparable_text(text: str, *, markup: bool = False) -> str:
+    """Text as two platforms' copies of one reply agree on it: entities decoded (X sends
+    `&amp;`), every URL one token (X shortens them to t.co), whitespace collapsed; with
+    `markup`, HTML tags dropped first (Mastodon answers the status as HTML)."""
+    if markup:
+        text = _TAG.sub(_tag_gap, text)
+    return " ".join(_URL.sub("\x00url", html.unescape(text)).split())
+
+
+def texts_match(theirs: object, ours: str, *, markup: bool = False) -> bool:
+    """Whether a platform's copy of a post is the reply we sent (see `comparable_text`)."""
+    return isinstance(theirs, str) and comparable_text(theirs, markup=markup) == comparable_text(
+        ours
+    )
 
 
 def as_int(value: object) -> int:

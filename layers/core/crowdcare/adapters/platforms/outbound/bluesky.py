@@ -7,6 +7,9 @@ post (app.bsky.feed.getPosts) for its CID and its thread root, then creates the 
 quote and reply counts; when there are likes or replies, app.bsky.feed.getLikes and
 app.bsky.feed.getPostThread (depth 1) name who liked and who answered (the first page of each).
 Mentions from Bluesky carry the post's at:// URI as their post_id.
+
+createRecord takes no idempotency key, so after a lost answer `find_posted` reads the thread
+(app.bsky.feed.getPostThread, depth 1) for a reply by the brand's DID with the same text.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     Reach,
     ReplyTargetError,
     as_int,
+    texts_match,
 )
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
@@ -60,6 +64,7 @@ class BlueskyReplyAdapter(AdapterBase):
         response = self._client.post(
             "/xrpc/com.atproto.server.createSession",
             {"identifier": self._identifier, "password": self._password},
+            idempotent=True,  # a second session is harmless
         )
         body = response.body if isinstance(response.body, dict) else {}
         if not body.get("accessJwt") or not body.get("did"):
@@ -125,11 +130,46 @@ class BlueskyReplyAdapter(AdapterBase):
         uri = str(body.get("uri", ""))
         if not uri.startswith("at://"):
             raise PlatformError(
-                "Bluesky: no record URI in the answer", status=response.status, retryable=False
+                "Bluesky: no record URI in the answer",
+                status=response.status,
+                retryable=False,
+                outcome_unknown=True,  # a 2xx: the record may exist
             )
         rkey = uri.rsplit("/", 1)[-1]
         handle = self._session["handle"] if self._session else uri.split("/")[2]
         return self._posted(uri, f"https://bsky.app/profile/{handle}/post/{rkey}")
+
+    def find_posted(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply | None:
+        """The brand's reply with this text among the direct replies in the mention's thread."""
+        if not mention.post_id.startswith("at://"):
+            raise ReplyTargetError(f"Bluesky post id must be an at:// URI: {mention.post_id!r}")
+        response = self._call(
+            lambda auth: self._client.get(
+                "/xrpc/app.bsky.feed.getPostThread",
+                {"uri": mention.post_id, "depth": 1, "parentHeight": 0},
+                headers=auth,
+            )
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        thread = body.get("thread")
+        replies = thread.get("replies") if isinstance(thread, dict) else None
+        did = self._did()
+        for node in replies if isinstance(replies, list) else []:
+            post = node.get("post") if isinstance(node, dict) else None
+            if not isinstance(post, dict) or not str(post.get("uri", "")).startswith("at://"):
+                continue
+            author, record = post.get("author"), post.get("record")
+            if not isinstance(author, dict) or not isinstance(record, dict):
+                continue
+            if author.get("did") == did and texts_match(record.get("text"), text):
+                uri = str(post["uri"])
+                handle = str(author.get("handle") or did)
+                return self._posted(
+                    uri, f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}"
+                )
+        return None
 
     def _did(self) -> str:
         return (self._session or self._login())["did"]

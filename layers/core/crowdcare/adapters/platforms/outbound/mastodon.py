@@ -5,7 +5,10 @@ POST /api/v1/statuses {"status", "in_reply_to_id", "visibility": "public"} answe
 when there are favourites or replies, GET /api/v1/statuses/:id/favourited_by and
 GET /api/v1/statuses/:id/context name who liked and who answered (the first page of each).
 The post carries an `Idempotency-Key` (the reply's id): Mastodon answers a repeated post with
-the status it already created, so a retry after a lost answer never posts twice.
+the status it already created, so a retry after a lost answer never posts twice. Mastodon
+keeps keys for an hour only, so a retry later than that (an operator's, of a parked reply)
+relies on `find_posted`: the mention's thread (GET /api/v1/statuses/:id/context) holds the
+brand's status (GET /api/v1/accounts/verify_credentials, once) in reply to it, same text.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import html
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
@@ -24,6 +28,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     Reach,
     as_int,
     mastodon_limit,
+    texts_match,
 )
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Mention, Platform
@@ -48,6 +53,7 @@ class MastodonReplyAdapter(AdapterBase):
     ) -> None:
         super().__init__(Platform.MASTODON, mastodon_limit(max_chars), clock)
         self._client = client
+        self._account_id: str | None = None
 
     def post_reply(
         self, mention: Mention, text: str, idempotency_key: str | None = None
@@ -63,9 +69,50 @@ class MastodonReplyAdapter(AdapterBase):
         body = response.body if isinstance(response.body, dict) else {}
         if not body.get("id"):
             raise PlatformError(
-                "Mastodon: no status id in the answer", status=response.status, retryable=False
+                "Mastodon: no status id in the answer",
+                status=response.status,
+                retryable=False,
+                outcome_unknown=True,  # a 2xx: the status may exist
             )
         return self._posted(str(body["id"]), str(body.get("url") or body.get("uri") or ""))
+
+    def find_posted(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply | None:
+        """The brand's status in reply to the mention with this text, from its thread."""
+        response = self._client.get(f"/api/v1/statuses/{quote(mention.post_id, safe='')}/context")
+        body = response.body if isinstance(response.body, dict) else {}
+        descendants = body.get("descendants")
+        for status in descendants if isinstance(descendants, list) else []:
+            if self._is_our_reply(status, mention.post_id, text):
+                return self._posted(
+                    str(status["id"]), str(status.get("url") or status.get("uri") or "")
+                )
+        return None
+
+    def _is_our_reply(self, status: Any, parent_id: str, text: str) -> bool:
+        if not isinstance(status, dict) or not status.get("id"):
+            return False
+        account = status.get("account")
+        return (
+            str(status.get("in_reply_to_id")) == parent_id
+            and isinstance(account, dict)
+            and str(account.get("id")) == self._account()
+            and texts_match(status.get("content"), text, markup=True)
+        )
+
+    def _account(self) -> str:
+        if self._account_id is None:
+            response = self._client.get("/api/v1/accounts/verify_credentials")
+            body = response.body if isinstance(response.body, dict) else {}
+            if not body.get("id"):
+                raise PlatformError(
+                    "Mastodon: no account id from verify_credentials",
+                    status=response.status,
+                    retryable=True,
+                )
+            self._account_id = str(body["id"])
+        return self._account_id
 
     def reach(self, posted: PostedReply) -> Reach:
         """Favourites, boosts and replies of a posted status, and who liked and answered it."""

@@ -9,6 +9,10 @@ descriptive User-Agent Reddit requires; the bearer token comes from the password
 when Reddit answers 401 (tokens last an hour); the poller uses the same grant
 (crowdcare.adapters.platforms.reddit). The reply's URL is the new comment's permalink, or
 built from its subreddit and ids when Reddit leaves the permalink out.
+
+Reddit takes no idempotency key, so after a lost answer `find_posted` reads the brand
+account's newest comments (GET /user/{name}/comments?sort=new&raw_json=1) for one under the
+mention's thing with the same body.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from crowdcare.adapters.platforms.http import HttpResponse, JsonHttpClient
 from crowdcare.adapters.platforms.outbound.base import (
@@ -24,6 +29,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     PostedReply,
     Reach,
     as_int,
+    texts_match,
 )
 from crowdcare.adapters.platforms.reddit import RedditPasswordGrant, reddit_url
 from crowdcare.domain.errors import PlatformError
@@ -32,6 +38,10 @@ from crowdcare.domain.models import Mention, Platform
 # Error codes inside a 200 that mean "later": everything else is a refusal to park.
 _RETRYABLE_CODES = frozenset({"RATELIMIT"})
 _THING_PREFIXES = ("t1_", "t3_")
+
+
+# One page of the account's newest comments: the lookup follows a lost answer within minutes.
+RECENT_COMMENTS = 100
 
 
 def thing_id(mention: Mention) -> str:
@@ -85,10 +95,32 @@ class RedditReplyAdapter(AdapterBase):
         name = data.get("name") or (f"t1_{data['id']}" if data.get("id") else None)
         if not name:
             raise PlatformError(
-                "Reddit: no comment in the answer", status=response.status, retryable=False
+                "Reddit: no comment in the answer",
+                status=response.status,
+                retryable=False,
+                outcome_unknown=True,  # a 2xx without errors: the comment may exist
             )
         # The comment's own page; the thread (the mention's URL) only if Reddit gave no ids.
         return self._posted(str(name), reddit_url("t1", data) or mention.url)
+
+    def find_posted(
+        self, mention: Mention, text: str, idempotency_key: str | None = None
+    ) -> PostedReply | None:
+        """The brand's comment under the mention with this body, among its newest comments."""
+        parent = thing_id(mention)
+        user = quote(self._auth.username, safe="")
+        params = {"sort": "new", "limit": RECENT_COMMENTS, "raw_json": 1}
+        response = self._call(
+            lambda auth: self._client.get(f"/user/{user}/comments", params, headers=auth)
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        children = body.get("data", {}).get("children", [])
+        for child in children if isinstance(children, list) else []:
+            data = child.get("data", {}) if isinstance(child, dict) else {}
+            name = data.get("name") or (f"t1_{data['id']}" if data.get("id") else None)
+            if name and data.get("parent_id") == parent and texts_match(data.get("body"), text):
+                return self._posted(str(name), reddit_url("t1", data) or mention.url)
+        return None
 
     def reach(self, posted: PostedReply) -> Reach:
         """Upvotes of a posted comment; Reddit has no reposts, and /api/info has no reply

@@ -50,6 +50,7 @@ class BlueskySession:
                 "/xrpc/com.atproto.server.createSession",
                 {"identifier": self.handle, "password": self.app_password},
                 deadline=deadline,
+                idempotent=True,  # a second session is harmless: retry it like a GET
             )
             body = response.body if isinstance(response.body, dict) else {}
             token = body.get("accessJwt")
