@@ -12,7 +12,9 @@ and applies them, so no path can forget one:
   ranks influence, and a bigger number would not fit DynamoDB's numbers);
 * a URL that is not http(s), or longer than `MAX_URL`, is dropped ("": the card shows no link);
 * a language hint longer than a language tag is dropped; a time outside `EARLIEST`..`LATEST`
-  is refused (the SLA arithmetic and the page cannot place it).
+  is refused (the SLA arithmetic and the page cannot place it);
+* the post id is the platform's canonical one (`canonical.canonical_post_id`), so the same
+  post is one mention whichever path brought it.
 
 Anything else the domain refuses (an empty text, an over-long id) raises `InvalidPayloadError`:
 the webhook answers 400 or parks the entry, the poller skips the item with the reason.
@@ -27,6 +29,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from crowdcare.adapters.platforms.inbound.canonical import canonical_post_id
 from crowdcare.adapters.platforms.inbound.errors import InvalidPayloadError, error_details
 from crowdcare.domain.models import Author, Mention, Platform
 
@@ -112,14 +115,16 @@ def edge_mention(
     lang_hint: str | None = None,
     parent_id: str | None = None,
     raw: str = "",
+    uri: str = "",
 ) -> Mention:
     """An inbound mention within every bound above; `InvalidPayloadError` when it cannot be
-    one (the details name the field, never echo its value)."""
+    one (the details name the field, never echo its value). `uri` is the platform's own
+    address of the post when it differs from `url` (a Mastodon status's ActivityPub id)."""
     try:
         in_range(created_at)
         return Mention(
             platform=platform,
-            post_id=post_id,
+            post_id=canonical_post_id(platform, post_id, url or "", uri),
             url=safe_url(url),
             author=Author(
                 id=author_id,

@@ -70,6 +70,7 @@ def mastodon_mention(status: dict[str, Any], raw: Any) -> Mention:
         platform=Platform.MASTODON,
         post_id=str(status["id"]),
         url=str(status.get("url") or status.get("uri") or ""),
+        uri=str(status.get("uri") or ""),
         author_id=str(account["id"]),
         handle=str(account["acct"]),
         display_name=str(account.get("display_name") or ""),
