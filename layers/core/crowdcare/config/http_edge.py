@@ -146,7 +146,8 @@ def secure_responses(app: Chalice, connect_to: Callable[[], Iterable[str]]) -> N
         response = get_response(event)
         headers = response.headers
         kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-        policy = page_policy(connect_to()) if kind.startswith(HTML) else DATA_POLICY
+        is_page = isinstance(kind, str) and kind.startswith(HTML)
+        policy = page_policy(connect_to()) if is_page else DATA_POLICY
         for name, value in {"Content-Security-Policy": policy, **SECURITY_HEADERS}.items():
             headers.setdefault(name, value)
         return response

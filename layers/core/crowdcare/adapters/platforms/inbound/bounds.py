@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from crowdcare.adapters.platforms.inbound.canonical import canonical_post_id
 from crowdcare.adapters.platforms.inbound.errors import InvalidPayloadError, error_details
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Mention, Platform
 
 MAX_RAW_BYTES = 64 * 1024
 MAX_DISPLAY_NAME = 200
@@ -122,22 +122,25 @@ def edge_mention(
     address of the post when it differs from `url` (a Mastodon status's ActivityPub id)."""
     try:
         in_range(created_at)
-        return Mention(
-            platform=platform,
-            post_id=canonical_post_id(platform, post_id, url or "", uri),
-            url=safe_url(url),
-            author=Author(
-                id=author_id,
-                handle=handle,
-                display_name=(display_name or "")[:MAX_DISPLAY_NAME],
-                followers=capped_count(followers),
-                verified=verified,
-            ),
-            text=text,
-            lang_hint=lang_hint if lang_hint and len(lang_hint) <= MAX_LANG else None,
-            created_at=created_at,
-            parent_id=parent_id,
-            raw=trimmed_raw(raw),
+        # Validated as one document, so a problem is named where it is ("author.handle").
+        return Mention.model_validate(
+            {
+                "platform": platform,
+                "post_id": canonical_post_id(platform, post_id, url or "", uri),
+                "url": safe_url(url),
+                "author": {
+                    "id": author_id,
+                    "handle": handle,
+                    "display_name": (display_name or "")[:MAX_DISPLAY_NAME],
+                    "followers": capped_count(followers),
+                    "verified": verified,
+                },
+                "text": text,
+                "lang_hint": lang_hint if lang_hint and len(lang_hint) <= MAX_LANG else None,
+                "created_at": created_at,
+                "parent_id": parent_id,
+                "raw": trimmed_raw(raw),
+            }
         )
     except ValidationError as exc:
         raise InvalidPayloadError(error_details(exc)) from None
