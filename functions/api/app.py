@@ -44,7 +44,12 @@ from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.dashboard_wiring import ApiSettings, build_dashboard
 from crowdcare.config.faq_wiring import build_faq_runs
-from crowdcare.config.http_edge import correlate_requests, edge_clients, edge_settings
+from crowdcare.config.http_edge import (
+    correlate_requests,
+    edge_clients,
+    edge_settings,
+    secure_responses,
+)
 from crowdcare.config.settings import AwsSettings, load_settings
 from crowdcare.config.spike_wiring import build_spike_banner
 from crowdcare.services.analytics import AnalyticsQuery
@@ -156,6 +161,7 @@ def _sign_in() -> dict[str, Any]:
 
 
 correlate_requests(app, logger)
+secure_responses(app, lambda: [_sign_in()["cognitoEndpoint"]])
 
 
 _context = ApiContext(dashboard=dashboard, verify=_verify, logger=logger)

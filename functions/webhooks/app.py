@@ -126,9 +126,10 @@ def _signed_delivery[PayloadT](
     platform: str,
     verify: Callable[[WebhookSecrets, bytes], None],
     parse: Callable[[bytes], PayloadT],
-) -> Response | tuple[str, PayloadT]:
-    """The body (as text, kept as the mention's raw) and its parsed payload; or the rejection
-    to answer: 413 too large (checked first), 503 not configured, 401 signature, 400 payload."""
+) -> Response | PayloadT:
+    """The parsed payload (`parse` gets the body; what it raises as `InvalidPayloadError`,
+    building mentions included, is a 400); or the rejection to answer: 413 too large (checked
+    first), 503 not configured, 401 signature, 400 payload."""
     body = raw_body(_request())
     if (rejection := _too_large(body, platform)) is not None:
         return rejection
@@ -141,7 +142,12 @@ def _signed_delivery[PayloadT](
         return _bad_signature(error, platform)
     except InvalidPayloadError as error:
         return _bad_payload(error, platform)
-    return body.decode("utf-8", errors="replace"), payload
+    return payload
+
+
+def _text(body: bytes) -> str:
+    """The body as text, kept as the mention's raw (trimmed at the edge if large)."""
+    return body.decode("utf-8", errors="replace")
 
 
 def _ingest(
@@ -176,11 +182,12 @@ def generic_webhook() -> Response:
             wiring().settings.signature_tolerance_seconds,
         )
 
-    delivery = _signed_delivery("generic", verify, parse_generic)
+    delivery = _signed_delivery(
+        "generic", verify, lambda body: parse_generic(body).to_mention(_text(body))
+    )
     if isinstance(delivery, Response):
         return delivery
-    raw, payload = delivery
-    return _ingest([payload.to_mention(raw)], payload.platform.value, status_code=202)
+    return _ingest([delivery], delivery.platform.value, status_code=202)
 
 
 @app.route("/webhooks/x", methods=["GET"])
@@ -203,13 +210,18 @@ def x_activity() -> Response:
     """An X Account Activity delivery: every tweet_create_event that is neither a retweet nor
     the brand's own is stored."""
     header = _request().headers.get(X_SIGNATURE_HEADER)
+
+    def parse(body: bytes) -> tuple[list[Mention], int]:
+        payload = parse_x_activity(body)
+        return payload.mentions(_text(body)), payload.ignored
+
     delivery = _signed_delivery(
-        "x", lambda secrets, body: verify_x(secrets.x_key, header, body), parse_x_activity
+        "x", lambda secrets, body: verify_x(secrets.x_key, header, body), parse
     )
     if isinstance(delivery, Response):
         return delivery
-    raw, payload = delivery
-    return _ingest(payload.mentions(raw), "x", status_code=200, ignored=payload.ignored)
+    mentions, ignored = delivery
+    return _ingest(mentions, "x", status_code=200, ignored=ignored)
 
 
 @app.route("/webhooks/meta", methods=["GET"])
@@ -241,7 +253,7 @@ def meta_delivery() -> Response:
     )
     if isinstance(delivery, Response):
         return delivery
-    _, batch = delivery
+    batch = delivery
     result = wiring().meta_delivery.handle(batch)
     logger.info(
         "webhook ingested",

@@ -54,6 +54,7 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
 def _line(tally: Counter[str]) -> str:
     return (
         f"{tally['requests']} requests, {tally['accepted']} accepted, {tally['refused']} refused, "
+        f"{tally['unavailable']} not configured (503), "
         f"{tally['server_errors']} server errors; {tally['forged']} forged, "
         f"{tally['forged_accepted']} forged accepted"
     )

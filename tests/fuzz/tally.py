@@ -9,10 +9,14 @@ TALLY: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
 
 def record(family: str, status: int, *, forged: bool) -> None:
-    """Count one request: its family, whether it was accepted, refused or a server error."""
+    """Count one request: its family, whether it was accepted, refused, answered 503 (not
+    configured) or a server error."""
     tally = TALLY[family]
     tally["requests"] += 1
-    if status >= 500:
+    if status == 503:
+        # "Not configured, retry later": the answer a broken secret must get, not a crash.
+        tally["unavailable"] += 1
+    elif status >= 500:
         tally["server_errors"] += 1
     elif status < 400:
         tally["accepted"] += 1

@@ -250,3 +250,151 @@ def test_meta_signed_fuzzed_deliveries_never_500(
 
 def _quote(text: str) -> str:
     return quote(text, safe="")
+
+
+# ------------------------------------------------------------------------------ edge shapes
+# The shapes that once made a signed delivery a 500 (issue 10): times no calendar holds,
+# numbers past DynamoDB's 38 digits, bodies whose item would pass 400 KB, non-http URLs, and a
+# webhook secret an operator broke by hand.
+huge_numbers = (
+    st.integers(min_value=10**15, max_value=10**80)
+    | st.integers(min_value=-(10**80), max_value=-1)
+    | st.floats(min_value=1e15, max_value=1e300)
+    | st.integers(min_value=17, max_value=90).map(lambda n: "9" * n)
+)
+odd_urls = st.sampled_from(
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox",
+        "ftp://files.example/x",
+        "//evil.example/x",
+        "https://ok.example/p",
+        "http://ok.example/p",
+        "https://" + "a" * 3000 + ".example/",
+    ]
+)
+# Up to just under the 256 KiB body limit, mostly a display name.
+name_sizes = st.integers(min_value=0, max_value=250 * 1024)
+
+
+@FUZZ
+@given(bad_time=huge_numbers, where=st.sampled_from(["time", "created_time"]))
+def test_meta_times_that_overflow_park_the_entry_and_keep_the_batch(
+    meta_client: Client, meta_webhook_env: MetaWebhookEnv, bad_time: Any, where: str
+) -> None:
+    """GIVEN a signed Page delivery of a good entry and one whose `time` or `created_time` no
+    calendar holds (past year 30,000, before 1990, or a digit string too long to be a time),
+    WHEN posted, THEN never a 500: 200, the good entry stored (or a duplicate of an earlier
+    example) and the bad one parked."""
+    env = meta_webhook_env
+    good = json.loads(json.dumps(_META_EVENT["entry"][0]))
+    bad = json.loads(json.dumps(good))
+    bad["changes"][0]["value"]["comment_id"] = "998877665544332_7"
+    if where == "time":
+        bad["time"] = bad_time
+        bad["changes"][0]["value"].pop("created_time", None)
+    else:
+        bad["changes"][0]["value"]["created_time"] = bad_time
+    body = json.dumps({"object": "page", "entry": [good, bad]}).encode()
+    headers = JSON | {"X-Hub-Signature-256": sign_meta(env.app_secret, body)}
+    response = meta_client.http.post("/webhooks/meta", headers=headers, body=body)
+    record("webhook meta (edge shapes)", response.status_code, forged=False)
+    assert response.status_code == 200, response.body
+    answer = json.loads(response.body)
+    assert answer["accepted"] + answer["duplicates"] == 1
+    assert answer["parked"] == 1
+
+
+@FUZZ
+@given(
+    followers=huge_numbers.filter(lambda n: isinstance(n, int) and n >= 0),
+    name_size=name_sizes,
+    url=odd_urls | st.just("https://community.example.com/t/1"),
+    post_id=st.uuids(),
+)
+def test_generic_edge_shapes_never_500_and_store_only_what_fits(
+    client: Client,
+    webhook_env: WebhookEnv,
+    *,
+    followers: int,
+    name_size: int,
+    url: str,
+    post_id: object,
+) -> None:
+    """GIVEN a signed generic delivery with a follower count past DynamoDB's numbers, a display
+    name of up to 250 KB and an unusual URL, WHEN posted, THEN never a 500; a non-http(s) URL
+    is a 400 storing nothing; what is stored fits an item and links only http(s)."""
+    payload = json.loads(json.dumps(load_event("generic_mention")))
+    payload |= {"post_id": str(post_id), "url": url}
+    payload["author"] |= {"followers": followers, "display_name": "N" * name_size}
+    body = json.dumps(payload).encode()
+    ts = int(time.time())
+    headers = JSON | {
+        "X-CrowdCare-Timestamp": str(ts),
+        "X-CrowdCare-Signature": sign_generic(webhook_env.generic_secret, ts, body),
+    }
+    before = _stored(webhook_env)
+    response = client.http.post("/webhooks/generic", headers=headers, body=body)
+    record("webhook generic (edge shapes)", response.status_code, forged=False)
+    assert response.status_code < 500, response.body
+    if response.status_code >= 400:
+        assert _stored(webhook_env) == before
+        return
+    item = webhook_env.dynamodb.get_item(
+        TableName=webhook_env.mentions_table, Key={"mention_id": {"S": f"generic#{post_id}"}}
+    )["Item"]
+    assert len(json.dumps(item).encode()) < 400 * 1024
+    assert item["url"]["S"].startswith(("https://", "http://"))
+
+
+@FUZZ
+@given(
+    followers=huge_numbers,
+    name_size=name_sizes,
+    created=st.integers(1990, 2199) | st.integers(1, 9999),
+)
+def test_x_edge_shapes_never_500(
+    client: Client, webhook_env: WebhookEnv, followers: Any, name_size: int, created: int
+) -> None:
+    """GIVEN a signed X delivery whose author has a huge (or negative, or textual) follower
+    count and a long name, dated in any year up to 10,000, WHEN posted, THEN never a 500, and a
+    refused delivery stores nothing."""
+    tweet = json.loads(json.dumps(_X_EVENT["tweet_create_events"][0]))
+    tweet["user"] |= {"followers_count": followers, "name": "N" * name_size}
+    tweet["created_at"] = f"Wed Oct 10 20:19:24 +0000 {created:04d}"
+    body = json.dumps({"for_user_id": "2244994945", "tweet_create_events": [tweet]}).encode()
+    headers = JSON | {"x-twitter-webhooks-signature": sign_x(webhook_env.x_consumer_secret, body)}
+    before = _stored(webhook_env)
+    response = client.http.post("/webhooks/x", headers=headers, body=body)
+    record("webhook x (edge shapes)", response.status_code, forged=False)
+    assert response.status_code < 500, response.body
+    if response.status_code >= 400:
+        assert _stored(webhook_env) == before
+
+
+@FUZZ
+@given(secret=st.text(max_size=80) | json_values.map(json.dumps))
+def test_a_broken_webhook_secret_is_503_never_500(
+    client: Client, webhook_env: WebhookEnv, secret: str
+) -> None:
+    """GIVEN the webhook secret replaced by any text (often not JSON, or the wrong shape), WHEN
+    a generic delivery arrives, THEN the answer is 503 (not configured) or, if the text happens
+    to be a usable secret, a 4xx for the signature: never a 500."""
+    if not secret:
+        secret = " "  # Secrets Manager refuses an empty string
+    webhook_env.secretsmanager.put_secret_value(
+        SecretId="crowdcare/test/webhooks", SecretString=secret
+    )
+    webhook_env.app_module.reset_dependencies()
+    body = json.dumps(load_event("generic_mention")).encode()
+    ts = int(time.time())
+    headers = JSON | {
+        "X-CrowdCare-Timestamp": str(ts),
+        "X-CrowdCare-Signature": sign_generic(webhook_env.generic_secret, ts, body),
+    }
+    response = client.http.post("/webhooks/generic", headers=headers, body=body)
+    record("webhook secret (malformed)", response.status_code, forged=False)
+    assert response.status_code in (202, 401, 503), response.body

@@ -46,8 +46,12 @@ def test_mention_notifications_become_mentions(server: FakePlatformServer) -> No
         feeds.add(server, "mastodon_notifications", notification)
     # WHEN the first run fetches
     page = mastodon_mentions(client(server, "/mastodon")).fetch(None, deadline=None)
-    # THEN both are mentions, newest first, the cursor is the newest notification id
-    assert [m.post_id for m in page.mentions] == ["114158415830012734", "114158347201938472"]
+    # THEN both are mentions, newest first, each keyed by where it was published (canonical
+    # across paths); the cursor is the newest notification id
+    assert [m.post_id for m in page.mentions] == [
+        "chaos.social:114158415830012734",
+        "fosstodon.org:114158347201938472",
+    ]
     assert (page.cursor, page.done) == ("34975902", True)
     reply, first = page.mentions
     assert first.text == (
@@ -95,6 +99,6 @@ def test_hashtag_timeline_walks_upwards_with_min_id(server: FakePlatformServer) 
         if page.done:
             break
     # THEN the four newer tagged statuses, each once; the cursor is the newest
-    assert sorted(seen) == ["102", "103", "104", "105"]
+    assert sorted(seen) == [f"mastodon.social:{n}" for n in (102, 103, 104, 105)]
     assert cursor == "105"
     assert source.key == "mastodon:tag:brightwave"

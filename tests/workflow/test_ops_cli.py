@@ -21,7 +21,7 @@ from crowdcare.config.clients import AwsClients
 from crowdcare.config.clock import utc_now
 from crowdcare.config.reply_wiring import ReplySubmissionSettings, build_reply_submissions
 from crowdcare.config.settings import AwsSettings
-from crowdcare.domain.models import Author, Mention, MentionStatus, Platform
+from crowdcare.domain.models import SWEPT_STATUSES, Author, Mention, MentionStatus, Platform
 from crowdcare.domain.replies import ReplyRequest, ReplyStatus, ReplyTicket
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle
 from crowdcare_local.cli import main
@@ -131,6 +131,91 @@ def test_parked_triage_case_is_replayed_end_to_end(
     assert crowdcare(capsys, "parked", "list", "triage")[1]["count"] == 0
 
 
+def _index_fields(stack: Deployed, mention_id: str) -> dict[str, str | None]:
+    """The status and the index attributes of the stored item, as they are right now."""
+    item = stack.stack.client("dynamodb").get_item(
+        TableName=stack.stack.ref("MentionsTable"),
+        Key={"mention_id": {"S": mention_id}},
+        ConsistentRead=True,
+    )["Item"]
+    return {
+        name: item[name]["S"] if name in item else None
+        for name in ("status", "open_status", "status_since", "queue")
+    }
+
+
+def _indexes_follow_status(fields: dict[str, str | None]) -> bool:
+    """The open-status index holds exactly the swept statuses; the queue index only queued."""
+    swept = {status.value for status in SWEPT_STATUSES}
+    opened = (
+        fields["open_status"] == fields["status"]
+        if fields["status"] in swept
+        else (fields["open_status"] is None)
+    )
+    queued = (fields["queue"] is not None) == (fields["status"] == MentionStatus.QUEUED.value)
+    return opened and queued and fields["status_since"] is not None
+
+
+def test_a_mention_the_sweeper_parked_is_replayed_with_its_indexes(
+    ops_stack: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mention the sweeper parked (status parked in the table, no queue message) is listed
+    under `swept`, and `parked replay swept` re-drives it through the repository: the status
+    and the sweeper's open-status index move together, the case ends triaged, and a second
+    replay is skipped as already handled."""
+    # GIVEN a mention whose triage failed, parked by the sweeper the way it parks (its reason
+    # as the status detail) and no longer in any parking queue
+    _park_one_triage_case(ops_stack, "swept1")
+    ops_stack.stack.client("sqs").purge_queue(QueueUrl=ops_stack.stack.ref("TriageParkingQueue"))
+    reason = "sweeper: still received after 3 re-drives (in it since 2026-11-30T00:00:00+00:00)"
+    ops_stack.mentions.set_status("facebook#swept1", MentionStatus.PARKED, reason)
+    code, listed = crowdcare(capsys, "parked", "list", "swept")
+    assert (code, listed["count"]) == (0, 1)
+    assert (listed["messages"][0]["key"], listed["messages"][0]["reason"]) == (
+        "facebook#swept1",
+        reason,
+    )
+
+    # WHEN the fault is fixed and the operator replays it
+    ops_stack.stack.client("dynamodb").delete_item(
+        TableName=ops_stack.stack.ref("RespondersTable"), Key={"responder_id": {"S": "broken"}}
+    )
+    code, replayed = crowdcare(capsys, "parked", "replay", "swept", "facebook#swept1")
+
+    # THEN it was re-driven with its indexes in step with its status (the sweeper would find
+    # it again if it got stuck), and once the stack settles it is triaged, not parked
+    assert code == 0
+    assert [r["key"] for r in replayed["replayed"]] == ["facebook#swept1"]
+    assert _indexes_follow_status(_index_fields(ops_stack, "facebook#swept1"))
+    ops_stack.settle()
+    stored = ops_stack.mentions.get("facebook#swept1")
+    assert stored is not None
+    assert stored.status is not MentionStatus.PARKED
+    assert stored.triage is not None
+    assert _indexes_follow_status(_index_fields(ops_stack, "facebook#swept1"))
+    assert crowdcare(capsys, "parked", "list", "swept")[1]["count"] == 0
+
+    # AND replaying it again is skipped as already handled
+    code, again = crowdcare(capsys, "parked", "replay", "swept", "facebook#swept1")
+    assert (code, again["replayed"]) == (0, [])
+    assert again["skipped"][0]["detail"].startswith("already handled")
+
+
+def test_a_replayed_triage_case_is_in_the_sweepers_index(
+    ops_stack: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GIVEN a parked triage case whose fault is NOT fixed, WHEN replayed, THEN at every point
+    the item's open-status index follows its status (received while triage runs again, none
+    once parked again), so a replay that dies is found by the sweeper."""
+    _park_one_triage_case(ops_stack, "swept2")
+    code, replayed = crowdcare(capsys, "parked", "replay", "triage", "facebook#swept2")
+    assert code == 0
+    assert [r["key"] for r in replayed["replayed"]] == ["facebook#swept2"]
+    assert _indexes_follow_status(_index_fields(ops_stack, "facebook#swept2"))
+    ops_stack.settle()
+    assert _indexes_follow_status(_index_fields(ops_stack, "facebook#swept2"))
+
+
 def test_replay_needs_ids_or_all(capsys: pytest.CaptureFixture[str], ops_stack: Deployed) -> None:
     """`parked replay` with neither ids nor --all replays nothing and exits 2."""
     code, answer = crowdcare(capsys, "parked", "replay", "triage")
@@ -214,9 +299,10 @@ def test_parked_reply_is_retried_and_posted_once(
 
     # AND a stale copy of the parked message is skipped as already posted, not posted again
     ops_stack.stack.client("sqs").send_message(
-        QueueUrl=ops_stack.stack.ref("ReplyDeadLetterQueue"), MessageBody=ReplyTicket(
+        QueueUrl=ops_stack.stack.ref("ReplyDeadLetterQueue"),
+        MessageBody=ReplyTicket(
             reply_id=request.reply_id, mention_id=request.mention_id
-        ).model_dump_json()
+        ).model_dump_json(),
     )
     code, again = crowdcare(capsys, "replies", "retry", request.reply_id)
     ops_stack.settle()

@@ -17,10 +17,18 @@ function deepLinkFromUrl() {
 }
 
 // ------------------------------------------------------------------ small helpers
+// A link the page renders goes to a place in the page (#...) or to an http(s) URL, nothing
+// else: a javascript: or data: URL a platform (or a forged delivery) slipped through would run
+// in the dashboard. Ingest stores only http(s) URLs; this guard holds even for older items.
+function safeHref(value) {
+  const text = String(value).trim();
+  return text.startsWith("#") || /^https?:\/\/[^\s]/i.test(text) ? text : null;
+}
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === null || value === undefined || value === false) continue;
+    if (key === "href" && safeHref(value) === null) continue;
     if (key === "class") node.className = value;
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : value);

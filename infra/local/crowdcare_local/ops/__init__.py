@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-KINDS = ("triage", "ingest", "replies", "notifications", "async", "stream")
+KINDS = ("triage", "ingest", "replies", "notifications", "async", "stream", "swept")
 OPS_COMMANDS = ("parked", "replies", "responders", "cursors", "status")
 
 

@@ -93,9 +93,12 @@ def _when(milliseconds: int | None) -> str:
 
 # ------------------------------------------------------------------------------ parked
 def parked_list(target: Target, report: Report, kind: str, limit: int | None) -> int:
-    kinds = list(parked.PARKING_QUEUES) if kind == "all" else [kind]
+    kinds = [*parked.PARKING_QUEUES, parked.SWEPT] if kind == "all" else [kind]
     listed: dict[str, list[dict[str, Any]]] = {}
     for name in kinds:
+        if name == parked.SWEPT:
+            listed[name] = [m.as_dict() for m in parked.swept_mentions(target, limit)]
+            continue
         lot = parked.PARKING_QUEUES[name]
         listed[name] = [parked.summary(lot, m) for m in parked.listing(target, lot, limit)]
     if report.as_json:
@@ -106,13 +109,29 @@ def parked_list(target: Target, report: Report, kind: str, limit: int | None) ->
         )
         return OK
     for name, messages in listed.items():
-        report.line(f"{name}: {len(messages)} parked ({parked.PARKING_QUEUES[name].holds})")
+        holds = (
+            "mentions the sweeper parked"
+            if name == parked.SWEPT
+            else parked.PARKING_QUEUES[name].holds
+        )
+        report.line(f"{name}: {len(messages)} parked ({holds})")
         for m in messages:
-            report.line(f"  {m['id']}  {m['key']}  {_when(m['parked_at_ms'])}  {m['reason']}")
+            when = m["since"] if name == parked.SWEPT else _when(m["parked_at_ms"])
+            report.line(f"  {m['id']}  {m['key']}  {when}  {m['reason']}")
     return OK
 
 
 def parked_show(target: Target, report: Report, kind: str, wanted: str) -> int:
+    if kind == parked.SWEPT:
+        swept = [m.as_dict() for m in parked.swept_mentions(target) if m.mention_id == wanted]
+        if not swept:
+            report.problem(f"nothing parked in {kind} under {wanted!r}")
+            return LEFT_UNDONE
+        if report.as_json:
+            report.document(swept[0])
+        else:
+            report.line(json.dumps(swept[0], indent=2))
+        return OK
     lot = parked.PARKING_QUEUES[kind]
     found = [m for m in parked.listing(target, lot) if parked.matches(lot, m, {wanted})]
     if not found:
@@ -137,10 +156,17 @@ def parked_show(target: Target, report: Report, kind: str, wanted: str) -> int:
 
 
 def parked_replay(target: Target, report: Report, kind: str, wanted: set[str] | None) -> int:
-    lot = parked.PARKING_QUEUES[kind]
-    total = len(wanted) if wanted is not None else parked.depth(target, lot)
-    progress = ProgressBar(f"replaying {kind}", max(total, 1), report.err)
-    outcomes = list(parked.replay(target, lot, wanted, on_message=lambda _: progress.advance()))
+    if kind == parked.SWEPT:
+        total = len(wanted) if wanted is not None else len(parked.swept_mentions(target))
+        progress = ProgressBar(f"replaying {kind}", max(total, 1), report.err)
+        outcomes = list(
+            parked.replay_swept(target, wanted, on_message=lambda _: progress.advance())
+        )
+    else:
+        lot = parked.PARKING_QUEUES[kind]
+        total = len(wanted) if wanted is not None else parked.depth(target, lot)
+        progress = ProgressBar(f"replaying {kind}", max(total, 1), report.err)
+        outcomes = list(parked.replay(target, lot, wanted, on_message=lambda _: progress.advance()))
     progress.done(f"{len(outcomes)} handled")
     grouped = {
         action.value: [o.as_dict() for o in outcomes if o.action is action]

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
+from crowdcare.adapters.dynamodb.assignments import AssignmentRepository
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import (
@@ -31,10 +32,12 @@ from crowdcare.config.analytics_wiring import (
     build_analytics_streams,
 )
 from crowdcare.config.clock import utc_now
+from crowdcare.domain.assignments import AssignmentStatus
 from crowdcare.domain.models import Mention, MentionStatus
 from crowdcare.domain.replies import ReplyStatus, ReplyTicket
+from crowdcare.domain.stored import StoredMention
 from crowdcare.services.ingest import IngestService
-from crowdcare.services.starter import TriageStarter
+from crowdcare.services.starter import AssignmentStarter, TriageStarter
 
 from crowdcare_local.ops.target import Target
 
@@ -223,18 +226,20 @@ def _describe_triage(message: ParkedMessage) -> tuple[str, str]:
 
 
 def _set_status_if(target: Target, mention_id: str, current: str, new: str) -> bool:
-    """Move the mention from `current` to `new` status; False if it was not `current`."""
+    """Claim the mention for a replay: move it from `current` to `new` status (False if it was
+    not `current`, so two operators start one replay, not two), with a fresh count of the
+    sweeper's re-drives. The indexes are the repository's business: see `_claim`."""
     try:
         target.clients.dynamodb.update_item(
             TableName=target.physical("MentionsTable"),
             Key={"mention_id": {"S": mention_id}},
-            UpdateExpression="SET #status = :new, status_detail = :detail",
+            UpdateExpression="SET #status = :new, status_detail = :detail REMOVE redrives",
             ConditionExpression="#status = :current",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues={
                 ":new": {"S": new},
                 ":current": {"S": current},
-                ":detail": {"S": "replayed by an operator"},
+                ":detail": {"S": REPLAYED_DETAIL},
             },
         )
     except ClientError as error:
@@ -244,28 +249,54 @@ def _set_status_if(target: Target, mention_id: str, current: str, new: str) -> b
     return True
 
 
+REPLAYED_DETAIL = "replayed by an operator"
+
+
+def _claim(
+    target: Target, mentions: MentionRepository, mention_id: str, new: MentionStatus
+) -> bool:
+    """Take a parked mention for a replay into `new`; False when someone else took it.
+
+    After the conditional claim, the status is set again through the repository, which keeps
+    the open-status index (the sweeper's) and the queue index in step with it: a replayed
+    mention that gets stuck again is found by the sweeper, never invisible to it.
+    """
+    if not _set_status_if(target, mention_id, MentionStatus.PARKED.value, new.value):
+        return False
+    mentions.set_status(mention_id, new, REPLAYED_DETAIL)
+    return True
+
+
+def _mentions(target: Target) -> MentionRepository:
+    return MentionRepository(target.clients.dynamodb, target.physical("MentionsTable"))
+
+
 def _replay_triage(target: Target, message: ParkedMessage) -> tuple[Action, str]:
     body = message.json_body()
     mention = Mention.model_validate(body["mention"])
-    mentions = MentionRepository(target.clients.dynamodb, target.physical("MentionsTable"))
+    mentions = _mentions(target)
     stored = mentions.get(mention.mention_id)
     if stored is None:
         return Action.FAILED, "the mention is not in the Mentions table"
     if stored.status is not MentionStatus.PARKED:
         return Action.SKIPPED, f"already handled (status {stored.status.value})"
-    # The claim makes two operators (or a repeated command) start one replay, not two.
-    parked, received = MentionStatus.PARKED.value, MentionStatus.RECEIVED.value
-    if not _set_status_if(target, mention.mention_id, parked, received):
+    return _restart_triage(target, mentions, stored, f"replay{message.message_id[:8]}")
+
+
+def _restart_triage(
+    target: Target, mentions: MentionRepository, stored: StoredMention, attempt: str
+) -> tuple[Action, str]:
+    """Claim a parked mention back into `received` and start its triage again."""
+    mention_id = stored.mention.mention_id
+    if not _claim(target, mentions, mention_id, MentionStatus.RECEIVED):
         return Action.SKIPPED, "already being replayed"
     starter = TriageStarter(
-        StepFunctionsExecutions(
-            target.clients.stepfunctions, target.physical("TriageStateMachine")
-        )
+        StepFunctionsExecutions(target.clients.stepfunctions, target.physical("TriageStateMachine"))
     )
     try:
-        execution = starter.start(stored.mention, attempt=f"replay{message.message_id[:8]}")
+        execution = starter.start(stored.mention, attempt=attempt)
     except ClientError:
-        _set_status_if(target, mention.mention_id, received, parked)
+        mentions.set_status(mention_id, MentionStatus.PARKED, "replay could not start triage")
         raise
     return Action.REPLAYED, f"triage started again ({execution.rsplit(':', 1)[-1]})"
 
@@ -425,9 +456,7 @@ def _replay_stream(target: Target, message: ParkedMessage) -> tuple[Action, str]
         return Action.FAILED, "the stream no longer holds these records (kept 24 hours)"
     mentions = MentionRepository(target.clients.dynamodb, target.physical("MentionsTable"))
     starter = TriageStarter(
-        StepFunctionsExecutions(
-            target.clients.stepfunctions, target.physical("TriageStateMachine")
-        )
+        StepFunctionsExecutions(target.clients.stepfunctions, target.physical("TriageStateMachine"))
     )
     started, handled = [], []
     for record in records:
@@ -469,6 +498,115 @@ def _replay_analytics(target: Target, message: ParkedMessage) -> tuple[Action, s
     if writes == 0:
         return Action.SKIPPED, f"already counted ({len(records)} stream records)"
     return Action.REPLAYED, f"counted {len(records)} stream records ({writes} writes)"
+
+
+# ------------------------------------------------------------------------------ swept mentions
+# The sweeper parks a mention in the Mentions table itself (status `parked`, its reason as the
+# status detail, which starts with this), not in a queue: these are listed and replayed here.
+SWEPT = "swept"
+SWEEPER_PREFIX = "sweeper:"
+
+
+@dataclass(frozen=True)
+class SweptMention:
+    """A mention the sweeper parked: its id, why, and since when."""
+
+    mention_id: str
+    reason: str
+    since: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "id": self.mention_id,
+            "key": self.mention_id,
+            "reason": self.reason,
+            "since": self.since,
+        }
+
+
+def swept_mentions(target: Target, limit: int | None = None) -> list[SweptMention]:
+    """Every mention the sweeper parked. ADMIN ONLY: a paginated filtered Scan of the Mentions
+    table (an operator's command, never on a per-mention path)."""
+    paginator = target.clients.dynamodb.get_paginator("scan")
+    found: list[SweptMention] = []
+    for page in paginator.paginate(
+        TableName=target.physical("MentionsTable"),
+        FilterExpression="#status = :parked AND begins_with(status_detail, :sweeper)",
+        ProjectionExpression="mention_id, status_detail, status_since",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":parked": {"S": MentionStatus.PARKED.value},
+            ":sweeper": {"S": SWEEPER_PREFIX},
+        },
+    ):
+        for item in page.get("Items", []):
+            found.append(
+                SweptMention(
+                    item["mention_id"]["S"],
+                    item.get("status_detail", {}).get("S", ""),
+                    item.get("status_since", {}).get("S", ""),
+                )
+            )
+            if limit is not None and len(found) >= limit:
+                return found
+    return sorted(found, key=lambda m: m.since)
+
+
+def replay_swept(
+    target: Target,
+    wanted: set[str] | None,
+    on_message: Callable[[Outcome], None] | None = None,
+) -> Iterator[Outcome]:
+    """Re-drive the chosen mentions the sweeper parked (all when `wanted` is None)."""
+    chosen = (
+        sorted(wanted) if wanted is not None else [m.mention_id for m in swept_mentions(target)]
+    )
+    for mention_id in chosen:
+        try:
+            action, detail = _replay_swept(target, mention_id)
+        except (ClientError, ValueError, KeyError) as error:
+            action, detail = Action.FAILED, f"{type(error).__name__}: {error}"
+        outcome = Outcome(mention_id, mention_id, action, detail)
+        if on_message is not None:
+            on_message(outcome)
+        yield outcome
+
+
+def _replay_swept(target: Target, mention_id: str) -> tuple[Action, str]:
+    """Start again what the sweeper gave up on: triage for a mention never triaged, else the
+    assignment workflow with the stored triage (an assignment the dead workflow left open is
+    closed first, giving the responder's slot back)."""
+    mentions = _mentions(target)
+    stored = mentions.get(mention_id)
+    if stored is None:
+        return Action.FAILED, "the mention is not in the Mentions table"
+    if stored.status is not MentionStatus.PARKED:
+        return Action.SKIPPED, f"already handled (status {stored.status.value})"
+    attempt = f"replay{utc_now():%m%d%H%M%S}"
+    triage = stored.triage
+    if triage is None:
+        return _restart_triage(target, mentions, stored, attempt)
+    assignments = AssignmentRepository(
+        target.clients.dynamodb,
+        target.physical("AssignmentsTable"),
+        target.physical("RespondersTable"),
+    )
+    if not _claim(target, mentions, mention_id, MentionStatus.TRIAGED):
+        return Action.SKIPPED, "already being replayed"
+    open_one = assignments.get(mention_id)
+    if open_one is not None and open_one.status is AssignmentStatus.OPEN:
+        assignments.release(mention_id, AssignmentStatus.EXPIRED, open_one.attempt)
+    starter = AssignmentStarter(
+        StepFunctionsExecutions(
+            target.clients.stepfunctions, target.physical("AssignmentStateMachine")
+        )
+    )
+    try:
+        execution = starter.start(stored.mention, triage.priority, triage.decision, attempt)
+    except ClientError:
+        mentions.set_status(mention_id, MentionStatus.PARKED, "replay could not start assignment")
+        raise
+    return Action.REPLAYED, f"assignment started again ({execution.rsplit(':', 1)[-1]})"
 
 
 PARKING_QUEUES: dict[str, ParkingQueue] = {

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
+from aws_lambda_powertools.utilities.parameters.exceptions import (
+    GetParameterError,
+    TransformParameterError,
+)
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
 
 from crowdcare.config.settings import ConfigurationError
@@ -75,7 +79,14 @@ def _load_json_secret[ModelT: BaseModel](
     A problem raises `ConfigurationError` naming the keys and what is wrong with them, never
     their values.
     """
-    value = provider.get(name, transform="json", max_age=max_age)
+    try:
+        value = provider.get(name, transform="json", max_age=max_age)
+    except TransformParameterError:
+        # Not JSON (a hand-edited secret): the operator's to fix, so a 503, never a 500; the
+        # parser's message would quote the secret, so it is not kept.
+        raise ConfigurationError(f"secret {name} is not valid JSON") from None
+    except GetParameterError as exc:
+        raise ConfigurationError(f"secret {name} could not be read: {type(exc).__name__}") from None
     if not isinstance(value, dict):
         raise ConfigurationError(f"secret {name} must be a JSON object")
     try:

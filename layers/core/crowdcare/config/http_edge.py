@@ -11,6 +11,10 @@ body, to say what was wrong with it, to turn a refusal into a response, and to b
   AWS_ENDPOINT_URL for the local run), built once per cold start by the caller's cache.
 * `as_json`: a model, or a list of them, as the JSON body Chalice sends.
 * `correlate_requests`: tags every log line of a request with API Gateway's request id.
+* `secure_responses`: the security headers on every response of the dashboard's app: a strict
+  Content-Security-Policy (scripts, styles and fetches from the page's own origin only, plus
+  the sign-in endpoint; no inline script or style, no framing, no plugins), nosniff, no
+  referrer (a deep link's token must not leak to a platform's page), and HSTS.
 
 Chalice is not a layer dependency: only the functions that ship it import this module.
 """
@@ -18,8 +22,9 @@ Chalice is not a layer dependency: only the functions that ship it import this m
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
 from chalice.app import Chalice, Request, Response
@@ -87,3 +92,62 @@ def correlate_requests(app: Chalice, logger: Logger) -> None:
     def correlate(event: Request, get_response: Callable[[Request], Response]) -> Response:
         logger.set_correlation_id(event.context.get("requestId"))
         return get_response(event)
+
+
+# The page loads its scripts and styles from /static (never inline: app.js attaches every
+# handler with addEventListener), talks to its own /api and to the sign-in endpoint, and may
+# show images it was sent as data: or blob: URLs. Anything else is refused by the browser.
+PAGE_POLICY = (
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "form-action 'self'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+)
+# A JSON answer is never a document: nothing may run in it or frame it.
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+HTML = "text/html"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    # No-referrer: a notification's deep link carries a token in its query; links out to the
+    # platforms must not hand it over.
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+
+
+def origin(url: str) -> str:
+    """The origin (scheme://host[:port]) of `url`, as a CSP source; "" when it has none."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def page_policy(connect_to: Iterable[str] = ()) -> str:
+    """The page's Content-Security-Policy; `connect_to` adds the origins it may fetch from."""
+    extra = sorted({o for o in (origin(url) for url in connect_to) if o})
+    connect = " ".join(["connect-src 'self'", *extra])
+    return "; ".join([*PAGE_POLICY, connect])
+
+
+def secure_responses(app: Chalice, connect_to: Callable[[], Iterable[str]]) -> None:
+    """Add the security headers to every response of `app` (an HTML page gets the page's
+    policy, with the origins `connect_to()` names; anything else the no-content policy).
+    A header a route set itself is kept."""
+
+    @app.middleware("http")
+    def secure(event: Request, get_response: Callable[[Request], Response]) -> Response:
+        response = get_response(event)
+        headers = response.headers
+        kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        is_page = isinstance(kind, str) and kind.startswith(HTML)
+        policy = page_policy(connect_to()) if is_page else DATA_POLICY
+        for name, value in {"Content-Security-Policy": policy, **SECURITY_HEADERS}.items():
+            headers.setdefault(name, value)
+        return response

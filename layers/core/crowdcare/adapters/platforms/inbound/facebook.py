@@ -21,20 +21,22 @@ Both fields have been delivered in older shapes, accepted when the information i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crowdcare.adapters.platforms.inbound.bounds import edge_mention
+from crowdcare.adapters.platforms.inbound.errors import ErrorDetail, InvalidPayloadError
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
     ChangeContext,
     GraphId,
     GraphLookup,
+    GraphName,
     GraphText,
     GraphTime,
     validate,
 )
-from crowdcare.adapters.platforms.inbound.payloads import ErrorDetail, InvalidPayloadError
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Mention, Platform
 
 WORDED_ITEMS = frozenset(
     {
@@ -86,19 +88,19 @@ class _Edge(BaseModel):
 
 class FacebookSender(_Edge):
     id: GraphId
-    name: str = ""
+    name: GraphName = ""
 
 
 class FacebookValue(_Edge):
     """The ``value`` of a ``feed`` or ``mention`` change: only what CrowdCare uses."""
 
-    item: str = ""
-    verb: str = ""
+    item: Annotated[str, Field(max_length=100)] = ""
+    verb: Annotated[str, Field(max_length=100)] = ""
     sender: FacebookSender | None = Field(default=None, alias="from")
     sender_id: GraphId | None = None
-    sender_name: str | None = None
+    sender_name: GraphName | None = None
     reviewer_id: GraphId | None = None
-    reviewer_name: str | None = None
+    reviewer_name: GraphName | None = None
     post_id: GraphId | None = None
     open_graph_story_id: GraphId | None = None
     comment_id: GraphId | None = None
@@ -180,11 +182,13 @@ def facebook_change(
     if post_id is None:
         raise _missing("value.post_id", "the post the words are on")
     own_id = value.comment_id if is_comment and value.comment_id else post_id
-    return Mention(
+    return edge_mention(
         platform=Platform.FACEBOOK,
         post_id=own_id,
         url=facebook_post_url(post_id, value.comment_id if is_comment else None),
-        author=Author(id=author.id, handle=author.id, display_name=author.name),
+        author_id=author.id,
+        handle=author.id,
+        display_name=author.name,
         text=value.words,
         created_at=created_at,
         parent_id=(value.parent_id or post_id) if is_comment else None,

@@ -27,15 +27,18 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.inbound.bounds import edge_mention, safe_url
+from crowdcare.adapters.platforms.inbound.errors import InvalidPayloadError
 from crowdcare.adapters.platforms.inbound.facebook import facebook_post_url
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
     GraphId,
     GraphLookup,
+    GraphName,
     GraphText,
     GraphTime,
 )
 from crowdcare.domain.errors import PlatformError
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Mention, Platform
 
 CACHE_SIZE = 512
 _COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,media{id,permalink}"
@@ -54,8 +57,8 @@ class _Answer(BaseModel):
 
 class _From(_Answer):
     id: GraphId
-    username: str | None = None
-    name: str | None = None
+    username: Annotated[str | None, Field(max_length=128)] = None
+    name: GraphName | None = None
 
 
 class _Media(_Answer):
@@ -70,7 +73,7 @@ class _InstagramObject(_Answer):
     text: GraphText | None = None
     caption: GraphText | None = None
     timestamp: GraphTime | None = None
-    username: str | None = None
+    username: Annotated[str | None, Field(max_length=128)] = None
     sender: _From | None = Field(default=None, alias="from")
     parent_id: GraphId | None = None
     media: _Media | None = None
@@ -109,6 +112,8 @@ class MetaGraphLookup:
                 for e in error.errors(include_url=False, include_input=False)
             )
             raise LookupFailedError(f"unusable Graph API answer: {problems}") from None
+        except InvalidPayloadError as error:
+            raise LookupFailedError(f"unusable Graph API answer: {error}") from None
 
     def _resolve(self, lookup: GraphLookup) -> Mention:
         if lookup.kind == "instagram_permalink":
@@ -153,7 +158,7 @@ class MetaGraphLookup:
     def _permalink(self, media_id: str) -> str:
         body = self._get(Platform.INSTAGRAM, f"/{quote(media_id, safe='')}", "permalink")
         permalink = body.get("permalink")
-        if not isinstance(permalink, str) or not permalink.startswith("https://"):
+        if not isinstance(permalink, str) or not safe_url(permalink).startswith("https://"):
             raise LookupFailedError(f"media {media_id} has no permalink")
         return permalink
 
@@ -174,15 +179,15 @@ class MetaGraphLookup:
             parent = found.parent_id or lookup.parent_id or media.id
         else:
             raise LookupFailedError(f"{lookup.kind} {lookup.object_id}: no media in the answer")
-        return Mention(
+        return edge_mention(
             platform=Platform.INSTAGRAM,
             post_id=found.id,
             url=url,
             # Mentioned comments name their author by username only; it is stable enough to
             # route on, and the reply goes to the comment id, not to the author.
-            author=Author(
-                id=sender.id if sender else username, handle=username, display_name=username
-            ),
+            author_id=sender.id if sender else username,
+            handle=username,
+            display_name=username,
             text=text,
             created_at=found.timestamp or lookup.created_at,
             parent_id=parent,
@@ -197,14 +202,14 @@ class MetaGraphLookup:
             raise LookupFailedError(f"{lookup.object_id}: no author in the answer")
         is_comment = lookup.parent_id is not None
         post_id = lookup.parent_id if is_comment else lookup.object_id
-        return Mention(
+        return edge_mention(
             platform=Platform.FACEBOOK,
             post_id=lookup.object_id,
-            url=found.permalink_url
+            url=safe_url(found.permalink_url)
             or facebook_post_url(str(post_id), lookup.object_id if is_comment else None),
-            author=Author(
-                id=found.sender.id, handle=found.sender.id, display_name=found.sender.name or ""
-            ),
+            author_id=found.sender.id,
+            handle=found.sender.id,
+            display_name=found.sender.name,
             text=found.message.strip(),
             created_at=found.created_time or lookup.created_at,
             parent_id=lookup.parent_id,

@@ -8,12 +8,13 @@ those they use, so the models accept each form and keep one: string ids, aware d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, ValidationError
 
-from crowdcare.adapters.platforms.inbound.payloads import (
+from crowdcare.adapters.platforms.inbound.bounds import unix_time
+from crowdcare.adapters.platforms.inbound.errors import (
     ErrorDetail,
     InvalidPayloadError,
     error_details,
@@ -32,11 +33,15 @@ def _id_text(value: Any) -> Any:
 
 
 def _unix_or_iso(value: Any) -> Any:
-    """Unix seconds (or milliseconds), as numbers or digit strings, or an ISO 8601 string."""
+    """Unix seconds (or milliseconds), as numbers or digit strings, or an ISO 8601 string.
+
+    A number no calendar can hold (10**30 seconds) is a validation error, so its change is
+    parked with the reason; it must never escape as the OverflowError `fromtimestamp` raises.
+    """
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value / 1000 if value > _MILLISECONDS_THRESHOLD else value
-        return datetime.fromtimestamp(seconds, UTC)
-    if isinstance(value, str) and value.isdigit():
+        return unix_time(seconds)
+    if isinstance(value, str) and value.isdigit() and len(value) <= 20:
         return _unix_or_iso(int(value))
     return value  # an ISO string: pydantic parses it, and AwareDatetime wants its zone
 
@@ -52,6 +57,8 @@ def validate[ModelT: BaseModel](model: type[ModelT], value: Any, prefix: str) ->
 
 
 GraphId = Annotated[str, BeforeValidator(_id_text), Field(min_length=1, max_length=256)]
+# A name is only shown: long ones are cut when the mention is built (bounds.edge_mention).
+GraphName = Annotated[str, Field(max_length=10_000)]
 GraphTime = Annotated[AwareDatetime, BeforeValidator(_unix_or_iso)]
 GraphText = Annotated[str, Field(max_length=MAX_TEXT)]
 

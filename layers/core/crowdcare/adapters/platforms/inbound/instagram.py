@@ -21,6 +21,8 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from crowdcare.adapters.platforms.inbound.bounds import edge_mention
+from crowdcare.adapters.platforms.inbound.errors import ErrorDetail, InvalidPayloadError
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
     ChangeContext,
     GraphId,
@@ -28,8 +30,7 @@ from crowdcare.adapters.platforms.inbound.graph_shapes import (
     GraphText,
     validate,
 )
-from crowdcare.adapters.platforms.inbound.payloads import ErrorDetail, InvalidPayloadError
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Platform
 
 COMMENT_FIELDS = frozenset({"comments", "live_comments"})
 
@@ -45,7 +46,7 @@ class InstagramUser(_Edge):
 
 class InstagramMedia(_Edge):
     id: GraphId
-    media_product_type: str | None = None
+    media_product_type: Annotated[str | None, Field(max_length=100)] = None
 
 
 class InstagramCommentValue(_Edge):
@@ -92,15 +93,13 @@ def _comment(comment: InstagramCommentValue, context: ChangeContext) -> GraphLoo
         return context.lookup(
             Platform.INSTAGRAM, "instagram_comment", comment.id, parent_id=comment.parent_id
         )
-    draft = Mention(
+    draft = edge_mention(
         platform=Platform.INSTAGRAM,
         post_id=comment.id,
         url="",  # filled in from the media's permalink
-        author=Author(
-            id=comment.sender.id,
-            handle=comment.sender.username,
-            display_name=comment.sender.username,
-        ),
+        author_id=comment.sender.id,
+        handle=comment.sender.username,
+        display_name=comment.sender.username,
         text=str(comment.text).strip(),
         created_at=context.entry_time,
         parent_id=comment.parent_id or comment.media.id,

@@ -17,6 +17,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from crowdcare.adapters.platforms.inbound.errors import (
+    ErrorDetail,
+    InvalidPayloadError,
+    error_details,
+)
 from crowdcare.adapters.platforms.inbound.facebook import facebook_change
 from crowdcare.adapters.platforms.inbound.graph_shapes import (
     ChangeContext,
@@ -26,16 +31,15 @@ from crowdcare.adapters.platforms.inbound.graph_shapes import (
     validate,
 )
 from crowdcare.adapters.platforms.inbound.instagram import instagram_change
-from crowdcare.adapters.platforms.inbound.payloads import (
-    ErrorDetail,
-    InvalidPayloadError,
-    error_details,
-)
 from crowdcare.domain.models import Mention, Platform
 
 INVALID_CHANGE = "invalid change"
 INVALID_ENTRY = "invalid entry"
 LOOKUP_FAILED = "graph api lookup failed"
+# Meta batches at most 1,000 entries per delivery; changes per entry are few. The body limit
+# bounds both anyway: these say so, and keep one entry from being a thousand parked changes.
+MAX_ENTRIES = 1000
+MAX_CHANGES = 100
 
 
 class _Edge(BaseModel):
@@ -46,11 +50,11 @@ class MetaEnvelope(_Edge):
     """The delivery as a whole: which product, and its entries (validated one by one later)."""
 
     object: Literal["page", "instagram"]
-    entry: Annotated[list[dict[str, Any]], Field(min_length=1)]
+    entry: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_ENTRIES)]
 
 
 class MetaChange(_Edge):
-    field: Annotated[str, Field(min_length=1)]
+    field: Annotated[str, Field(min_length=1, max_length=100)]
     value: Any = None  # older deliveries sometimes carry a change without one
 
 
@@ -59,7 +63,7 @@ class MetaEntry(_Edge):
 
     id: GraphId
     time: GraphTime
-    changes: list[Any] = Field(default_factory=list)
+    changes: Annotated[list[Any], Field(max_length=MAX_CHANGES)] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

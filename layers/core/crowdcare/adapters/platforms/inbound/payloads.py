@@ -8,37 +8,34 @@ are required and validated. `parse_generic` and `parse_x_activity` take the raw 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.adapters.platforms.inbound.bounds import MAX_LANG, MAX_URL, edge_mention, is_safe_url
+from crowdcare.adapters.platforms.inbound.errors import (
+    ErrorDetail,
+    InvalidPayloadError,
+    error_details,
+)
+from crowdcare.domain.models import Mention, Platform
+
+# The error types live in .errors (bounds needs them too); importers of this module keep them.
+__all__ = [
+    "ErrorDetail",
+    "GenericMentionPayload",
+    "InvalidPayloadError",
+    "XActivityPayload",
+    "error_details",
+    "parse_generic",
+    "parse_x_activity",
+]
 
 _X_UNDETERMINED_LANG = "und"
 _MAX_TEXT = 40_000
-
-
-class ErrorDetail(TypedDict):
-    """One validation problem: a dotted location ("author.handle") and a message."""
-
-    loc: str
-    msg: str
-
-
-class InvalidPayloadError(ValueError):
-    """A webhook body is not JSON, or not the shape the platform documents."""
-
-    def __init__(self, details: list[ErrorDetail]) -> None:
-        super().__init__("; ".join(f"{d['loc']}: {d['msg']}" for d in details))
-        self.details = details
-
-
-def error_details(exc: ValidationError) -> list[ErrorDetail]:
-    """Pydantic errors as `ErrorDetail`s: location and message only, never the input value."""
-    return [
-        ErrorDetail(loc=".".join(str(part) for part in err["loc"]) or "body", msg=err["msg"])
-        for err in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
+_MAX_ID = 256
+# A delivery's list of tweets: X sends a handful; the body limit bounds it anyway, this says so.
+MAX_TWEETS = 200
 
 
 class _Edge(BaseModel):
@@ -53,32 +50,49 @@ def _parse[EdgeT: _Edge](model: type[EdgeT], body: bytes) -> EdgeT:
         raise InvalidPayloadError(error_details(exc)) from None
 
 
-class GenericAuthor(Author):
-    """The author block of a generic webhook body: the domain's author, unknown fields ignored
-    (senders may send more than CrowdCare reads)."""
+class GenericAuthor(_Edge):
+    """The author block of a generic webhook body (unknown fields ignored: senders may send
+    more than CrowdCare reads). Display name and followers are bounded when the mention is
+    built (`edge_mention`: cut and capped, not refused)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    handle: Annotated[str, Field(min_length=1, max_length=128)]
+    display_name: str = ""
+    followers: Annotated[int, Field(ge=0)] = 0
+    verified: bool = False
 
 
 class GenericMentionPayload(_Edge):
     """The body of `POST /webhooks/generic`: one mention, described by the sender."""
 
     platform: Platform = Platform.GENERIC
-    post_id: Annotated[str, Field(min_length=1, max_length=256)]
-    url: str = ""
+    post_id: Annotated[str, Field(min_length=1, max_length=_MAX_ID)]
+    url: Annotated[str, Field(max_length=MAX_URL)] = ""
     author: GenericAuthor
     text: Annotated[str, Field(min_length=1, max_length=_MAX_TEXT)]
-    lang: str | None = None
+    lang: Annotated[str | None, Field(max_length=MAX_LANG)] = None
     created_at: AwareDatetime
-    parent_id: str | None = None
+    parent_id: Annotated[str | None, Field(max_length=_MAX_ID)] = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        # A javascript: or data: URL would become a link on the dashboard: refused here.
+        if not is_safe_url(value):
+            raise ValueError("url must be an http or https URL")
+        return value
 
     def to_mention(self, raw: str) -> Mention:
-        """The normalised mention; `raw` is the body as received, kept for audit."""
-        return Mention(
+        """The normalised mention; `raw` is the body as received, kept for audit (trimmed)."""
+        return edge_mention(
             platform=self.platform,
             post_id=self.post_id,
             url=self.url,
-            author=Author(**self.author.model_dump()),
+            author_id=self.author.id,
+            handle=self.author.handle,
+            display_name=self.author.display_name,
+            followers=self.author.followers,
+            verified=self.author.verified,
             text=self.text,
             lang_hint=self.lang,
             created_at=self.created_at,
@@ -111,12 +125,12 @@ class XExtendedTweet(_Edge):
 class XTweet(_Edge):
     """A tweet in the v1.1 shape the Account Activity API delivers."""
 
-    id_str: Annotated[str, Field(min_length=1, max_length=256)]
+    id_str: Annotated[str, Field(min_length=1, max_length=_MAX_ID)]
     text: Annotated[str, Field(min_length=1, max_length=_MAX_TEXT)]
     truncated: bool = False
     extended_tweet: XExtendedTweet | None = None
     created_at: AwareDatetime
-    in_reply_to_status_id_str: str | None = None
+    in_reply_to_status_id_str: Annotated[str | None, Field(max_length=_MAX_ID)] = None
     lang: str | None = None
     user: XUser
     # Present on a retweet only: the retweeted tweet (not read further).
@@ -146,18 +160,16 @@ class XTweet(_Edge):
         return self.extended_tweet.full_text if self.extended_tweet else self.text
 
     def to_mention(self, raw: str) -> Mention:
-        """The normalised mention; `raw` is the body as received, kept for audit."""
-        return Mention(
+        """The normalised mention; `raw` is the body as received, kept for audit (trimmed)."""
+        return edge_mention(
             platform=Platform.X,
             post_id=self.id_str,
             url=f"https://x.com/{self.user.screen_name}/status/{self.id_str}",
-            author=Author(
-                id=self.user.id_str,
-                handle=self.user.screen_name,
-                display_name=self.user.name,
-                followers=self.user.followers_count,
-                verified=self.user.verified,
-            ),
+            author_id=self.user.id_str,
+            handle=self.user.screen_name,
+            display_name=self.user.name,
+            followers=self.user.followers_count,
+            verified=self.user.verified,
             text=self.full_text,
             lang_hint=None if self.lang in (None, _X_UNDETERMINED_LANG) else self.lang,
             created_at=self.created_at,
@@ -174,8 +186,10 @@ class XActivityPayload(_Edge):
     retweets and the brand's own tweets (its replies and quote-retweets) are not mentions.
     """
 
-    for_user_id: Annotated[str, Field(min_length=1)]
-    tweet_create_events: list[XTweet] = Field(default_factory=list)
+    for_user_id: Annotated[str, Field(min_length=1, max_length=_MAX_ID)]
+    tweet_create_events: Annotated[list[XTweet], Field(max_length=MAX_TWEETS)] = Field(
+        default_factory=list
+    )
 
     def mentions(self, raw: str) -> list[Mention]:
         """The delivery's tweets as mentions, leaving out retweets and the brand's own."""

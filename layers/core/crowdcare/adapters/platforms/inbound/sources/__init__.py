@@ -32,6 +32,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from crowdcare.adapters.platforms.inbound.bounds import unix_time
 from crowdcare.domain.models import Mention
 
 
@@ -118,8 +119,8 @@ class PollSource(Protocol):
 
 
 def from_unix(seconds: float) -> datetime:
-    """An aware UTC datetime from unix seconds."""
-    return datetime.fromtimestamp(seconds, UTC)
+    """An aware UTC datetime from unix seconds (`ValueError` when no calendar holds it)."""
+    return unix_time(seconds)
 
 
 def from_iso(value: str) -> datetime:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.inbound.bounds import edge_mention
 from crowdcare.adapters.platforms.inbound.sources import (
     Page,
     SkippedItem,
@@ -27,7 +28,7 @@ from crowdcare.adapters.platforms.inbound.sources import (
     from_iso,
 )
 from crowdcare.domain.errors import PlatformError
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Mention, Platform
 
 MAX_SEARCH_LIMIT = 100
 MAX_NOTIFICATION_LIMIT = 100
@@ -70,16 +71,14 @@ def bluesky_mention(post: dict[str, Any], raw: Any) -> Mention:
     handle = str(author["handle"])
     langs = record.get("langs") or []
     parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
-    return Mention(
+    return edge_mention(
         platform=Platform.BLUESKY,
         post_id=uri,
         url=f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}",
-        author=Author(
-            id=str(author["did"]),
-            handle=handle,
-            display_name=str(author.get("displayName") or ""),
-            followers=max(int(author.get("followersCount") or 0), 0),
-        ),
+        author_id=str(author["did"]),
+        handle=handle,
+        display_name=str(author.get("displayName") or ""),
+        followers=int(author.get("followersCount") or 0),
         text=str(record["text"]),
         lang_hint=str(langs[0]) if langs else None,
         created_at=from_iso(str(record["createdAt"])),

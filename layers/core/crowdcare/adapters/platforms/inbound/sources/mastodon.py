@@ -18,8 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.inbound.bounds import edge_mention
 from crowdcare.adapters.platforms.inbound.sources import Page, convert_each, from_iso
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Mention, Platform
 
 MAX_LIMIT = 40
 
@@ -65,16 +66,15 @@ def mastodon_mention(status: dict[str, Any], raw: Any) -> Mention:
     spoiler = str(status.get("spoiler_text") or "")
     if spoiler:
         text = f"{spoiler}\n\n{text}" if text else spoiler
-    return Mention(
+    return edge_mention(
         platform=Platform.MASTODON,
         post_id=str(status["id"]),
         url=str(status.get("url") or status.get("uri") or ""),
-        author=Author(
-            id=str(account["id"]),
-            handle=str(account["acct"]),
-            display_name=str(account.get("display_name") or ""),
-            followers=max(int(account.get("followers_count") or 0), 0),
-        ),
+        uri=str(status.get("uri") or ""),
+        author_id=str(account["id"]),
+        handle=str(account["acct"]),
+        display_name=str(account.get("display_name") or ""),
+        followers=int(account.get("followers_count") or 0),
         text=text,
         lang_hint=status.get("language") or None,
         created_at=from_iso(str(status["created_at"])),

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.inbound.bounds import edge_mention
 from crowdcare.adapters.platforms.inbound.sources import Page, convert_each, from_unix
 from crowdcare.adapters.platforms.reddit import RedditPasswordGrant, reddit_url
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Mention, Platform
 
 MAX_LIMIT = 100
 
@@ -41,13 +42,13 @@ def reddit_mention(thing: dict[str, Any]) -> Mention:
         text = str(data.get("body") or "")
         parent_id = data.get("parent_id")
     author = str(data["author"])
-    return Mention(
+    return edge_mention(
         platform=Platform.REDDIT,
         post_id=str(data["name"]),
         url=reddit_url(kind, data),
-        author=Author(
-            id=str(data.get("author_fullname") or author), handle=author, display_name=author
-        ),
+        author_id=str(data.get("author_fullname") or author),
+        handle=author,
+        display_name=author,
         text=text,
         created_at=from_unix(float(data["created_utc"])),
         parent_id=str(parent_id) if parent_id else None,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
+from crowdcare.adapters.platforms.inbound.bounds import edge_mention
 from crowdcare.adapters.platforms.inbound.sources import (
     Page,
     UnusableItemError,
@@ -26,7 +27,7 @@ from crowdcare.adapters.platforms.inbound.sources import (
     convert_each,
     from_iso,
 )
-from crowdcare.domain.models import Author, Mention, Platform
+from crowdcare.domain.models import Mention, Platform
 
 MAX_RESULTS = 100
 TWEET_FIELDS = "created_at,lang,author_id,conversation_id,referenced_tweets,note_tweet"
@@ -65,17 +66,15 @@ def x_mention(
     )
     text = str((tweet.get("note_tweet") or {}).get("text") or tweet["text"])
     lang = tweet.get("lang")
-    return Mention(
+    return edge_mention(
         platform=Platform.X,
         post_id=str(tweet["id"]),
         url=f"https://x.com/{username}/status/{tweet['id']}",
-        author=Author(
-            id=str(user["id"]),
-            handle=username,
-            display_name=str(user.get("name") or ""),
-            followers=max(int((user.get("public_metrics") or {}).get("followers_count") or 0), 0),
-            verified=bool(user.get("verified")),
-        ),
+        author_id=str(user["id"]),
+        handle=username,
+        display_name=str(user.get("name") or ""),
+        followers=int((user.get("public_metrics") or {}).get("followers_count") or 0),
+        verified=bool(user.get("verified")),
         text=text,
         lang_hint=None if lang in (None, _UNDETERMINED) else str(lang),
         created_at=from_iso(str(tweet["created_at"])),
