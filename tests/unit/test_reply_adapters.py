@@ -325,6 +325,38 @@ def test_mastodon_posts_a_public_reply_once_per_idempotency_key(
     assert first.url == sent["url"]
 
 
+def test_mastodon_replies_to_the_brand_instances_own_id_of_a_canonical_status(
+    server: FakePlatformServer,
+) -> None:
+    """A `host:id` post id: the id after the colon on the brand's instance, else resolved."""
+    # GIVEN the brand's instance mastodon.social, one status published there and one elsewhere
+    adapter = MastodonReplyAdapter(http(server, "mastodon"), clock, instance_host="mastodon.social")
+    home = mention(Platform.MASTODON, "mastodon.social:112233")
+    remote = mention(Platform.MASTODON, "fosstodon.org:998877").model_copy(
+        update={"url": "https://fosstodon.org/@kim/998877"}
+    )
+    # WHEN the brand replies to both
+    adapter.post_reply(home, "Hi there", idempotency_key="r-1")
+    adapter.post_reply(remote, "Hello", idempotency_key="r-2")
+    # THEN the home status is answered by its own id, the remote one by the id search resolved
+    sent = outbound.posted(server, "mastodon")
+    assert [p["request"]["in_reply_to_id"] for p in sent] == ["112233", "998877"]
+
+
+def test_mastodon_refuses_a_status_its_instance_cannot_resolve(
+    server: FakePlatformServer,
+) -> None:
+    """A remote status the brand's instance cannot find is refused (not retried), nothing posted."""
+    adapter = MastodonReplyAdapter(http(server, "mastodon"), clock, instance_host="mastodon.social")
+    lost = mention(Platform.MASTODON, "gone.example:abc").model_copy(
+        update={"url": "https://gone.example/@x/abc"}
+    )
+    with pytest.raises(PlatformError) as refused:
+        adapter.post_reply(lost, "Hello", idempotency_key="r-3")
+    assert not refused.value.retryable
+    assert outbound.posted(server, "mastodon") == []
+
+
 def test_mastodon_limit_is_configurable_and_counts_urls_as_23(server: FakePlatformServer) -> None:
     """Mastodon: 500 by default, the instance's own limit when configured; URLs count 23."""
     default = MastodonReplyAdapter(http(server, "mastodon"), clock)

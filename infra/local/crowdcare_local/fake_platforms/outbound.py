@@ -401,6 +401,17 @@ def _mastodon_create(server: FakePlatformServer, request: FakeRequest) -> Reply:
     return 200, status
 
 
+def _mastodon_search(server: FakePlatformServer, request: FakeRequest) -> Reply:
+    """Resolving a status's address to its id here (the fake keeps one id per status)."""
+    if (denied := _unauthorized(request)) is not None:
+        return denied
+    address = (request.query.get("q") or [""])[0]
+    status_id = address.rstrip("/").rsplit("/", 1)[-1]
+    if not status_id.isdigit():
+        return 200, {"accounts": [], "statuses": [], "hashtags": []}
+    return 200, {"accounts": [], "statuses": [{"id": status_id, "url": address}], "hashtags": []}
+
+
 def _mastodon_me(server: FakePlatformServer, request: FakeRequest) -> Reply:
     if (denied := _unauthorized(request)) is not None:
         return denied
@@ -626,6 +637,7 @@ def register(server: FakePlatformServer) -> FakePlatformServer:
     )
     s.route("GET", r"/mastodon/api/v1/statuses/[^/]+/context", lambda r: _mastodon_context(s, r))
     s.route("GET", r"/mastodon/api/v1/accounts/verify_credentials", lambda r: _mastodon_me(s, r))
+    s.route("GET", r"/mastodon/api/v2/search", lambda r: _mastodon_search(s, r))
     xrpc = "/bluesky/xrpc"
     s.route(
         "POST", rf"{xrpc}/com\.atproto\.server\.createSession", lambda r: _bluesky_session(s, r)

@@ -9,6 +9,10 @@ the status it already created, so a retry after a lost answer never posts twice.
 keeps keys for an hour only, so a retry later than that (an operator's, of a parked reply)
 relies on `find_posted`: the mention's thread (GET /api/v1/statuses/:id/context) holds the
 brand's status (GET /api/v1/accounts/verify_credentials, once) in reply to it, same text.
+
+A mention's post id is `<origin host>:<status id>` (inbound/canonical.py), while the API wants
+the status's id on the brand's own instance: the part after the colon for a status published
+there, otherwise what GET /api/v2/search?q=<url>&resolve=true&type=statuses answers.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound.base import (
@@ -50,10 +54,41 @@ class MastodonReplyAdapter(AdapterBase):
         client: JsonHttpClient,
         clock: Callable[[], datetime],
         max_chars: int = MASTODON_DEFAULT_MAX,
+        instance_host: str | None = None,
     ) -> None:
         super().__init__(Platform.MASTODON, mastodon_limit(max_chars), clock)
         self._client = client
         self._account_id: str | None = None
+        self._instance_host = (instance_host or urlsplit(client.base_url).netloc or "").lower()
+        self._local_ids: dict[str, str] = {}
+
+    def local_status_id(self, mention: Mention) -> str:
+        """The mention's status id on the brand's instance (see the module's docstring)."""
+        host, colon, status_id = mention.post_id.rpartition(":")
+        if not colon:
+            return mention.post_id  # an id as the brand's instance gave it
+        if host == self._instance_host:
+            return status_id
+        if mention.post_id not in self._local_ids:
+            self._local_ids[mention.post_id] = self._resolve(mention)
+        return self._local_ids[mention.post_id]
+
+    def _resolve(self, mention: Mention) -> str:
+        host, _, status_id = mention.post_id.rpartition(":")
+        address = mention.url or f"https://{host}/@/{status_id}"
+        response = self._client.get(
+            "/api/v2/search", {"q": address, "resolve": "true", "type": "statuses", "limit": 1}
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        statuses = body.get("statuses")
+        found = statuses[0] if isinstance(statuses, list) and statuses else None
+        if not isinstance(found, dict) or not found.get("id"):
+            raise PlatformError(
+                f"Mastodon: the brand's instance cannot resolve {address}",
+                status=response.status,
+                retryable=False,
+            )
+        return str(found["id"])
 
     def post_reply(
         self, mention: Mention, text: str, idempotency_key: str | None = None
@@ -63,7 +98,11 @@ class MastodonReplyAdapter(AdapterBase):
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         response = self._client.post(
             "/api/v1/statuses",
-            {"status": text, "in_reply_to_id": mention.post_id, "visibility": "public"},
+            {
+                "status": text,
+                "in_reply_to_id": self.local_status_id(mention),
+                "visibility": "public",
+            },
             headers=headers,
         )
         body = response.body if isinstance(response.body, dict) else {}
@@ -80,11 +119,12 @@ class MastodonReplyAdapter(AdapterBase):
         self, mention: Mention, text: str, idempotency_key: str | None = None
     ) -> PostedReply | None:
         """The brand's status in reply to the mention with this text, from its thread."""
-        response = self._client.get(f"/api/v1/statuses/{quote(mention.post_id, safe='')}/context")
+        parent_id = self.local_status_id(mention)
+        response = self._client.get(f"/api/v1/statuses/{quote(parent_id, safe='')}/context")
         body = response.body if isinstance(response.body, dict) else {}
         descendants = body.get("descendants")
         for status in descendants if isinstance(descendants, list) else []:
-            if self._is_our_reply(status, mention.post_id, text):
+            if self._is_our_reply(status, parent_id, text):
                 return self._posted(
                     str(status["id"]), str(status.get("url") or status.get("uri") or "")
                 )
