@@ -24,7 +24,7 @@ from crowdcare_local.template import (
     PhysicalResource,
     TemplateError,
     function_properties,
-    load_template,
+    template_resource,
 )
 
 # Secrets an operator adds after deploying (see template.yaml); the local stack makes its own.
@@ -68,7 +68,7 @@ def create_table(dynamodb: Any, name: str, props: dict[str, Any]) -> dict[str, A
 def create_template_table(dynamodb: Any, logical_id: str, name: str) -> dict[str, Any]:
     """Create the table `logical_id` of template.yaml under `name` (table properties hold no
     intrinsic functions)."""
-    props = load_template()["Resources"][logical_id]["Properties"]
+    props = template_resource(logical_id)["Properties"]
     return create_table(dynamodb, name, props)
 
 
