@@ -14,7 +14,8 @@ def apply() -> None:
     """Install every fix below."""
     _let_executions_overlap()
     _fix_callback_gaps()
-    _make_dynamodb_writes_atomic()
+    _snapshot_only_what_a_transaction_touches()
+    _make_dynamodb_writes_atomic()  # last: it wraps the transaction above in the write lock
 
 
 def _let_executions_overlap() -> None:
@@ -114,3 +115,84 @@ def _make_dynamodb_writes_atomic() -> None:
         setattr(DynamoDBBackend, name, atomic)
     DynamoDBBackend._crowdcare_atomic = True  # type: ignore[attr-defined]
 
+
+def _snapshot_only_what_a_transaction_touches() -> None:
+    """Make moto's transaction rollback snapshot cost what the transaction touches.
+
+    moto 5.2 deep-copies every table a transaction names before running it (every item, and
+    the table's whole stream history), to put it back if the transaction is cancelled. That
+    is O(everything stored) per transaction: the local run slowed down quadratically as the
+    tables and streams grew (the demo spent most of its time copying). The snapshot is now a
+    shallow copy of the table whose item index is copied (pointers only), whose items the
+    transaction touches are deep-copied (only they can change: writes hold one lock, see
+    below), and whose stream record list is copied (pointers only). A rollback swaps it in
+    exactly as before.
+    """
+    import copy as real_copy  # noqa: PLC0415
+    from collections import defaultdict  # noqa: PLC0415
+
+    from moto.dynamodb import models  # noqa: PLC0415
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415
+
+    if getattr(DynamoDBBackend, "_crowdcare_snapshots", False):
+        return
+    snapshots: dict[int, Any] = {}
+
+    class _Copy:
+        """`copy` as moto's module sees it: the prepared snapshot of a table, if there is one."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_copy, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+            # moto copies a table once per item of the transaction: the same snapshot each time.
+            prepared = snapshots.get(id(value))
+            return prepared if prepared is not None else real_copy.deepcopy(value, memo)
+
+    def snapshot(backend: Any, table: Any, keys: list[dict[str, Any]]) -> Any:
+        copied = real_copy.copy(table)
+        if table.has_range_key:
+            copied.items = defaultdict(dict, {h: dict(r) for h, r in table.items.items()})
+        else:
+            copied.items = defaultdict(dict, table.items)
+        for key in keys:
+            item = backend.get_item(table.name, key)
+            if item is None:
+                continue
+            if table.has_range_key:
+                copied.items[item.hash_key][item.range_key] = real_copy.deepcopy(item)
+            else:
+                copied.items[item.hash_key] = real_copy.deepcopy(item)
+        if table.stream_shard is not None:
+            shard = real_copy.copy(table.stream_shard)
+            shard.items = list(table.stream_shard.items)
+            copied.stream_shard = shard
+        return copied
+
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        touched: dict[str, list[dict[str, Any]]] = {}
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            name = op.get("TableName")
+            if not name or name not in self.tables:
+                continue
+            table = self.tables[name]
+            key = op.get("Key")
+            if key is None and "Item" in op:
+                attributes = [table.hash_key_attr, table.range_key_attr]
+                key = {a: op["Item"][a] for a in attributes if a and a in op["Item"]}
+            touched.setdefault(name, []).append(key or {})
+        try:
+            for name, keys in touched.items():
+                table = self.tables[name]
+                snapshots[id(table)] = snapshot(self, table, [k for k in keys if k])
+            return original(self, transact_items)
+        finally:
+            snapshots.clear()
+
+    models.copy = _Copy()  # type: ignore[attr-defined,assignment]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoDBBackend._crowdcare_snapshots = True  # type: ignore[attr-defined]
