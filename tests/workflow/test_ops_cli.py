@@ -65,11 +65,8 @@ def ops_stack(stack: Deployed) -> Iterator[Deployed]:
         callbacks=StepFunctionsCallbacks(stack.stack.client("stepfunctions")),
         clock=utc_now,
     )
-    for item in stack.stack.client("dynamodb").scan(TableName=stack.stack.ref("AssignmentsTable"))[
-        "Items"
-    ]:
-        current = assignments.get(item["mention_id"]["S"])
-        if current is not None and current.status is AssignmentStatus.OPEN and current.task_token:
+    for current in assignments.list_all():
+        if current.status is AssignmentStatus.OPEN and current.task_token:
             lifecycle.replied(current.mention_id, current.responder_id, "https://example.com/r")
     stack.settle(until_done=True)
 
