@@ -334,6 +334,7 @@ function card(item) {
       item.thread.map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
       el("p", { class: "post" }, item.text),
       item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      earlierMentions(item.earlier),
       el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
         el("ul", {}, el("li", {}, deadlineLine(item.band, item.due_at)), item.reasons.map((r) => el("li", {}, r)))),
       stateLine, pending ? null : form, decline));
@@ -441,6 +442,7 @@ async function loadApprovals() {
       (m.thread || []).map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
       el("div", { class: "thread" }, m.text),
       m.url ? el("a", { href: m.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      earlierMentions(m.earlier),
       m.reasons && m.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why it is urgent"), el("ul", {}, m.reasons.map((r) => el("li", {}, r)))) : null,
       el("label", { for: text.id }, `Reply (up to ${a.reply_limit} characters)`), text,
       el("label", { for: note.id }, "Note for the advocate"), note, error,
@@ -451,6 +453,20 @@ async function loadApprovals() {
   if (!data.items.length) $("#approvals").append(el("li", { class: "empty" }, "No replies are waiting. Nice."));
 }
 const QUEUE_PAGE = 20;
+// The author's earlier mentions (newest first) with what was answered: a customer's history.
+function earlierMentions(earlier) {
+  if (!earlier || !earlier.length) return null;
+  const answered = { pending_approval: "A reply is waiting for approval.", approved: "A reply is being posted.", posting: "A reply is being posted.",
+    rejected: "A reply was written but not approved.", failed: "A reply could not be posted." };
+  return el("details", { class: "earlier", open: true },
+    el("summary", {}, `Earlier from this author (${earlier.length})`),
+    el("ol", {}, earlier.map((e) => el("li", {},
+      el("div", { class: "when" }, new Date(e.posted_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }),
+        e.url ? el("a", { href: e.url, target: "_blank", rel: "noopener" }, " (post)") : null),
+      el("div", { class: "said" }, e.text),
+      e.reply_text ? el("div", { class: "answer" }, el("strong", {}, "We answered: "), e.reply_text)
+        : el("div", { class: "answer none" }, answered[e.reply_status] || "Not answered.")))));
+}
 function chips(item) {
   return [
     item.sentiment ? el("span", { class: `badge soft sentiment ${item.sentiment}` }, item.sentiment) : null,

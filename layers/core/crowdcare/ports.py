@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from crowdcare.adapters.platforms.inbound.meta import BadChange
     from crowdcare.adapters.platforms.outbound.base import ReplyAdapter
+    from crowdcare.domain.dashboard import AuthorPost
     from crowdcare.domain.models import Platform, ResponderKind
     from crowdcare.domain.points import LedgerEntry
     from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
@@ -261,6 +262,15 @@ class MentionReader(Protocol):
 
     def queued(self, limit: int) -> list[StoredMention]:
         """The `limit` most urgent queued mentions (the queue index)."""
+        ...
+
+
+class AuthorHistory(Protocol):
+    """An author's earlier mentions (the Mentions table's by_author index)."""
+
+    def earlier_by_author(self, mention: Mention, limit: int) -> list[AuthorPost]:
+        """At most `limit` posts of the mention's author (same platform) posted before it,
+        newest first: one bounded Query, whatever the number of stored mentions."""
         ...
 
 

@@ -83,7 +83,7 @@ def build_dashboard(
     machine = settings.assignment_state_machine_arn
     executions = StepFunctionsExecutions(clients.stepfunctions, machine)
     return Dashboard(
-        feed=FeedService(mentions, assignments, replies, rules_store, limits, clock),
+        feed=FeedService(mentions, assignments, replies, rules_store, limits, clock, mentions),
         replies=ReplyDesk(
             mentions=mentions,
             assignments=assignments,
@@ -104,6 +104,7 @@ def build_dashboard(
             points=points,
             limits=limits,
             clock=clock,
+            history=mentions,
         ),
         profile=ProfileService(responders, trust),
         leaderboard=LeaderboardService(ledger, responders, clock, points_rules),

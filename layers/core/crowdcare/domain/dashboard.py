@@ -92,6 +92,26 @@ class ResponderEdit(Frozen):
     active: bool = True
 
 
+class AuthorPost(Frozen):
+    """One earlier post of a mention's author, as the author index holds it."""
+
+    mention_id: str
+    text: str
+    posted_at: datetime
+    url: str = ""
+
+
+class EarlierMention(Frozen):
+    """An author's earlier mention on a card, with what was answered (if anything)."""
+
+    mention_id: str
+    text: str
+    posted_at: datetime
+    url: str = ""
+    reply_text: str | None = Field(default=None, description="the reply posted, if any")
+    reply_status: str = Field(default="", description="the latest reply's status; '' for none")
+
+
 class AuthorView(Frozen):
     """A mention's author as the feed shows them."""
 
@@ -122,6 +142,7 @@ class FeedItem(Frozen):
     seconds_left: int
     reply_limit: int
     latest_reply: Reply | None = None
+    earlier: tuple[EarlierMention, ...] = ()
 
 
 class LeaderboardQuery(Frozen):

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
+from crowdcare.domain.dashboard import AuthorPost
 from crowdcare.domain.models import SWEPT_STATUSES, Mention, MentionStatus
 from crowdcare.domain.stored import StoredMention, StuckMention
 from crowdcare.domain.triage import Triage
@@ -42,6 +43,21 @@ QUEUE_ORDER = "queue_order"
 """Range key: inverted priority then arrival time, so ascending order is most urgent first."""
 EXPIRES_AT = "expires_at"
 """The TTL attribute (epoch seconds): DynamoDB deletes a mention this long after it arrived."""
+AUTHOR_INDEX = "by_author"
+AUTHOR_KEY = "author_key"
+"""Hash key of the author index: "<platform>#<author id>" (mentions stored since it exists)."""
+AUTHOR_ORDER = "author_order"
+"""Range key: when the author posted (UTC ISO), then the mention id, so it sorts by time."""
+
+
+def author_key(mention: Mention) -> str:
+    """The author index's key of a mention's author (author ids are per platform)."""
+    return f"{mention.platform.value}#{mention.author.id}"
+
+
+def author_order(mention: Mention) -> str:
+    """The mention's place among its author's posts (oldest first)."""
+    return f"{mention.created_at.astimezone(UTC).isoformat()}#{mention.mention_id}"
 
 
 def queue_order(stored: StoredMention) -> str:
@@ -78,6 +94,8 @@ class MentionRepository:
             open_status=MentionStatus.RECEIVED.value,
             status_since=received_at.astimezone(UTC).isoformat(),
         )
+        values[AUTHOR_KEY] = author_key(mention)
+        values[AUTHOR_ORDER] = author_order(mention)
         # Hot retention: the table's TTL deletes it after this (DynamoDB's TTL is free).
         values[EXPIRES_AT] = int(received_at.timestamp()) + self._retention_seconds
         try:
@@ -299,6 +317,33 @@ class MentionRepository:
             raise
         return int(response["Attributes"]["redrives"]["N"])
 
+    def earlier_by_author(self, mention: Mention, limit: int) -> list[AuthorPost]:
+        """At most `limit` posts of the mention's author posted before it, newest first: one
+        Query of the author index (its projection carries what a card shows), never a Scan."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=AUTHOR_INDEX,
+            KeyConditionExpression=f"{AUTHOR_KEY} = :author AND {AUTHOR_ORDER} < :before",
+            ExpressionAttributeValues={
+                ":author": {"S": author_key(mention)},
+                ":before": {"S": author_order(mention)},
+            },
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        posts = []
+        for item in response.get("Items", []):
+            values = from_item(item)
+            posts.append(
+                AuthorPost(
+                    mention_id=values["mention_id"],
+                    text=values.get("text", ""),
+                    posted_at=datetime.fromisoformat(values[AUTHOR_ORDER].split("#", 1)[0]),
+                    url=values.get("url", ""),
+                )
+            )
+        return posts
+
     def _since(self) -> str:
         return self._clock().astimezone(UTC).isoformat()
 
@@ -328,6 +373,8 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
         QUEUE_KEY,
         QUEUE_ORDER,
         EXPIRES_AT,
+        AUTHOR_KEY,
+        AUTHOR_ORDER,
     ):
         values.pop(derived, None)
     return StoredMention(
