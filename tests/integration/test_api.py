@@ -74,6 +74,7 @@ TABLES = {
     "ASSIGNMENTS_TABLE": "api-test-assignments",
     "REPLIES_TABLE": "api-test-replies",
     "LEDGER_TABLE": "api-test-ledger",
+    "IDEMPOTENCY_TABLE": "api-test-idempotency",
 }
 RULES_PARAMETER = "/api-test/rules"
 POINTS_PARAMETER = "/api-test/points-rules"
@@ -202,6 +203,7 @@ def _create_tables(ddb: Any) -> None:
         "ASSIGNMENTS_TABLE": "AssignmentsTable",
         "REPLIES_TABLE": "RepliesTable",
         "LEDGER_TABLE": "LedgerTable",
+        "IDEMPOTENCY_TABLE": "IdempotencyTable",
     }.items():
         create_template_table(ddb, logical_id, TABLES[env])
 
@@ -356,6 +358,7 @@ def test_chalice_routes_match_the_api_function_events() -> None:
 API_ROUTES = [
     ("GET", "/api/me"),
     ("PUT", "/api/me"),
+    ("POST", "/api/me/sign-out"),
     ("GET", "/api/feed"),
     ("POST", "/api/mentions/facebook%231/reply"),
     ("POST", "/api/mentions/facebook%231/decline"),
@@ -418,6 +421,36 @@ def test_a_token_that_fails_a_check_is_refused(
     # THEN 401 says why
     assert response.status_code == 401
     assert _json(response)["reason"] == reason
+
+
+def test_signing_out_everywhere_refuses_the_tokens_issued_before(api: Api) -> None:
+    """GIVEN Ana signed in on two devices WHEN she signs out everywhere on one THEN both
+    devices' ID tokens are refused, her refresh token no longer renews them, a token issued
+    after the sign-out works, and Ben stays signed in."""
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    phone = cognito.initiate_auth(
+        ClientId=api.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "adv.ana", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    assert api.call("GET", "/api/me", "adv.ana").status_code == 200
+
+    answer = api.call("POST", "/api/me/sign-out", "adv.ana")
+
+    assert answer.status_code == 200
+    assert _json(answer)["signed_out"] == "adv.ana"
+    for token in (api.tokens["adv.ana"], phone["IdToken"]):
+        refused = api.call("GET", "/api/feed", Authorization=f"Bearer {token}")
+        assert (refused.status_code, _json(refused)["reason"]) == (401, "signed out")
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.initiate_auth(
+            ClientId=api.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": phone["RefreshToken"]},
+        )
+    later = api.signed(iat=int(time.time()) + 5)
+    assert api.call("GET", "/api/me", Authorization=f"Bearer {later}").status_code == 200
+    assert api.call("GET", "/api/me", "adv.ben").status_code == 200
 
 
 def test_a_token_signed_by_another_key_is_refused(api: Api) -> None:

@@ -164,7 +164,7 @@ const VIEWS = [
   { id: "feed", label: "Feed", load: loadFeed },
   { id: "replies", label: "My replies", load: loadReplies },
   { id: "approvals", label: "Approvals", staff: true, load: loadApprovals },
-  { id: "queue", label: "Queue", staff: true, load: loadQueue },
+  { id: "queue", label: "Queue", queue: true, load: loadQueue },
   { id: "leaderboard", label: "Leaderboard", load: loadLeaderboard },
   { id: "profile", label: "Profile", load: loadProfile },
   { id: "responders", label: "Responders", admin: true, load: loadResponders },
@@ -175,6 +175,8 @@ const VIEWS = [
 function allowed(view) {
   const roles = state.me ? state.me.roles : [];
   if (view.admin) return roles.includes("admin");
+  // Employees, and advocates of the configured rank (the server decides: may_take_from_queue).
+  if (view.queue) return Boolean(state.me && state.me.may_take_from_queue);
   if (view.staff) return roles.includes("employee") || roles.includes("admin");
   return true;
 }
@@ -486,7 +488,8 @@ async function loadQueue(offset = state.queueOffset || 0) {
         say("It's yours: it is being assigned to you and appears in your feed shortly.");
         await loadQueue(offset);
       } catch (e) {
-        error.textContent = e.status === 409 ? "Someone else took this mention first." : e.message;
+        // 409 names who took it first ("emp.kim took this mention first.").
+        error.textContent = e.message;
         if (e.status !== 409) take.disabled = false;
       }
     });
@@ -631,6 +634,11 @@ document.addEventListener("DOMContentLoaded", () => {
     finally { button.disabled = false; }
   });
   $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
+  $("#sign-out-everywhere").addEventListener("click", async () => {
+    $("#sessions-error").textContent = "";
+    try { await api("POST", "/api/me/sign-out"); signOut("You are signed out on every device."); }
+    catch (e) { if (e.status !== 401) $("#sessions-error").textContent = e.message; }
+  });
   $("#newpass-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const f = event.target; $("#newpass-error").textContent = "";

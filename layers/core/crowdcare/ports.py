@@ -64,12 +64,21 @@ class MentionStore(Protocol):
         read of the queue index, whatever the number of stored mentions."""
         ...
 
-    def take_from_queue(self, mention_id: str) -> int | None:
-        """queued -> assigning, conditionally: how often it was taken, or None if not queued."""
+    def take_from_queue(self, mention_id: str, taken_by: str = "") -> int | None:
+        """queued -> assigning, conditionally: how often it was taken, or None if not queued.
+        `taken_by`: the person who took it from the dashboard ("" for the queue drain)."""
         ...
 
     def return_to_queue(self, mention_id: str, detail: str) -> bool:
         """assigning -> queued (undo a take whose workflow did not start)."""
+        ...
+
+
+class QueueTakes(MentionStore, Protocol):
+    """The queue as the dashboard's take sees it: who took a mention, once taken."""
+
+    def taken_by(self, mention_id: str) -> str | None:
+        """Who took the mention from the dashboard (None: nobody, or the drain did)."""
         ...
 
 
@@ -272,6 +281,13 @@ class AuthorHistory(Protocol):
         """At most `limit` posts of the mention's author (same platform) posted before it,
         newest first: one bounded Query, whatever the number of stored mentions."""
         ...
+
+
+class SessionRevoker(Protocol):
+    """Ends every session of a person (Cognito's global sign-out, and the ID tokens issued
+    until `at` refused)."""
+
+    def sign_out_everywhere(self, username: str, at: datetime) -> None: ...
 
 
 class MentionRequeue(Protocol):

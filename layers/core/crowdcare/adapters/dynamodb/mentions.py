@@ -210,25 +210,40 @@ class MentionRepository:
             for item in page.get("Items", [])
         ]
 
-    def take_from_queue(self, mention_id: str) -> int | None:
+    def take_from_queue(self, mention_id: str, taken_by: str = "") -> int | None:
         """Move a queued mention to `assigning`; the number of times it was taken, or None
-        when it is no longer queued (another drain, or it was answered)."""
+        when it is no longer queued (another drain or taker, or it was answered).
+
+        A person's take records who took it in the same conditional write, so whoever loses
+        the race is told who won (`taken_by`); the drain's take clears it.
+        """
+        sets = [
+            "#status = :assigning",
+            "status_detail = :detail",
+            "open_status = :assigning",
+            "status_since = :since",
+            "queue_offers = if_not_exists(queue_offers, :zero) + :one",
+        ]
+        removes = [QUEUE_KEY]
+        values: dict[str, Any] = {}
+        detail = f"taken from the queue by {taken_by}" if taken_by else "a slot freed up"
+        if taken_by:
+            sets.append("taken_by = :by")
+            values[":by"] = {"S": taken_by}
+        else:
+            removes.append("taken_by")
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key={"mention_id": {"S": mention_id}},
-                UpdateExpression=(
-                    "SET #status = :assigning, status_detail = :detail, "
-                    "open_status = :assigning, status_since = :since, "
-                    "queue_offers = if_not_exists(queue_offers, :zero) + :one "
-                    f"REMOVE {QUEUE_KEY}"
-                ),
+                UpdateExpression=f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
                 ConditionExpression="#status = :queued",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
+                ExpressionAttributeValues=values
+                | {
                     ":assigning": {"S": MentionStatus.ASSIGNING.value},
                     ":queued": {"S": MentionStatus.QUEUED.value},
-                    ":detail": {"S": "a slot freed up"},
+                    ":detail": {"S": detail},
                     ":since": {"S": self._since()},
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
@@ -240,6 +255,16 @@ class MentionRepository:
                 return None
             raise
         return int(response["Attributes"]["queue_offers"]["N"])
+
+    def taken_by(self, mention_id: str) -> str | None:
+        """Who took the mention from the dashboard, if a person did (strongly consistent)."""
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"mention_id": {"S": mention_id}},
+            ConsistentRead=True,
+            ProjectionExpression="taken_by",
+        ).get("Item")
+        return None if not item or "taken_by" not in item else item["taken_by"]["S"]
 
     def return_to_queue(self, mention_id: str, detail: str) -> bool:
         """Undo `take_from_queue` when the workflow could not be started."""
@@ -375,6 +400,7 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
         EXPIRES_AT,
         AUTHOR_KEY,
         AUTHOR_ORDER,
+        "taken_by",
     ):
         values.pop(derived, None)
     return StoredMention(
