@@ -573,9 +573,28 @@ async function loadRules() {
   $("#rule-json").value = JSON.stringify(data.document, null, 2);
 }
 
+// The saved-replies editor: one reply at a time (the server validates placeholders and titles).
 async function loadSaved() {
-  const data = await api("GET", "/api/saved-replies");
-  $("#saved-json").value = JSON.stringify(data.items, null, 2);
+  const data = await api("GET", "/api/admin/saved-replies");
+  const rows = data.items.map((r) => el("tr", { "data-saved": r.id },
+    el("td", {}, r.title), el("td", {}, r.language || "every"), el("td", {}, r.brand || "every"), el("td", { class: "saved-text" }, r.text),
+    el("td", {}, el("button", { type: "button", class: "link", onclick: () => editSaved(r) }, `Edit ${r.title}`), " ",
+      el("button", { type: "button", class: "link danger", onclick: () => deleteSaved(r) }, `Delete ${r.title}`))));
+  $("#saved tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No saved replies yet."))]));
+}
+function editSaved(r) {
+  const form = $("#saved-form");
+  form.hidden = false; $("#saved-error").textContent = "";
+  $("#saved-form-title").textContent = r ? `Edit ${r.title}` : "Add a saved reply";
+  form.dataset.id = r ? r.id : "";
+  // (by id: a form's `title` property is its tooltip, not the field named "title")
+  $("#s-title").value = r ? r.title : ""; $("#s-language").value = r ? r.language : ""; $("#s-brand").value = r ? r.brand : ""; $("#s-text").value = r ? r.text : "";
+  $("#s-title").focus();
+}
+async function deleteSaved(r) {
+  if (!confirm(`Delete the saved reply “${r.title}”?`)) return;
+  try { await api("DELETE", `/api/admin/saved-replies/${encodeURIComponent(r.id)}`); say("Saved reply deleted."); await loadSaved(); }
+  catch (e) { alertBox(e.message); }
 }
 
 // ------------------------------------------------------------------ keyboard shortcuts
@@ -651,12 +670,17 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#shortcuts-close").addEventListener("click", () => toggleHelp(false));
   $("#help-button").addEventListener("click", () => toggleHelp());
   $("#feed-filters").addEventListener("input", () => renderFeed());
+  $("#saved-new").addEventListener("click", () => editSaved(null));
+  $("#saved-cancel").addEventListener("click", () => { $("#saved-form").hidden = true; });
   $("#saved-form").addEventListener("submit", async (event) => {
     event.preventDefault(); $("#saved-error").textContent = "";
-    let list;
-    try { list = JSON.parse($("#saved-json").value || "[]"); } catch { $("#saved-error").textContent = "The saved replies are not valid JSON."; return; }
-    try { await api("PUT", "/api/admin/saved-replies", list); say("Saved replies stored."); await loadSaved(); }
-    catch (e) { $("#saved-error").textContent = e.message; }
+    const f = event.target;
+    const body = { title: $("#s-title").value, text: $("#s-text").value, language: $("#s-language").value.trim().toLowerCase(), brand: $("#s-brand").value };
+    try {
+      if (f.dataset.id) await api("PUT", `/api/admin/saved-replies/${encodeURIComponent(f.dataset.id)}`, body);
+      else await api("POST", "/api/admin/saved-replies", body);
+      f.hidden = true; say("Saved reply stored."); await loadSaved();
+    } catch (e) { $("#saved-error").textContent = e.message; }
   });
   $("#feed-filters").addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("hashchange", () => { if (state.me) show(location.hash.slice(1)); });

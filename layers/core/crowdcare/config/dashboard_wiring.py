@@ -63,6 +63,8 @@ class ApiSettings(ReplySubmissionSettings, PointsSettings):
     idempotency_table: str
     # Advocates of this rank or above may take from the queue (unset: employees only).
     queue_take_min_rank: str | None = None
+    # Saved replies of other brands are not offered ("" offers every brand's).
+    brand_name: str = ""
     approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
 
 
@@ -130,7 +132,9 @@ def build_dashboard(
             trust,
             settings.queue_take_min_rank,
         ),
-        saved_replies=SavedReplies(SsmRulesStore(clients.ssm, settings.saved_replies_parameter)),
+        saved_replies=SavedReplies(
+            SsmRulesStore(clients.ssm, settings.saved_replies_parameter), settings.brand_name
+        ),
         sessions=SessionDesk(
             CognitoSessions(
                 clients.client("cognito-idp"),
