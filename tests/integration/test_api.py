@@ -508,7 +508,6 @@ def test_page_and_assets_are_public_and_carry_the_sign_in_settings(api: Api) -> 
 @pytest.mark.parametrize(
     ("method", "path", "user"),
     [
-        ("GET", "/api/queue", "adv.ana"),
         ("GET", "/api/approvals", "adv.ana"),
         ("POST", "/api/approvals/r1", "adv.ana"),
         ("GET", "/api/admin/responders", "emp.owen"),
@@ -1116,7 +1115,7 @@ def test_two_takes_at_once_one_wins_the_other_is_told(api: Api) -> None:
     assert won.status_code == 200
     assert _json(won) == {"mention_id": mention_id, "taken_by": "emp.owen"}
     assert lost.status_code == 409
-    assert _json(lost)["error"] == "emp.owen took this mention first"
+    assert _json(lost)["error"] == "someone was quicker: emp.owen took this mention first"
     sfn = boto3.client("stepfunctions", region_name=REGION)
     machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
     executions = sfn.list_executions(stateMachineArn=machine)["executions"]
@@ -1131,9 +1130,15 @@ def test_two_takes_at_once_one_wins_the_other_is_told(api: Api) -> None:
 def test_the_queue_opens_to_advocates_of_the_configured_rank(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GIVEN the queue open to champions (500 points) WHEN an advocate below that rank and one
-    at it ask THEN the first gets 403 naming the rule and her rank, the second reads the queue,
-    takes a mention, and /api/me tells the page the queue is hers."""
+    """GIVEN the queue for employees only, an advocate is refused; GIVEN it opened to
+    champions (500 points) WHEN an advocate below that rank and one at it ask THEN the first
+    gets 403 naming the rule and her rank, the second reads the queue, takes a mention, and
+    /api/me tells the page the queue is hers."""
+    employees_only = api.call("GET", "/api/queue", "adv.ben")
+    assert (employees_only.status_code, _json(employees_only)) == (
+        403,
+        {"error": "the queue is for employees"},
+    )
     monkeypatch.setenv("QUEUE_TAKE_MIN_RANK", "champion")
     api.module.reset_dependencies()
     _queue(api, "q7", 70)

@@ -88,7 +88,9 @@ def test_a_take_starts_the_workflow_for_the_taker_and_a_second_take_is_refused()
     mention = a_mention("q")
     mentions.add(mention, status=MentionStatus.QUEUED, triage=_triage(70))
     desk.take(_who("emp.kim", Role.EMPLOYEE), mention.mention_id)
-    with pytest.raises(ConflictError, match=r"^emp\.kim took this mention first$"):
+    with pytest.raises(
+        ConflictError, match=r"^someone was quicker: emp\.kim took this mention first$"
+    ):
         desk.take(_who("emp.lee", Role.EMPLOYEE), mention.mention_id)
     (document,) = executions.started.values()
     decision = json.loads(document)["decision"]

@@ -104,7 +104,7 @@ class QueueDesk:
         if offers is None:
             winner = self.mentions.taken_by(mention_id)
             if winner and winner != principal.responder_id:
-                raise ConflictError(f"{winner} took this mention first")
+                raise ConflictError(f"someone was quicker: {winner} took this mention first")
             raise ConflictError("this mention is no longer in the queue (it was assigned)")
         route = RouteKind.EMPLOYEE if principal.is_staff else RouteKind.COMMUNITY
         decision = RouteDecision(
