@@ -333,19 +333,8 @@ def test_two_employees_take_the_same_queued_mention_one_wins(
     feed_page = watching.new_page()
     _sign_in(feed_page, demo, "emp.rachel.kim")
     cards = [p.locator("#queue li.card").filter(has_text="lovely sunny weather") for _, p in pages]
-    # WHEN both click "Take it" at once: each page's take request is held until both are in
-    # flight, then both go to the server together (neither click knew the other's outcome)
-    held: list[Any] = []
-    for _, p in pages:
-        p.route("**/api/queue/*/take", held.append)
-    for card in cards:
-        card.get_by_role("button", name="Take it").click()
-    deadline = time.monotonic() + 15
-    while len(held) < 2:
-        assert time.monotonic() < deadline, f"only {len(held)} take request(s) were sent"
-        pages[0][1].wait_for_timeout(20)
-    for route in held:
-        route.continue_()
+    # WHEN both click "Take it" at once
+    _click_take_at_once([p for _, p in pages], cards)
     # THEN exactly one wins, and the other is told who did
     outcomes = {
         employee: _take_outcome(p, card)
@@ -371,6 +360,27 @@ def test_two_employees_take_the_same_queued_mention_one_wins(
     watching.close()
     for context, _ in pages:
         context.close()
+
+
+def _click_take_at_once(pages: list[Any], cards: list[Any]) -> None:
+    """Click "Take it" on every page, holding each page's take request until all are in
+    flight, then letting them all go to the server together: no click knows another's
+    outcome before its own request is sent."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    for page in pages:
+        page.route("**/api/queue/*/take", hold)
+    for card in cards:
+        card.get_by_role("button", name="Take it").click()
+    deadline = time.monotonic() + 15
+    while len(held) < len(pages):
+        assert time.monotonic() < deadline, f"only {len(held)} take request(s) were sent"
+        pages[0].wait_for_timeout(20)
+    for route in held:
+        route.continue_()
 
 
 def _take_outcome(page: Any, card: Any, timeout: float = 20.0) -> str:
@@ -526,8 +536,8 @@ def _expect_context(card: Any) -> None:
     _expect_history(card)
 
 
-EARLIER_TEXT = "Sunny weather today, so my heating is finally off"
-EARLIER_ANSWER = "Enjoy the sun, Lena! The Thermo restarts your schedule by itself."
+EARLIER_TEXT = "Lovely sunny weather today"
+EARLIER_ANSWER = "Enjoy the sun, Lena!"
 
 
 @pytest.fixture(scope="module")

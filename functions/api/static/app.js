@@ -464,7 +464,7 @@ function earlierMentions(earlier) {
     el("summary", {}, `Earlier from this author (${earlier.length})`),
     el("ol", {}, earlier.map((e) => el("li", {},
       el("div", { class: "when" }, new Date(e.posted_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }),
-        e.url ? el("a", { href: e.url, target: "_blank", rel: "noopener" }, " (post)") : null),
+        e.url ? [" · ", el("a", { href: e.url, target: "_blank", rel: "noopener" }, "the post")] : null),
       el("div", { class: "said" }, e.text),
       e.reply_text ? el("div", { class: "answer" }, el("strong", {}, "We answered: "), e.reply_text)
         : el("div", { class: "answer none" }, answered[e.reply_status] || "Not answered.")))));
@@ -505,9 +505,10 @@ async function loadQueue(offset = state.queueOffset || 0) {
   $("#queue-summary").textContent = data.total
     ? `${data.total} waiting, most urgent first. Showing ${offset + 1}–${offset + data.items.length}.` : "Mentions nobody could take yet, most urgent first.";
   const pager = $("#queue-pager");
-  pager.replaceChildren(
+  // (replaceChildren would write a null as the text "null")
+  pager.replaceChildren(...[
     offset > 0 ? el("button", { type: "button", onclick: () => loadQueue(Math.max(0, offset - QUEUE_PAGE)) }, "Previous page") : null,
-    data.next !== null ? el("button", { type: "button", onclick: () => loadQueue(data.next) }, "Next page") : null);
+    data.next !== null ? el("button", { type: "button", onclick: () => loadQueue(data.next) }, "Next page") : null].filter(Boolean));
 }
 
 // ------------------------------------------------------------------ leaderboard, profile
