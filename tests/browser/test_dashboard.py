@@ -23,9 +23,11 @@ from typing import Any
 
 import boto3
 import pytest
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, from_item
 from crowdcare.domain.models import MentionStatus
+from crowdcare.domain.points import LedgerEntry, PointsReason
 from crowdcare.domain.replies import Reply, ReplyStatus
 from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 
@@ -711,6 +713,37 @@ def test_admin_imports_responders_and_sees_row_errors(
     sync_api.expect(small.locator("#status")).not_to_have_class(re.compile("show"), timeout=6000)
     _shot(small, "dashboard-profile-mobile.png", full_page=False)
     phone.close()
+    context.close()
+
+
+def test_an_advocate_of_the_configured_rank_gets_the_queue_tab(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN the queue open to champions (the template's QUEUE_TAKE_MIN_RANK) WHEN an advocate
+    without the rank signs in THEN there is no Queue tab; once she has earned 600 points (two
+    months ago: no weekly board changes) THEN the tab is there and the queue opens."""
+    expect = sync_api.expect
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    _sign_in(page, demo, "adv.jonas.weber")
+    expect(page.get_by_role("link", name="Queue")).to_have_count(0)
+    ledger = LedgerRepository(_client(demo, "dynamodb"), "crowdcare-dashboard-LedgerTable")
+    ledger.append(
+        LedgerEntry(
+            responder_id="adv.jonas.weber",
+            entry_id="rank-test-1",
+            reason=PointsReason.REPLY_POSTED,
+            points=600,
+            mention_id="facebook#rank-test",
+            at=datetime.now(UTC) - timedelta(days=60),
+        )
+    )
+
+    page.reload()
+
+    page.get_by_role("link", name="Queue").click()
+    expect(page.locator("#view-queue")).to_be_visible()
+    expect(page.locator("#alert")).to_be_hidden()
     context.close()
 
 
