@@ -7,6 +7,7 @@ The one entry point: dependencies are built lazily here, once per cold start (`s
 * page: ``/`` and ``/static/*`` hold no data and are public; the page signs in against Cognito;
 * self_service: every signed-in responder (feed, reply, decline, my replies, profile, board);
 * composer: every signed-in responder (a draft's length, saved replies);
+* sessions: every signed-in responder (sign out everywhere);
 * approvals: employees and admins (queue, approvals);
 * admin: admins (responders, CSV import, routing rules);
 * analytics: employees and admins (response analytics from the aggregates).
@@ -36,8 +37,9 @@ from crowdcare.adapters.cognito_auth import (
     jwks_url_for,
 )
 from crowdcare.adapters.dynamodb.faq import FaqRunStore
+from crowdcare.adapters.dynamodb.sign_outs import SignOutMarks
 from crowdcare.adapters.dynamodb.spikes import SpikeBanner
-from crowdcare.api import admin, analytics, approvals, composer, page, self_service
+from crowdcare.api import admin, analytics, approvals, composer, page, self_service, sessions
 from crowdcare.api.context import ApiContext
 from crowdcare.config.analytics_wiring import AnalyticsApiSettings, build_analytics_query
 from crowdcare.config.clients import AwsClients
@@ -87,12 +89,14 @@ def signing_keys() -> SigningKeys:
 
 @cache
 def verifier() -> TokenVerifier:
-    """Verifies the pool's ID tokens for the dashboard's app client."""
+    """Verifies the pool's ID tokens for the dashboard's app client (refusing those issued
+    before their owner signed out everywhere)."""
     return TokenVerifier(
         keys=signing_keys(),
         issuer=issuer_for(aws_settings().aws_region, settings().user_pool_id),
         audience=settings().user_pool_client_id,
         clock=utc_now,
+        sign_outs=SignOutMarks(clients().dynamodb, settings().idempotency_table),
     )
 
 
@@ -168,6 +172,7 @@ _context = ApiContext(dashboard=dashboard, verify=_verify, logger=logger)
 app.register_blueprint(page.blueprint(STATIC_DIR, _sign_in))
 app.register_blueprint(self_service.blueprint(_context))
 app.register_blueprint(composer.blueprint(_context))
+app.register_blueprint(sessions.blueprint(_context))
 app.register_blueprint(approvals.blueprint(_context))
 app.register_blueprint(admin.blueprint(_context))
 _insight = analytics.InsightContext(

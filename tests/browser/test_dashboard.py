@@ -23,8 +23,12 @@ from typing import Any
 
 import boto3
 import pytest
+from crowdcare.adapters.dynamodb.ledger import LedgerRepository
+from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, from_item
 from crowdcare.domain.models import MentionStatus
+from crowdcare.domain.points import LedgerEntry, PointsReason
+from crowdcare.domain.replies import Reply, ReplyStatus
 from crowdcare.rules.deeplinks import DeepLinkClaims, DeepLinkSigner
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -290,8 +294,9 @@ def test_the_composer_counts_what_the_server_counts(demo: dict[str, Any], browse
 def test_two_employees_take_the_same_queued_mention_one_wins(
     demo: dict[str, Any], browser: Any
 ) -> None:
-    """GIVEN a queued mention on two employees' screens WHEN both click "Take it" THEN the first
-    gets it and the second is told someone else took it first."""
+    """GIVEN a queued mention on two employees' screens WHEN both click "Take it" at the same
+    moment THEN exactly one gets it, the other is told who took it, and the winner's feed
+    shows it."""
     # GIVEN a mention triage found nothing to do about, put in the queue with the live one's
     # triage (a stored mention is triaged on arrival, so it waits until triage is done)
     mentions = MentionRepository(_client(demo, "dynamodb"), "crowdcare-dashboard-MentionsTable")
@@ -329,13 +334,27 @@ def test_two_employees_take_the_same_queued_mention_one_wins(
     watching = browser.new_context(viewport={"width": 1200, "height": 900})
     feed_page = watching.new_page()
     _sign_in(feed_page, demo, "emp.rachel.kim")
-    first, second = (
-        p.locator("#queue li.card").filter(has_text="lovely sunny weather") for _, p in pages
-    )
-    first.get_by_role("button", name="Take it").click()
-    expect(pages[0][1].locator("#status")).to_contain_text("It's yours")
-    second.get_by_role("button", name="Take it").click()
-    expect(second.locator(".error")).to_have_text("Someone else took this mention first.")
+    cards = [p.locator("#queue li.card").filter(has_text="lovely sunny weather") for _, p in pages]
+    # WHEN both click "Take it" at once
+    _click_take_at_once([p for _, p in pages], cards)
+    # THEN exactly one wins, and the other is told who did
+    outcomes = {
+        employee: _take_outcome(p, card)
+        for employee, (_, p), card in zip(
+            ("emp.rachel.kim", "emp.owen.price"), pages, cards, strict=True
+        )
+    }
+    winners = [e for e, outcome in outcomes.items() if outcome.startswith("It's yours")]
+    assert len(winners) == 1, outcomes
+    (loser,) = set(outcomes) - set(winners)
+    told = f"Someone was quicker: {winners[0]} took this mention first."
+    assert outcomes[loser] == told, outcomes
+    loser_page = pages[["emp.rachel.kim", "emp.owen.price"].index(loser)][1]
+    _shot(loser_page, "dashboard-queue-taken.png", full_page=False)
+    if winners[0] != "emp.rachel.kim":
+        feed_page.close()
+        feed_page = watching.new_page()
+        _sign_in(feed_page, demo, winners[0])
     # AND the winner's open feed shows the mention once the workflow assigns it (live update)
     expect(
         feed_page.locator("#feed li.card").filter(has_text="lovely sunny weather")
@@ -343,6 +362,41 @@ def test_two_employees_take_the_same_queued_mention_one_wins(
     watching.close()
     for context, _ in pages:
         context.close()
+
+
+def _click_take_at_once(pages: list[Any], cards: list[Any]) -> None:
+    """Click "Take it" on every page, holding each page's take request until all are in
+    flight, then letting them all go to the server together: no click knows another's
+    outcome before its own request is sent."""
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)
+
+    for page in pages:
+        page.route("**/api/queue/*/take", hold)
+    for card in cards:
+        card.get_by_role("button", name="Take it").click()
+    deadline = time.monotonic() + 15
+    while len(held) < len(pages):
+        assert time.monotonic() < deadline, f"only {len(held)} take request(s) were sent"
+        pages[0].wait_for_timeout(20)
+    for route in held:
+        route.continue_()
+
+
+def _take_outcome(page: Any, card: Any, timeout: float = 20.0) -> str:
+    """What a page said after its "Take it" click: the status line's "It's yours…" or the
+    card's error."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = page.locator("#status").text_content() or ""
+        if status.startswith("It's yours"):
+            return status
+        if card.count() and (error := card.locator(".error").text_content() or ""):
+            return error
+        page.wait_for_timeout(50)
+    raise AssertionError("the page never said how its take went")
 
 
 def test_shortcuts_help_and_filters_work_from_the_keyboard(
@@ -381,29 +435,44 @@ def test_shortcuts_help_and_filters_work_from_the_keyboard(
 def test_an_admin_saves_replies_and_the_advocate_inserts_one(
     demo: dict[str, Any], browser: Any
 ) -> None:
-    """GIVEN an admin saves replies with placeholders WHEN the advocate picks one in the
-    composer THEN it is inserted with the author's handle filled in (on a phone-sized screen,
-    whose header stays one compact block)."""
+    """GIVEN an admin adds, edits and deletes saved replies in the editor (an unknown
+    placeholder refused) WHEN the advocate picks one in the composer THEN it is inserted with
+    the author's handle filled in (on a phone-sized screen, whose header stays compact)."""
     admin = browser.new_context(viewport={"width": 1200, "height": 900})
     page = admin.new_page()
+    expect = sync_api.expect
     _sign_in(page, demo, "emp.owen.price")
     page.get_by_role("link", name="Saved replies").click()
-    saved = [
-        {
-            "title": "Weekly schedule",
-            "text": "Hi {author}! Open Schedule > Weekly.",
-            "language": "en",
-        },
-        {"title": "Horario", "text": "Hola {author}", "language": "es"},
-    ]
-    sync_api.expect(page.get_by_label("Saved replies (JSON)")).to_have_value("[]")  # loaded
-    page.get_by_label("Saved replies (JSON)").fill(json.dumps(saved))
-    page.get_by_role("button", name="Save replies").click()
-    # the stored list comes back (pretty-printed by the page), and no error was shown
-    sync_api.expect(page.get_by_label("Saved replies (JSON)")).to_have_value(
-        re.compile(r'\n\s+"title": "Weekly schedule"')
-    )
-    sync_api.expect(page.locator("#saved-error")).to_have_text("")
+    expect(page.locator("#saved")).to_contain_text("No saved replies yet.")
+
+    form = page.locator("#saved-form")
+
+    def add(title: str, text: str, language: str, *, stored: bool = True) -> None:
+        page.get_by_role("button", name="Add a saved reply").click()
+        form.get_by_label("Title").fill(title)
+        form.get_by_label("Language").fill(language)
+        form.get_by_label("Text").fill(text)
+        form.get_by_role("button", name="Save reply").click()
+        if stored:
+            expect(form).to_be_hidden()
+            expect(page.locator("#saved tbody tr").filter(has_text=title)).to_be_visible()
+
+    add("Weekly schedule", "Hi {author}! Open Schedule > Weekly.", "en")
+    add("Horario", "Hola {author}", "es")
+    add("Typo", "Hi {autor}", "en", stored=False)
+    expect(page.locator("#saved-error")).to_contain_text("{autor} is not a placeholder")
+    form.get_by_role("button", name="Cancel").click()
+    add("Old one", "Hi {author}, sorry!", "en")
+    # edit: the Spanish reply gains the responder's name; delete: the old one goes
+    page.get_by_role("button", name="Edit Horario").click()
+    form.get_by_label("Text").fill("Hola {author}, soy {name}.")
+    form.get_by_role("button", name="Save reply").click()
+    expect(page.locator("#saved")).to_contain_text("Hola {author}, soy {name}.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete Old one").click()
+    expect(page.locator("#saved tbody tr")).to_have_count(2)
+    expect(page.locator("#saved")).not_to_contain_text("Old one")
+    _shot(page, "dashboard-saved-replies.png", full_page=False)
     admin.close()
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
@@ -454,17 +523,75 @@ def test_an_invited_responder_chooses_a_password_at_first_sign_in(
     context.close()
 
 
+def _expect_one_deadline(card: Any) -> None:
+    """The card's reasons name the band's deadline and no second (global) SLA."""
+    sync_api.expect(card.locator(".reasons")).to_contain_text("Answer by")
+    sync_api.expect(card.locator(".reasons")).not_to_contain_text("min SLA")
+
+
 def _expect_context(card: Any) -> None:
-    """A card shows the mention's priority, its deadline and a link to the post."""
+    """A card shows the mention's priority, its deadline, a link to the post and the author's
+    earlier mention with what was answered."""
     sync_api.expect(card).to_contain_text(re.compile(r"priority \d+"))
     sync_api.expect(card.locator(".due")).to_contain_text(re.compile(r"left|overdue"))
     sync_api.expect(card.get_by_role("link", name="Open on the platform")).to_be_visible()
+    _expect_history(card)
 
 
+EARLIER_TEXT = "Lovely sunny weather today"
+EARLIER_ANSWER = "Enjoy the sun, Lena!"
+
+
+@pytest.fixture(scope="module")
+def lena_history(demo: dict[str, Any]) -> None:
+    """Lena posted before (three days ago) and was answered: her earlier mention, triaged as
+    nothing to do, with the reply that was posted."""
+    mentions = MentionRepository(_client(demo, "dynamodb"), "crowdcare-dashboard-MentionsTable")
+    live = mentions.get("facebook#dash-1")
+    assert live is not None
+    earlier = live.mention.model_copy(
+        update={
+            "post_id": "dash-earlier",
+            "url": "https://facebook.com/brightwave/posts/dash-earlier",
+            "text": EARLIER_TEXT,
+            "created_at": live.mention.created_at - timedelta(days=3),
+            "author": live.mention.author.model_copy(update={"followers": 3}),
+        }
+    )
+    mentions.put_if_new(earlier, datetime.now(UTC))
+    deadline = time.monotonic() + 30
+    while (stored := mentions.get(earlier.mention_id)) is not None and stored.triage is None:
+        assert time.monotonic() < deadline, "triage did not finish"
+        time.sleep(0.2)
+    assert stored is not None and stored.status is MentionStatus.NO_ACTION, stored
+    replies = ReplyRepository(_client(demo, "dynamodb"), "crowdcare-dashboard-RepliesTable")
+    assert replies.create(
+        Reply(
+            reply_id="r-dash-earlier",
+            mention_id=earlier.mention_id,
+            responder_id="emp.rachel.kim",
+            platform=earlier.platform,
+            text=EARLIER_ANSWER,
+            status=ReplyStatus.POSTED,
+            requested_at=earlier.created_at + timedelta(minutes=20),
+        )
+    )
+
+
+def _expect_history(card: Any) -> None:
+    """A card lists the author's earlier mention with the answer that was posted."""
+    history = card.locator("details.earlier")
+    sync_api.expect(history).to_contain_text("Earlier from this author (1)")
+    sync_api.expect(history.locator(".said")).to_have_text(EARLIER_TEXT)
+    sync_api.expect(history.locator(".answer")).to_have_text(f"We answered: {EARLIER_ANSWER}")
+
+
+@pytest.mark.usefixtures("lena_history")
 def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], browser: Any) -> None:
-    """Advocate signs in, sees the mention, replies; the reply waits; an employee approves it;
-    once the platform confirms the post, the advocate's points appear on the leaderboard and
-    on her points page with their reasons."""
+    """Advocate signs in, sees the mention (and what Lena asked before, with our answer),
+    replies; the reply waits; an employee approves it (seeing the same history); once the
+    platform confirms the post, the advocate's points appear on the leaderboard and on her
+    points page with their reasons."""
     advocate = demo["assigned_to"]
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
@@ -478,9 +605,10 @@ def test_advocate_reply_is_approved_posted_and_scored(demo: dict[str, Any], brow
     expect(card).to_contain_text("@lena_at_home")
     expect(card).to_contain_text("1,840 followers")
     expect(card.locator(".due")).to_contain_text(re.compile(r"left|overdue"))
-    # AND one deadline: the band's, never triage's global "… min SLA" beside it
-    expect(card.locator(".reasons")).to_contain_text("Answer by")
-    expect(card.locator(".reasons")).not_to_contain_text("min SLA")
+    # AND one deadline (the band's, never triage's global "… min SLA" beside it), and Lena's
+    # earlier mention with what was answered
+    _expect_one_deadline(card)
+    _expect_history(card)
 
     # WHEN a too-long reply is typed, the composer says so and will not send
     box = card.get_by_label("Reply to @lena_at_home")
@@ -586,3 +714,64 @@ def test_admin_imports_responders_and_sees_row_errors(
     _shot(small, "dashboard-profile-mobile.png", full_page=False)
     phone.close()
     context.close()
+
+
+def test_an_advocate_of_the_configured_rank_gets_the_queue_tab(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN the queue open to champions (the template's QUEUE_TAKE_MIN_RANK) WHEN an advocate
+    without the rank signs in THEN there is no Queue tab; once she has earned 600 points (two
+    months ago: no weekly board changes) THEN the tab is there and the queue opens."""
+    expect = sync_api.expect
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    _sign_in(page, demo, "adv.jonas.weber")
+    expect(page.get_by_role("link", name="Queue")).to_have_count(0)
+    ledger = LedgerRepository(_client(demo, "dynamodb"), "crowdcare-dashboard-LedgerTable")
+    ledger.append(
+        LedgerEntry(
+            responder_id="adv.jonas.weber",
+            entry_id="rank-test-1",
+            reason=PointsReason.REPLY_POSTED,
+            points=600,
+            mention_id="facebook#rank-test",
+            at=datetime.now(UTC) - timedelta(days=60),
+        )
+    )
+
+    page.reload()
+
+    page.get_by_role("link", name="Queue").click()
+    expect(page.locator("#view-queue")).to_be_visible()
+    expect(page.locator("#alert")).to_be_hidden()
+    context.close()
+
+
+def test_signing_out_everywhere_ends_the_other_devices_session(
+    demo: dict[str, Any], browser: Any
+) -> None:
+    """GIVEN an advocate signed in on a laptop and a phone WHEN she signs out everywhere on the
+    phone THEN the phone shows the sign-in form, and the laptop's next request is refused (its
+    refresh token revoked too), so it asks her to sign in again."""
+    expect = sync_api.expect
+    laptop = browser.new_context(viewport={"width": 1200, "height": 900})
+    on_laptop = laptop.new_page()
+    _sign_in(on_laptop, demo, "adv.jonas.weber")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    on_phone = phone.new_page()
+    _sign_in(on_phone, demo, "adv.jonas.weber")
+    on_phone.get_by_role("link", name="Profile").click()
+    expect(on_phone.get_by_role("button", name="Sign out everywhere")).to_be_visible()
+    _shot(on_phone, "dashboard-sessions-mobile.png", full_page=True)
+
+    on_phone.get_by_role("button", name="Sign out everywhere").click()
+
+    expect(on_phone.locator("#signin-error")).to_have_text("You are signed out on every device.")
+    assert on_phone.evaluate("sessionStorage.getItem('cc.token')") is None
+    on_laptop.get_by_role("link", name="My replies").click()
+    expect(on_laptop.locator("#signin-error")).to_have_text(
+        "Your session has ended. Please sign in again."
+    )
+    expect(on_laptop.get_by_role("link", name="Feed")).to_be_hidden()
+    laptop.close()
+    phone.close()

@@ -44,6 +44,7 @@ from crowdcare.domain.models import (
     Responder,
     ResponderKind,
 )
+from crowdcare.domain.points import LedgerEntry, PointsReason
 from crowdcare.domain.replies import PostOutcome, ReplyTicket
 from crowdcare.domain.triage import (
     Analysis,
@@ -74,6 +75,7 @@ TABLES = {
     "ASSIGNMENTS_TABLE": "api-test-assignments",
     "REPLIES_TABLE": "api-test-replies",
     "LEDGER_TABLE": "api-test-ledger",
+    "IDEMPOTENCY_TABLE": "api-test-idempotency",
 }
 RULES_PARAMETER = "/api-test/rules"
 POINTS_PARAMETER = "/api-test/points-rules"
@@ -202,6 +204,7 @@ def _create_tables(ddb: Any) -> None:
         "ASSIGNMENTS_TABLE": "AssignmentsTable",
         "REPLIES_TABLE": "RepliesTable",
         "LEDGER_TABLE": "LedgerTable",
+        "IDEMPOTENCY_TABLE": "IdempotencyTable",
     }.items():
         create_template_table(ddb, logical_id, TABLES[env])
 
@@ -356,6 +359,7 @@ def test_chalice_routes_match_the_api_function_events() -> None:
 API_ROUTES = [
     ("GET", "/api/me"),
     ("PUT", "/api/me"),
+    ("POST", "/api/me/sign-out"),
     ("GET", "/api/feed"),
     ("POST", "/api/mentions/facebook%231/reply"),
     ("POST", "/api/mentions/facebook%231/decline"),
@@ -366,7 +370,10 @@ API_ROUTES = [
     ("POST", "/api/mentions/facebook%231/heartbeat"),
     ("GET", "/api/feed/changes"),
     ("GET", "/api/saved-replies"),
-    ("PUT", "/api/admin/saved-replies"),
+    ("GET", "/api/admin/saved-replies"),
+    ("POST", "/api/admin/saved-replies"),
+    ("PUT", "/api/admin/saved-replies/1"),
+    ("DELETE", "/api/admin/saved-replies/1"),
     ("GET", "/api/leaderboard"),
     ("GET", "/api/queue"),
     ("GET", "/api/approvals"),
@@ -420,6 +427,36 @@ def test_a_token_that_fails_a_check_is_refused(
     assert _json(response)["reason"] == reason
 
 
+def test_signing_out_everywhere_refuses_the_tokens_issued_before(api: Api) -> None:
+    """GIVEN Ana signed in on two devices WHEN she signs out everywhere on one THEN both
+    devices' ID tokens are refused, her refresh token no longer renews them, a token issued
+    after the sign-out works, and Ben stays signed in."""
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    phone = cognito.initiate_auth(
+        ClientId=api.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "adv.ana", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+    assert api.call("GET", "/api/me", "adv.ana").status_code == 200
+
+    answer = api.call("POST", "/api/me/sign-out", "adv.ana")
+
+    assert answer.status_code == 200
+    assert _json(answer)["signed_out"] == "adv.ana"
+    for token in (api.tokens["adv.ana"], phone["IdToken"]):
+        refused = api.call("GET", "/api/feed", Authorization=f"Bearer {token}")
+        assert (refused.status_code, _json(refused)["reason"]) == (401, "signed out")
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.initiate_auth(
+            ClientId=api.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": phone["RefreshToken"]},
+        )
+    later = api.signed(iat=int(time.time()) + 5)
+    assert api.call("GET", "/api/me", Authorization=f"Bearer {later}").status_code == 200
+    assert api.call("GET", "/api/me", "adv.ben").status_code == 200
+
+
 def test_a_token_signed_by_another_key_is_refused(api: Api) -> None:
     """Same kid, same claims, a stranger's key: the signature does not verify."""
     # GIVEN a token signed with a key the pool never published
@@ -471,7 +508,6 @@ def test_page_and_assets_are_public_and_carry_the_sign_in_settings(api: Api) -> 
 @pytest.mark.parametrize(
     ("method", "path", "user"),
     [
-        ("GET", "/api/queue", "adv.ana"),
         ("GET", "/api/approvals", "adv.ana"),
         ("POST", "/api/approvals/r1", "adv.ana"),
         ("GET", "/api/admin/responders", "emp.owen"),
@@ -1000,9 +1036,7 @@ def test_a_topic_board_is_one_page_with_its_choices_and_never_mixed_with_a_langu
 # --------------------------------------------------------------------------- links and lengths
 def _link_token(mention_id: str, responder_id: str, expires: datetime) -> str:
     return DeepLinkSigner(LINK_SECRET).sign(
-        DeepLinkClaims(
-            mention_id=mention_id, responder_id=responder_id, attempt=1, expires=expires
-        )
+        DeepLinkClaims(mention_id=mention_id, responder_id=responder_id, attempt=1, expires=expires)
     )
 
 
@@ -1109,7 +1143,8 @@ def test_the_queue_comes_most_urgent_first_a_page_at_a_time(api: Api) -> None:
 
 def test_two_takes_at_once_one_wins_the_other_is_told(api: Api) -> None:
     """GIVEN a queued mention WHEN two employees take it THEN the first starts its assignment
-    workflow with the taker as candidate, the second gets 409, and an advocate may not take."""
+    workflow with the taker as candidate, the second gets 409 naming the first, and an
+    advocate may not take."""
     mention_id = _queue(api, "q9", 70)
     path = "/api/queue/facebook%23q9/take"
     assert api.call("POST", path, "adv.ana").status_code == 403
@@ -1118,7 +1153,7 @@ def test_two_takes_at_once_one_wins_the_other_is_told(api: Api) -> None:
     assert won.status_code == 200
     assert _json(won) == {"mention_id": mention_id, "taken_by": "emp.owen"}
     assert lost.status_code == 409
-    assert "someone else took" in _json(lost)["error"]
+    assert _json(lost)["error"] == "someone was quicker: emp.owen took this mention first"
     sfn = boto3.client("stepfunctions", region_name=REGION)
     machine = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
     executions = sfn.list_executions(stateMachineArn=machine)["executions"]
@@ -1128,6 +1163,47 @@ def test_two_takes_at_once_one_wins_the_other_is_told(api: Api) -> None:
     assert started["decision"]["candidates"] == ["emp.owen"]
     stored = MentionRepository(api.ddb, TABLES["MENTIONS_TABLE"]).get(mention_id)
     assert stored is not None and stored.status is MentionStatus.ASSIGNING
+
+
+def test_the_queue_opens_to_advocates_of_the_configured_rank(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN the queue for employees only, an advocate is refused; GIVEN it opened to
+    champions (500 points) WHEN an advocate below that rank and one at it ask THEN the first
+    gets 403 naming the rule and her rank, the second reads the queue, takes a mention, and
+    /api/me tells the page the queue is hers."""
+    employees_only = api.call("GET", "/api/queue", "adv.ben")
+    assert (employees_only.status_code, _json(employees_only)) == (
+        403,
+        {"error": "the queue is for employees"},
+    )
+    monkeypatch.setenv("QUEUE_TAKE_MIN_RANK", "champion")
+    api.module.reset_dependencies()
+    _queue(api, "q7", 70)
+    LedgerRepository(api.ddb, TABLES["LEDGER_TABLE"]).append(
+        LedgerEntry(
+            responder_id="adv.ben",
+            entry_id="ben-1",
+            reason=PointsReason.REPLY_POSTED,
+            points=520,
+            mention_id="x#0",
+            at=datetime.now(UTC),
+        )
+    )
+
+    refused = api.call("GET", "/api/queue", "adv.ana")
+    allowed = api.call("GET", "/api/queue", "adv.ben")
+
+    assert refused.status_code == 403
+    assert _json(refused)["error"] == (
+        "the queue is for employees and advocates of rank champion or above; your rank is newcomer"
+    )
+    assert _json(api.call("GET", "/api/me", "adv.ana"))["may_take_from_queue"] is False
+    assert allowed.status_code == 200
+    assert [i["mention_id"] for i in _json(allowed)["items"]] == ["facebook#q7"]
+    assert _json(api.call("GET", "/api/me", "adv.ben"))["may_take_from_queue"] is True
+    taken = api.call("POST", "/api/queue/facebook%23q7/take", "adv.ben")
+    assert _json(taken) == {"mention_id": "facebook#q7", "taken_by": "adv.ben"}
 
 
 def test_still_on_it_is_for_the_assignee_only(api: Api) -> None:
@@ -1148,21 +1224,44 @@ def test_the_feed_version_changes_when_the_feed_does(api: Api) -> None:
 
 
 def test_admins_edit_saved_replies_and_responders_read_them_by_language(api: Api) -> None:
-    """GIVEN an admin saves two replies WHEN an advocate asks for Spanish THEN the Spanish one
-    and the every-language one come back; a bad list is refused and changes nothing."""
-    replies = [
+    """GIVEN an admin creates three replies, edits one and deletes another WHEN an advocate
+    asks for Spanish THEN the Spanish one and the every-language one come back as edited; an
+    unknown placeholder, a duplicate title or an advocate's edit is refused and changes
+    nothing."""
+    drafts = [
         {"title": "Schedule", "text": "Hi {author}, open Schedule > Weekly.", "language": "en"},
         {"title": "Horario", "text": "Hola {author}, abre Horario.", "language": "es"},
         {"title": "Thanks", "text": "Thanks, {author}!"},
     ]
-    saved = api.call("PUT", "/api/admin/saved-replies", "admin.zoe", replies)
-    assert saved.status_code == 200
-    assert api.call("PUT", "/api/admin/saved-replies", "adv.ana", replies).status_code == 403
+    created = [api.call("POST", "/api/admin/saved-replies", "admin.zoe", d) for d in drafts]
+    assert [r.status_code for r in created] == [201, 201, 201]
+    ids = [_json(r)["id"] for r in created]
+    edited = api.call(
+        "PUT",
+        f"/api/admin/saved-replies/{ids[2]}",
+        "admin.zoe",
+        {"title": "Thanks", "text": "Thanks, {author}! {name} here."},
+    )
+    assert edited.status_code == 200
+    assert api.call("DELETE", f"/api/admin/saved-replies/{ids[0]}", "admin.zoe").status_code == 200
+    assert api.call("POST", "/api/admin/saved-replies", "adv.ana", drafts[0]).status_code == 403
+    unknown = api.call(
+        "POST", "/api/admin/saved-replies", "admin.zoe", {"title": "Oops", "text": "Hi {user}"}
+    )
+    assert unknown.status_code == 400
+    assert "{user} is not a placeholder" in json.dumps(_json(unknown))
+    twice = api.call("POST", "/api/admin/saved-replies", "admin.zoe", drafts[1])
+    assert twice.status_code == 409
+    missing = api.call("DELETE", "/api/admin/saved-replies/99", "admin.zoe")
+    assert missing.status_code == 404
+
     spanish = _json(api.call("GET", "/api/saved-replies?language=es", "adv.ana"))["items"]
-    assert [r["title"] for r in spanish] == ["Horario", "Thanks"]
-    bad = api.call("PUT", "/api/admin/saved-replies", "admin.zoe", [{"title": ""}])
-    assert bad.status_code == 400
-    assert len(_json(api.call("GET", "/api/saved-replies", "adv.ana"))["items"]) == 3
+
+    assert [(r["title"], r["text"]) for r in spanish] == [
+        ("Horario", "Hola {author}, abre Horario."),
+        ("Thanks", "Thanks, {author}! {name} here."),
+    ]
+    assert len(_json(api.call("GET", "/api/admin/saved-replies", "admin.zoe"))["items"]) == 2
 
 
 def test_sms_only_is_stored_as_such(api: Api) -> None:

@@ -137,3 +137,32 @@ def test_jwks_url_points_at_the_emulator_when_one_is_set() -> None:
     assert jwks_url_for("us-east-1", "p", "http://127.0.0.1:5000/") == (
         "http://127.0.0.1:5000/p/.well-known/jwks.json"
     )
+
+
+def test_tokens_issued_up_to_a_sign_out_everywhere_are_refused() -> None:
+    """GIVEN Ana signed out everywhere at second S WHEN her tokens are verified THEN those
+    issued at or before S are refused ("signed out"), a later one and Ben's are accepted."""
+    mark = int(NOW.timestamp()) - 60
+    verifier = TokenVerifier(
+        keys=StaticKeys(_jwks()),
+        issuer=ISSUER,
+        audience=CLIENT,
+        clock=lambda: NOW,
+        sign_outs=SignOutsByName({"adv.ana": mark}),
+    )
+    for issued in (mark - 600, mark):
+        with pytest.raises(AuthenticationError, match=r"^signed out$"):
+            verifier.verify(_token(iat=issued))
+    assert verifier.verify(_token(iat=mark + 1)).username == "adv.ana"
+    ben = _token(iat=mark - 600, **{"cognito:username": "adv.ben"})
+    assert verifier.verify(ben).username == "adv.ben"
+
+
+class SignOutsByName:
+    """A sign-out log from a dict (username -> epoch second)."""
+
+    def __init__(self, marks: dict[str, int]) -> None:
+        self._marks = marks
+
+    def signed_out_at(self, username: str) -> int | None:
+        return self._marks.get(username)

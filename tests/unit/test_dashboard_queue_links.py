@@ -11,6 +11,7 @@ from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
 from crowdcare.adapters.platforms.outbound import default_limits
 from crowdcare.domain.errors import ConflictError, ForbiddenError
 from crowdcare.domain.models import MentionStatus, Platform, ResponderKind
+from crowdcare.domain.points import LedgerEntry, PointsReason
 from crowdcare.domain.stored import StoredMention
 from crowdcare.domain.triage import RouteKind, Triage
 from crowdcare.rules.availability import choose_channels
@@ -44,11 +45,28 @@ def _triage(score: int) -> Triage:
     return Triage(analysis=an_analysis(), priority=a_priority(score), decision=a_decision())
 
 
-def _desk(min_trust: int | None = None) -> tuple[QueueDesk, FakeMentions, FakeExecutions]:
+def _desk(
+    min_rank: str | None = None, ledger: InMemoryLedger | None = None
+) -> tuple[QueueDesk, FakeMentions, FakeExecutions]:
     mentions, executions = FakeMentions(), FakeExecutions()
-    trust = TrustPolicy(InMemoryLedger(), ManualClock(NOON))
-    desk = QueueDesk(mentions, AssignmentStarter(executions), trust, min_trust)
+    trust = TrustPolicy(ledger or InMemoryLedger(), ManualClock(NOON))
+    desk = QueueDesk(mentions, AssignmentStarter(executions), trust, min_rank)
     return desk, mentions, executions
+
+
+def _earned(responder_id: str, points: int) -> InMemoryLedger:
+    ledger = InMemoryLedger()
+    ledger.append(
+        LedgerEntry(
+            responder_id=responder_id,
+            entry_id="e1",
+            reason=PointsReason.REPLY_POSTED,
+            points=points,
+            mention_id="x#0",
+            at=NOON,
+        )
+    )
+    return ledger
 
 
 def test_the_queue_is_most_urgent_first_in_pages() -> None:
@@ -65,12 +83,14 @@ def test_the_queue_is_most_urgent_first_in_pages() -> None:
 
 def test_a_take_starts_the_workflow_for_the_taker_and_a_second_take_is_refused() -> None:
     """GIVEN a queued mention WHEN two employees take it THEN the first starts its assignment
-    with the taker as the only candidate and the second is told someone was quicker."""
+    with the taker as the only candidate and the second is told who was quicker."""
     desk, mentions, executions = _desk()
     mention = a_mention("q")
     mentions.add(mention, status=MentionStatus.QUEUED, triage=_triage(70))
     desk.take(_who("emp.kim", Role.EMPLOYEE), mention.mention_id)
-    with pytest.raises(ConflictError):
+    with pytest.raises(
+        ConflictError, match=r"^someone was quicker: emp\.kim took this mention first$"
+    ):
         desk.take(_who("emp.lee", Role.EMPLOYEE), mention.mention_id)
     (document,) = executions.started.values()
     decision = json.loads(document)["decision"]
@@ -89,12 +109,23 @@ def test_a_failed_start_puts_the_mention_back_in_the_queue() -> None:
     assert mentions.status(mention.mention_id) is MentionStatus.QUEUED
 
 
-def test_advocates_take_only_when_configured() -> None:
-    """Without a trust setting advocates may not take; with 0 posted replies required they may."""
+def test_advocates_take_only_when_configured_and_of_the_rank() -> None:
+    """GIVEN the queue open to champions WHEN advocates ask THEN one without a rank setting or
+    below champion is refused with their rank named, a champion (500 points) may take, and a
+    rank the rules do not know admits nobody."""
     advocate = _who("adv.ana", Role.ADVOCATE)
-    with pytest.raises(ForbiddenError):
+    with pytest.raises(ForbiddenError, match="for employees"):
         _desk()[0].page(advocate)
-    assert _desk(min_trust=0)[0].may_take(advocate)
+    with pytest.raises(ForbiddenError, match="rank champion or above; your rank is advocate"):
+        _desk("champion", _earned("adv.ana", 200))[0].page(advocate)
+    champion, mentions, executions = _desk("champion", _earned("adv.ana", 500))
+    mention = a_mention("q")
+    mentions.add(mention, status=MentionStatus.QUEUED, triage=_triage(70))
+    assert champion.page(advocate)["total"] == 1
+    champion.take(advocate, mention.mention_id)
+    (document,) = executions.started.values()
+    assert json.loads(document)["decision"]["route"] == RouteKind.COMMUNITY.value
+    assert not _desk("grandmaster", _earned("adv.ana", 5000))[0].may_take(advocate)
 
 
 def _links(responder: str = "adv.ana") -> LinkDesk:

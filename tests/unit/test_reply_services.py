@@ -161,6 +161,7 @@ def world(trust_threshold: int = 3) -> World:
         points=points,
         limits=limits,
         clock=clock,
+        history=mentions,
     )
     poster = ReplyPoster(
         mentions=mentions,
@@ -446,6 +447,37 @@ def test_approval_queues_the_edited_reply_and_points_follow_the_post() -> None:
     assert w.deliver() == [PostOutcome.POSTED]
     assert w.adapter.posted == [(MENTION_ID, "Reset it (hold 10 s).")]
     assert [e.points for e in w.ledger.all()] == [10]
+
+
+def test_an_approval_card_shows_the_authors_earlier_mention_and_its_answer() -> None:
+    """GIVEN Dana asked before and was answered WHEN an employee lists the approvals THEN the
+    card of Ana's reply to Dana's new mention shows the earlier one with the posted answer."""
+    w = world()
+    earlier = Mention(
+        platform=Platform.X,
+        post_id="90",
+        author=Author(id="u1", handle="@dana"),
+        text="Thermostat app will not pair",
+        created_at=NOW - timedelta(days=2),
+    )
+    w.mentions.add(StoredMention(earlier, earlier.created_at, MentionStatus.REPLIED))
+    answer = Reply(
+        reply_id="r-90",
+        mention_id="x#90",
+        responder_id="adv.ben",
+        platform=Platform.X,
+        text="Turn Bluetooth off and on",
+        status=ReplyStatus.POSTED,
+        requested_at=earlier.created_at,
+    )
+    w.replies.items[answer.reply_id] = answer
+    w.desk.submit_reply(ANA, MENTION_ID, ReplyDraft(text="Reset it"))
+
+    (card,) = w.approvals.approvals()
+
+    assert [(e["text"], e["reply_text"]) for e in card["mention"]["earlier"]] == [
+        ("Thermostat app will not pair", "Turn Bluetooth off and on")
+    ]
 
 
 def test_stale_approval_after_reassignment_is_refused_and_withdrawn_without_points() -> None:

@@ -66,6 +66,7 @@ def dashboard(
         user_pool_client_id="unused",
         deep_link_secret_name=s.ref("DeepLinkSecret"),
         assignment_state_machine_arn=s.ref("AssignmentStateMachine"),
+        idempotency_table=s.ref("IdempotencyTable"),
         saved_replies_parameter=s.ref("SavedRepliesParameter"),
         approval_trust_threshold=0,
         audit_table=s.ref("AuditTable"),

@@ -172,7 +172,7 @@ const VIEWS = [
   { id: "feed", label: "Feed", load: loadFeed },
   { id: "replies", label: "My replies", load: loadReplies },
   { id: "approvals", label: "Approvals", staff: true, load: loadApprovals },
-  { id: "queue", label: "Queue", staff: true, load: loadQueue },
+  { id: "queue", label: "Queue", queue: true, load: loadQueue },
   { id: "leaderboard", label: "Leaderboard", load: loadLeaderboard },
   { id: "profile", label: "Profile", load: loadProfile },
   { id: "responders", label: "Responders", admin: true, load: loadResponders },
@@ -183,6 +183,8 @@ const VIEWS = [
 function allowed(view) {
   const roles = state.me ? state.me.roles : [];
   if (view.admin) return roles.includes("admin");
+  // Employees, and advocates of the configured rank (the server decides: may_take_from_queue).
+  if (view.queue) return Boolean(state.me && state.me.may_take_from_queue);
   if (view.staff) return roles.includes("employee") || roles.includes("admin");
   return true;
 }
@@ -342,6 +344,7 @@ function card(item) {
       item.thread.map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
       el("p", { class: "post" }, item.text),
       item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      earlierMentions(item.earlier),
       el("details", { class: "reasons" }, el("summary", {}, "Why this came to you"),
         el("ul", {}, el("li", {}, deadlineLine(item.band, item.due_at)), item.reasons.map((r) => el("li", {}, r)))),
       stateLine, pending ? null : form, decline));
@@ -449,6 +452,7 @@ async function loadApprovals() {
       (m.thread || []).map((t) => el("div", { class: "thread" }, el("strong", {}, t.handle ? `${t.handle}: ` : ""), t.text)),
       el("div", { class: "thread" }, m.text),
       m.url ? el("a", { href: m.url, target: "_blank", rel: "noopener" }, "Open on the platform") : null,
+      earlierMentions(m.earlier),
       m.reasons && m.reasons.length ? el("details", { class: "reasons" }, el("summary", {}, "Why it is urgent"), el("ul", {}, m.reasons.map((r) => el("li", {}, r)))) : null,
       el("label", { for: text.id }, `Reply (up to ${a.reply_limit} characters)`), text,
       el("label", { for: note.id }, "Note for the advocate"), note, error,
@@ -459,6 +463,20 @@ async function loadApprovals() {
   if (!data.items.length) $("#approvals").append(el("li", { class: "empty" }, "No replies are waiting. Nice."));
 }
 const QUEUE_PAGE = 20;
+// The author's earlier mentions (newest first) with what was answered: a customer's history.
+function earlierMentions(earlier) {
+  if (!earlier || !earlier.length) return null;
+  const answered = { pending_approval: "A reply is waiting for approval.", approved: "A reply is being posted.", posting: "A reply is being posted.",
+    rejected: "A reply was written but not approved.", failed: "A reply could not be posted." };
+  return el("details", { class: "earlier", open: true },
+    el("summary", {}, `Earlier from this author (${earlier.length})`),
+    el("ol", {}, earlier.map((e) => el("li", {},
+      el("div", { class: "when" }, new Date(e.posted_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" }),
+        e.url ? [" · ", el("a", { href: e.url, target: "_blank", rel: "noopener" }, "the post")] : null),
+      el("div", { class: "said" }, e.text),
+      e.reply_text ? el("div", { class: "answer" }, el("strong", {}, "We answered: "), e.reply_text)
+        : el("div", { class: "answer none" }, answered[e.reply_status] || "Not answered.")))));
+}
 function chips(item) {
   return [
     item.sentiment ? el("span", { class: `badge soft sentiment ${item.sentiment}` }, item.sentiment) : null,
@@ -478,7 +496,8 @@ async function loadQueue(offset = state.queueOffset || 0) {
         say("It's yours: it is being assigned to you and appears in your feed shortly.");
         await loadQueue(offset);
       } catch (e) {
-        error.textContent = e.status === 409 ? "Someone else took this mention first." : e.message;
+        // 409 names who took it first ("emp.kim took this mention first.").
+        error.textContent = e.message;
         if (e.status !== 409) take.disabled = false;
       }
     });
@@ -494,9 +513,10 @@ async function loadQueue(offset = state.queueOffset || 0) {
   $("#queue-summary").textContent = data.total
     ? `${data.total} waiting, most urgent first. Showing ${offset + 1}–${offset + data.items.length}.` : "Mentions nobody could take yet, most urgent first.";
   const pager = $("#queue-pager");
-  pager.replaceChildren(
+  // (replaceChildren would write a null as the text "null")
+  pager.replaceChildren(...[
     offset > 0 ? el("button", { type: "button", onclick: () => loadQueue(Math.max(0, offset - QUEUE_PAGE)) }, "Previous page") : null,
-    data.next !== null ? el("button", { type: "button", onclick: () => loadQueue(data.next) }, "Next page") : null);
+    data.next !== null ? el("button", { type: "button", onclick: () => loadQueue(data.next) }, "Next page") : null].filter(Boolean));
 }
 
 // ------------------------------------------------------------------ leaderboard, profile
@@ -562,9 +582,28 @@ async function loadRules() {
   $("#rule-json").value = JSON.stringify(data.document, null, 2);
 }
 
+// The saved-replies editor: one reply at a time (the server validates placeholders and titles).
 async function loadSaved() {
-  const data = await api("GET", "/api/saved-replies");
-  $("#saved-json").value = JSON.stringify(data.items, null, 2);
+  const data = await api("GET", "/api/admin/saved-replies");
+  const rows = data.items.map((r) => el("tr", { "data-saved": r.id },
+    el("td", {}, r.title), el("td", {}, r.language || "every"), el("td", {}, r.brand || "every"), el("td", { class: "saved-text" }, r.text),
+    el("td", {}, el("button", { type: "button", class: "link", onclick: () => editSaved(r) }, `Edit ${r.title}`), " ",
+      el("button", { type: "button", class: "link danger", onclick: () => deleteSaved(r) }, `Delete ${r.title}`))));
+  $("#saved tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No saved replies yet."))]));
+}
+function editSaved(r) {
+  const form = $("#saved-form");
+  form.hidden = false; $("#saved-error").textContent = "";
+  $("#saved-form-title").textContent = r ? `Edit ${r.title}` : "Add a saved reply";
+  form.dataset.id = r ? r.id : "";
+  // (by id: a form's `title` property is its tooltip, not the field named "title")
+  $("#s-title").value = r ? r.title : ""; $("#s-language").value = r ? r.language : ""; $("#s-brand").value = r ? r.brand : ""; $("#s-text").value = r ? r.text : "";
+  $("#s-title").focus();
+}
+async function deleteSaved(r) {
+  if (!confirm(`Delete the saved reply “${r.title}”?`)) return;
+  try { await api("DELETE", `/api/admin/saved-replies/${encodeURIComponent(r.id)}`); say("Saved reply deleted."); await loadSaved(); }
+  catch (e) { alertBox(e.message); }
 }
 
 // ------------------------------------------------------------------ keyboard shortcuts
@@ -623,6 +662,11 @@ document.addEventListener("DOMContentLoaded", () => {
     finally { button.disabled = false; }
   });
   $("#sign-out").addEventListener("click", () => signOut("You are signed out."));
+  $("#sign-out-everywhere").addEventListener("click", async () => {
+    $("#sessions-error").textContent = "";
+    try { await api("POST", "/api/me/sign-out"); signOut("You are signed out on every device."); }
+    catch (e) { if (e.status !== 401) $("#sessions-error").textContent = e.message; }
+  });
   $("#newpass-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const f = event.target; $("#newpass-error").textContent = "";
@@ -635,12 +679,17 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#shortcuts-close").addEventListener("click", () => toggleHelp(false));
   $("#help-button").addEventListener("click", () => toggleHelp());
   $("#feed-filters").addEventListener("input", () => renderFeed());
+  $("#saved-new").addEventListener("click", () => editSaved(null));
+  $("#saved-cancel").addEventListener("click", () => { $("#saved-form").hidden = true; });
   $("#saved-form").addEventListener("submit", async (event) => {
     event.preventDefault(); $("#saved-error").textContent = "";
-    let list;
-    try { list = JSON.parse($("#saved-json").value || "[]"); } catch { $("#saved-error").textContent = "The saved replies are not valid JSON."; return; }
-    try { await api("PUT", "/api/admin/saved-replies", list); say("Saved replies stored."); await loadSaved(); }
-    catch (e) { $("#saved-error").textContent = e.message; }
+    const f = event.target;
+    const body = { title: $("#s-title").value, text: $("#s-text").value, language: $("#s-language").value.trim().toLowerCase(), brand: $("#s-brand").value };
+    try {
+      if (f.dataset.id) await api("PUT", `/api/admin/saved-replies/${encodeURIComponent(f.dataset.id)}`, body);
+      else await api("POST", "/api/admin/saved-replies", body);
+      f.hidden = true; say("Saved reply stored."); await loadSaved();
+    } catch (e) { $("#saved-error").textContent = e.message; }
   });
   $("#feed-filters").addEventListener("submit", (event) => event.preventDefault());
   window.addEventListener("hashchange", () => { if (state.me) show(location.hash.slice(1)); });

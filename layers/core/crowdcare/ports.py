@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from crowdcare.adapters.platforms.inbound.meta import BadChange
     from crowdcare.adapters.platforms.outbound.base import ReplyAdapter
+    from crowdcare.domain.dashboard import AuthorPost
     from crowdcare.domain.faq import FaqPost, FaqRun
     from crowdcare.domain.models import Platform, ResponderKind
     from crowdcare.domain.points import LedgerEntry
@@ -65,12 +66,21 @@ class MentionStore(Protocol):
         read of the queue index, whatever the number of stored mentions."""
         ...
 
-    def take_from_queue(self, mention_id: str) -> int | None:
-        """queued -> assigning, conditionally: how often it was taken, or None if not queued."""
+    def take_from_queue(self, mention_id: str, taken_by: str = "") -> int | None:
+        """queued -> assigning, conditionally: how often it was taken, or None if not queued.
+        `taken_by`: the person who took it from the dashboard ("" for the queue drain)."""
         ...
 
     def return_to_queue(self, mention_id: str, detail: str) -> bool:
         """assigning -> queued (undo a take whose workflow did not start)."""
+        ...
+
+
+class QueueTakes(MentionStore, Protocol):
+    """The queue as the dashboard's take sees it: who took a mention, once taken."""
+
+    def taken_by(self, mention_id: str) -> str | None:
+        """Who took the mention from the dashboard (None: nobody, or the drain did)."""
         ...
 
 
@@ -270,6 +280,22 @@ class MentionReader(Protocol):
     def queued(self, limit: int) -> list[StoredMention]:
         """The `limit` most urgent queued mentions (the queue index)."""
         ...
+
+
+class AuthorHistory(Protocol):
+    """An author's earlier mentions (the Mentions table's by_author index)."""
+
+    def earlier_by_author(self, mention: Mention, limit: int) -> list[AuthorPost]:
+        """At most `limit` posts of the mention's author (same platform) posted before it,
+        newest first: one bounded Query, whatever the number of stored mentions."""
+        ...
+
+
+class SessionRevoker(Protocol):
+    """Ends every session of a person (Cognito's global sign-out, and the ID tokens issued
+    until `at` refused)."""
+
+    def sign_out_everywhere(self, username: str, at: datetime) -> None: ...
 
 
 class MentionRequeue(Protocol):

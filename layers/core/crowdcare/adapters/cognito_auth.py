@@ -2,9 +2,13 @@
 
 A token is accepted only when its RS256 signature verifies with a key the pool publishes, its
 issuer is the pool, its audience is the dashboard's app client, it is an ID token, and the
-injected clock says it has not expired. Roles come from the ``cognito:groups`` claim; the
+injected clock says it has not expired, and (with `sign_outs`) it was issued after the
+person's last sign-out everywhere. Roles come from the ``cognito:groups`` claim; the
 responder a person acts as is their Cognito username (``cognito:username``), which is the
 responder_id of their profile in the Responders table.
+
+`CognitoSessions` signs a person out everywhere: Cognito revokes their refresh and access
+tokens (AdminUserGlobalSignOut), and the mark makes the verifier refuse their ID tokens.
 """
 
 from __future__ import annotations
@@ -107,6 +111,12 @@ class RemoteKeys:
             raise AuthenticationError("unknown signing key") from error
 
 
+class SignOutLog(Protocol):
+    """When each person last signed out everywhere (epoch seconds), if they did."""
+
+    def signed_out_at(self, username: str) -> int | None: ...
+
+
 def issuer_for(region: str, user_pool_id: str) -> str:
     """The `iss` claim Cognito puts in the pool's tokens."""
     return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
@@ -131,8 +141,10 @@ class TokenVerifier:
         audience: str,
         clock: Callable[[], datetime],
         leeway_seconds: int = CLOCK_SKEW_SECONDS,
+        sign_outs: SignOutLog | None = None,
     ) -> None:
         self._keys = keys
+        self._sign_outs = sign_outs
         self._issuer = issuer
         self._audience = audience
         self._clock = clock
@@ -189,9 +201,37 @@ class TokenVerifier:
         groups = claims.get("cognito:groups") or []
         roles = frozenset(Role(g) for g in groups if g in Role.__members__.values())
         username = str(claims.get("cognito:username") or claims["sub"])
+        if self._sign_outs is not None:
+            signed_out = self._sign_outs.signed_out_at(username)
+            # `iat` is whole seconds: a token of the sign-out's own second is refused too
+            # (a sign-in a moment after signing out is asked again, never one before let in).
+            if signed_out is not None and int(claims.get("iat", 0)) <= signed_out:
+                raise AuthenticationError("signed out")
         return Principal(
             subject=str(claims["sub"]),
             username=username,
             email=str(claims.get("email", "")),
             roles=roles,
         )
+
+
+class CognitoSessions:
+    """Signs a person out on every device: Cognito revokes their refresh and access tokens,
+    and the sign-out log refuses the ID tokens issued before."""
+
+    def __init__(self, client: Any, user_pool_id: str, log: SignOutRecorder) -> None:
+        self._client = client  # a cognito-idp client
+        self._pool = user_pool_id
+        self._log = log
+
+    def sign_out_everywhere(self, username: str, at: datetime) -> None:
+        """Mark first (the ID tokens in hand stop working at once), then revoke the refresh
+        tokens so no new ones are issued; a failure raises, and a retry repeats both."""
+        self._log.mark(username, at)
+        self._client.admin_user_global_sign_out(UserPoolId=self._pool, Username=username)
+
+
+class SignOutRecorder(Protocol):
+    """Records a sign-out everywhere (crowdcare.adapters.dynamodb.sign_outs)."""
+
+    def mark(self, username: str, at: datetime) -> None: ...

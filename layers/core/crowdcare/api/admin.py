@@ -99,12 +99,4 @@ def blueprint(context: ApiContext) -> Blueprint:
         raw = raw_body(current_request(bp)) or b"{}"
         return context.dashboard().admin.save_points_rules(raw.decode("utf-8", errors="replace"))
 
-    @bp.route("/api/admin/saved-replies", methods=["PUT"])
-    @guard
-    def save_saved_replies(principal: Principal) -> Any:
-        """Replace the saved replies (a JSON list of {title, text, language, brand})."""
-        raw = raw_body(current_request(bp)) or b"[]"
-        items = context.dashboard().saved_replies.replace(raw.decode("utf-8", errors="replace"))
-        return {"items": items}
-
     return bp

@@ -33,8 +33,10 @@ def blueprint(context: ApiContext) -> Blueprint:
     @bp.route("/api/me", methods=["GET"])
     @guard
     def me(principal: Principal) -> Any:
-        """The caller's roles, profile and trust."""
-        return context.dashboard().profile.profile(principal)
+        """The caller's roles, profile and trust, and whether the queue is theirs to take from."""
+        return context.dashboard().profile.profile(principal) | {
+            "may_take_from_queue": context.dashboard().queue.may_take(principal)
+        }
 
     @bp.route("/api/me", methods=["PUT"])
     @guard
@@ -89,7 +91,7 @@ def blueprint(context: ApiContext) -> Blueprint:
     @bp.route("/api/mentions/{mention_id}/heartbeat", methods=["POST"])
     @guard
     def still_on_it(principal: Principal, mention_id: str) -> Any:
-        """"Still on it": tell the assignment workflow the caller is working on the mention."""
+        """The "still on it" button: tell the assignment workflow the caller is on the mention."""
         context.dashboard().replies.still_on_it(principal, mention_id)
         return {"heartbeat": mention_id}
 

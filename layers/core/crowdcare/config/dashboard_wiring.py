@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from crowdcare.adapters.cognito_auth import CognitoSessions
 from crowdcare.adapters.cognito_invitations import CognitoInvitations
 from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.ledger import LedgerRepository
 from crowdcare.adapters.dynamodb.replies import ReplyRepository
 from crowdcare.adapters.dynamodb.repositories import MentionRepository
 from crowdcare.adapters.dynamodb.responder_profiles import ResponderStore
+from crowdcare.adapters.dynamodb.sign_outs import SignOutMarks
 from crowdcare.adapters.platforms.outbound import default_limits
 from crowdcare.adapters.rules_parameter import SsmRulesStore
 from crowdcare.adapters.stepfunctions import StepFunctionsExecutions
@@ -37,6 +39,7 @@ from crowdcare.services.dashboard import (
     QueueDesk,
     ReplyDesk,
     SavedReplies,
+    SessionDesk,
 )
 from crowdcare.services.dashboard.trust import DEFAULT_TRUST_THRESHOLD, TrustPolicy
 from crowdcare.services.rewards.page import PointsPage
@@ -56,8 +59,12 @@ class ApiSettings(ReplySubmissionSettings, PointsSettings):
     deep_link_secret_name: str
     assignment_state_machine_arn: str
     saved_replies_parameter: str
-    # Advocates with this many posted replies may take from the queue (unset: employees only).
-    queue_take_min_trust: int | None = None
+    # Sign-out marks (short-lived keys under the table's TTL): adapters.dynamodb.sign_outs.
+    idempotency_table: str
+    # Advocates of this rank or above may take from the queue (unset: employees only).
+    queue_take_min_rank: str | None = None
+    # Saved replies of other brands are not offered ("" offers every brand's).
+    brand_name: str = ""
     approval_trust_threshold: int = DEFAULT_TRUST_THRESHOLD
 
 
@@ -83,7 +90,7 @@ def build_dashboard(
     machine = settings.assignment_state_machine_arn
     executions = StepFunctionsExecutions(clients.stepfunctions, machine)
     return Dashboard(
-        feed=FeedService(mentions, assignments, replies, rules_store, limits, clock),
+        feed=FeedService(mentions, assignments, replies, rules_store, limits, clock, mentions),
         replies=ReplyDesk(
             mentions=mentions,
             assignments=assignments,
@@ -104,6 +111,7 @@ def build_dashboard(
             points=points,
             limits=limits,
             clock=clock,
+            history=mentions,
         ),
         profile=ProfileService(responders, trust),
         leaderboard=LeaderboardService(ledger, responders, clock, points_rules, rules_store),
@@ -122,7 +130,17 @@ def build_dashboard(
             mentions,
             AssignmentStarter(executions),
             trust,
-            settings.queue_take_min_trust,
+            settings.queue_take_min_rank,
         ),
-        saved_replies=SavedReplies(SsmRulesStore(clients.ssm, settings.saved_replies_parameter)),
+        saved_replies=SavedReplies(
+            SsmRulesStore(clients.ssm, settings.saved_replies_parameter), settings.brand_name
+        ),
+        sessions=SessionDesk(
+            CognitoSessions(
+                clients.client("cognito-idp"),
+                settings.user_pool_id,
+                SignOutMarks(ddb, settings.idempotency_table),
+            ),
+            clock,
+        ),
     )

@@ -6,6 +6,7 @@ The Chalice blueprints parse bodies into the request models here (a ValidationEr
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,36 @@ class LengthRequest(Frozen):
 
     platform: Platform
     text: Annotated[str, Field(max_length=20_000)]
+
+
+# What the composer fills in when a saved reply is inserted: the author's handle, the
+# responder's name. Anything else in braces would reach the customer as typed.
+SAVED_REPLY_PLACEHOLDERS = ("{author}", "{name}")
+_BRACES = re.compile(r"\{[^{}]*\}?|\}")
+
+
+class SavedReplyDraft(Frozen):
+    """A saved reply as an admin writes it: `language` "" fits every language, `brand` ""
+    every brand; the text may use the placeholders {author} and {name}, nothing else."""
+
+    title: Annotated[str, Field(min_length=1, max_length=80)]
+    text: Annotated[str, Field(min_length=1, max_length=2_000)]
+    language: Annotated[str, Field(pattern=r"^([a-z]{2,3}(-[A-Za-z0-9]{2,8})?)?$")] = ""
+    brand: Annotated[str, Field(max_length=40)] = ""
+
+    @field_validator("title", "brand")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("text")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        for found in _BRACES.findall(value):
+            if found not in SAVED_REPLY_PLACEHOLDERS:
+                known = " or ".join(SAVED_REPLY_PLACEHOLDERS)
+                raise ValueError(f"{found} is not a placeholder; use {known}")
+        return value
 
 
 class DeclineRequest(Frozen):
@@ -92,6 +123,26 @@ class ResponderEdit(Frozen):
     active: bool = True
 
 
+class AuthorPost(Frozen):
+    """One earlier post of a mention's author, as the author index holds it."""
+
+    mention_id: str
+    text: str
+    posted_at: datetime
+    url: str = ""
+
+
+class EarlierMention(Frozen):
+    """An author's earlier mention on a card, with what was answered (if anything)."""
+
+    mention_id: str
+    text: str
+    posted_at: datetime
+    url: str = ""
+    reply_text: str | None = Field(default=None, description="the reply posted, if any")
+    reply_status: str = Field(default="", description="the latest reply's status; '' for none")
+
+
 class AuthorView(Frozen):
     """A mention's author as the feed shows them."""
 
@@ -122,6 +173,7 @@ class FeedItem(Frozen):
     seconds_left: int
     reply_limit: int
     latest_reply: Reply | None = None
+    earlier: tuple[EarlierMention, ...] = ()
 
 
 class LeaderboardQuery(Frozen):

@@ -47,6 +47,7 @@ class FakeMentions:
         self.items: dict[str, StoredMention] = {}
         self.details: dict[str, str] = {}
         self.queue_offers: dict[str, int] = {}
+        self.takers: dict[str, str] = {}
         self.since: dict[str, datetime] = {}
         self.redrives: dict[str, int] = {}
         self._clock = clock or (lambda: datetime(2026, 1, 1, tzinfo=UTC))
@@ -118,13 +119,18 @@ class FakeMentions:
         """Most urgent first, as the queue index orders them."""
         return sorted(self.with_status(MentionStatus.QUEUED), key=queue_urgency)[:limit]
 
-    def take_from_queue(self, mention_id: str) -> int | None:
+    def take_from_queue(self, mention_id: str, taken_by: str = "") -> int | None:
         current = self.items.get(mention_id)
         if current is None or current.status is not MentionStatus.QUEUED:
             return None
-        self.set_status(mention_id, MentionStatus.ASSIGNING, "a slot freed up")
+        detail = f"taken from the queue by {taken_by}" if taken_by else "a slot freed up"
+        self.set_status(mention_id, MentionStatus.ASSIGNING, detail)
+        self.takers[mention_id] = taken_by
         self.queue_offers[mention_id] = self.queue_offers.get(mention_id, 0) + 1
         return self.queue_offers[mention_id]
+
+    def taken_by(self, mention_id: str) -> str | None:
+        return self.takers.get(mention_id) or None
 
     def return_to_queue(self, mention_id: str, detail: str) -> bool:
         current = self.items.get(mention_id)

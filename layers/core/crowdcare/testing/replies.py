@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from crowdcare.adapters.dynamodb.assignments import Assignment, AssignmentStatus
 from crowdcare.adapters.platforms.outbound.base import default_limits
+from crowdcare.domain.dashboard import AuthorPost
 from crowdcare.domain.errors import MentionHeldError, PlatformError
 from crowdcare.domain.models import MentionStatus, Platform, Responder
 from crowdcare.domain.points import LedgerEntry
@@ -260,6 +261,25 @@ class InMemoryMentions:
     def queued(self, limit: int) -> list[StoredMention]:
         """Most urgent first, as the queue index orders them."""
         return sorted(self.with_status(MentionStatus.QUEUED), key=queue_urgency)[:limit]
+
+    def earlier_by_author(self, mention: Mention, limit: int) -> list[AuthorPost]:
+        """AuthorHistory: the author's posts on the platform before `mention`, newest first."""
+        earlier = sorted(
+            (
+                s.mention
+                for s in self.stored.values()
+                if s.mention.platform is mention.platform
+                and s.mention.author.id == mention.author.id
+                and (s.mention.created_at, s.mention.mention_id)
+                < (mention.created_at, mention.mention_id)
+            ),
+            key=lambda m: (m.created_at, m.mention_id),
+            reverse=True,
+        )
+        return [
+            AuthorPost(mention_id=m.mention_id, text=m.text, posted_at=m.created_at, url=m.url)
+            for m in earlier[:limit]
+        ]
 
 
 @dataclass

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.codec import from_item, to_item
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
+from crowdcare.domain.dashboard import AuthorPost
 from crowdcare.domain.models import SWEPT_STATUSES, Mention, MentionStatus
 from crowdcare.domain.stored import StoredMention, StuckMention
 from crowdcare.domain.triage import Triage
@@ -42,6 +43,21 @@ QUEUE_ORDER = "queue_order"
 """Range key: inverted priority then arrival time, so ascending order is most urgent first."""
 EXPIRES_AT = "expires_at"
 """The TTL attribute (epoch seconds): DynamoDB deletes a mention this long after it arrived."""
+AUTHOR_INDEX = "by_author"
+AUTHOR_KEY = "author_key"
+"""Hash key of the author index: "<platform>#<author id>" (mentions stored since it exists)."""
+AUTHOR_ORDER = "author_order"
+"""Range key: when the author posted (UTC ISO), then the mention id, so it sorts by time."""
+
+
+def author_key(mention: Mention) -> str:
+    """The author index's key of a mention's author (author ids are per platform)."""
+    return f"{mention.platform.value}#{mention.author.id}"
+
+
+def author_order(mention: Mention) -> str:
+    """The mention's place among its author's posts (oldest first)."""
+    return f"{mention.created_at.astimezone(UTC).isoformat()}#{mention.mention_id}"
 
 
 def queue_order(stored: StoredMention) -> str:
@@ -78,6 +94,8 @@ class MentionRepository:
             open_status=MentionStatus.RECEIVED.value,
             status_since=received_at.astimezone(UTC).isoformat(),
         )
+        values[AUTHOR_KEY] = author_key(mention)
+        values[AUTHOR_ORDER] = author_order(mention)
         # Hot retention: the table's TTL deletes it after this (DynamoDB's TTL is free).
         values[EXPIRES_AT] = int(received_at.timestamp()) + self._retention_seconds
         try:
@@ -192,25 +210,40 @@ class MentionRepository:
             for item in page.get("Items", [])
         ]
 
-    def take_from_queue(self, mention_id: str) -> int | None:
+    def take_from_queue(self, mention_id: str, taken_by: str = "") -> int | None:
         """Move a queued mention to `assigning`; the number of times it was taken, or None
-        when it is no longer queued (another drain, or it was answered)."""
+        when it is no longer queued (another drain or taker, or it was answered).
+
+        A person's take records who took it in the same conditional write, so whoever loses
+        the race is told who won (`taken_by`); the drain's take clears it.
+        """
+        sets = [
+            "#status = :assigning",
+            "status_detail = :detail",
+            "open_status = :assigning",
+            "status_since = :since",
+            "queue_offers = if_not_exists(queue_offers, :zero) + :one",
+        ]
+        removes = [QUEUE_KEY]
+        values: dict[str, Any] = {}
+        detail = f"taken from the queue by {taken_by}" if taken_by else "a slot freed up"
+        if taken_by:
+            sets.append("taken_by = :by")
+            values[":by"] = {"S": taken_by}
+        else:
+            removes.append("taken_by")
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key={"mention_id": {"S": mention_id}},
-                UpdateExpression=(
-                    "SET #status = :assigning, status_detail = :detail, "
-                    "open_status = :assigning, status_since = :since, "
-                    "queue_offers = if_not_exists(queue_offers, :zero) + :one "
-                    f"REMOVE {QUEUE_KEY}"
-                ),
+                UpdateExpression=f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
                 ConditionExpression="#status = :queued",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
+                ExpressionAttributeValues=values
+                | {
                     ":assigning": {"S": MentionStatus.ASSIGNING.value},
                     ":queued": {"S": MentionStatus.QUEUED.value},
-                    ":detail": {"S": "a slot freed up"},
+                    ":detail": {"S": detail},
                     ":since": {"S": self._since()},
                     ":zero": {"N": "0"},
                     ":one": {"N": "1"},
@@ -222,6 +255,16 @@ class MentionRepository:
                 return None
             raise
         return int(response["Attributes"]["queue_offers"]["N"])
+
+    def taken_by(self, mention_id: str) -> str | None:
+        """Who took the mention from the dashboard, if a person did (strongly consistent)."""
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"mention_id": {"S": mention_id}},
+            ConsistentRead=True,
+            ProjectionExpression="taken_by",
+        ).get("Item")
+        return None if not item or "taken_by" not in item else item["taken_by"]["S"]
 
     def return_to_queue(self, mention_id: str, detail: str) -> bool:
         """Undo `take_from_queue` when the workflow could not be started."""
@@ -299,6 +342,33 @@ class MentionRepository:
             raise
         return int(response["Attributes"]["redrives"]["N"])
 
+    def earlier_by_author(self, mention: Mention, limit: int) -> list[AuthorPost]:
+        """At most `limit` posts of the mention's author posted before it, newest first: one
+        Query of the author index (its projection carries what a card shows), never a Scan."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=AUTHOR_INDEX,
+            KeyConditionExpression=f"{AUTHOR_KEY} = :author AND {AUTHOR_ORDER} < :before",
+            ExpressionAttributeValues={
+                ":author": {"S": author_key(mention)},
+                ":before": {"S": author_order(mention)},
+            },
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        posts = []
+        for item in response.get("Items", []):
+            values = from_item(item)
+            posts.append(
+                AuthorPost(
+                    mention_id=values["mention_id"],
+                    text=values.get("text", ""),
+                    posted_at=datetime.fromisoformat(values[AUTHOR_ORDER].split("#", 1)[0]),
+                    url=values.get("url", ""),
+                )
+            )
+        return posts
+
     def _since(self) -> str:
         return self._clock().astimezone(UTC).isoformat()
 
@@ -328,6 +398,9 @@ def stored_mention_from_item(item: dict[str, Any]) -> StoredMention:
         QUEUE_KEY,
         QUEUE_ORDER,
         EXPIRES_AT,
+        AUTHOR_KEY,
+        AUTHOR_ORDER,
+        "taken_by",
     ):
         values.pop(derived, None)
     return StoredMention(

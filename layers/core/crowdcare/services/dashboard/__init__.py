@@ -8,7 +8,8 @@
 * leaderboard (LeaderboardService), admin (AdminService): standings; responders and rules;
 * links (LinkDesk): whether a notification's signed link opens its mention for the caller;
 * composer (LengthMeter): a draft measured the way its platform (and the server) counts;
-* saved_replies (SavedReplies): answers to insert, per brand and language, admin-edited.
+* saved_replies (SavedReplies): answers to insert, per brand and language, admin-edited;
+* sessions (SessionDesk): sign out everywhere.
 
 The API routes (functions/api) verify the caller, parse the body into a model of
 crowdcare.domain.dashboard and call one of these; ownership is enforced here (a responder acts
@@ -30,6 +31,7 @@ from crowdcare.services.dashboard.profile import ProfileService
 from crowdcare.services.dashboard.queue import QueueDesk
 from crowdcare.services.dashboard.replies import ReplyDesk
 from crowdcare.services.dashboard.saved_replies import SavedReplies
+from crowdcare.services.dashboard.sessions import SessionDesk
 from crowdcare.services.rewards.page import PointsPage
 
 
@@ -48,6 +50,7 @@ class Dashboard:
     composer: LengthMeter
     queue: QueueDesk
     saved_replies: SavedReplies
+    sessions: SessionDesk
 
 
 __all__ = [
@@ -62,4 +65,5 @@ __all__ = [
     "QueueDesk",
     "ReplyDesk",
     "SavedReplies",
+    "SessionDesk",
 ]

@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from crowdcare.domain.dashboard import EarlierMention
 from crowdcare.domain.errors import ForbiddenError, NotFoundError
-from crowdcare.ports import AssignmentReader, MentionReader
+from crowdcare.domain.replies import ReplyStatus
+from crowdcare.ports import AssignmentReader, AuthorHistory, MentionReader, ReplyStore
 
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
 
 # How many earlier posts of a thread a card shows above a mention.
 THREAD_DEPTH = 3
+# How many of the author's earlier mentions a card shows (newest first).
+HISTORY_DEPTH = 5
 # Triage's waiting reason names the global SLA target ("waiting 5 min of a 60 min SLA"); the
 # card shows the one deadline that applies (the band's, or the workflow's), so it is left out.
 _GLOBAL_SLA_REASON = re.compile(r"^waiting \d+ min of a \d+ min SLA$")
@@ -54,6 +58,30 @@ def thread_of(mentions: MentionReader, mention: Mention) -> tuple[dict[str, str]
         thread.append({"handle": parent.mention.author.handle, "text": parent.mention.text})
         parent_id = parent.mention.parent_id
     return tuple(reversed(thread))
+
+
+def earlier_mentions(
+    history: AuthorHistory, replies: ReplyStore, mention: Mention
+) -> tuple[EarlierMention, ...]:
+    """The author's last HISTORY_DEPTH mentions before this one, newest first, each with the
+    reply that was posted (or the latest reply's status): one index Query and one Replies
+    Query per earlier mention, bounded whatever the author's history."""
+    earlier = []
+    for post in history.earlier_by_author(mention, HISTORY_DEPTH):
+        answers = sorted(replies.for_mention(post.mention_id), key=lambda r: r.requested_at)
+        posted = next((r for r in reversed(answers) if r.status is ReplyStatus.POSTED), None)
+        latest = posted or (answers[-1] if answers else None)
+        earlier.append(
+            EarlierMention(
+                mention_id=post.mention_id,
+                text=post.text,
+                posted_at=post.posted_at,
+                url=post.url,
+                reply_text=posted.text if posted else None,
+                reply_status=latest.status.value if latest else "",
+            )
+        )
+    return tuple(earlier)
 
 
 def card_reasons(stored: StoredMention) -> tuple[str, ...]:

@@ -18,12 +18,18 @@ from crowdcare.domain.models import Platform
 from crowdcare.domain.replies import Reply, ReplyStatus
 from crowdcare.ports import (
     AssignmentReader,
+    AuthorHistory,
     Clock,
     MentionReader,
     ReplyStore,
     ResponderDirectory,
 )
-from crowdcare.services.dashboard.access import card_reasons, stored_mention, thread_of
+from crowdcare.services.dashboard.access import (
+    card_reasons,
+    earlier_mentions,
+    stored_mention,
+    thread_of,
+)
 from crowdcare.services.dashboard.replies import REASSIGNED_NOTE, is_stale
 from crowdcare.services.replies.submission import ReplySubmissions, fitted_text, reply_limit
 from crowdcare.services.rewards.awards import PointsAwarder
@@ -47,6 +53,7 @@ class ApprovalDesk:
     points: PointsAwarder
     limits: Mapping[Platform, LengthLimit]
     clock: Clock
+    history: AuthorHistory
 
     def approvals(self) -> list[dict[str, Any]]:
         """Replies waiting for an employee, oldest first, with the mention they answer."""
@@ -90,6 +97,10 @@ class ApprovalDesk:
             "topics": list(triage.analysis.topics) if triage else [],
             "due_at": deadline.isoformat() if deadline else None,
             "seconds_left": int((deadline - self.clock()).total_seconds()) if deadline else None,
+            "earlier": [
+                e.model_dump(mode="json")
+                for e in earlier_mentions(self.history, self.replies, mention)
+            ],
         }
 
     def decide(self, principal: Principal, reply_id: str, request: DecisionRequest) -> Reply:

@@ -13,9 +13,16 @@ from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.dashboard import AuthorView, FeedItem
 from crowdcare.domain.models import Platform
 from crowdcare.domain.replies import Reply
-from crowdcare.ports import AssignmentReader, Clock, MentionReader, ReplyStore, RulesStore
+from crowdcare.ports import (
+    AssignmentReader,
+    AuthorHistory,
+    Clock,
+    MentionReader,
+    ReplyStore,
+    RulesStore,
+)
 from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.services.dashboard.access import card_reasons, thread_of
+from crowdcare.services.dashboard.access import card_reasons, earlier_mentions, thread_of
 from crowdcare.services.replies.submission import reply_limit
 
 if TYPE_CHECKING:
@@ -48,6 +55,7 @@ class FeedService:
     rules_store: RulesStore
     limits: Mapping[Platform, LengthLimit]
     clock: Clock
+    history: AuthorHistory
 
     def feed(self, principal: Principal) -> list[FeedItem]:
         """The caller's open assignments, most urgent first, then nearest deadline."""
@@ -121,4 +129,5 @@ class FeedService:
             seconds_left=int((due - now).total_seconds()),
             reply_limit=reply_limit(self.limits, mention.platform),
             latest_reply=latest,
+            earlier=earlier_mentions(self.history, self.replies, mention),
         )

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def notify_choice(responder: Responder) -> str:
-    """"email", "sms" (SMS only) or "both", as the responder chose."""
+    """The responder's notice choice: "email", "sms" (SMS only) or "both"."""
     if not responder.sms_opt_in:
         return "email"
     return "sms" if responder.email_off else "both"

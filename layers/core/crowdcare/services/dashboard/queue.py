@@ -1,8 +1,9 @@
 """The queue people can take from: mentions nobody could take yet, most urgent first, in pages;
-an employee (or a trusted advocate) takes one with one click.
+an employee (or an advocate of the configured rank) takes one with one click.
 
 A take is the queue drain's move made by a person: the mention goes from `queued` to
-`assigning` with a conditional write (two people clicking at once: one wins, the other is told),
+`assigning` with a conditional write that records the taker (two people clicking at once: one
+wins, the other is told who did),
 then its assignment workflow starts with the taker as the only candidate, so the assignment is
 the same conditional write routing makes (if the taker is full by then, the workflow queues the
 mention again and nothing is lost).
@@ -21,7 +22,7 @@ from crowdcare.services.dashboard.trust import TrustPolicy
 if TYPE_CHECKING:
     from crowdcare.adapters.cognito_auth import Principal
     from crowdcare.domain.stored import StoredMention
-    from crowdcare.ports import AssignmentWorkflowStarter, MentionStore
+    from crowdcare.ports import AssignmentWorkflowStarter, QueueTakes
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -54,11 +55,11 @@ def _row(stored: StoredMention) -> dict[str, Any]:
 class QueueDesk:
     """Reads the queue in pages and lets the right people take from it."""
 
-    mentions: MentionStore
+    mentions: QueueTakes
     starter: AssignmentWorkflowStarter
     trust: TrustPolicy
-    # Advocates with at least this many posted replies may take too; None: employees only.
-    advocate_min_trust: int | None = None
+    # Advocates of this rank (points rules' thresholds) or above may take too; None: employees.
+    advocate_min_rank: str | None = None
 
     def page(self, principal: Principal, offset: int = 0, limit: int = PAGE_SIZE) -> dict[str, Any]:
         """{"items", "total", "next"}: one page of the queue, most urgent first, then oldest."""
@@ -70,26 +71,41 @@ class QueueDesk:
         return {"items": items, "total": len(waiting), "next": offset + limit if more else None}
 
     def may_take(self, principal: Principal) -> bool:
-        """Employees and admins; advocates with the configured trust (posted replies)."""
+        """Employees and admins; advocates of the configured rank or above."""
+        return self._refusal(principal) is None
+
+    def _refusal(self, principal: Principal) -> str | None:
+        """Why the caller may not see or take from the queue (None: they may)."""
         if principal.is_staff:
-            return True
-        if self.advocate_min_trust is None:
-            return False
-        return self.trust.trust(principal.responder_id) >= self.advocate_min_trust
+            return None
+        if self.advocate_min_rank is None:
+            return "the queue is for employees"
+        rank = self.trust.rank(principal.responder_id)
+        if self.trust.reaches(self.advocate_min_rank, rank):
+            return None
+        return (
+            f"the queue is for employees and advocates of rank {self.advocate_min_rank} or"
+            f" above; your rank is {rank}"
+        )
 
     def _check(self, principal: Principal) -> None:
-        if not self.may_take(principal):
-            raise ForbiddenError("your role does not allow this")
+        refusal = self._refusal(principal)
+        if refusal is not None:
+            raise ForbiddenError(refusal)
 
     def take(self, principal: Principal, mention_id: str) -> dict[str, Any]:
-        """Take a queued mention: its assignment workflow starts with the caller as candidate."""
+        """Take a queued mention: its assignment workflow starts with the caller as candidate.
+        `ConflictError` names who took it first when someone did."""
         self._check(principal)
         stored = self.mentions.get(mention_id)
         if stored is None or stored.triage is None:
             raise NotFoundError("no such mention in the queue")
-        offers = self.mentions.take_from_queue(mention_id)
+        offers = self.mentions.take_from_queue(mention_id, principal.responder_id)
         if offers is None:
-            raise ConflictError("someone else took this mention first (or it was answered)")
+            winner = self.mentions.taken_by(mention_id)
+            if winner and winner != principal.responder_id:
+                raise ConflictError(f"someone was quicker: {winner} took this mention first")
+            raise ConflictError("this mention is no longer in the queue (it was assigned)")
         route = RouteKind.EMPLOYEE if principal.is_staff else RouteKind.COMMUNITY
         decision = RouteDecision(
             route=route,

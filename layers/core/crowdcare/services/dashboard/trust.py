@@ -14,7 +14,7 @@ from crowdcare.domain.models import Responder, ResponderKind
 from crowdcare.domain.points import PointsReason
 from crowdcare.ports import Clock, Ledger, PointsRulesSource
 from crowdcare.rules.points import PointsRules
-from crowdcare.rules.ranks import trusted
+from crowdcare.rules.ranks import rank_level, rank_of, trusted
 from crowdcare.rules.standings import trust
 
 if TYPE_CHECKING:
@@ -35,6 +35,20 @@ class TrustPolicy:
     def trust(self, responder_id: str) -> int:
         """How many of the responder's replies were posted."""
         return trust(self.ledger.for_responder(responder_id))
+
+    def rank(self, responder_id: str) -> str:
+        """The responder's rank from their all-time points (the points rules' thresholds)."""
+        points = sum(e.points for e in self.ledger.for_responder(responder_id))
+        return rank_of(self.rules().ranks, points).rank
+
+    def reaches(self, rank: str, current: str) -> bool:
+        """Whether rank `current` is `rank` or above; False when the rules no longer name
+        `rank` (a rank an admin removed admits nobody rather than everybody)."""
+        ranks = self.rules().ranks
+        names = {t.name for t in ranks.thresholds}
+        if rank not in names or current not in names:
+            return False
+        return rank_level(ranks, current) >= rank_level(ranks, rank)
 
     def needs_approval(self, principal: Principal, responder: Responder | None) -> bool:
         """Staff and employees never wait; an advocate waits until trusted, and again after a
