@@ -116,7 +116,21 @@ class ResponderPool:
         return found
 
     def leave_if_full(self, responder_id: str) -> None:
-        """After an assignment: leave every pool when that filled the last slot."""
+        """After an assignment: leave every pool when that filled the last slot.
+
+        A consistent read of the counter first, and the write only when full: most
+        assignments leave a slot free, and a write that fails its condition is billed like
+        one that lands (a read costs a fifth of a write). Racing assignments each read after
+        their own transaction, so the one that filled the last slot sees it full.
+        """
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"responder_id": {"S": responder_id}},
+            ConsistentRead=True,
+            ProjectionExpression="open_count, max_open",
+        ).get("Item")
+        if item is None or int(item["open_count"]["N"]) < int(item["max_open"]["N"]):
+            return
         try:
             self._client.update_item(
                 TableName=self._table,
