@@ -11,7 +11,9 @@ the machine, so they are printed for people to compare, never checked.
    API Gateway REST (payload 1.0) event, against moto; new mentions and redeliveries apart.
 3. Cold import of every `functions/*/app.py` in fresh interpreters, against `import boto3`.
 4. Cost per mention: the sample through the real local stack (`LocalStack`), then transitions,
-   Lambda invocations and messages per mention priced with `tools/bench/cost.py`.
+   Lambda invocations, messages and DynamoDB items written and read per mention, priced with
+   `tools/bench/cost.py`; the share a person must answer from the TWCS inbound tweets and from
+   the sample; the whole bill per 1M mentions with each assumption beside its figure.
 """
 
 from __future__ import annotations
