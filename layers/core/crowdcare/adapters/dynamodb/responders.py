@@ -81,8 +81,8 @@ class ResponderRepository:
         ]
 
     def list_all(self) -> list[Responder]:
-        """Every responder: ADMIN ONLY (the admin list, local summaries, the backfill; SES
-        feedback reads the by_email index). A paginated Scan; no per-mention path calls it (they read pools)."""
+        """Every responder: ADMIN ONLY (the admin list, local summaries; SES feedback reads
+        the by_email index). A paginated Scan; no per-mention path calls it (they read pools)."""
         paginator = self._client.get_paginator("scan")
         return [
             responder_from_item(item)
