@@ -101,9 +101,7 @@ class StalePool:
     def __init__(self, snapshot: list[Responder]) -> None:
         self.snapshot = snapshot
 
-    def available(
-        self, kind: ResponderKind, language: str | None, limit: int
-    ) -> list[Responder]:
+    def available(self, kind: ResponderKind, language: str | None, limit: int) -> list[Responder]:
         return [r for r in self.snapshot if r.kind is kind][:limit]
 
 
@@ -128,9 +126,7 @@ def test_fifty_concurrent_mentions_with_a_stale_pool_never_overload_anyone(
         if index < 8:
             start.wait()
         mention = a_mention(f"m{index}")
-        decision = route_from_pools(
-            mention, an_analysis(), a_priority(50), stale, rules, NOON
-        )
+        decision = route_from_pools(mention, an_analysis(), a_priority(50), stale, rules, NOON)
         for rid in decision.candidates:
             if assignments.try_assign(_assignment(mention.mention_id, rid)):
                 return rid
@@ -173,3 +169,30 @@ def test_the_feed_index_holds_open_assignments_only_and_history_pages(
     assert open_ids == {"x#1", "x#2"}
     assert [a.mention_id for a in first + rest] == ["x#2", "x#1", "x#0"]
     assert last is None or rest == []
+
+
+def test_an_assignment_that_leaves_a_slot_free_writes_the_responder_once(
+    core_aws: CoreAws,
+) -> None:
+    """GIVEN an advocate with two slots WHEN the first is taken THEN the responder item is
+    written once (the transaction) and they stay in the pool; WHEN the second is taken THEN
+    the pool keys are removed by a second write."""
+    repo = ResponderRepository(core_aws.dynamodb, core_aws.responders_table)
+    assignments = AssignmentRepository(
+        core_aws.dynamodb, core_aws.assignments_table, core_aws.responders_table
+    )
+    repo.put(a_responder("ana", max_open=2))
+    writes: list[str] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        if params["TableName"] == core_aws.responders_table:
+            writes.append(params["UpdateExpression"])
+
+    core_aws.dynamodb.meta.events.register("before-parameter-build.dynamodb.UpdateItem", record)
+
+    assert assignments.try_assign(_assignment("x#1", "ana"))
+    assert writes == []
+    assert _ids(repo.available(ResponderKind.ADVOCATE, "en", limit=10)) == {"ana"}
+    assert assignments.try_assign(_assignment("x#2", "ana"))
+    assert [w.split()[0] for w in writes] == ["REMOVE"]
+    assert repo.available(ResponderKind.ADVOCATE, "en", limit=10) == []

@@ -165,6 +165,16 @@ def test_suppressing_an_email_twice_changes_it_once(stores: Stores) -> None:
     assert stores.responders.suppress_email("ghost") is False
 
 
+def test_a_responder_is_found_by_address_whatever_its_case(stores: Stores) -> None:
+    """by_email finds ana by her address in any case, and nobody for a stranger's."""
+    # GIVEN ana, with a mixed-case address
+    stores.put_responder(a_responder("ana", email="Ana@Example.com"))
+    # WHEN looked up as SES reports addresses (lower-cased), and by an unknown one
+    # THEN ana alone, then nobody
+    assert [r.responder_id for r in stores.responders.by_email("ana@example.com")] == ["ana"]
+    assert list(stores.responders.by_email("ghost@example.com")) == []
+
+
 def test_a_stuck_mention_is_found_and_claimed_once_and_leaves_the_index_when_final(
     stores: Stores,
 ) -> None:

@@ -92,3 +92,29 @@ def test_a_stored_mention_expires_after_the_hot_retention(core_aws: CoreAws) -> 
     assert int(item["expires_at"]["N"]) == int((NOON + timedelta(days=30)).timestamp())
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
     assert repo.get("x#1") is not None  # the attribute does not leak into the model
+
+
+def test_a_mention_triaged_into_the_queue_is_queued_in_one_write(core_aws: CoreAws) -> None:
+    """GIVEN a stored mention WHEN its triage is recorded with QUEUED THEN one UpdateItem puts
+    it in the queue index at its priority's place, with the operator's detail."""
+    repo = MentionRepository(core_aws.dynamodb, core_aws.mentions_table)
+    urgent = _store(repo, "1", score=80, minutes_ago=1)
+    repo.set_status(urgent, MentionStatus.QUEUED, "everyone is full")
+    mention = a_mention("2")
+    repo.put_if_new(mention, NOON - timedelta(minutes=3))
+    updates: list[str] = []
+    core_aws.dynamodb.meta.events.register(
+        "before-parameter-build.dynamodb.UpdateItem",
+        lambda params, **_: updates.append(params["Key"]),
+    )
+
+    triage = Triage(analysis=an_analysis(), priority=a_priority(90), decision=a_decision())
+    repo.record_triage(mention.mention_id, triage, MentionStatus.QUEUED)
+
+    assert len(updates) == 1
+    assert [s.mention.mention_id for s in repo.queued(10)] == [mention.mention_id, urgent]
+    item = core_aws.dynamodb.get_item(
+        TableName=core_aws.mentions_table, Key={"mention_id": {"S": mention.mention_id}}
+    )["Item"]
+    assert item["status_detail"]["S"] == "every candidate was full"
+    assert "open_status" not in item

@@ -16,7 +16,8 @@ from crowdcare.services.triage_steps import CANDIDATES_KEPT, route_from_pools
 from crowdcare.testing.builders import NOON, a_mention, a_priority, an_analysis
 from moto import mock_aws
 
-from tools.bench.scaling import REGION, RESPONDERS, Reads, create_tables, seed_responders
+from tools.bench.scaling import RESPONDERS, Reads, create_tables, seed_responders
+from tools.bench.seeding import REGION
 
 
 def _reads_per_mention(count: int) -> list[tuple[int, int]]:
@@ -25,8 +26,8 @@ def _reads_per_mention(count: int) -> list[tuple[int, int]]:
         client = boto3.client("dynamodb", region_name=REGION)
         reads = Reads()
         client.meta.events.register("after-call.dynamodb.*", reads.hook)
-        create_tables(client)
-        seed_responders(count, random.Random(11))  # noqa: S311 - synthetic data
+        create_tables(client, "RespondersTable")
+        seed_responders(client, count, random.Random(11))  # noqa: S311 - synthetic data
         repo = ResponderRepository(client, RESPONDERS)
         figures = []
         for n, language in enumerate(("en", "es", "de")):

@@ -6,8 +6,13 @@ import pytest
 
 from tools.bench.cost import (
     Assumptions,
+    CostBreakdown,
+    MeasuredMention,
     MentionProfile,
+    PlatformAssumptions,
+    PlatformPrices,
     Prices,
+    bill_per_million,
     express_billed_gb_seconds,
     express_design_cost,
     express_execution_cost,
@@ -61,3 +66,36 @@ def test_designs_by_hand_per_million_mentions() -> None:
     assert express["messaging"] == standard["messaging"] == pytest.approx(0.85)
     assert express["total"] == pytest.approx(1.3125625 + 1.46667 + 0.85)
     assert standard["total"] == pytest.approx(150 + 1.46667 + 0.85)
+
+
+def test_the_bill_prices_every_service_with_its_assumption_by_hand() -> None:
+    """GIVEN measured items and a 50 % assigned share WHEN the bill is made THEN API Gateway,
+    DynamoDB writes and reads, the assignment workflow and logs are priced as by hand, each
+    with a stated assumption."""
+    triage = CostBreakdown(workflow=1e-6, lambda_=2e-6, messaging=0.0)
+    measured = MeasuredMention(
+        triage=triage,
+        items_written=10.0,
+        transactional_items_written=4.0,
+        items_read=20.0,
+        lambda_invocations=3.0,
+        assigned_share=0.5,
+    )
+    more = PlatformAssumptions(
+        write_units_per_item=1.0, log_kb_per_invocation=1024.0, assignment_invocations=2.0
+    )
+
+    rows = {
+        r.what: r
+        for r in bill_per_million(measured, Prices(), Assumptions(), PlatformPrices(), more)
+    }
+
+    assert rows["API Gateway (webhook deliveries)"].usd_per_million == pytest.approx(3.50)
+    # (6 plain + 2 x 4 transactional) WRU x $0.625/1M, per 1M mentions
+    assert rows["DynamoDB writes, triage to offer"].usd_per_million == pytest.approx(14 * 0.625)
+    assert rows["DynamoDB reads, triage to offer"].usd_per_million == pytest.approx(20 * 0.125)
+    # half the mentions x 5 Standard transitions x $25/1M
+    assert rows["Assignment workflow (Standard)"].usd_per_million == pytest.approx(62.5)
+    # (3 + 2 x 0.5) invocations x 1 MB of logs x $0.50/GB
+    assert rows["CloudWatch Logs"].usd_per_million == pytest.approx(4 / 1024 * 0.5 * 1e6)
+    assert all(r.assumption for r in rows.values())

@@ -166,11 +166,13 @@ CLASSIFIER_OPTIONS = (
     ClassifierOption("embedded models (in the Lambda, no call)"),
     ClassifierOption("Amazon Comprehend DetectSentiment", per_request=3 * 0.0001),
     ClassifierOption(
-        "Bedrock Amazon Nova Micro", per_million_input_tokens=0.035,
+        "Bedrock Amazon Nova Micro",
+        per_million_input_tokens=0.035,
         per_million_output_tokens=0.14,
     ),
     ClassifierOption(
-        "Bedrock Anthropic Claude 3 Haiku", per_million_input_tokens=0.25,
+        "Bedrock Anthropic Claude 3 Haiku",
+        per_million_input_tokens=0.25,
         per_million_output_tokens=1.25,
     ),
 )
@@ -186,3 +188,136 @@ def classifier_cost_per_million(
         + output_tokens * option.per_million_output_tokens / PER_MILLION
     )
     return per_mention * PER_MILLION
+
+
+# ------------------------------------------------------------ the whole bill per mention
+PLATFORM_PRICES_SOURCE = (
+    "aws.amazon.com/api-gateway/pricing (REST, first 333M), /dynamodb/pricing/on-demand "
+    "(after the Nov 2024 cut), /cloudwatch/pricing (Logs, standard ingestion), us-east-1"
+)
+
+
+@dataclass(frozen=True)
+class PlatformPrices:
+    """What the triage figures above leave out, in USD."""
+
+    api_gateway_rest_per_request: float = 3.50 / PER_MILLION
+    dynamodb_per_write_unit: float = 0.625 / PER_MILLION
+    dynamodb_per_read_unit: float = 0.125 / PER_MILLION
+    logs_per_gb_ingested: float = 0.50
+
+
+@dataclass(frozen=True)
+class PlatformAssumptions:
+    """What the bench cannot measure locally; each is printed beside the figure it drives."""
+
+    deliveries_per_mention: float = 1.0  # one webhook delivery (REST API request) per mention
+    write_units_per_item: float = 1.5  # most items <= 1 KB; the Mentions item ~2 KB once triaged
+    transaction_factor: float = 2.0  # a transactional write costs twice the units
+    read_units_per_item: float = 1.0  # strongly consistent, items <= 4 KB (eventual: half)
+    log_kb_per_invocation: float = 2.0  # START/END/REPORT lines plus a few powertools lines
+    assignment_transitions: int = 5  # Standard, "replied in time" (the cheapest path)
+    assignment_invocations: float = 4.0  # offer, notify, record, release
+    assignment_items_written: float = 8.0  # reply, ledger and boards, audit, release, status
+
+
+@dataclass(frozen=True)
+class MeasuredMention:
+    """Per mention, as measured on the local stack (triage up to the assignment's offer)."""
+
+    triage: CostBreakdown
+    items_written: float
+    transactional_items_written: float
+    items_read: float
+    lambda_invocations: float
+    assigned_share: float  # mentions that go to a person (advocate or employee)
+
+
+@dataclass(frozen=True)
+class CostRow:
+    """One line of the bill: USD per 1M mentions, and what it assumed."""
+
+    what: str
+    usd_per_million: float
+    assumption: str
+
+
+def bill_per_million(
+    measured: MeasuredMention,
+    prices: Prices,
+    assumptions: Assumptions,
+    platform: PlatformPrices,
+    more: PlatformAssumptions,
+) -> list[CostRow]:
+    """Every billed service per 1M mentions, each with the assumption behind it."""
+    million = PER_MILLION
+    share = measured.assigned_share
+    plain_items = measured.items_written - measured.transactional_items_written
+    write_units = more.write_units_per_item * (
+        plain_items + more.transaction_factor * measured.transactional_items_written
+    )
+    assignment_units = more.write_units_per_item * more.assignment_items_written * share
+    invocations = measured.lambda_invocations + more.assignment_invocations * share
+    log_gb = invocations * more.log_kb_per_invocation / (1024 * 1024)
+    return [
+        CostRow(
+            "API Gateway (webhook deliveries)",
+            more.deliveries_per_mention * platform.api_gateway_rest_per_request * million,
+            f"{more.deliveries_per_mention:g} REST request per mention at "
+            f"${platform.api_gateway_rest_per_request * million:.2f}/1M",
+        ),
+        CostRow(
+            "Step Functions, triage (Express)",
+            measured.triage.workflow * million,
+            f"{assumptions.express_memory_mb} MB x {assumptions.express_duration_ms:.0f} ms",
+        ),
+        CostRow(
+            "Lambda, triage",
+            measured.triage.lambda_ * million,
+            f"{measured.lambda_invocations:.2f} invocations x {assumptions.lambda_memory_mb} MB x "
+            f"{assumptions.lambda_duration_ms:.0f} ms (measured count, assumed duration)",
+        ),
+        CostRow(
+            "DynamoDB writes, triage to offer",
+            write_units * platform.dynamodb_per_write_unit * million,
+            f"{measured.items_written:.1f} items measured "
+            f"({measured.transactional_items_written:.1f} in transactions, "
+            f"x{more.transaction_factor:g}), {more.write_units_per_item:g} WRU"
+            f" per item, ${platform.dynamodb_per_write_unit * million:.3f}/1M WRU",
+        ),
+        CostRow(
+            "DynamoDB reads, triage to offer",
+            measured.items_read
+            * more.read_units_per_item
+            * platform.dynamodb_per_read_unit
+            * million,
+            f"{measured.items_read:.1f} items measured, {more.read_units_per_item:g} RRU each, "
+            f"${platform.dynamodb_per_read_unit * million:.3f}/1M RRU",
+        ),
+        CostRow(
+            "Assignment workflow (Standard)",
+            share * more.assignment_transitions * prices.standard_per_transition * million,
+            f"{share:.1%} of mentions assigned x {more.assignment_transitions} transitions",
+        ),
+        CostRow(
+            "Lambda + DynamoDB, assignment",
+            share
+            * more.assignment_invocations
+            * lambda_invocation_cost(prices, assumptions)
+            * million
+            + assignment_units * platform.dynamodb_per_write_unit * million,
+            f"{share:.1%} assigned x ({more.assignment_invocations:g} invocations + "
+            f"{more.assignment_items_written:g} items written), assumed",
+        ),
+        CostRow(
+            "SNS/SQS",
+            measured.triage.messaging * million,
+            "measured messages (parked triage only)",
+        ),
+        CostRow(
+            "CloudWatch Logs",
+            log_gb * platform.logs_per_gb_ingested * million,
+            f"{invocations:.2f} invocations x {more.log_kb_per_invocation:g} KB at "
+            f"${platform.logs_per_gb_ingested:.2f}/GB ingested (Step Functions log ERROR only)",
+        ),
+    ]

@@ -11,7 +11,9 @@ the machine, so they are printed for people to compare, never checked.
    API Gateway REST (payload 1.0) event, against moto; new mentions and redeliveries apart.
 3. Cold import of every `functions/*/app.py` in fresh interpreters, against `import boto3`.
 4. Cost per mention: the sample through the real local stack (`LocalStack`), then transitions,
-   Lambda invocations and messages per mention priced with `tools/bench/cost.py`.
+   Lambda invocations, messages and DynamoDB items written and read per mention, priced with
+   `tools/bench/cost.py`; the share a person must answer from the TWCS inbound tweets and from
+   the sample; the whole bill per 1M mentions with each assumption beside its figure.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,9 +48,14 @@ from crowdcare_local.runtime import LocalContext
 from tools.bench.cost import (
     CLASSIFIER_OPTIONS,
     CLASSIFIER_PRICES_SOURCE,
+    PLATFORM_PRICES_SOURCE,
     Assumptions,
+    MeasuredMention,
     MentionProfile,
+    PlatformAssumptions,
+    PlatformPrices,
     Prices,
+    bill_per_million,
     classifier_cost_per_million,
     express_design_cost,
     pricing_table,
@@ -467,6 +474,71 @@ def bench_cold_imports(runs: int) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- 4. workflow cost
+WRITE_OPERATIONS = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+
+
+@dataclass
+class ItemCounts:
+    """DynamoDB items written, by (table, operation), and items read."""
+
+    writes: Counter[tuple[str, str]]
+    read: int = 0
+
+
+def items_read(operation: str, response: dict[str, Any]) -> int:
+    """Items a read call read (a Query or Scan: what it examined, not what it returned)."""
+    if operation in {"Query", "Scan"}:
+        return int(response.get("ScannedCount", response.get("Count", 0)))
+    if operation == "GetItem":
+        return int("Item" in response)
+    if operation == "BatchGetItem":
+        return sum(len(items) for items in response.get("Responses", {}).values())
+    if operation == "TransactGetItems":
+        return len(response.get("Responses", []))
+    return 0
+
+
+@contextlib.contextmanager
+def counting_items() -> Iterator[ItemCounts]:
+    """Items written to and read from DynamoDB by every client in this process while the block
+    runs: a transaction or batch counts each item it writes. The local stack's functions
+    build their own clients, so the count sits under botocore's one call path
+    (`BaseClient._make_api_call`) rather than on one client's event hooks."""
+    from botocore.client import BaseClient
+
+    counts = ItemCounts(Counter())
+    writes = counts.writes
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def table(name: str) -> str:  # "crowdcare-MentionsTable" -> "Mentions"
+        return name.rsplit("-", 1)[-1].removesuffix("Table")
+
+    def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if client.meta.service_model.service_name == "dynamodb" and operation in WRITE_OPERATIONS:
+            if operation == "TransactWriteItems":
+                for entry in params["TransactItems"]:
+                    for kind, write in entry.items():
+                        if kind != "ConditionCheck":
+                            writes[(table(write["TableName"]), f"Transact{kind}")] += 1
+            elif operation == "BatchWriteItem":
+                for name, requests in params["RequestItems"].items():
+                    writes[(table(name), operation)] += len(requests)
+            else:
+                writes[(table(params["TableName"]), operation)] += 1
+        response = original(client, operation, params)
+        if client.meta.service_model.service_name == "dynamodb":
+            counts.read += items_read(operation, response)
+        return response
+
+    BaseClient._make_api_call = counted  # type: ignore[attr-defined]
+    try:
+        yield counts
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class WorkflowRun:
     """What the local stack recorded for one batch of mentions' triage."""
@@ -480,6 +552,8 @@ class WorkflowRun:
     invocations: dict[str, int]
     settled: bool
     seconds: float
+    writes: dict[tuple[str, str], int]
+    items_read: int
 
 
 def run_workflows(count: int) -> WorkflowRun:
@@ -503,16 +577,18 @@ def run_workflows(count: int) -> WorkflowRun:
         for responder in responders:
             responder_repository.put(responder)
         repository = MentionRepository(ddb, stack.ref("MentionsTable"))
-        stored = sum(repository.put_if_new(mention, now) for mention in mentions)
-        deadline = time.monotonic() + 150
-        settled = False
-        while time.monotonic() < deadline:
-            stack.pump_once()
-            stats = workflow_stats(stack, "TriageStateMachine")
-            if stats.executions >= stored and not stats.statuses.get("RUNNING"):
-                settled = True
-                break
-            time.sleep(0.2)
+        # Counted from the webhook's write of each mention to the assignment workflow's offer.
+        with counting_items() as counts:
+            stored = sum(repository.put_if_new(mention, now) for mention in mentions)
+            deadline = time.monotonic() + 150
+            settled = False
+            while time.monotonic() < deadline:
+                stack.pump_once()
+                stats = workflow_stats(stack, "TriageStateMachine")
+                if stats.executions >= stored and not stats.statuses.get("RUNNING"):
+                    settled = True
+                    break
+                time.sleep(0.2)
         stats = workflow_stats(stack, "TriageStateMachine")
         invocations = dict(stack.runtime.invocations) if stack.runtime else {}
     return WorkflowRun(
@@ -525,6 +601,8 @@ def run_workflows(count: int) -> WorkflowRun:
         invocations={f: invocations.get(f, 0) for f in TRIAGE_FUNCTIONS},
         settled=settled,
         seconds=time.monotonic() - started,
+        writes=dict(counts.writes),
+        items_read=counts.read,
     )
 
 
@@ -558,6 +636,7 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
     for function, count_ in sorted(run.invocations.items()):
         print(f"  {function:<31}{count_ / n:5.2f}   ({count_} invocations)")
     print("  (the starter takes stream batches of up to 25 records)")
+    writes = print_writes(run.writes, n)
 
     profile = MentionProfile(
         state_transitions=run.transitions / n,
@@ -628,9 +707,23 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
             f"assignments  (${per_million_mentions:7.2f} per 1M mentions)"
         )
     classifiers = classifier_costs()
-    print("Not priced (equal in both designs): the webhooks Lambda and API Gateway per delivery,")
-    print("DynamoDB reads/writes, SES e-mail and SMS, CloudWatch Logs and X-Ray.")
+    shares = assigned_shares()
+    measured = MeasuredMention(
+        triage=express_design_cost(profile, prices, assumptions),
+        items_written=writes["total"],
+        transactional_items_written=sum(
+            c for (_, op), c in run.writes.items() if op.startswith("Transact")
+        )
+        / n,
+        items_read=run.items_read / n,
+        lambda_invocations=profile.lambda_invocations,
+        assigned_share=shares["twcs"]["assigned"],
+    )
+    bill = print_bill(measured, prices, assumptions, shares)
+    print("Not priced: SES e-mail and SMS per notification, X-Ray, the dashboard's API requests.")
     return {
+        "assigned_shares": shares,
+        "bill_per_million_mentions_usd": bill,
         "mentions_read": run.read,
         "mentions": run.mentions,
         "triage_executions": run.executions,
@@ -641,6 +734,7 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
         "lambda_invocations": run.invocations,
         "lambda_invocations_per_mention": profile.lambda_invocations,
         "sqs_requests_per_mention": profile.sqs_requests,
+        "dynamodb_items_written_per_mention": writes,
         "pricing": pricing_table(prices, assumptions),
         "triage_per_million_mentions_usd": {
             "crowdcare_express": express,
@@ -649,6 +743,86 @@ def bench_workflow_cost(count: int) -> dict[str, Any]:
         "baseline_over_crowdcare": ratio,
         "assignment_workflow": assignment,
         "classifier_per_million_mentions_usd": classifiers,
+    }
+
+
+def print_writes(writes: dict[tuple[str, str], int], mentions: int) -> dict[str, float]:
+    """DynamoDB items written per mention, by table (and by operation beside it)."""
+    by_table: Counter[str] = Counter()
+    for (table, _), count in writes.items():
+        by_table[table] += count
+    total = sum(by_table.values()) / mentions
+    print(
+        f"DynamoDB items written per mention  {total:5.2f} (webhook write to the assignment "
+        "offer; a transaction counts each item; each item is >= 1 WRU, 2 in a transaction)"
+    )
+    for table, count in by_table.most_common():
+        operations = ", ".join(
+            f"{op} {c / mentions:.2f}" for (t, op), c in sorted(writes.items()) if t == table
+        )
+        print(f"  {table:<31}{count / mentions:5.2f}   ({operations})")
+    return {table: count / mentions for table, count in by_table.items()} | {"total": total}
+
+
+def assigned_shares() -> dict[str, dict[str, float]]:
+    """What share of mentions the triage sends to a person, on a real stream (the inbound
+    TWCS tweets) and on the demo sample, with the demo's responders (embedded engine)."""
+    engine = TriageEngine(EmbeddedModelProvider(), TriageRules.default())
+    responders = load_responders()
+    twcs_path = data_dir() / TWCS_FILE
+    streams = {"twcs": twcs_mentions(twcs_path) if twcs_path.exists() else [], "sample": []}
+    streams["sample"] = sample_mentions()
+    shares: dict[str, dict[str, float]] = {}
+    print("\nShare of mentions a person must answer (embedded triage, the demo's responders):")
+    for name, mentions in streams.items():
+        routes = Counter(engine.triage(m, responders, NOW).decision.route.value for m in mentions)
+        total = max(len(mentions), 1)
+        shares[name] = {
+            "mentions": len(mentions),
+            "assigned": (routes["community"] + routes["employee"]) / total,
+            "advocates": routes["community"] / total,
+            "employees": routes["employee"] / total,
+        }
+        figures = shares[name]
+        label = "TWCS inbound tweets" if name == "twcs" else "demo sample"
+        print(
+            f"  {label:<20}{len(mentions):6,} mentions: needs an answer {figures['assigned']:6.1%}"
+            f"  (advocates {figures['advocates']:6.1%}, employees {figures['employees']:6.1%})"
+        )
+    return shares
+
+
+def print_bill(
+    measured: MeasuredMention,
+    prices: Prices,
+    assumptions: Assumptions,
+    shares: dict[str, dict[str, float]],
+) -> dict[str, Any]:
+    """Every billed service per 1M mentions at the TWCS share, the sample's share beside."""
+    platform, more = PlatformPrices(), PlatformAssumptions()
+    sample = replace(measured, assigned_share=shares["sample"]["assigned"])
+    rows = bill_per_million(measured, prices, assumptions, platform, more)
+    sample_rows = bill_per_million(sample, prices, assumptions, platform, more)
+    print(
+        f"\nThe bill per 1M mentions (USD; assigned share {measured.assigned_share:.1%} from "
+        f"TWCS, {sample.assigned_share:.1%} from the demo sample):"
+    )
+    print(f"  {'':<34}{'TWCS':>9}{'sample':>9}   assumption")
+    for row, other in zip(rows, sample_rows, strict=True):
+        print(
+            f"  {row.what:<34}{row.usd_per_million:9.2f}{other.usd_per_million:9.2f}"
+            f"   {row.assumption}"
+        )
+    total = sum(r.usd_per_million for r in rows)
+    sample_total = sum(r.usd_per_million for r in sample_rows)
+    print(f"  {'total':<34}{total:9.2f}{sample_total:9.2f}")
+    print(f"  ({PLATFORM_PRICES_SOURCE})")
+    return {
+        "rows": [asdict(r) for r in rows],
+        "total": total,
+        "total_at_sample_share": sample_total,
+        "prices": asdict(platform),
+        "assumptions": asdict(more),
     }
 
 

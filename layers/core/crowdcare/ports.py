@@ -131,6 +131,10 @@ class ResponderStore(Protocol):
         """The responders with these ids, as they are now (unknown ids left out)."""
         ...
 
+    def by_email(self, address: str) -> Sequence[Responder]:
+        """The responders with this address, case and spaces aside (a key read, not a Scan)."""
+        ...
+
     def suppress_email(self, responder_id: str) -> bool:
         """Stop emailing them; False when unknown or already suppressed."""
         ...

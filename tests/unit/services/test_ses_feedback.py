@@ -103,3 +103,34 @@ def test_an_address_of_no_responder_is_counted_not_guessed(world: World) -> None
     # THEN it is counted as unknown and nobody is alerted about
     assert (result.suppressed, result.unknown_addresses) == ((), 1)
     assert world.alerts.alerts == []
+
+
+class NoScanResponders(FakeResponders):
+    """Responders whose whole-table listing (a Scan in DynamoDB) must never be asked for."""
+
+    def list_all(self) -> list[Any]:
+        raise AssertionError("SES feedback listed every responder")
+
+
+def test_a_bounce_finds_the_responder_by_address_not_by_listing_everyone() -> None:
+    """GIVEN responders whose listing fails WHEN a permanent bounce of ana's address, written
+    in capitals by SES's sender, arrives THEN ana is found by address and suppressed, and an
+    address nobody has counts as unknown."""
+    responders = NoScanResponders([a_responder("ana"), a_responder("ben")])
+    service = SesFeedbackService(
+        responders=responders,
+        alerts=RecordingAlertPublisher(),
+        audit=FakeAuditLog(),
+        clock=ManualClock(NOON),
+    )
+    bounced = {
+        "bouncedRecipients": [
+            {"emailAddress": "ANA@example.com"},
+            {"emailAddress": "gone@example.com"},
+        ]
+    }
+
+    result = service.handle(notification("ses_bounce", bounce=bounced))
+
+    assert result.suppressed == ("ana",)
+    assert result.unknown_addresses == 1

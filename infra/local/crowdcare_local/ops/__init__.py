@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 KINDS = ("triage", "ingest", "replies", "notifications", "async", "stream", "swept")
-OPS_COMMANDS = ("parked", "replies", "responders", "cursors", "status")
+OPS_COMMANDS = ("parked", "replies", "responders", "cursors", "status", "backfill")
 
 
 def _target_options() -> argparse.ArgumentParser:
@@ -91,3 +91,5 @@ def configure_parsers(commands: Any) -> None:
         parents=[common],
         help="open assignments, queues, parked counts, last polls, alarms in ALARM",
     )
+    backfill = commands.add_parser("backfill", parents=[common], help="index keys for old items")
+    backfill.add_argument("--dry-run", action="store_true", help="count, write nothing")

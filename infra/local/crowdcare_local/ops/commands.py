@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from crowdcare.adapters.responders_csv import CsvFileError, parse_responders
 
 from crowdcare_local.ops import admin, parked
+from crowdcare_local.ops.backfill import run_backfill
 from crowdcare_local.ops.target import Target, TargetError, resolve_target
 from crowdcare_local.progress import ProgressBar
 
@@ -76,6 +77,7 @@ _COMMANDS: dict[tuple[str, str | None], Any] = {
     ("cursors", "list"): lambda a, t, r: cursors_list(t, r),
     ("cursors", "reset"): lambda a, t, r: cursors_reset(t, r, a.source),
     ("status", None): lambda a, t, r: show_status(t, r),
+    ("backfill", None): lambda a, t, r: run_backfill(t, r, a.dry_run),
 }
 
 

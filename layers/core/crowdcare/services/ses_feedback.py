@@ -175,14 +175,10 @@ class SesFeedbackService:
         attempt = attempt_from_tags(notification.mail.tags)
         suppressed: list[str] = []
         already: list[str] = []
-        matched = 0
-        # A paginated Scan of Responders, on a rare admin-class event (a bounce or complaint:
-        # SES reviews senders above a few percent), never per mention or request. An index
-        # by email would make it a key read (issue 11, left for later).
-        for responder in self._responders.list_all():
-            if responder.email.lower() not in addresses:
-                continue
-            matched += 1
+        # A key read of the `by_email` index per address, never a Scan of Responders.
+        found = {address: self._responders.by_email(address) for address in sorted(addresses)}
+        matches = {r.responder_id: r for responders in found.values() for r in responders}
+        for responder in matches.values():
             if responder.email_suppressed:
                 already.append(responder.responder_id)
                 continue
@@ -217,7 +213,7 @@ class SesFeedbackService:
             kind=notification.kind,
             suppressed=tuple(suppressed),
             already_suppressed=tuple(already),
-            unknown_addresses=max(len(addresses) - matched, 0),
+            unknown_addresses=sum(1 for responders in found.values() if not responders),
         )
 
     @staticmethod

@@ -176,6 +176,13 @@ class FakeResponders:
         self.reads += min(len(pool), limit)
         return pool[:limit]
 
+    def by_email(self, address: str) -> list[Responder]:
+        """The `by_email` index: responders whose address matches, case and spaces aside."""
+        wanted = address.strip().lower()
+        found = [r for r in self.items.values() if r.email.strip().lower() == wanted]
+        self.reads += len(found)
+        return found
+
     def get_many(self, responder_ids: Iterable[str]) -> list[Responder]:
         self.reads += len(set(responder_ids))
         return [self.items[rid] for rid in dict.fromkeys(responder_ids) if rid in self.items]

@@ -119,26 +119,38 @@ class MentionRepository:
         return None if item is None else stored_mention_from_item(item)
 
     def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
-        """Store what triage concluded and move the mention on."""
+        """Store what triage concluded and move the mention on, in one write.
+
+        Triaged straight into the queue, it joins the queue index in the same write (its place
+        from this priority and the stored arrival), or nobody would see it.
+        """
         index_set, index_remove = _index_update(status)
+        expression = f"SET triage = :triage, #status = :status{index_set}"
+        values: dict[str, Any] = {
+            ":triage": triage.model_dump(mode="json"),
+            ":status": status.value,
+            ":since": self._since(),
+        }
+        if status is MentionStatus.QUEUED:
+            stored = self.get(mention_id)
+            if stored is not None:
+                placed = StoredMention(stored.mention, stored.received_at, status, triage)
+                expression += (
+                    f", status_detail = :detail, {QUEUE_KEY} = :queue, {QUEUE_ORDER} = :order"
+                )
+                values |= {
+                    ":detail": "every candidate was full",
+                    ":queue": QUEUED,
+                    ":order": queue_order(placed),
+                }
         self._client.update_item(
             TableName=self._table,
             Key={"mention_id": {"S": mention_id}},
-            UpdateExpression=f"SET triage = :triage, #status = :status{index_set}{index_remove}",
+            UpdateExpression=expression + index_remove,
             ConditionExpression="attribute_exists(mention_id)",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=to_item(
-                {
-                    ":triage": triage.model_dump(mode="json"),
-                    ":status": status.value,
-                    ":since": self._since(),
-                }
-            ),
+            ExpressionAttributeValues=to_item(values),
         )
-        if status is MentionStatus.QUEUED:
-            # A mention triaged straight into the queue joins the queue index too (set_status
-            # computes its place from the stored priority and arrival), or nobody would see it.
-            self.set_status(mention_id, MentionStatus.QUEUED, "every candidate was full")
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
         """Move the mention to `status`, with an optional operator-facing detail.

@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 POOL_SLOTS = ("pool_0", "pool_1", "pool_2")
 """GSI names and their hash keys: a responder is found under their first three languages."""
 POOL_RANK = "pool_rank"
-POOL_ATTRIBUTES = (*POOL_SLOTS, POOL_RANK)
+EMAIL_KEY = "email_key"
+"""Hash key of the sparse `by_email` GSI: the normalised address (SES feedback finds the
+responder by key). Derived like the pool keys, so every profile write keeps it in step."""
+POOL_ATTRIBUTES = (*POOL_SLOTS, POOL_RANK, EMAIL_KEY)
+"""Every attribute derived from the profile for an index (never part of the Responder)."""
 EMPLOYEE_POOL = "employee"
 _REFRESH_ATTEMPTS = 3
 
@@ -49,9 +53,18 @@ def pool_key(kind: ResponderKind, language: str | None) -> str:
     return f"advocate#{base_language(language)}"
 
 
+def normalised_email(address: str) -> str:
+    """One spelling per mailbox for the index: SES reports addresses lower-cased."""
+    return address.strip().lower()
+
+
 def pool_values(responder: Responder) -> dict[str, Any]:
-    """The pool attributes the responder's item should carry now (none when full or paused)."""
-    values: dict[str, Any] = {POOL_RANK: responder.reputation}
+    """The index attributes the responder's item should carry now: the pool keys (none when
+    full or paused) and the email key."""
+    values: dict[str, Any] = {
+        POOL_RANK: responder.reputation,
+        EMAIL_KEY: normalised_email(responder.email),
+    }
     if not responder.has_capacity:
         return values
     if responder.kind is ResponderKind.EMPLOYEE:
@@ -77,9 +90,7 @@ class ResponderPool:
         self._client = client
         self._table = table_name
 
-    def available(
-        self, kind: ResponderKind, language: str | None, limit: int
-    ) -> list[Responder]:
+    def available(self, kind: ResponderKind, language: str | None, limit: int) -> list[Responder]:
         """Up to `limit` responders of the pool, best reputation first (possibly stale).
 
         Reads at most `limit` items, whatever the size of the table: the primary-language
@@ -105,7 +116,21 @@ class ResponderPool:
         return found
 
     def leave_if_full(self, responder_id: str) -> None:
-        """After an assignment: leave every pool when that filled the last slot."""
+        """After an assignment: leave every pool when that filled the last slot.
+
+        A consistent read of the counter first, and the write only when full: most
+        assignments leave a slot free, and a write that fails its condition is billed like
+        one that lands (a read costs a fifth of a write). Racing assignments each read after
+        their own transaction, so the one that filled the last slot sees it full.
+        """
+        item = self._client.get_item(
+            TableName=self._table,
+            Key={"responder_id": {"S": responder_id}},
+            ConsistentRead=True,
+            ProjectionExpression="open_count, max_open",
+        ).get("Item")
+        if item is None or int(item["open_count"]["N"]) < int(item["max_open"]["N"]):
+            return
         try:
             self._client.update_item(
                 TableName=self._table,

@@ -9,8 +9,10 @@ from botocore.exceptions import ClientError
 from crowdcare.adapters.dynamodb.codec import to_item
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
 from crowdcare.adapters.dynamodb.responder_pool import (
+    EMAIL_KEY,
     ResponderPool,
     by_ids,
+    normalised_email,
     pool_values,
     responder_from_item,
 )
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from crowdcare.domain.models import Responder, ResponderKind
+
+
+EMAIL_INDEX = "by_email"
 
 
 class ResponderRepository:
@@ -49,9 +54,7 @@ class ResponderRepository:
         """The responders with these ids, consistently read (unknown ids are left out)."""
         return by_ids(self._client, self._table, responder_ids)
 
-    def available(
-        self, kind: ResponderKind, language: str | None, limit: int
-    ) -> list[Responder]:
+    def available(self, kind: ResponderKind, language: str | None, limit: int) -> list[Responder]:
         """Up to `limit` candidates with a free slot, best reputation first (a bounded read of
         the pool GSIs; may be a moment stale, `try_assign` is the guard)."""
         return self._pool.available(kind, language, limit)
@@ -60,9 +63,26 @@ class ResponderRepository:
         """Put the responder in or out of the pools as their item is now."""
         self._pool.refresh(responder_id)
 
+    def by_email(self, address: str) -> list[Responder]:
+        """The responders with this address (normalised): a key read of the sparse `by_email`
+        GSI, whatever the number of responders. Eventually consistent (an address changed a
+        moment ago may not be found yet)."""
+        paginator = self._client.get_paginator("query")
+        return [
+            responder_from_item(item)
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName=EMAIL_INDEX,
+                KeyConditionExpression="#email = :email",
+                ExpressionAttributeNames={"#email": EMAIL_KEY},
+                ExpressionAttributeValues={":email": {"S": normalised_email(address)}},
+            )
+            for item in page.get("Items", [])
+        ]
+
     def list_all(self) -> list[Responder]:
-        """Every responder: ADMIN ONLY (the admin list, the SES feedback's rare name lookups,
-        local summaries). A paginated Scan; no per-mention path calls it (they read pools)."""
+        """Every responder: ADMIN ONLY (the admin list, local summaries; SES feedback reads
+        the by_email index). A paginated Scan; no per-mention path calls it (they read pools)."""
         paginator = self._client.get_paginator("scan")
         return [
             responder_from_item(item)
