@@ -65,7 +65,7 @@ bench: setup
 	$(BIN)/python -m tools.bench.insight
 	$(BIN)/python -m tools.bench.rewards
 	$(BIN)/python -m tools.bench.analytics
-	$(BIN)/python -m tools.bench.scaling --responders 1000,10000 --mentions 100000
+	$(BIN)/python -m tools.bench.scaling
 
 # Bounded: N deliveries (C in flight), at most 60 s of sending, then a bounded drain.
 load: setup  ## N signed generic deliveries into the local stack; deliveries/s, p50/p99 ack, drain

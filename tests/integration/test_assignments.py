@@ -342,7 +342,9 @@ def test_gauge_rebuild_counts_assignments_written_before_it(
     assert gauge.open_count() == 1
     # WHEN an operator rebuilds the gauge
     rebuilt = gauge.rebuild()
-    # THEN both are counted, and later moves go on from there
-    assert rebuilt == gauge.open_count() == 2
+    # THEN both are counted, and later moves go on from there; a second rebuild changes nothing
+    assert rebuilt == (2, True)
+    assert gauge.open_count() == 2
+    assert gauge.rebuild() == (2, False)
     repo.release("x#1", AssignmentStatus.REPLIED)
     assert gauge.open_count() == 1

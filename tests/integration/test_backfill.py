@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from crowdcare.adapters.dynamodb.assignment_gauge import OpenAssignmentsGauge
 from crowdcare.adapters.dynamodb.assignment_index import AssignmentIndex
 from crowdcare.adapters.dynamodb.codec import to_item
 from crowdcare.adapters.dynamodb.mentions import MentionRepository
@@ -86,26 +88,30 @@ def _old_shape_items(core: CoreAws) -> str:
     return mention.mention_id
 
 
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+
 def _run(core: CoreAws, *, dry_run: bool = False) -> tuple[dict[str, Any], list[str]]:
     """The command's JSON document and the write calls it made."""
     writes: list[str] = []
     core.dynamodb.meta.events.register(
         "before-parameter-build.dynamodb.*",
-        lambda model, **_: writes.append(model.name) if "Item" in model.name else None,
+        lambda model, **_: writes.append(model.name) if model.name in WRITES else None,
     )
     out, err = io.StringIO(), io.StringIO()
     code = run_backfill(_Target(core), Report(True, out, err), dry_run)  # type: ignore[arg-type]
     core.dynamodb.meta.events.unregister("before-parameter-build.dynamodb.*")
     assert code == 0
     assert "Responders" in err.getvalue()  # progress goes to stderr, the document to stdout
-    return json.loads(out.getvalue()), [w for w in writes if w != "GetItem"]
+    return json.loads(out.getvalue()), writes
 
 
 def test_old_items_become_visible_to_the_indexes_and_a_second_run_changes_nothing(
     core_aws: CoreAws,
 ) -> None:
     """GIVEN a responder, a queued mention and an open assignment without index keys WHEN
-    backfill runs THEN the pool, by_email, queue and open_by_responder queries find them;
+    backfill runs THEN the pool, by_email, queue, by_author and open_by_responder queries find
+    them and the open-assignments gauge counts the assignment;
     WHEN it runs again THEN it finds nothing to fix and writes nothing."""
     mention_id = _old_shape_items(core_aws)
     responders = ResponderRepository(core_aws.dynamodb, core_aws.responders_table)
@@ -119,7 +125,14 @@ def test_old_items_become_visible_to_the_indexes_and_a_second_run_changes_nothin
 
     first, writes = _run(core_aws)
 
-    assert [t["fixed"] for t in first["tables"]] == [1, 1, 1]
+    assert [t["table"] for t in first["tables"]] == [
+        "Responders",
+        "Mentions",
+        "Authors",
+        "Assignments",
+        "Gauge",
+    ]
+    assert [t["fixed"] for t in first["tables"]] == [1, 1, 1, 1, 1]
     assert writes
     assert [r.responder_id for r in responders.available(ResponderKind.ADVOCATE, "en", 10)] == [
         "ana"
@@ -127,10 +140,13 @@ def test_old_items_become_visible_to_the_indexes_and_a_second_run_changes_nothin
     assert [r.responder_id for r in responders.by_email("ana@example.com")] == ["ana"]
     assert [s.mention.mention_id for s in mentions.queued(10)] == [mention_id]
     assert [a.mention_id for a in index.open_for_responder("ana")] == ["x#9"]
+    assert OpenAssignmentsGauge(core_aws.dynamodb, core_aws.assignments_table).open_count() == 1
+    later = a_mention("8").model_copy(update={"created_at": NOON + timedelta(hours=1)})
+    assert [p.mention_id for p in mentions.earlier_by_author(later, 5)] == [mention_id]
 
     second, writes = _run(core_aws)
 
-    assert [(t["to_fix"], t["fixed"]) for t in second["tables"]] == [(0, 0)] * 3
+    assert [(t["to_fix"], t["fixed"]) for t in second["tables"]] == [(0, 0)] * 5
     assert writes == []
 
 
@@ -142,6 +158,6 @@ def test_a_dry_run_counts_and_writes_nothing(core_aws: CoreAws) -> None:
     document, writes = _run(core_aws, dry_run=True)
 
     assert document["dry_run"] is True
-    assert [(t["to_fix"], t["fixed"]) for t in document["tables"]] == [(1, 0)] * 3
+    assert [(t["to_fix"], t["fixed"]) for t in document["tables"]] == [(1, 0)] * 4
     assert writes == []
     assert MentionRepository(core_aws.dynamodb, core_aws.mentions_table).queued(10) == []

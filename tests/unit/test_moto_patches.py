@@ -14,6 +14,11 @@ from moto.backends import get_backend
 REGION = "us-east-1"
 
 
+def _records(table: Any) -> int:
+    """How many stream records the table holds."""
+    return len(table.stream_shard.items)
+
+
 def _table(client: Any) -> None:
     client.create_table(
         TableName="t",
@@ -37,7 +42,7 @@ def test_a_cancelled_transaction_restores_its_items_and_drops_its_stream_records
         backend = get_backend("dynamodb")["123456789012"][REGION]
         untouched = backend.get_item("t", {"k": {"S": "c"}})
         table = backend.tables["t"]
-        records_before = len(table.stream_shard.items)
+        records_before = _records(table)
         with pytest.raises(ClientError) as cancelled:
             client.transact_write_items(
                 TransactItems=[
@@ -62,7 +67,7 @@ def test_a_cancelled_transaction_restores_its_items_and_drops_its_stream_records
         table = get_backend("dynamodb")["123456789012"][REGION].tables["t"]
         item = client.get_item(TableName="t", Key={"k": {"S": "a"}})["Item"]
         assert item["n"] == {"N": "1"}
-        assert len(table.stream_shard.items) == records_before
+        assert _records(table) == records_before
         assert backend.get_item("t", {"k": {"S": "c"}}) is untouched
 
 
@@ -80,4 +85,4 @@ def test_a_transaction_that_succeeds_keeps_every_write_and_record() -> None:
         )
         table = get_backend("dynamodb")["123456789012"][REGION].tables["t"]
         assert len(table.items) == 2
-        assert len(table.stream_shard.items) == 2
+        assert _records(table) == 2

@@ -21,10 +21,20 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
+from crowdcare.adapters.dynamodb.assignment_gauge import OpenAssignmentsGauge
 from crowdcare.adapters.dynamodb.assignments import OPEN_FOR
 from crowdcare.adapters.dynamodb.codec import to_item
 from crowdcare.adapters.dynamodb.conditional import is_conditional_failure
-from crowdcare.adapters.dynamodb.mentions import QUEUE_KEY, QUEUE_ORDER, QUEUED, queue_order
+from crowdcare.adapters.dynamodb.mentions import (
+    AUTHOR_KEY,
+    AUTHOR_ORDER,
+    QUEUE_KEY,
+    QUEUE_ORDER,
+    QUEUED,
+    author_key,
+    author_order,
+    queue_order,
+)
 from crowdcare.adapters.dynamodb.repositories import stored_mention_from_item
 from crowdcare.adapters.dynamodb.responder_pool import (
     POOL_ATTRIBUTES,
@@ -130,6 +140,38 @@ def mentions_pass(
     return result
 
 
+def authors_pass(client: Any, table: str, dry_run: bool, tick: Callable[[], None]) -> TableBackfill:
+    """Mentions missing from the by_author index (the cards' earlier mentions)."""
+    result = TableBackfill("Authors")
+    for item in scan(
+        client,
+        table,
+        FilterExpression="attribute_not_exists(#author)",
+        ExpressionAttributeNames={"#author": AUTHOR_KEY},
+    ):
+        result.scanned += 1
+        tick()
+        result.to_fix += 1
+        if dry_run:
+            continue
+        mention = stored_mention_from_item(item).mention
+        done = _update_if(
+            client,
+            TableName=table,
+            Key={"mention_id": item["mention_id"]},
+            UpdateExpression="SET #author = :author, #order = :order",
+            ConditionExpression="attribute_exists(mention_id) AND attribute_not_exists(#author)",
+            ExpressionAttributeNames={"#author": AUTHOR_KEY, "#order": AUTHOR_ORDER},
+            ExpressionAttributeValues={
+                ":author": {"S": author_key(mention)},
+                ":order": {"S": author_order(mention)},
+            },
+        )
+        result.fixed += done
+        result.changed_meanwhile += not done
+    return result
+
+
 def assignments_pass(
     client: Any, table: str, dry_run: bool, tick: Callable[[], None]
 ) -> TableBackfill:
@@ -167,6 +209,7 @@ def assignments_pass(
 PASSES = (
     ("RespondersTable", responders_pass),
     ("MentionsTable", mentions_pass),
+    ("MentionsTable", authors_pass),
     ("AssignmentsTable", assignments_pass),
 )
 
@@ -188,6 +231,11 @@ def backfill(client: Any, tables: dict[str, str], dry_run: bool, err: Any) -> li
             f"{result.scanned:,} looked at, {result.to_fix:,} to fix, {result.fixed:,} fixed"
         )
         results.append(result)
+    if not dry_run:
+        # Last, once every open assignment is indexed: the gauge counts them afresh.
+        gauge = OpenAssignmentsGauge(client, tables["AssignmentsTable"])
+        open_now, corrected = gauge.rebuild()
+        results.append(TableBackfill("Gauge", open_now, int(corrected), int(corrected)))
     return results
 
 

@@ -66,8 +66,9 @@ class OpenAssignmentsGauge:
             request = response.get("UnprocessedKeys") or {}  # type: ignore[assignment]
         return total
 
-    def rebuild(self) -> int:
-        """Count the open assignments again and reset the shards: ADMIN ONLY, a paginated Scan.
+    def rebuild(self) -> tuple[int, bool]:
+        """Count the open assignments again and, if the gauge disagrees, reset its shards:
+        ADMIN ONLY, a paginated Scan. Returns the count and whether the gauge was corrected.
 
         For a stack whose assignments predate the gauge (`crowdcare backfill`). Run it while
         nothing is being assigned: a transaction landing mid-count is lost from the total.
@@ -82,6 +83,8 @@ class OpenAssignmentsGauge:
             ConsistentRead=True,
         ):
             count += int(page["Count"])
+        if count == self.open_count():
+            return count, False
         for shard in range(SHARDS):
             self._client.put_item(
                 TableName=self._table,
@@ -90,4 +93,4 @@ class OpenAssignmentsGauge:
                     COUNT: {"N": str(count if shard == 0 else 0)},
                 },
             )
-        return count
+        return count, True
