@@ -80,6 +80,23 @@ def api_routes(stack: LocalStack) -> list[ApiRoute]:
     return routes
 
 
+def _requests_per_thread(app: Any) -> None:
+    """Give a Chalice app one `current_request` per thread.
+
+    Chalice keeps the request being handled on the app object: right in Lambda, which hands a
+    container one request at a time, wrong in this threaded server, where a long poll of the
+    feed and a page's other requests run at once and could read each other's query strings.
+    """
+    cls = type(app)
+    if isinstance(cls.__dict__.get("current_request"), property):
+        return
+    local = threading.local()
+    cls.current_request = property(
+        lambda _self: getattr(local, "request", None),
+        lambda _self, request: setattr(local, "request", request),
+    )
+
+
 class LocalApiServer:
     """A threaded HTTP server on loopback that forwards to the functions' Chalice apps."""
 
@@ -91,6 +108,7 @@ class LocalApiServer:
         for route in self._routes:
             if route.function not in self._gateways:
                 app: Any = runtime.handler(route.function)  # a Chalice app (Handler: app.app)
+                _requests_per_thread(app)
                 config = Config.create(
                     chalice_stage="local", function_name=route.function, lambda_timeout=15
                 )
