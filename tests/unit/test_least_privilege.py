@@ -100,3 +100,24 @@ def test_an_explicit_deny_wins_over_an_allow() -> None:
     # WHEN an SMS (no ARN) and a topic publish are judged
     # THEN the topic publish is denied and the SMS is not
     assert violations([sms, topic], {"F": policy}) == [topic]
+
+
+def test_a_task_tokens_answer_is_allowed_by_a_grant_on_its_state_machine() -> None:
+    """SendTaskSuccess names no state machine (it is inside the token): a grant on the state
+    machine covers it, and a function without one is denied."""
+    # GIVEN a function allowed to answer tasks of one state machine, and one that is not
+    machine = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:assignment"
+    policy = statements(
+        [
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "states:SendTaskSuccess", "Resource": machine}
+                ]
+            }
+        ]
+    )
+    answer = requests("states", "SendTaskSuccess", {"taskToken": "t", "output": "{}"})[0]
+    # WHEN each answers a task
+    allowed, denied = AwsCall("A", *answer), AwsCall("B", *answer)
+    # THEN only the function without the grant is denied
+    assert violations([allowed, denied], {"A": policy}) == [denied]

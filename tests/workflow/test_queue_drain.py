@@ -33,11 +33,8 @@ def full(stack: Deployed) -> Iterator[Deployed]:
     # Answer whatever still waits, so no workflow outlives the test.
     stack.settle()
     lifecycle = _lifecycle(stack)
-    for item in stack.stack.client("dynamodb").scan(
-        TableName=stack.stack.ref("AssignmentsTable")
-    )["Items"]:
-        current = _assignments(stack).get(item["mention_id"]["S"])
-        if current is not None and current.status is AssignmentStatus.OPEN and current.task_token:
+    for current in _assignments(stack).list_all():
+        if current.status is AssignmentStatus.OPEN and current.task_token:
             lifecycle.replied(current.mention_id, current.responder_id, "https://example.com/r")
     stack.settle(until_done=True)
     stack.stack.set_rules("{}")

@@ -56,15 +56,19 @@ class Statement:
     deny: bool = False
 
     def allows(self, action: str, resource: str) -> bool:
-        return not self.deny and self.matches(action, resource)
+        return not self.deny and self.matches(action, resource, partly_known=True)
 
     def denies(self, action: str, resource: str) -> bool:
         return self.deny and self.matches(action, resource)
 
-    def matches(self, action: str, resource: str) -> bool:
+    def matches(self, action: str, resource: str, *, partly_known: bool = False) -> bool:
         # IAM matches actions case-insensitively and resources case-sensitively, both with * ?.
         return any(fnmatch.fnmatch(action.lower(), a.lower()) for a in self.actions) and any(
-            fnmatch.fnmatchcase(resource, r) for r in self.resources
+            fnmatch.fnmatchcase(resource, r)
+            # A call whose exact resource is unknowable here (a task token names its state
+            # machine only inside the token) is covered by a grant on any such resource.
+            or (partly_known and resource != "*" and fnmatch.fnmatchcase(r, resource))
+            for r in self.resources
         )
 
 
@@ -140,6 +144,8 @@ RESOURCES: dict[tuple[str, str], Callable[[dict[str, Any]], list[str]]] = {
     ("states", "stateMachineArn"): lambda p: [str(p["stateMachineArn"])],
     ("ssm", "Name"): lambda p: [_arn("ssm", f"parameter/{str(p['Name']).lstrip('/')}")],
     ("secretsmanager", "SecretId"): lambda p: [str(p["SecretId"])],
+    # IAM authorises a task token's answer on the state machine that issued it.
+    ("states", "taskToken"): lambda p: [_arn("states", "stateMachine:*")],
     ("ses", "FromEmailAddress"): _sender,
     ("ses", "Source"): _sender,
     ("cognito-idp", "UserPoolId"): lambda p: [_arn("cognito-idp", f"userpool/{p['UserPoolId']}")],
