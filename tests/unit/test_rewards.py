@@ -12,7 +12,7 @@ from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.dashboard import LeaderboardQuery
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, MentionStatus, Platform, ResponderKind
-from crowdcare.domain.points import Period, PointsReason, entry_for
+from crowdcare.domain.points import Figures, Period, PointsReason, entry_for
 from crowdcare.domain.replies import (
     PostedReply,
     Reach,
@@ -461,7 +461,7 @@ def test_badges_from_the_kept_figures_equal_badges_from_the_whole_history(
     ledger = InMemoryLedger()
     for n, (reason, language, days, points, likes) in enumerate(events):
         at = NOW - timedelta(days=days)
-        figures = {"likes": likes} if reason is PointsReason.REACH_BONUS else {}
+        figures: Figures = {"likes": likes} if reason is PointsReason.REACH_BONUS else {}
         ledger.append(
             entry_for(
                 "adv.ana", reason, f"x#{n}", at, points=points, language=language, figures=figures
