@@ -3,6 +3,8 @@ differences, reversals, boards that always equal the ledger's sums, and an advoc
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +12,7 @@ import pytest
 from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.dashboard import LeaderboardQuery
-from crowdcare.domain.errors import PlatformError
+from crowdcare.domain.errors import PlatformError, RequestError
 from crowdcare.domain.models import Author, MentionStatus, Platform, ResponderKind
 from crowdcare.domain.points import Figures, Period, PointsReason, entry_for
 from crowdcare.domain.replies import (
@@ -259,6 +261,14 @@ def test_leaderboards_by_period_and_language_paginated_with_badges() -> None:
         (2, "adv.ana", 10)
     ]
     assert all_time["items"][0]["badges"] == ["first_reply"]
+    # AND a cursor of another board, or one whose position was forged, is refused (a 400)
+    with pytest.raises(RequestError, match="cursor"):
+        w.board.board(Period.WEEK, cursor=first["next"], page_size=1)
+    forged = base64.urlsafe_b64encode(
+        json.dumps(json.loads(base64.urlsafe_b64decode(first["next"])) | {"a": "x"}).encode()
+    ).decode()
+    with pytest.raises(RequestError, match="cursor"):
+        w.board.board(Period.ALL, cursor=forged, page_size=1)
     assert [i["responder_id"] for i in w.board.board(Period.ALL, "es")["items"]] == ["adv.ana"]
 
 

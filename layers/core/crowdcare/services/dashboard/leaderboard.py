@@ -60,7 +60,10 @@ class LeaderboardService:
         now = self.clock()
         key = board_key(period, now, language, topic)
         after, seen, last = _open_cursor(cursor, key)
-        lines, more = self.ledger.board_page(key, page_size, after)
+        try:
+            lines, more = self.ledger.board_page(key, page_size, after)
+        except ValueError as error:  # a well-formed cursor whose inner position was forged
+            raise RequestError("not a cursor of this board") from error
         shown = ranked_page(lines, seen, last)
         kept = self.ledger.stats([line.responder_id for line in shown])
         ranks = self.rules().ranks
