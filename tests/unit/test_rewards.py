@@ -3,6 +3,8 @@ differences, reversals, boards that always equal the ledger's sums, and an advoc
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -10,9 +12,9 @@ import pytest
 from crowdcare.adapters.cognito_auth import Principal, Role
 from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.dashboard import LeaderboardQuery
-from crowdcare.domain.errors import PlatformError
+from crowdcare.domain.errors import PlatformError, RequestError
 from crowdcare.domain.models import Author, MentionStatus, Platform, ResponderKind
-from crowdcare.domain.points import Period, PointsReason
+from crowdcare.domain.points import Figures, Period, PointsReason, entry_for
 from crowdcare.domain.replies import (
     PostedReply,
     Reach,
@@ -24,6 +26,7 @@ from crowdcare.domain.replies import (
 from crowdcare.domain.stored import StoredMention
 from crowdcare.domain.triage import RouteKind, Triage
 from crowdcare.rules.points import PointsRules
+from crowdcare.rules.ranks import RankRules, badges, badges_from_stats, rank_of, stats_of
 from crowdcare.rules.standings import board_from_entries, ranked
 from crowdcare.services.dashboard.leaderboard import LeaderboardService
 from crowdcare.services.dashboard.trust import TrustPolicy
@@ -133,6 +136,35 @@ class Rewards:
             expected = board_from_entries(self.ledger.all(), key)
             assert ranked(lines.values()) == ranked(expected)
 
+    def check_pages_and_badges(self) -> None:
+        """Every board read a page at a time ranks as the whole board does, and each line's
+        level and badges (from the kept figures) are those of the owner's whole history."""
+        ranks = self.rules.ranks
+        for key, lines in self.ledger.boards.items():
+            period, _, scope = key.partition("#")
+            if period != "all" or scope.startswith("topic"):
+                continue  # this week's and month's boards: the clock has moved on
+            language = scope.removeprefix("lang#") or None
+            shown: list[dict[str, object]] = []
+            cursor = None
+            while True:
+                page = self.board.board(Period.ALL, language, cursor, page_size=3)
+                assert len(page["items"]) <= 3
+                shown += page["items"]
+                cursor = page["next"]
+                if cursor is None:
+                    break
+            expected = ranked(lines.values())
+            assert [(i["rank"], i["points"]) for i in shown] == [
+                (s.rank, s.points) for s in expected
+            ]
+            for item in shown:
+                entries = self.ledger.for_responder(str(item["responder_id"]))
+                assert item["level"] == rank_of(ranks, sum(e.points for e in entries)).rank
+                assert item["badges"] == [
+                    b.badge for b in badges(ranks, entries, self.now) if b.earned
+                ]
+
 
 def test_a_posted_reply_earns_its_points_once_with_figures() -> None:
     """GIVEN a reply posted 30 min into a 4-hour SLA WHEN confirmed twice THEN post + SLA +
@@ -220,13 +252,23 @@ def test_leaderboards_by_period_and_language_paginated_with_badges() -> None:
     w.now = NOW
     w.awarder.posted(w.reply(3, "adv.ana", language="es"))
     week = w.board.board(Period.WEEK, page_size=1)
-    assert (week["total"], [i["responder_id"] for i in week["items"]]) == (1, ["adv.ana"])
-    all_time = w.board.board(Period.ALL, page=2, page_size=1)
-    assert all_time["total"] == 2
+    assert ([i["responder_id"] for i in week["items"]], week["next"]) == (["adv.ana"], None)
+    first = w.board.board(Period.ALL, page_size=1)
+    assert [i["responder_id"] for i in first["items"]] == ["adv.ben"]
+    all_time = w.board.board(Period.ALL, cursor=first["next"], page_size=1)
+    assert all_time["next"] is None
     assert [(i["rank"], i["responder_id"], i["points"]) for i in all_time["items"]] == [
         (2, "adv.ana", 10)
     ]
     assert all_time["items"][0]["badges"] == ["first_reply"]
+    # AND a cursor of another board, or one whose position was forged, is refused (a 400)
+    with pytest.raises(RequestError, match="cursor"):
+        w.board.board(Period.WEEK, cursor=first["next"], page_size=1)
+    forged = base64.urlsafe_b64encode(
+        json.dumps(json.loads(base64.urlsafe_b64decode(first["next"])) | {"a": "x"}).encode()
+    ).decode()
+    with pytest.raises(RequestError, match="cursor"):
+        w.board.board(Period.ALL, cursor=forged, page_size=1)
     assert [i["responder_id"] for i in w.board.board(Period.ALL, "es")["items"]] == ["adv.ana"]
 
 
@@ -335,6 +377,7 @@ def test_every_board_equals_the_ledgers_sum_and_replayed_measurements_change_not
             assert bonus >= 0
     w.check_boards()
     assert set(w.ledger.boards) >= {"all"} or not w.ledger.entries
+    w.check_pages_and_badges()
 
 
 def test_a_trusted_rank_skips_approval_until_a_rejection() -> None:
@@ -403,3 +446,40 @@ def test_the_authors_like_is_thanks_matched_by_handle() -> None:
     stingy.awarder.posted(other)
     stingy.awarder.reach_measured(other, like)
     assert PointsReason.AUTHOR_THANKS not in {e.reason for e in stingy.ledger.all()}
+
+
+ENTRIES = st.lists(
+    st.tuples(
+        st.sampled_from(list(PointsReason)),
+        st.sampled_from([None, "en", "es", "de"]),
+        st.integers(0, 400),  # days before NOW
+        st.integers(-20, 30),  # points
+        st.integers(0, 250),  # likes (a reach bonus's figures)
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ENTRIES)
+def test_badges_from_the_kept_figures_equal_badges_from_the_whole_history(
+    events: list[tuple[PointsReason, str | None, int, int, int]],
+) -> None:
+    """For any history of every kind of entry (languages, months, reach, thanks, rejections),
+    the level and badges read from the ledger's kept figures equal those computed from the
+    responder's whole history, for the default rules and tighter ones."""
+    ledger = InMemoryLedger()
+    for n, (reason, language, days, points, likes) in enumerate(events):
+        at = NOW - timedelta(days=days)
+        figures: Figures = {"likes": likes} if reason is PointsReason.REACH_BONUS else {}
+        ledger.append(
+            entry_for(
+                "adv.ana", reason, f"x#{n}", at, points=points, language=language, figures=figures
+            )
+        )
+    entries = ledger.for_responder("adv.ana")
+    kept = ledger.stats(["adv.ana"])["adv.ana"]
+    assert kept == stats_of(entries)
+    assert kept.points == sum(e.points for e in entries)
+    for rules in (RankRules(), RankRules(language_badge_replies=2, reach_badge=120)):
+        assert badges_from_stats(rules, kept, NOW) == badges(rules, entries, NOW)

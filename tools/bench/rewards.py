@@ -1,11 +1,14 @@
 """What points cost: ledger writes per posted reply, and the leaderboard's read cost as the
-ledger grows (it reads one board's lines, never the entries, so it stays flat).
+ledger grows: a request reads one page of the board index and that page's kept figures (level
+and badges), never whole boards nor anyone's history, so it stays flat.
 
 Seeded synthetic advocates (every run prints the same figures). Writes are counted through the
 real `PointsAwarder` on a counting ledger fake: each entry is one TransactWriteItems of the
-entry plus its board lines (crowdcare.rules.standings.boards_for). Reads are billed as DynamoDB
-bills a Query: 0.5 read units per started 4 KB of the items it returns; a board line is ~80
-bytes, a ledger entry ~350 (what a scan of the ledger would read instead).
+entry, its board lines (crowdcare.rules.standings.boards_for) and its responder's kept figures
+(a reach bonus that beats the best reach adds one conditional UpdateItem, not counted here).
+Reads are billed as DynamoDB bills a Query: 0.5 read units per started 4 KB of the items it
+returns; a board line is ~80 bytes, a ledger entry ~350 (what a scan of the ledger would read
+instead).
 
 Run: `python -m tools.bench.rewards` (the lead wires it into `make bench`).
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +30,7 @@ from crowdcare.domain.stored import StoredMention
 from crowdcare.domain.triage import RouteKind, Triage
 from crowdcare.rules.points import PointsRules
 from crowdcare.rules.standings import board_key, boards_for
+from crowdcare.services.dashboard.leaderboard import DEFAULT_PAGE_SIZE
 from crowdcare.services.rewards.awards import PointsAwarder
 from crowdcare.testing.builders import a_decision, a_mention, a_priority, a_responder, an_analysis
 from crowdcare.testing.replies import (
@@ -40,6 +44,7 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 BOARD_LINE_BYTES = 80
 ENTRY_BYTES = 350
 LANGUAGES = ("en", "es", "fr", "de", "pt")
+PAGE_SIZE = DEFAULT_PAGE_SIZE
 TOPICS = ["billing", "app", "thermostat", "shipping"]
 
 
@@ -56,7 +61,8 @@ class CountingLedger(InMemoryLedger):
         written = super().append(entry)
         if written:
             self.transactions += 1
-            self.items_written += 1 + len(boards_for(entry))
+            # The entry, its board lines and its responder's kept figures.
+            self.items_written += 2 + len(boards_for(entry))
         return written
 
     def board(self, key: str) -> list[Any]:
@@ -138,13 +144,17 @@ def read_cost(entries: int, responders: int = 500, seed: int = 11) -> dict[str, 
     a year, against what scanning the ledger would read."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
     lines: dict[str, set[str]] = defaultdict(set)
+    points: dict[str, Counter[str]] = defaultdict(Counter)
+    history: Counter[str] = Counter()
     for _ in range(entries):
         at = START - timedelta(minutes=rng.randrange(365 * 24 * 60))
         rid = f"adv.{rng.randrange(responders)}"
         language = rng.choice(LANGUAGES)
+        history[rid] += 1
         for period in Period:
-            lines[board_key(period, at)].add(rid)
-            lines[board_key(period, at, language)].add(rid)
+            for key in (board_key(period, at), board_key(period, at, language)):
+                lines[key].add(rid)
+                points[key][rid] += rng.choice((5, 10, 18))
     now = START - timedelta(minutes=1)
     figures: dict[str, Any] = {"entries": entries}
     for name, key in (
@@ -159,7 +169,25 @@ def read_cost(entries: int, responders: int = 500, seed: int = 11) -> dict[str, 
             "read_units": 0.5 * math.ceil(read * BOARD_LINE_BYTES / 4096),
         }
     figures["scan_read_units"] = 0.5 * math.ceil(entries * ENTRY_BYTES / 4096)
+    figures["request"] = leaderboard_request(lines, points, history, now)
     return figures
+
+
+def leaderboard_request(
+    lines: dict[str, set[str]],
+    points: dict[str, Counter[str]],
+    history: Counter[str],
+    now: datetime,
+) -> dict[str, int]:
+    """Items one dashboard leaderboard request reads (this week's and all time's first pages,
+    each line with level and badges). Before: both boards whole, then each shown responder's
+    whole history; now: a page of the board index and the page's kept figures, per board."""
+    before = after = 0
+    for key in (board_key(Period.WEEK, now), board_key(Period.ALL, now)):
+        shown = [rid for rid, _ in points[key].most_common(PAGE_SIZE)]
+        before += len(lines[key]) + sum(history[rid] for rid in shown)
+        after += 2 * len(shown)  # the page's lines, then one kept-figures item per line
+    return {"items_before": before, "items_now": after}
 
 
 def bench_rewards() -> dict[str, Any]:
@@ -188,6 +216,12 @@ def main() -> None:
         )
         print(
             f"Leaderboard at {f['entries']:,} entries: {boards}; a scan: {f['scan_read_units']} RCU"
+        )
+        r = f["request"]
+        print(
+            f"  a leaderboard request (week + all time, page of {PAGE_SIZE}, level and badges): "
+            f"{r['items_before']:,} items read before (whole boards + shown histories), "
+            f"{r['items_now']} now (board index pages + kept figures)"
         )
 
 

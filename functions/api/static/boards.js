@@ -1,5 +1,6 @@
 // Leaderboards by period, overall or for one language or one topic, a page at a time, with each
-// advocate's rank and badges (GET /api/leaderboard?period=&language=|topic=&page=). Loaded after
+// advocate's rank and badges (GET /api/leaderboard?period=&language=|topic=&cursor=: a page's
+// `next` is the cursor of the one after; the cursors seen make "Previous page"). Loaded after
 // app.js (deferred), it adds its selector and table to the Leaderboard view and runs after that
 // view's own load.
 "use strict";
@@ -7,7 +8,7 @@
 (() => {
   const PAGE_SIZE = 20;
   const BADGES = { first_reply: "First reply", language_replies: "Language replies", wide_reach: "Wide reach", thanked: "Thanked", clean_month: "Clean month" };
-  const board = { period: "month", scope: "", page: 1 };
+  const board = { period: "month", scope: "", cursors: [null] }; // the cursor of each page seen
 
   const select = (id, label, options) => [
     el("label", { for: id }, label),
@@ -33,28 +34,30 @@
   }
 
   async function loadBoard() {
-    const query = new URLSearchParams({ period: board.period, page: board.page, page_size: PAGE_SIZE });
+    const query = new URLSearchParams({ period: board.period, page_size: PAGE_SIZE });
+    const cursor = board.cursors[board.cursors.length - 1];
+    if (cursor) query.set("cursor", cursor);
     if (board.scope) { const [kind, value] = board.scope.split(/:(.*)/); query.set(kind, value); }
     const data = await api("GET", `/api/leaderboard?${query}`);
     fillScopes(data.choices);
     const me = state.me.username;
     const scope = data.language ? `in ${data.language}` : data.topic ? `on ${data.topic}` : "everyone";
-    $("#board-caption").textContent = `${$("#board-period").selectedOptions[0].text}, ${scope}: ${number(data.total)} responders`;
+    $("#board-caption").textContent = `${$("#board-period").selectedOptions[0].text}, ${scope}`;
     const rows = data.items.map((s) => el("tr", { class: s.responder_id === me ? "me" : null },
       el("td", {}, s.rank), el("td", {}, s.name), el("td", {}, s.level),
       el("td", {}, s.badges.map((b) => BADGES[b] || b).join(", ")),
       el("td", { class: "num" }, number(s.replies)), el("td", { class: "num" }, number(s.points))));
     $("#board-page tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No points on this board yet."))]));
-    const pages = Math.max(1, Math.ceil(data.total / PAGE_SIZE));
-    const go = (page) => { board.page = page; loadBoard().catch((e) => alertBox(e.message)); };
+    const page = board.cursors.length;
+    const go = (cursors) => { board.cursors = cursors; loadBoard().catch((e) => alertBox(e.message)); };
     pager.replaceChildren(
-      board.page > 1 ? el("button", { type: "button", onclick: () => go(board.page - 1) }, "Previous page") : null,
-      el("span", { class: "muted" }, `Page ${board.page} of ${pages}`),
-      board.page < pages ? el("button", { type: "button", onclick: () => go(board.page + 1) }, "Next page") : null);
+      page > 1 ? el("button", { type: "button", onclick: () => go(board.cursors.slice(0, -1)) }, "Previous page") : null,
+      el("span", { class: "muted" }, `Page ${page}`),
+      data.next ? el("button", { type: "button", onclick: () => go([...board.cursors, data.next]) }, "Next page") : null);
   }
 
   form.addEventListener("change", () => {
-    board.period = $("#board-period").value; board.scope = $("#board-scope").value; board.page = 1;
+    board.period = $("#board-period").value; board.scope = $("#board-scope").value; board.cursors = [null];
     loadBoard().catch((e) => alertBox(e.message));
   });
   $("#board-period").value = board.period;

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from crowdcare.rules.analytics import Counters
     from crowdcare.rules.analytics_facts import Increments, MentionCard
     from crowdcare.rules.points import PointsRules
+    from crowdcare.rules.ranks import ResponderStats
     from crowdcare.rules.spikes import SpikeAlert, SpikeState
     from crowdcare.rules.standings import BoardLine
 
@@ -433,6 +434,17 @@ class Ledger(Protocol):
 
     def board(self, key: str) -> list[BoardLine]:
         """Every responder's running totals on one board (crowdcare.rules.standings)."""
+
+    def board_page(
+        self, key: str, limit: int, after: str | None = None
+    ) -> tuple[list[BoardLine], str | None]:
+        """At most `limit` lines of one board, most points first, from the opaque cursor
+        `after`, and the next page's cursor (None after the last); ValueError for a cursor
+        this board never gave."""
+
+    def stats(self, responder_ids: list[str]) -> dict[str, ResponderStats]:
+        """Each responder's kept figures (rules.ranks.ResponderStats), read without their
+        history."""
 
 
 class PointsRulesSource(Protocol):

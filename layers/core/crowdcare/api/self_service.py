@@ -113,13 +113,13 @@ def blueprint(context: ApiContext) -> Blueprint:
     @guard
     def leaderboard(principal: Principal) -> Any:
         """Points this week and all time; with ?period=week|month|all (and language or topic,
-        page, page_size) one page of that board."""
+        page_size, cursor: the previous page's `next`) one page of that board."""
         params = dict(current_request(bp).query_params or {})
         if not params:
             return context.dashboard().leaderboard.leaderboard()
         query = LeaderboardQuery.model_validate(params)  # ValidationError -> 400 at the edge
         return context.dashboard().leaderboard.board(
-            query.period, query.language, query.page, query.page_size, query.topic
+            query.period, query.language, query.cursor, query.page_size, query.topic
         )
 
     @bp.route("/api/me/points", methods=["GET"])

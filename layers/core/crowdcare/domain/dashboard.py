@@ -182,7 +182,7 @@ class LeaderboardQuery(Frozen):
     period: Period = Period.WEEK
     language: Annotated[str | None, Field(min_length=2, max_length=12)] = None
     topic: Annotated[str | None, Field(min_length=1, max_length=40)] = None
-    page: Annotated[int, Field(ge=1, le=10_000)] = 1
+    cursor: Annotated[str | None, Field(min_length=1, max_length=600)] = None
     page_size: Annotated[int, Field(ge=1, le=100)] = 20
 
     @model_validator(mode="after")

@@ -2,13 +2,15 @@
 
 Thresholds are part of the points rules document (`PointsRules.ranks`), so an admin tunes them
 on the Rules screen. Everything here is computed from one responder's ledger entries (a query
-on their own partition, never a scan).
+on their own partition, never a scan), or, for a leaderboard's lines, from their
+`ResponderStats`: the few running figures the ledger keeps beside the entries (in the same
+write), so a board page never reads anyone's history.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -108,8 +110,15 @@ def trusted(rules: RankRules, entries: Sequence[LedgerEntry], now: datetime) -> 
     return not any(e.reason is PointsReason.REPLY_REJECTED and e.at >= since for e in entries)
 
 
-def _reach_of(entry: LedgerEntry) -> int:
+def reach_of(entry: LedgerEntry) -> int:
     return sum(int(entry.figures.get(k, 0)) for k in ("likes", "reposts", "replies"))
+
+
+def _top_language(posted_by_language: Mapping[str, int]) -> tuple[str, int]:
+    """The language with the most posted replies (ties: the first by name, so a history and
+    the kept figures, whatever order they list languages in, name the same one)."""
+    ordered = sorted(posted_by_language.items(), key=lambda item: (-item[1], item[0]))
+    return ordered[0] if ordered else ("", 0)
 
 
 def _clean_months(entries: Sequence[LedgerEntry], now: datetime) -> int:
@@ -119,23 +128,99 @@ def _clean_months(entries: Sequence[LedgerEntry], now: datetime) -> int:
     return len({m for m in posted - rejected if m < f"{now:%Y-%m}"})
 
 
+class ResponderStats(Frozen):
+    """What ranks and badges need of one responder's whole ledger, kept as running figures
+    (each bounded: languages are the detector's few, months at most twelve a year)."""
+
+    points: int = 0
+    posted: int = 0
+    posted_by_language: dict[str, int] = Field(default_factory=dict)
+    best_reach: int = 0
+    thanked: int = 0
+    posted_months: frozenset[str] = frozenset()
+    rejected_months: frozenset[str] = frozenset()
+
+
+def stats_with(stats: ResponderStats, entry: LedgerEntry) -> ResponderStats:
+    """The figures once `entry` is added (the ledger adapter does the same in its write)."""
+    month = f"{entry.at:%Y-%m}"
+    update: dict[str, object] = {"points": stats.points + entry.points}
+    if entry.reason is PointsReason.REPLY_POSTED:
+        update["posted"] = stats.posted + 1
+        update["posted_months"] = stats.posted_months | {month}
+        if entry.language:
+            by_language = dict(stats.posted_by_language)
+            by_language[entry.language] = by_language.get(entry.language, 0) + 1
+            update["posted_by_language"] = by_language
+    elif entry.reason is PointsReason.REPLY_REJECTED:
+        update["rejected_months"] = stats.rejected_months | {month}
+    elif entry.reason is PointsReason.REACH_BONUS:
+        update["best_reach"] = max(stats.best_reach, reach_of(entry))
+    elif entry.reason is PointsReason.AUTHOR_THANKS:
+        update["thanked"] = stats.thanked + 1
+    return stats.model_copy(update=update)
+
+
+def stats_of(entries: Sequence[LedgerEntry]) -> ResponderStats:
+    """The figures of a whole history (the reference the kept figures must equal)."""
+    stats = ResponderStats()
+    for entry in entries:
+        stats = stats_with(stats, entry)
+    return stats
+
+
 def badges(rules: RankRules, entries: Sequence[LedgerEntry], now: datetime) -> list[Badge]:
     """Every badge, earned or not, with progress towards it."""
     posted = [e for e in entries if e.reason is PointsReason.REPLY_POSTED]
-    by_language = Counter(e.language for e in posted if e.language)
-    language, in_language = by_language.most_common(1)[0] if by_language else ("", 0)
+    language, in_language = _top_language(Counter(e.language for e in posted if e.language))
     best_reach = max(
-        (_reach_of(e) for e in entries if e.reason is PointsReason.REACH_BONUS), default=0
+        (reach_of(e) for e in entries if e.reason is PointsReason.REACH_BONUS), default=0
     )
     thanked = sum(1 for e in entries if e.reason is PointsReason.AUTHOR_THANKS)
     clean = _clean_months(entries, now)
+    return _badges(
+        rules,
+        posted=len(posted),
+        language=language,
+        in_language=in_language,
+        best_reach=best_reach,
+        thanked=thanked,
+        clean=clean,
+    )
+
+
+def badges_from_stats(rules: RankRules, stats: ResponderStats, now: datetime) -> list[Badge]:
+    """The same badges as `badges`, from the kept figures instead of the history."""
+    language, in_language = _top_language(stats.posted_by_language)
+    clean = len({m for m in stats.posted_months - stats.rejected_months if m < f"{now:%Y-%m}"})
+    return _badges(
+        rules,
+        posted=stats.posted,
+        language=language,
+        in_language=in_language,
+        best_reach=stats.best_reach,
+        thanked=stats.thanked,
+        clean=clean,
+    )
+
+
+def _badges(
+    rules: RankRules,
+    *,
+    posted: int,
+    language: str,
+    in_language: int,
+    best_reach: int,
+    thanked: int,
+    clean: int,
+) -> list[Badge]:
     n_lang = rules.language_badge_replies
     return [
         Badge(
             badge="first_reply",
             title="First reply",
-            earned=bool(posted),
-            progress=min(len(posted), 1),
+            earned=posted > 0,
+            progress=min(posted, 1),
         ),
         Badge(
             badge="language_replies",

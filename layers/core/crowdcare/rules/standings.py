@@ -92,6 +92,23 @@ def ranked(lines: Iterable[BoardLine]) -> tuple[Standing, ...]:
     return tuple(result)
 
 
+def ranked_page(
+    lines: Iterable[BoardLine], seen: int = 0, last: Standing | None = None
+) -> tuple[Standing, ...]:
+    """A page of a board, already most points first, ranked as `ranked` ranks the whole board:
+    `seen` lines came before it, `last` the one just before (a tie with it shares its rank)."""
+    result: list[Standing] = []
+    for index, line in enumerate(lines, start=seen + 1):
+        before = result[-1] if result else last
+        rank = before.rank if before is not None and before.points == line.points else index
+        result.append(
+            Standing(
+                rank=rank, responder_id=line.responder_id, points=line.points, replies=line.replies
+            )
+        )
+    return tuple(result)
+
+
 def board_from_entries(entries: Iterable[LedgerEntry], key: str) -> list[BoardLine]:
     """A board computed the slow way, from every entry (the property tests' reference)."""
     points: dict[str, int] = defaultdict(int)

@@ -15,6 +15,7 @@ from crowdcare.domain.models import MentionStatus, Platform, Responder
 from crowdcare.domain.points import LedgerEntry
 from crowdcare.domain.replies import PostedReply, Reach, Reply, ReplyStatus, ReplyTicket
 from crowdcare.domain.stored import queue_urgency
+from crowdcare.rules.ranks import ResponderStats, stats_with
 from crowdcare.rules.standings import BoardLine, boards_for, counts_as_reply
 
 if TYPE_CHECKING:
@@ -198,12 +199,16 @@ class InMemoryLedger:
 
     entries: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)
     boards: dict[str, dict[str, BoardLine]] = field(default_factory=dict)
+    kept: dict[str, ResponderStats] = field(default_factory=dict)
 
     def append(self, entry: LedgerEntry) -> bool:
         key = (entry.responder_id, entry.entry_id)
         if key in self.entries:
             return False
         self.entries[key] = entry
+        self.kept[entry.responder_id] = stats_with(
+            self.kept.get(entry.responder_id, ResponderStats()), entry
+        )
         for board in boards_for(entry):
             lines = self.boards.setdefault(board, {})
             line = lines.get(entry.responder_id) or BoardLine(
@@ -221,6 +226,20 @@ class InMemoryLedger:
 
     def board(self, key: str) -> list[BoardLine]:
         return list(self.boards.get(key, {}).values())
+
+    def board_page(
+        self, key: str, limit: int, after: str | None = None
+    ) -> tuple[list[BoardLine], str | None]:
+        """Like the board index: most points first; the cursor is the next line's offset."""
+        ordered = sorted(self.board(key), key=lambda line: (-line.points, line.responder_id))
+        if after is not None and not after.isdigit():
+            raise ValueError("not a board cursor")
+        start = int(after or 0)
+        end = start + limit
+        return ordered[start:end], str(end) if end < len(ordered) else None
+
+    def stats(self, responder_ids: list[str]) -> dict[str, ResponderStats]:
+        return {r: self.kept.get(r, ResponderStats()) for r in responder_ids}
 
     def all(self) -> list[LedgerEntry]:
         """Every entry (tests only: the service reads boards)."""

@@ -1,18 +1,27 @@
 """Leaderboards this week, this month and all time, overall, per language or per topic, from
-the boards kept beside the ledger (one query of one board, never the ledger's entries), a page
-at a time, with each line's rank and badges."""
+the boards kept beside the ledger, a page at a time, with each line's rank and badges.
+
+A page reads its own lines only (one query of the board index, most points first) and those
+responders' kept figures (rank and badges without their histories), so its cost is the page
+size whatever the number of responders on the board or the size of the ledger. Pages follow
+an opaque cursor (the board keeps no cheap count, so there is no page N of M).
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from crowdcare.domain.errors import RequestError
 from crowdcare.domain.points import Period
 from crowdcare.ports import Clock, Ledger, PointsRulesSource, ResponderDirectory, RulesStore
-from crowdcare.rules.ranks import badges, rank_of
-from crowdcare.rules.standings import board_key, ranked, week_start
+from crowdcare.rules.ranks import badges_from_stats, rank_of
+from crowdcare.rules.standings import Standing, board_key, ranked, ranked_page, week_start
 from crowdcare.services.dashboard.feed import rules_in_force
 
 DEFAULT_PAGE_SIZE = 20
@@ -42,28 +51,32 @@ class LeaderboardService:
         self,
         period: Period = Period.WEEK,
         language: str | None = None,
-        page: int = 1,
+        cursor: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         topic: str | None = None,
     ) -> dict[str, Any]:
-        """One page of one board (a language's or a topic's, or the overall one); only the
-        lines on the page read their owner's badges."""
+        """One page of one board (from `cursor`, a previous page's `next`), each line with its
+        owner's level and badges from their kept figures."""
         now = self.clock()
         key = board_key(period, now, language, topic)
-        lines = ranked(self.ledger.board(key))
-        first = (page - 1) * page_size
-        shown = lines[first : first + page_size]
+        after, seen, last = _open_cursor(cursor, key)
+        try:
+            lines, more = self.ledger.board_page(key, page_size, after)
+        except ValueError as error:  # a well-formed cursor whose inner position was forged
+            raise RequestError("not a cursor of this board") from error
+        shown = ranked_page(lines, seen, last)
+        kept = self.ledger.stats([line.responder_id for line in shown])
         ranks = self.rules().ranks
         items = []
         for line in shown:
             responder = self.responders.get(line.responder_id)
-            entries = self.ledger.for_responder(line.responder_id)
+            stats = kept[line.responder_id]
             items.append(
                 line.model_dump(mode="json")
                 | {
                     "name": line.responder_id if responder is None else responder.name,
-                    "level": rank_of(ranks, sum(e.points for e in entries)).rank,
-                    "badges": [b.badge for b in badges(ranks, entries, now) if b.earned],
+                    "level": rank_of(ranks, stats.points).rank,
+                    "badges": [b.badge for b in badges_from_stats(ranks, stats, now) if b.earned],
                 }
             )
         return {
@@ -71,10 +84,9 @@ class LeaderboardService:
             "language": language,
             "topic": topic,
             "board": key,
-            "page": page,
             "page_size": page_size,
-            "total": len(lines),
             "items": items,
+            "next": None if more is None else _cursor(more, key, seen + len(shown), shown[-1]),
             "choices": self.choices(),
         }
 
@@ -95,9 +107,11 @@ class LeaderboardService:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["rank", "responder_id", "name", "email", "points", "replies", "level"])
-        for line in ranked(self.ledger.board(board_key(period, now, language, topic))):
+        lines = ranked(self.ledger.board(board_key(period, now, language, topic)))
+        kept = self.ledger.stats([line.responder_id for line in lines])
+        for line in lines:
             responder = self.responders.get(line.responder_id)
-            total = sum(e.points for e in self.ledger.for_responder(line.responder_id))
+            total = kept[line.responder_id].points
             writer.writerow(
                 [
                     line.rank,
@@ -110,3 +124,23 @@ class LeaderboardService:
                 ]
             )
         return out.getvalue()
+
+
+def _cursor(after: str, key: str, seen: int, last: Standing) -> str:
+    """The next page's cursor: where the board index goes on, and what ranks its first line."""
+    state = {"b": key, "a": after, "n": seen, "r": last.rank, "p": last.points}
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+
+
+def _open_cursor(cursor: str | None, key: str) -> tuple[str | None, int, Standing | None]:
+    """A cursor's parts; a 400 for one this board never gave (another board's or tampered)."""
+    if cursor is None:
+        return None, 0, None
+    try:
+        state = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if state["b"] != key:
+            raise ValueError("another board's cursor")
+        last = Standing(rank=int(state["r"]), responder_id="", points=int(state["p"]), replies=0)
+        return str(state["a"]), int(state["n"]), last
+    except (ValueError, KeyError, TypeError, binascii.Error) as error:
+        raise RequestError("not a cursor of this board") from error
