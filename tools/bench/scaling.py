@@ -465,13 +465,18 @@ def bench_triage_throughput(
         wall_started, b_cpu = time.perf_counter(), 0
         for n in range(count):
             mention = corpus[n % len(corpus)]
-            started = cpu()
-            pooled(mention)
-            b_ns.append(cpu() - started)
-            b_cpu += b_ns[-1]
-            started = cpu()
-            engine.triage(mention, demo, NOW)
-            demo_ns.append(cpu() - started)
+            # B and the reference take turns going first: whichever triages a mention second
+            # finds its tokens cached (keywords._tokens) and its data in the CPU caches, ~10 %
+            # faster; always timing B first made the pools look slower than the engine.
+            for design in ("B", "demo") if n % 2 == 0 else ("demo", "B"):
+                started = cpu()
+                if design == "B":
+                    pooled(mention)
+                    b_ns.append(cpu() - started)
+                    b_cpu += b_ns[-1]
+                else:
+                    engine.triage(mention, demo, NOW)
+                    demo_ns.append(cpu() - started)
             if n % a_every == 0:
                 started = cpu()
                 engine.triage(mention, everyone, NOW)
@@ -597,11 +602,13 @@ def run_responders(counts: Sequence[int], samples: int, triage_count: int) -> di
                 repo = ResponderRepository(client, RESPONDERS)
                 throughput = bench_triage_throughput(repo, everyone, triage_count)
                 per_mention["triage throughput"] = throughput
+                rate = throughput["B pools mentions/CPU-s"]
+                verdict = "met" if rate >= TARGET_TRIAGE_PER_S else "NOT met"
                 print(
                     f"  embedded triage, one core, {count:,} responders: B pools "
                     f"{throughput['B pools mentions/CPU-s']:,} mentions per CPU-second "
                     f"(median call; {throughput['B pools mentions/CPU-s overall']:,} overall; "
-                    f"target >= {TARGET_TRIAGE_PER_S:,}), A over everyone "
+                    f"target >= {TARGET_TRIAGE_PER_S:,}: {verdict}), A over everyone "
                     f"{throughput['A everyone mentions/CPU-s']:,} (medians of "
                     f"{throughput['B samples']} / {throughput['A samples']} mentions); the same "
                     f"engine with the demo's responders, interleaved: "

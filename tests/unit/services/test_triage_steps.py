@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from crowdcare.domain.errors import MissingStepError
 from crowdcare.domain.messages import TriageCase
-from crowdcare.domain.models import MentionStatus, ResponderKind
+from crowdcare.domain.models import MentionStatus, Responder, ResponderKind
 from crowdcare.domain.triage import RouteKind
+from crowdcare.rules.triage import route
 from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.services.triage_steps import TriageSteps
+from crowdcare.services.triage_steps import TriageSteps, route_from_pools
 from crowdcare.testing import FakeMentions, FakeResponders, FixedSentiment, ManualClock
 from crowdcare.testing.builders import NOON, a_mention, a_priority, a_responder, an_analysis
 
@@ -101,3 +102,43 @@ def test_spam_is_recorded_as_needing_no_action(world: World) -> None:
     # THEN nobody is asked
     assert routed.status is MentionStatus.NO_ACTION
     assert world.mentions.status("x#1") is MentionStatus.NO_ACTION
+
+
+class CountingPools:
+    """The candidate pools of `responders`, counting the reads of each kind."""
+
+    def __init__(self, *responders: Responder) -> None:
+        self.responders = responders
+        self.reads: list[ResponderKind] = []
+
+    def available(self, kind: ResponderKind, language: str | None, limit: int) -> list[Responder]:
+        self.reads.append(kind)
+        return [r for r in self.responders if r.kind is kind][:limit]
+
+
+def test_a_community_decision_never_reads_the_employees_pool() -> None:
+    """GIVEN an advocate with a free slot WHEN a question is routed THEN only advocates are read."""
+    pools = CountingPools(a_responder("ana"), a_responder("erin", ResponderKind.EMPLOYEE))
+    decision = route_from_pools(
+        a_mention(), an_analysis(), a_priority(50), pools, TriageRules.default(), NOON
+    )
+    assert decision.route is RouteKind.COMMUNITY
+    assert pools.reads == [ResponderKind.ADVOCATE]
+
+
+def test_an_employee_decision_is_route_over_advocates_and_employees() -> None:
+    """GIVEN only full advocates WHEN a question is routed THEN the decision is route()'s over
+    both pools, employees ranked, read once each."""
+    full = a_responder("ana", open_count=5)
+    employees = [
+        a_responder("erin", ResponderKind.EMPLOYEE),
+        a_responder("emil", ResponderKind.EMPLOYEE),
+    ]
+    pools = CountingPools(full, *employees)
+    rules = TriageRules.default()
+    mention, analysis, priority = a_mention(), an_analysis(), a_priority(50)
+    decision = route_from_pools(mention, analysis, priority, pools, rules, NOON)
+    assert decision == route(mention, analysis, priority, [full, *employees], rules, NOON)
+    assert decision.route is RouteKind.EMPLOYEE
+    assert set(decision.candidates) == {"erin", "emil"}
+    assert pools.reads == [ResponderKind.ADVOCATE, ResponderKind.EMPLOYEE]

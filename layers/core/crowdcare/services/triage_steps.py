@@ -53,14 +53,19 @@ def route_from_pools(  # noqa: PLR0917 - route()'s contract, with the store inst
     goes to them. At most 2 x CANDIDATES_KEPT responder items per mention.
     """
     advocates = responders.available(ResponderKind.ADVOCATE, analysis.language, CANDIDATES_KEPT)
-    decision = route(mention, analysis, priority, advocates, rules, now)
-    if decision.route is RouteKind.EMPLOYEE:
-        employees = responders.available(ResponderKind.EMPLOYEE, None, CANDIDATES_KEPT)
-        decision = route(mention, analysis, priority, [*advocates, *employees], rules, now)
+    # One route() call: the employees' pool is read only once the decision goes to them
+    # (deciding twice, with and without them, repeated every employee-routed decision).
+    decision = route(
+        mention,
+        analysis,
+        priority,
+        advocates,
+        rules,
+        now,
+        employees=lambda: responders.available(ResponderKind.EMPLOYEE, None, CANDIDATES_KEPT),
+    )
     if len(decision.candidates) > CANDIDATES_KEPT:
-        decision = decision.model_copy(
-            update={"candidates": decision.candidates[:CANDIDATES_KEPT]}
-        )
+        decision = decision.model_copy(update={"candidates": decision.candidates[:CANDIDATES_KEPT]})
     return decision
 
 

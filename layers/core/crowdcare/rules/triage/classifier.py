@@ -78,8 +78,12 @@ class FeatureConfig:
 def normalise(text: str) -> str:
     """Lower-case, cut to MAX_CHARS, and map links, handles and digits to placeholders."""
     text = text[:MAX_CHARS].lower()
-    text = _URL.sub(" http ", text)
-    text = _HANDLE.sub(" @user ", text)
+    # Lower-cased already, so a link contains "http" or "www" and a handle "@": most posts
+    # skip these substitutions.
+    if "http" in text or "www" in text:
+        text = _URL.sub(" http ", text)
+    if "@" in text:
+        text = _HANDLE.sub(" @user ", text)
     text = _DIGITS.sub("0", text)
     return _REPEAT.sub(r"\1\1\1", text)
 

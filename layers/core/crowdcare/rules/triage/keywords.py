@@ -45,7 +45,7 @@ class KeywordMatcher:
     ("can't", "!!!", "% off", "wi-fi") go through one regex that checks word boundaries.
     """
 
-    __slots__ = ("_pattern", "_phrases", "_single")
+    __slots__ = ("_firsts", "_pattern", "_phrases", "_single")
 
     def __init__(self, keywords: Keywords) -> None:
         self._single: frozenset[str] = frozenset()
@@ -67,6 +67,8 @@ class KeywordMatcher:
         self._phrases = {
             first: tuple(sorted(runs, key=len, reverse=True)) for first, runs in phrases.items()
         }
+        # Every token a match can start with: one set test rules most lists out.
+        self._firsts: frozenset[str] = self._single | frozenset(self._phrases)
         if rest:
             # Longest first; whitespace in a phrase matches any run of spaces. (?<!\w)/(?!\w)
             # rather than \b so keywords ending in symbols ("!!!", "% off") still match.
@@ -78,7 +80,7 @@ class KeywordMatcher:
 
     def _token_matches(self, text: str, first_only: bool) -> list[str]:
         tokens, present = _tokens(text)
-        if self._single.isdisjoint(present) and self._phrases.keys().isdisjoint(present):
+        if self._firsts.isdisjoint(present):
             return []
         found: list[str] = []
         for index, token in enumerate(tokens):

@@ -22,6 +22,7 @@ SHORT_TEXT_LETTERS: Final = 25
 OVERRIDE_HINT_CONFIDENCE: Final = 0.9
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+|&\w+;")
+_NOISE_MARKERS = ("http", "www", "@", "#", "&")  # one of them is in every _NOISE match
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 _lock = threading.Lock()
@@ -50,7 +51,9 @@ def normalise_hint(hint: str | None) -> str | None:
 
 def strip_noise(text: str) -> str:
     """Remove URLs, @handles, #tags and HTML entities: they are not language evidence."""
-    return " ".join(_NOISE.sub(" ", text).split())
+    if any(marker in text for marker in _NOISE_MARKERS):
+        text = _NOISE.sub(" ", text)
+    return " ".join(text.split())
 
 
 def detect_language(text: str, hint: str | None = None) -> str:

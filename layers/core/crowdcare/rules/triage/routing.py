@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from crowdcare.domain.models import Mention, Responder, ResponderKind
@@ -27,13 +27,27 @@ def route(  # noqa: PLR0917 - the step's contract: each input is a separate coll
     responders: Sequence[Responder],
     rules: TriageRules,
     now: datetime,
+    *,
+    employees: Callable[[], Sequence[Responder]] | None = None,
 ) -> RouteDecision:
     """Decide none / community / employee and rank the candidates, with readable reasons.
 
     `now` is part of the contract (availability windows may use it later); quiet hours decide
     the notification channel, not who is asked, so routing does not read it today.
+    `employees`, when given, is asked for more responders only if the decision goes to
+    employees (a pool read that most mentions do not need); they are ranked with `responders`.
     """
     del now  # injected for future availability rules; see docstring
+    if employees is not None:
+        fetch = employees
+
+        def to_employees(reasons: list[str]) -> RouteDecision:
+            return _to_employees(mention, analysis, [*responders, *fetch()], rules, reasons)
+    else:
+
+        def to_employees(reasons: list[str]) -> RouteDecision:
+            return _to_employees(mention, analysis, responders, rules, reasons)
+
     if analysis.spam and not analysis.offensive:
         return RouteDecision(route=RouteKind.NONE, reasons=("spam: no reply",))
 
@@ -47,28 +61,30 @@ def route(  # noqa: PLR0917 - the step's contract: each input is a separate coll
     unsure = [f"unsure ({'; '.join(analysis.unsure)}): a human sees it"] if analysis.unsure else []
     employee_reasons = [*safety, *_escalation_reasons(mention, analysis, priority, rules)]
     if employee_reasons:
-        return _to_employees(
-            mention, analysis, responders, rules, [*employee_reasons, *unsure]
-        )
+        return to_employees([*employee_reasons, *unsure])
 
     language = analysis.language
+    author = _normalise_handle(mention.author.handle)
     eligible = [
-        r for r in responders
-        if r.kind is ResponderKind.ADVOCATE and r.active and not _is_author(r, mention)
+        r
+        for r in responders
+        if r.kind is ResponderKind.ADVOCATE and r.active and not _is_author(r, author)
     ]
-    speakers = [r for r in eligible if _speaks(r, language)]
+    speakers = [r for r in eligible if _speaks(r, _base_language(language))]
     if not speakers:
         reason = (
-            f"no advocate speaks '{language}'" if eligible
+            f"no advocate speaks '{language}'"
+            if eligible
             else NO_ADVOCATE_REASON + " (no active advocate)"
         )
-        return _to_employees(mention, analysis, responders, rules, [*unsure, reason])
+        return to_employees([*unsure, reason])
     available = [r for r in speakers if r.has_capacity]
     if not available:
-        return _to_employees(
-            mention, analysis, responders, rules,
-            [*unsure,
-             NO_ADVOCATE_REASON + f" (all {len(speakers)} '{language}' advocates at capacity)"],
+        return to_employees(
+            [
+                *unsure,
+                NO_ADVOCATE_REASON + f" (all {len(speakers)} '{language}' advocates at capacity)",
+            ],
         )
     ranked = _rank(available, mention, analysis, rules, language_required=True)
     reasons = [
@@ -158,9 +174,11 @@ def _to_employees(
     rules: TriageRules,
     reasons: list[str],
 ) -> RouteDecision:
+    author = _normalise_handle(mention.author.handle)
     employees = [
-        r for r in responders
-        if r.kind is ResponderKind.EMPLOYEE and r.has_capacity and not _is_author(r, mention)
+        r
+        for r in responders
+        if r.kind is ResponderKind.EMPLOYEE and r.has_capacity and not _is_author(r, author)
     ]
     ranked = _rank(employees, mention, analysis, rules, language_required=False)
     reasons = [*reasons, _judgement(analysis)]
@@ -185,6 +203,7 @@ def _rank(
     weights = rules.routing
     topics = set(analysis.topics)
     mention_id = mention.mention_id
+    language = _base_language(analysis.language)
 
     def key(responder: Responder) -> tuple[float, str]:
         skills = {s.lower() for s in responder.skills}
@@ -195,7 +214,7 @@ def _rank(
             + weights.load * spare
             + weights.reputation * responder.reputation
         )
-        if not language_required and _speaks(responder, analysis.language):
+        if not language_required and _speaks(responder, language):
             score += weights.language
         # Rounded so float noise cannot break a genuine tie.
         return (-round(score, 6), _tie_break(mention_id, responder.responder_id))
@@ -207,16 +226,21 @@ def _tie_break(mention_id: str, responder_id: str) -> str:
     return hashlib.blake2b(f"{mention_id}|{responder_id}".encode(), digest_size=8).hexdigest()
 
 
-def _speaks(responder: Responder, language: str) -> bool:
-    wanted = language.lower().split("-")[0]
-    return any(lang.lower().split("-")[0] == wanted for lang in responder.languages)
+def _base_language(language: str) -> str:
+    """The base language ("pt" for "pt-BR"): advocates are matched on it."""
+    return language.lower().split("-")[0]
+
+
+def _speaks(responder: Responder, base_language: str) -> bool:
+    # The mention's side is normalised once per route() call, not once per responder.
+    return any(_base_language(lang) == base_language for lang in responder.languages)
 
 
 def _normalise_handle(handle: str) -> str:
     return handle.strip().lstrip("@").lower()
 
 
-def _is_author(responder: Responder, mention: Mention) -> bool:
-    """Whether the responder wrote the mention: nobody answers their own post."""
-    author = _normalise_handle(mention.author.handle)
+def _is_author(responder: Responder, author: str) -> bool:
+    """Whether the responder wrote the mention (`author`: its normalised handle): nobody
+    answers their own post."""
     return any(_normalise_handle(h) == author for h in responder.handles)
