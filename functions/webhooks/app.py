@@ -5,8 +5,12 @@ Routes (API Gateway REST, payload format 1.0, handler ``app.app``):
 * ``GET  /health``         -> 200 ``{"status": "ok"}``
 * ``POST /webhooks/generic`` -> 202 ``{"accepted": n, "duplicates": m}``
 * ``GET  /webhooks/x?crc_token=...`` -> 200 ``{"response_token": "sha256=..."}``
-* ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m, "ignored": i}`` (retweets
-  and the brand's own tweets are ignored)
+* ``POST /webhooks/x``     -> 200 ``{"accepted": n, "duplicates": m, "ignored": i, "parked": p,
+  "problems": [{"tweet", "reason", "details"}]}``: the envelope (``for_user_id``, at most 200
+  ``tweet_create_events``) must be sound, then each tweet is judged on its own; retweets and the
+  brand's own tweets are ignored, each good tweet is stored, each bad one (an unparseable
+  ``created_at``, a field over its bound) is sent to the ingest parking queue with its reason,
+  and the answer is 200 so X does not redeliver the good ones
 * ``GET  /webhooks/meta?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`` -> 200 with
   the challenge as ``text/plain``; 403 ``{"error": "verification failed"}`` for a wrong mode or
   token
@@ -25,7 +29,7 @@ and answers; the table's stream starts everything downstream.
 Dependencies come from `crowdcare.config.ingest_wiring.WebhookWiring`, built once per cold
 start from the environment by `wiring()`: ``MENTIONS_TABLE`` and ``WEBHOOK_SECRETS_NAME``
 (required), ``MAX_WEBHOOK_BODY_BYTES`` and ``SIGNATURE_TOLERANCE_SECONDS`` (optional),
-``INGEST_PARKING_QUEUE_URL`` (required by the Meta POST route only), ``PLATFORM_CREDENTIALS_NAME``
+``INGEST_PARKING_QUEUE_URL`` (required by the X and Meta POST routes), ``PLATFORM_CREDENTIALS_NAME``
 and ``*_GRAPH_BASE_URL`` (the Meta route's Graph API lookups), ``AWS_REGION`` and
 ``AWS_ENDPOINT_URL`` (where AWS is). Nothing is read at import time, so tests set the environment
 (and start moto), then call `reset_dependencies()` to have the next request rebuild everything.
@@ -40,11 +44,11 @@ from functools import cache
 
 from aws_lambda_powertools import Logger
 from chalice.app import Chalice, Request, Response
-from crowdcare.adapters.platforms.inbound.meta import parse_meta
+from crowdcare.adapters.platforms.inbound.meta import InboundBatch, parse_meta
 from crowdcare.adapters.platforms.inbound.payloads import (
     InvalidPayloadError,
     parse_generic,
-    parse_x_activity,
+    split_x_activity,
 )
 from crowdcare.adapters.platforms.inbound.signatures import (
     GENERIC_SIGNATURE_HEADER,
@@ -63,6 +67,7 @@ from crowdcare.config.http_edge import correlate_requests, error_response, raw_b
 from crowdcare.config.ingest_wiring import WebhookWiring
 from crowdcare.config.settings import ConfigurationError
 from crowdcare.domain.models import Mention
+from crowdcare.services.ingest import DeliveryService
 
 app = Chalice(app_name="crowdcare-webhooks")
 logger = Logger(service="webhooks")
@@ -150,15 +155,21 @@ def _text(body: bytes) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def _ingest(
-    mentions: list[Mention], platform: str, status_code: int, ignored: int | None = None
-) -> Response:
+def _ingest(mentions: list[Mention], platform: str, status_code: int) -> Response:
     result = wiring().ingest.ingest(mentions)
     counts = {"accepted": result.accepted, "duplicates": result.duplicates}
-    if ignored is not None:  # a batch that can hold non-mentions says how many it left out
-        counts["ignored"] = ignored
     logger.info("webhook ingested", extra={"platform": platform, **counts})
     return Response(status_code=status_code, body=counts)
+
+
+def _deliver(service: DeliveryService, batch: InboundBatch) -> Response:
+    """A split delivery handed to its service: good entries stored, bad ones parked, 200."""
+    result = service.handle(batch)
+    logger.info(
+        "webhook ingested",
+        extra={"platform": batch.platform.value, **result.model_dump(exclude={"problems"})},
+    )
+    return Response(status_code=200, body=result.model_dump())
 
 
 @app.route("/health", methods=["GET"])
@@ -207,21 +218,15 @@ def x_crc() -> Response:
 
 @app.route("/webhooks/x", methods=["POST"])
 def x_activity() -> Response:
-    """An X Account Activity delivery: every tweet_create_event that is neither a retweet nor
-    the brand's own is stored."""
+    """An X Account Activity delivery: each tweet that is neither a retweet nor the brand's own
+    is stored, a bad one parked, 200."""
     header = _request().headers.get(X_SIGNATURE_HEADER)
-
-    def parse(body: bytes) -> tuple[list[Mention], int]:
-        payload = parse_x_activity(body)
-        return payload.mentions(_text(body)), payload.ignored
-
     delivery = _signed_delivery(
-        "x", lambda secrets, body: verify_x(secrets.x_key, header, body), parse
+        "x", lambda secrets, body: verify_x(secrets.x_key, header, body), split_x_activity
     )
     if isinstance(delivery, Response):
         return delivery
-    mentions, ignored = delivery
-    return _ingest(mentions, "x", status_code=200, ignored=ignored)
+    return _deliver(wiring().x_delivery, delivery)
 
 
 @app.route("/webhooks/meta", methods=["GET"])
@@ -253,10 +258,4 @@ def meta_delivery() -> Response:
     )
     if isinstance(delivery, Response):
         return delivery
-    batch = delivery
-    result = wiring().meta_delivery.handle(batch)
-    logger.info(
-        "webhook ingested",
-        extra={"platform": batch.platform.value, **result.model_dump(exclude={"problems"})},
-    )
-    return Response(status_code=200, body=result.model_dump())
+    return _deliver(wiring().meta_delivery, delivery)

@@ -30,6 +30,7 @@ WEBHOOK_MENTIONS_TABLE = "crowdcare-test-mentions"
 WEBHOOK_SECRETS_NAME = "crowdcare/test/webhooks"
 WEBHOOK_GENERIC_SECRET = "generic-webhook-secret-0123456789"
 WEBHOOK_X_CONSUMER_SECRET = "x-consumer-secret-abcdefghijklmnop"
+INGEST_PARKING_QUEUE = "crowdcare-test-ingest-parking"
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,20 @@ class WebhookEnv:
     mentions_table: str
     generic_secret: bytes
     x_consumer_secret: bytes
+    sqs: SQSClient
+    parking_queue_url: str
 
     def stored_ids(self) -> list[str]:
         """The mention_id of every item in the Mentions table, sorted."""
         items = self.dynamodb.scan(TableName=self.mentions_table, ConsistentRead=True)["Items"]
         return sorted(item["mention_id"]["S"] for item in items)
+
+    def parked(self) -> list[dict[str, Any]]:
+        """Every message in the ingest parking queue, parsed (received once, then left alone)."""
+        messages = self.sqs.receive_message(
+            QueueUrl=self.parking_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60
+        ).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
 
 
 def create_mentions_table(dynamodb: DynamoDBClient, name: str) -> None:
@@ -56,7 +66,8 @@ def create_mentions_table(dynamodb: DynamoDBClient, name: str) -> None:
 
 @pytest.fixture
 def webhook_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookEnv]:
-    """functions/webhooks/app.py wired to moto: Mentions table, signing secret, fresh caches."""
+    """functions/webhooks/app.py wired to moto: Mentions table, signing secret, ingest parking
+    queue, fresh caches."""
     for name, value in {
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
@@ -74,6 +85,9 @@ def webhook_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookEnv]:
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         secretsmanager = boto3.client("secretsmanager", region_name="us-east-1")
         create_mentions_table(dynamodb, WEBHOOK_MENTIONS_TABLE)
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        queue_url = sqs.create_queue(QueueName=INGEST_PARKING_QUEUE)["QueueUrl"]
+        monkeypatch.setenv("INGEST_PARKING_QUEUE_URL", queue_url)
         secretsmanager.create_secret(
             Name=WEBHOOK_SECRETS_NAME,
             SecretString=json.dumps(
@@ -94,6 +108,8 @@ def webhook_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookEnv]:
                 mentions_table=WEBHOOK_MENTIONS_TABLE,
                 generic_secret=WEBHOOK_GENERIC_SECRET.encode(),
                 x_consumer_secret=WEBHOOK_X_CONSUMER_SECRET.encode(),
+                sqs=sqs,
+                parking_queue_url=queue_url,
             )
         finally:
             webhooks.reset_dependencies()
@@ -157,7 +173,6 @@ def core_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[CoreAws]:
 
 META_APP_SECRET = "meta-app-secret-0123456789abcdef"
 META_VERIFY_TOKEN = "meta-verify-token-brightwave-42"
-META_PARKING_QUEUE = "crowdcare-test-ingest-parking"
 META_CREDENTIALS_NAME = "crowdcare/test/platform-credentials"
 
 
@@ -174,21 +189,15 @@ class MetaWebhookEnv:
 
     def parked(self) -> list[dict[str, Any]]:
         """Every message in the parking queue, parsed (received once, then left alone)."""
-        messages = self.sqs.receive_message(
-            QueueUrl=self.parking_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60
-        ).get("Messages", [])
-        return [json.loads(m["Body"]) for m in messages]
+        return self.base.parked()
 
 
 @pytest.fixture
 def meta_webhook_env(
     webhook_env: WebhookEnv, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[MetaWebhookEnv]:
-    """webhook_env plus meta_app_secret/meta_verify_token in the secret, a parking queue, and
-    the Graph API lookups pointed at the fake platforms with tokens in PlatformCredentials."""
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    queue_url = sqs.create_queue(QueueName=META_PARKING_QUEUE)["QueueUrl"]
-    monkeypatch.setenv("INGEST_PARKING_QUEUE_URL", queue_url)
+    """webhook_env plus meta_app_secret/meta_verify_token in the secret, and the Graph API
+    lookups pointed at the fake platforms with tokens in PlatformCredentials."""
     webhook_env.secretsmanager.create_secret(
         Name=META_CREDENTIALS_NAME,
         SecretString=json.dumps(
@@ -215,8 +224,8 @@ def meta_webhook_env(
     try:
         yield MetaWebhookEnv(
             base=webhook_env,
-            sqs=sqs,
-            parking_queue_url=queue_url,
+            sqs=webhook_env.sqs,
+            parking_queue_url=webhook_env.parking_queue_url,
             app_secret=META_APP_SECRET.encode(),
             verify_token=META_VERIFY_TOKEN,
             graph=graph,

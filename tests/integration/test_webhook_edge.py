@@ -100,18 +100,22 @@ def test_a_generic_url_that_is_not_http_is_refused(
     assert webhook_env.stored_ids() == []
 
 
-def test_a_created_at_no_calendar_holds_is_a_400_not_a_500(
+def test_a_created_at_no_calendar_holds_is_parked_not_a_500(
     client: Client, webhook_env: WebhookEnv
 ) -> None:
-    """GIVEN a signed X delivery whose tweet is dated in the year 9999, WHEN posted, THEN a 400
-    names created_at and nothing is stored."""
+    """GIVEN a signed X delivery whose first tweet is dated in the year 9999, WHEN posted, THEN
+    that tweet is parked naming created_at, and only the other tweets are stored."""
     event = load_event("x_tweet_create_events")
     event["tweet_create_events"][0]["created_at"] = "Fri Dec 31 23:59:59 +0000 9999"
     body = json.dumps(event).encode()
     headers = JSON | {"x-twitter-webhooks-signature": sign_x(webhook_env.x_consumer_secret, body)}
     response = client.http.post("/webhooks/x", headers=headers, body=body)
-    assert response.status_code == 400, response.body
-    assert webhook_env.stored_ids() == []
+    assert response.status_code == 200, response.body
+    [problem] = json.loads(response.body)["problems"]
+    assert (problem["tweet"], [d["loc"] for d in problem["details"]]) == (0, ["created_at"])
+    assert "x#1050118621198921728" not in webhook_env.stored_ids()
+    assert len(webhook_env.stored_ids()) == 2
+    assert [p["entry_index"] for p in webhook_env.parked()] == [0]
 
 
 @pytest.mark.parametrize("secret", ["{not json", '["a", "list"]', '{"generic_webhook_secret": 5}'])

@@ -311,7 +311,13 @@ def test_x_delivery_stores_each_customer_tweet(client: Client, webhook_env: Webh
     response = _post_x(client, webhook_env, body)
     # THEN X gets 200 and the three customer tweets are stored
     assert response.status_code == 200
-    assert _json(response) == {"accepted": 3, "duplicates": 0, "ignored": 1}
+    assert _json(response) == {
+        "accepted": 3,
+        "duplicates": 0,
+        "ignored": 1,
+        "parked": 0,
+        "problems": [],
+    }
     assert webhook_env.stored_ids() == [
         "x#1050118621198921728",
         "x#1050119031771021312",
@@ -330,7 +336,13 @@ def test_x_redelivery_counts_duplicates(client: Client, webhook_env: WebhookEnv)
     # WHEN it is delivered again
     response = _post_x(client, webhook_env, body)
     # THEN every tweet is a duplicate and the table still holds three items
-    assert _json(response) == {"accepted": 0, "duplicates": 3, "ignored": 1}
+    assert _json(response) == {
+        "accepted": 0,
+        "duplicates": 3,
+        "ignored": 1,
+        "parked": 0,
+        "problems": [],
+    }
     assert len(webhook_env.stored_ids()) == 3
 
 
@@ -340,7 +352,13 @@ def test_x_other_events_are_acknowledged(client: Client, webhook_env: WebhookEnv
     response = _post_x(client, webhook_env, _body(load_event("x_favorite_events")))
     # THEN it is acknowledged and nothing is stored
     assert response.status_code == 200
-    assert _json(response) == {"accepted": 0, "duplicates": 0, "ignored": 0}
+    assert _json(response) == {
+        "accepted": 0,
+        "duplicates": 0,
+        "ignored": 0,
+        "parked": 0,
+        "problems": [],
+    }
     assert webhook_env.stored_ids() == []
 
 
@@ -374,18 +392,68 @@ def test_x_signature_by_another_app_is_401(client: Client, webhook_env: WebhookE
     assert _json(response) == {"error": "invalid signature", "reason": "signature mismatch"}
 
 
-def test_x_invalid_payload_is_400(client: Client, webhook_env: WebhookEnv) -> None:
-    """A signed X body missing a tweet's user is 400 with its location; nothing is stored."""
-    # GIVEN a signed delivery whose second tweet lacks its user
+def test_x_invalid_envelope_is_400(client: Client, webhook_env: WebhookEnv) -> None:
+    """A signed X body without for_user_id is 400 with its location; nothing stored or parked."""
+    # GIVEN a signed delivery whose envelope lacks the brand's account
     event = load_event("x_tweet_create_events")
-    del event["tweet_create_events"][1]["user"]
-    body = _body(event)
+    del event["for_user_id"]
     # WHEN posted
-    response = _post_x(client, webhook_env, body)
+    response = _post_x(client, webhook_env, _body(event))
     # THEN the whole delivery is refused, none of its tweets stored
     assert response.status_code == 400
-    assert [d["loc"] for d in _json(response)["details"]] == ["tweet_create_events.1.user"]
+    assert [d["loc"] for d in _json(response)["details"]] == ["for_user_id"]
     assert webhook_env.stored_ids() == []
+    assert webhook_env.parked() == []
+
+
+def test_x_bad_tweet_is_parked_and_the_good_ones_stored(
+    client: Client, webhook_env: WebhookEnv
+) -> None:
+    """One tweet with an unparseable created_at is parked with its reason; the others are stored."""
+    # GIVEN a signed delivery whose second tweet has a created_at X never sends
+    event = load_event("x_tweet_create_events")
+    event["tweet_create_events"][1]["created_at"] = "yesterday"
+    # WHEN posted
+    response = _post_x(client, webhook_env, _body(event))
+    # THEN X gets 200, the two good customer tweets are stored and the bad one is reported
+    assert response.status_code == 200
+    answer = _json(response)
+    assert (answer["accepted"], answer["duplicates"], answer["ignored"], answer["parked"]) == (
+        2,
+        0,
+        1,
+        1,
+    )
+    [problem] = answer["problems"]
+    assert (problem["tweet"], problem["reason"]) == (1, "invalid tweet")
+    assert [d["loc"] for d in problem["details"]] == ["created_at"]
+    assert webhook_env.stored_ids() == ["x#1050118621198921728", "x#1050119442108203008"]
+    # AND it waits on the ingest parking queue with what a replay needs
+    [parked] = webhook_env.parked()
+    assert (parked["platform"], parked["reason"]) == ("x", "invalid tweet")
+    assert parked["entry_index"] == 1
+    payload = json.loads(parked["payload"])
+    assert payload["for_user_id"] == event["for_user_id"]
+    assert payload["tweet_create_events"] == [event["tweet_create_events"][1]]
+
+
+def test_x_tweet_over_its_bound_is_parked(client: Client, webhook_env: WebhookEnv) -> None:
+    """A tweet missing its user or with an over-long id is parked; the rest are stored."""
+    # GIVEN a delivery whose first tweet lacks its user and third has an id over the bound
+    event = load_event("x_tweet_create_events")
+    del event["tweet_create_events"][0]["user"]
+    event["tweet_create_events"][2]["id_str"] = "9" * 300
+    # WHEN posted
+    response = _post_x(client, webhook_env, _body(event))
+    # THEN the remaining customer tweet is stored and both bad ones are parked
+    answer = _json(response)
+    assert response.status_code == 200
+    assert [(p["tweet"], [d["loc"] for d in p["details"]]) for p in answer["problems"]] == [
+        (0, ["user"]),
+        (2, ["id_str"]),
+    ]
+    assert webhook_env.stored_ids() == ["x#1050119031771021312"]
+    assert sorted(p["entry_index"] for p in webhook_env.parked()) == [0, 2]
 
 
 # --- secrets --------------------------------------------------------------------------------
@@ -455,5 +523,11 @@ def test_x_retweet_of_the_brand_is_not_stored(client: Client, webhook_env: Webho
     # WHEN X posts it
     response = _post_x(client, webhook_env, _body(contract["payload"]))
     # THEN only the mention is stored, the other two are counted as ignored
-    assert _json(response) == {"accepted": 1, "duplicates": 0, "ignored": 2}
+    assert _json(response) == {
+        "accepted": 1,
+        "duplicates": 0,
+        "ignored": 2,
+        "parked": 0,
+        "problems": [],
+    }
     assert webhook_env.stored_ids() == ["x#1900000000000000012"]

@@ -12,7 +12,7 @@ from crowdcare.adapters.platforms.inbound.meta import parse_meta
 from crowdcare.adapters.platforms.inbound.sources import Page, SkippedItem
 from crowdcare.domain.errors import PlatformError
 from crowdcare.domain.models import Author, Mention, Platform
-from crowdcare.services.ingest import IngestService, MetaDeliveryService
+from crowdcare.services.ingest import DeliveryService, IngestService
 from crowdcare.services.polling import Poller
 from crowdcare.testing.platforms import (
     FakeCursors,
@@ -65,9 +65,7 @@ def test_meta_delivery_stores_completed_lookups() -> None:
     """GIVEN an Instagram delivery whose comments need their permalink WHEN handled with a
     working lookup THEN both are stored with the URL and nothing is parked."""
     inbox, parking = FakeMentionInbox(), RecordingParking()
-    service = MetaDeliveryService(
-        IngestService(inbox, lambda: NOW), parking, _completed, timer=_still
-    )
+    service = DeliveryService(IngestService(inbox, lambda: NOW), parking, _completed, timer=_still)
     batch = parse_meta(json.dumps(load_contract("instagram_comments")["payload"]).encode())
     result = service.handle(batch)
     assert (result.accepted, result.parked) == (2, 0)
@@ -79,9 +77,7 @@ def test_meta_delivery_parks_failed_lookup_with_reason_and_stores_the_rest() -> 
     """GIVEN a Page mention and an Instagram mention whose lookup fails WHEN handled THEN the
     Page mention is stored and the other is parked with the lookup's reason and its payload."""
     inbox, parking = FakeMentionInbox(), RecordingParking()
-    service = MetaDeliveryService(
-        IngestService(inbox, lambda: NOW), parking, _failing, timer=_still
-    )
+    service = DeliveryService(IngestService(inbox, lambda: NOW), parking, _failing, timer=_still)
     page = parse_meta(
         json.dumps(load_contract("facebook_mention_with_message")["payload"]).encode()
     )
@@ -105,7 +101,7 @@ def test_lookups_past_the_time_budget_are_parked_for_replay() -> None:
     inbox, parking = FakeMentionInbox(), RecordingParking()
     clock = iter([0.0, 0.0, 20.0])  # deadline, before lookup 1, before lookup 2
 
-    service = MetaDeliveryService(
+    service = DeliveryService(
         IngestService(inbox, lambda: NOW),
         parking,
         _completed,
@@ -122,15 +118,11 @@ def test_parked_change_replays_once_the_lookup_works() -> None:
     """GIVEN an Instagram comment parked because its lookup failed WHEN its payload is replayed
     with a working lookup THEN it is stored and nothing more is parked."""
     inbox, parking = FakeMentionInbox(), RecordingParking()
-    failing = MetaDeliveryService(
-        IngestService(inbox, lambda: NOW), parking, _failing, timer=_still
-    )
+    failing = DeliveryService(IngestService(inbox, lambda: NOW), parking, _failing, timer=_still)
     batch = parse_meta(json.dumps(load_contract("instagram_comments")["payload"]).encode())
     failing.handle(batch)
     first = parking.parked[0]
-    working = MetaDeliveryService(
-        IngestService(inbox, lambda: NOW), parking, _completed, timer=_still
-    )
+    working = DeliveryService(IngestService(inbox, lambda: NOW), parking, _completed, timer=_still)
     result = working.replay(first.payload)
     assert (result.accepted, result.parked) == (1, 0)
     assert "instagram#17865799348089039" in inbox.stored

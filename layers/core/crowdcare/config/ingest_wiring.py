@@ -54,8 +54,8 @@ from crowdcare.config.settings import (
 from crowdcare.domain.models import Mention
 from crowdcare.services.ingest import (
     DEFAULT_LOOKUP_BUDGET_SECONDS,
+    DeliveryService,
     IngestService,
-    MetaDeliveryService,
 )
 from crowdcare.services.polling import SOURCE_NAMES, Poller
 
@@ -171,10 +171,19 @@ class WebhookWiring:
         return load_webhook_secrets(self.secrets_provider, self.settings.webhook_secrets_name)
 
     @cached_property
-    def meta_delivery(self) -> MetaDeliveryService:
-        """Meta deliveries: Graph API lookups, storing, and the ingest parking queue."""
+    def ingest_parking(self) -> IngestParking:
+        """The ingest parking queue, where a bad entry or tweet waits with its reason."""
         queue_url = load_settings(ParkingSettings, self._environ).ingest_parking_queue_url
-        parking = IngestParking(self.clients.client("sqs"), queue_url, clock=self._clock)
+        return IngestParking(self.clients.client("sqs"), queue_url, clock=self._clock)
+
+    @cached_property
+    def x_delivery(self) -> DeliveryService:
+        """X deliveries: storing and the ingest parking queue (a tweet needs no lookup)."""
+        return DeliveryService(self.ingest, self.ingest_parking, _no_lookup, timer=time.monotonic)
+
+    @cached_property
+    def meta_delivery(self) -> DeliveryService:
+        """Meta deliveries: Graph API lookups, storing, and the ingest parking queue."""
         lookup_settings = load_settings(GraphLookupSettings, self._environ)
         name = lookup_settings.platform_credentials_name
         provider = self.secrets_provider
@@ -185,13 +194,18 @@ class WebhookWiring:
             max_delay=1.0,
         )
         lookups = GraphLookups(lookup_settings, credentials, http)
-        return MetaDeliveryService(
+        return DeliveryService(
             self.ingest,
-            parking,
+            self.ingest_parking,
             lookups.resolve,
             timer=time.monotonic,
             lookup_budget_seconds=lookup_settings.graph_lookup_budget_seconds,
         )
+
+
+def _no_lookup(lookup: GraphLookup) -> Mention:
+    # Only Meta deliveries carry lookups; one elsewhere is parked with this reason.
+    raise LookupFailedError(f"no Graph API lookup for {lookup.platform.value} deliveries")
 
 
 # ------------------------------------------------------------------------------ poller

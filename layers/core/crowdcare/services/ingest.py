@@ -1,7 +1,8 @@
 """Ingestion: store each normalised mention once, whichever path delivered it.
 
-`IngestService` stores; `MetaDeliveryService` handles a batched Meta delivery on top of it
-(Graph API lookups, then storing, then parking what could not become a mention).
+`IngestService` stores; `DeliveryService` handles a batched delivery on top of it, split entry
+by entry at the edge (Meta's changes, X's tweets): Graph API lookups for Meta, then storing, then
+parking what could not become a mention.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from crowdcare.adapters.platforms.inbound.graph_lookup import LookupFailedError
 from crowdcare.adapters.platforms.inbound.graph_shapes import GraphLookup
-from crowdcare.adapters.platforms.inbound.meta import BadChange, MetaBatch, parse_meta
+from crowdcare.adapters.platforms.inbound.meta import BadChange, InboundBatch, parse_meta
 from crowdcare.domain.models import Mention
 from crowdcare.ports import Clock, IngestParkingLot, MentionInbox
 
@@ -57,8 +58,8 @@ class IngestService:
 DEFAULT_LOOKUP_BUDGET_SECONDS = 12.0
 
 
-class MetaDeliveryResult(BaseModel):
-    """What one Meta delivery did: stored, redelivered, ignored (not mentions) and parked."""
+class DeliveryResult(BaseModel):
+    """What one delivery did: stored, redelivered, ignored (not mentions) and parked."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -69,13 +70,14 @@ class MetaDeliveryResult(BaseModel):
     problems: list[dict[str, Any]]
 
 
-class MetaDeliveryService:
-    """A parsed Meta delivery: completes its Graph API lookups, stores, parks the rest.
+class DeliveryService:
+    """A split delivery (Meta or X): completes its Graph API lookups, stores, parks the rest.
 
     Lookups come first (a change they complete is stored like any other); a failed lookup is
     parked with its reason beside the changes that were bad from the start. Storing comes
     before parking: if parking fails the webhook answers 500, Meta redelivers, the stored
-    mentions come back as duplicates and the bad changes get another chance to be parked.
+    mentions come back as duplicates and the bad changes get another chance to be parked. The
+    same holds for an X delivery, whose batch has no lookups.
 
     Meta wants its answer within seconds and API Gateway gives up after 29: once
     `lookup_budget_seconds` (on `timer`) are spent, the delivery's remaining lookups are parked
@@ -96,7 +98,7 @@ class MetaDeliveryService:
         self._timer = timer
         self._budget = lookup_budget_seconds
 
-    def handle(self, batch: MetaBatch) -> MetaDeliveryResult:
+    def handle(self, batch: InboundBatch) -> DeliveryResult:
         """Store every mention of `batch`, looked up or not, and park every bad change."""
         mentions = list(batch.mentions)
         bad = list(batch.bad)
@@ -113,7 +115,7 @@ class MetaDeliveryService:
         result = self._ingest.ingest(mentions)
         for change in bad:
             self._parking.park(change)
-        return MetaDeliveryResult(
+        return DeliveryResult(
             accepted=result.accepted,
             duplicates=result.duplicates,
             ignored=batch.ignored,
@@ -121,7 +123,7 @@ class MetaDeliveryService:
             problems=[change.report() for change in bad],
         )
 
-    def replay(self, parked_payload: str) -> MetaDeliveryResult:
-        """Handle a parked change again (its `payload`, a one-change delivery), e.g. once the
+    def replay(self, parked_payload: str) -> DeliveryResult:
+        """Handle a parked Meta change again (its `payload`, a one-change delivery), e.g. once the
         Graph API token is set: stored if it now becomes a mention, parked again if not."""
         return self.handle(parse_meta(parked_payload.encode()))

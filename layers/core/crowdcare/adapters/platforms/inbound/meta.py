@@ -100,7 +100,7 @@ class BadChange:
 
 
 @dataclass
-class MetaBatch:
+class InboundBatch:
     """A delivery split into mentions to store, lookups to make, changes ignored, and bad
     changes to park."""
 
@@ -111,14 +111,14 @@ class MetaBatch:
     bad: list[BadChange] = field(default_factory=list)
 
 
-def parse_meta(body: bytes) -> MetaBatch:
+def parse_meta(body: bytes) -> InboundBatch:
     """Split a Meta delivery; `InvalidPayloadError` only when the envelope itself is unusable."""
     try:
         envelope = MetaEnvelope.model_validate_json(body)
     except ValidationError as exc:
         raise InvalidPayloadError(error_details(exc)) from None
     platform = Platform.FACEBOOK if envelope.object == "page" else Platform.INSTAGRAM
-    batch = MetaBatch(platform=platform)
+    batch = InboundBatch(platform=platform)
     for index, raw_entry in enumerate(envelope.entry):
         _parse_entry(batch, envelope.object, index, raw_entry)
     return batch
@@ -128,7 +128,7 @@ def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _parse_entry(batch: MetaBatch, product: str, index: int, raw_entry: dict[str, Any]) -> None:
+def _parse_entry(batch: InboundBatch, product: str, index: int, raw_entry: dict[str, Any]) -> None:
     try:
         entry = MetaEntry.model_validate(raw_entry)
     except ValidationError as exc:

@@ -3,10 +3,14 @@
 Platforms add fields over time, so unknown fields are ignored; the fields CrowdCare relies on
 are required and validated. `parse_generic` and `parse_x_activity` take the raw body and raise
 `InvalidPayloadError`, whose `details` say where and what is wrong without echoing any input.
+`split_x_activity` is what the X webhook uses: the envelope strict, then each tweet judged on its
+own (like a Meta delivery's changes), so one bad tweet is parked instead of costing the others.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,6 +22,7 @@ from crowdcare.adapters.platforms.inbound.errors import (
     InvalidPayloadError,
     error_details,
 )
+from crowdcare.adapters.platforms.inbound.meta import BadChange, InboundBatch
 from crowdcare.domain.models import Mention, Platform
 
 # The error types live in .errors (bounds needs them too); importers of this module keep them.
@@ -29,8 +34,10 @@ __all__ = [
     "error_details",
     "parse_generic",
     "parse_x_activity",
+    "split_x_activity",
 ]
 
+INVALID_TWEET = "invalid tweet"
 _X_UNDETERMINED_LANG = "und"
 _MAX_TEXT = 40_000
 _MAX_ID = 256
@@ -211,3 +218,63 @@ class XActivityPayload(_Edge):
 def parse_x_activity(body: bytes) -> XActivityPayload:
     """Validate an X Account Activity body or raise `InvalidPayloadError`."""
     return _parse(XActivityPayload, body)
+
+
+class XEnvelope(_Edge):
+    """An Account Activity delivery as a whole: strict about the account and the list bound,
+    its tweets left raw to be validated one by one by `split_x_activity`."""
+
+    for_user_id: Annotated[str, Field(min_length=1, max_length=_MAX_ID)]
+    tweet_create_events: Annotated[list[Any], Field(max_length=MAX_TWEETS)] = Field(
+        default_factory=list
+    )
+
+
+@dataclass(frozen=True)
+class BadTweet(BadChange):
+    """A tweet that could not become a mention; `entry_index` is its place in the delivery and
+    `payload` a one-tweet delivery (with `for_user_id`) that can be replayed as it is."""
+
+    def report(self) -> dict[str, Any]:
+        """What the webhook answers about it: the tweet's index and why, never the input."""
+        return {"tweet": self.entry_index, "reason": self.reason, "details": list(self.details)}
+
+
+def split_x_activity(body: bytes) -> InboundBatch:
+    """Split an X delivery into mentions, ignored tweets (retweets, the brand's own) and bad
+    tweets to park; `InvalidPayloadError` only when the envelope itself is unusable."""
+    envelope = _parse(XEnvelope, body)
+    batch = InboundBatch(platform=Platform.X)
+    for index, raw_tweet in enumerate(envelope.tweet_create_events):
+        # Each mention keeps just its own tweet as raw (not the whole delivery once per tweet);
+        # the same one-tweet delivery is what a bad tweet is parked with, to be replayed.
+        raw = json.dumps(
+            {"for_user_id": envelope.for_user_id, "tweet_create_events": [raw_tweet]},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        try:
+            tweet = _validate_tweet(raw_tweet)
+        except InvalidPayloadError as error:
+            # Locations are within the tweet; the report's "tweet" says which one it was.
+            batch.bad.append(
+                BadTweet(index, None, INVALID_TWEET, error.details, Platform.X.value, raw)
+            )
+            continue
+        if tweet.user.id_str == envelope.for_user_id or tweet.is_retweet:
+            batch.ignored += 1
+            continue
+        try:
+            batch.mentions.append(tweet.to_mention(raw))
+        except InvalidPayloadError as error:  # what the domain refuses (see bounds)
+            batch.bad.append(
+                BadTweet(index, None, INVALID_TWEET, error.details, Platform.X.value, raw)
+            )
+    return batch
+
+
+def _validate_tweet(raw_tweet: Any) -> XTweet:
+    try:
+        return XTweet.model_validate(raw_tweet)
+    except ValidationError as exc:
+        raise InvalidPayloadError(error_details(exc)) from None
