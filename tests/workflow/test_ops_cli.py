@@ -489,6 +489,60 @@ def test_parked_webhook_entries_are_stored_or_stay_parked(
     ]
 
 
+def _parked_x_tweet(tweet_id: str, created_at: str) -> str:
+    """An ingest parking message as the X webhook writes it, for one tweet of a delivery."""
+    tweet = {
+        "id_str": tweet_id,
+        "created_at": created_at,
+        "text": "@Brightwave my Mesh router drops the 5 GHz band every evening, any fix?",
+        "lang": "en",
+        "user": {"id_str": "6253282", "screen_name": "tomas_h", "name": "Tomas Herrera"},
+    }
+    return json.dumps(
+        {
+            "platform": "x",
+            "reason": "invalid tweet",
+            "details": [{"loc": "created_at", "msg": "Value error, created_at must look like"}],
+            "entry_index": 1,
+            "change_index": None,
+            "parked_at": "2026-11-30T00:00:00+00:00",
+            "payload": json.dumps({"for_user_id": "2244994945", "tweet_create_events": [tweet]}),
+        }
+    )
+
+
+def test_parked_x_tweets_are_stored_or_stay_parked(
+    ops_stack: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replaying the ingest parking queue stores a parked tweet the parser now accepts (once)
+    and leaves one it still refuses parked, with the reason; the replay exits 1."""
+    # GIVEN two parked X tweets: one whose created_at now parses, one still unparseable
+    sqs = ops_stack.stack.client("sqs")
+    url = ops_stack.stack.ref("IngestParkingQueue")
+    now = datetime.now(UTC).strftime("%a %b %d %H:%M:%S +0000 %Y")
+    good = _parked_x_tweet("1900000000000000701", now)
+    sqs.send_message(QueueUrl=url, MessageBody=good)
+    sqs.send_message(QueueUrl=url, MessageBody=_parked_x_tweet("1900000000000000702", "yesterday"))
+
+    # WHEN every parked entry is replayed
+    code, result = crowdcare(capsys, "parked", "replay", "ingest", "--all")
+    ops_stack.settle()
+
+    # THEN the good tweet is stored (and triaged), the bad one is still parked with its reason
+    assert code == 1
+    assert [r["detail"] for r in result["replayed"]] == ["stored x#1900000000000000701"]
+    assert [r["detail"] for r in result["failed"]] == ["still refused: invalid tweet"]
+    stored = ops_stack.mentions.get("x#1900000000000000701")
+    assert stored is not None
+    assert stored.triage is not None
+    assert ops_stack.mentions.get("x#1900000000000000702") is None
+    assert crowdcare(capsys, "parked", "list", "ingest")[1]["count"] == 1
+    # AND the same good tweet parked again is skipped: the mention is stored once
+    sqs.send_message(QueueUrl=url, MessageBody=good)
+    code, again = crowdcare(capsys, "parked", "replay", "ingest", "--all")
+    assert [r["detail"] for r in again["skipped"]] == ["already stored (x#1900000000000000701)"]
+
+
 def test_failed_async_invocation_is_invoked_again(
     ops_stack: Deployed, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -23,7 +23,9 @@ from crowdcare.adapters.dynamodb.repositories import (
     MentionRepository,
     stored_mention_from_item,
 )
-from crowdcare.adapters.platforms.inbound.meta import parse_meta
+from crowdcare.adapters.platforms.inbound.errors import InvalidPayloadError
+from crowdcare.adapters.platforms.inbound.meta import InboundBatch, parse_meta
+from crowdcare.adapters.platforms.inbound.payloads import split_x_activity
 from crowdcare.adapters.reply_queues import SqsReplyQueue
 from crowdcare.adapters.stepfunctions import StepFunctionsExecutions
 from crowdcare.config.analytics_wiring import (
@@ -309,20 +311,35 @@ def _describe_ingest(message: ParkedMessage) -> tuple[str, str]:
     body = message.json_body()
     if not isinstance(body, dict):
         return "?", "unreadable message"
-    where = f"entry {body.get('entry_index')}"
+    # An X message's entry_index is the tweet's place in its delivery.
+    where = f"{'tweet' if body.get('platform') == 'x' else 'entry'} {body.get('entry_index')}"
     if body.get("change_index") is not None:
         where += f" change {body['change_index']}"
     details = "; ".join(f"{d.get('loc')}: {d.get('msg')}" for d in body.get("details", []))
     return f"{body.get('platform', '?')} {where}", f"{body.get('reason', '?')} ({details})"
 
 
+def _parked_batch(body: dict[str, Any]) -> InboundBatch | None:
+    """The parked entry split again as its webhook would now (None: no replay for it)."""
+    platform = body.get("platform")
+    if platform == "x":
+        # The payload is a one-tweet delivery with its for_user_id, as the webhook parked it.
+        return split_x_activity(body["payload"].encode())
+    if platform in META_PLATFORMS:
+        payload = json.loads(body["payload"])
+        envelope = {"object": payload["object"], "entry": [payload["entry"]]}
+        return parse_meta(json.dumps(envelope).encode())
+    return None
+
+
 def _replay_ingest(target: Target, message: ParkedMessage) -> tuple[Action, str]:
     body = message.json_body()
-    if body.get("platform") not in META_PLATFORMS:
+    try:
+        batch = _parked_batch(body)
+    except InvalidPayloadError as error:
+        return Action.FAILED, f"still refused: {error}"
+    if batch is None:
         return Action.FAILED, f"no replay for {body.get('platform')} entries"
-    payload = json.loads(body["payload"])
-    envelope = {"object": payload["object"], "entry": [payload["entry"]]}
-    batch = parse_meta(json.dumps(envelope).encode())
     if batch.bad:
         return Action.FAILED, f"still refused: {batch.bad[0].reason}"
     if not batch.mentions:
