@@ -13,6 +13,7 @@ from crowdcare.adapters.platforms.inbound.payloads import (
     XActivityPayload,
     parse_generic,
     parse_x_activity,
+    split_x_activity,
 )
 from crowdcare.domain.models import Platform
 
@@ -255,3 +256,51 @@ def test_x_model_validates_from_a_dict_too() -> None:
     # GIVEN the sample as a dict / WHEN validated / THEN four tweets are read
     payload = XActivityPayload.model_validate(load_event("x_tweet_create_events"))
     assert len(payload.tweet_create_events) == 4
+
+
+def test_split_x_activity_keeps_the_good_tweets_beside_a_bad_one() -> None:
+    """One tweet with a field over its bound is a bad tweet; the others still become mentions."""
+    # GIVEN the sample delivery whose first tweet's text is over the 40,000-character bound
+    event = load_event("x_tweet_create_events")
+    event["tweet_create_events"][0]["text"] = "x" * 40_001
+    # WHEN split
+    batch = split_x_activity(_body(event))
+    # THEN two customer tweets are mentions, the brand's own is ignored, the first is bad
+    assert [m.post_id for m in batch.mentions] == ["1050119031771021312", "1050119442108203008"]
+    assert batch.ignored == 1
+    [bad] = batch.bad
+    assert bad.report() == {
+        "tweet": 0,
+        "reason": "invalid tweet",
+        "details": [{"loc": "text", "msg": "String should have at most 40000 characters"}],
+    }
+    # AND it carries a one-tweet delivery that splits again on its own (what a replay does)
+    assert bad.platform == "x"
+    again = split_x_activity(bad.payload.encode())
+    assert [b.entry_index for b in again.bad] == [0]
+    assert json.loads(bad.payload)["for_user_id"] == BRAND_ID
+
+
+def test_split_x_activity_keeps_the_envelope_strict() -> None:
+    """A delivery without for_user_id or with too many tweets is refused as a whole."""
+    # GIVEN a delivery without for_user_id, and one of 201 tweets
+    event = load_event("x_tweet_create_events")
+    no_account = {k: v for k, v in event.items() if k != "for_user_id"}
+    too_many = event | {"tweet_create_events": event["tweet_create_events"][:1] * 201}
+    # WHEN split / THEN each is an InvalidPayloadError naming the envelope field
+    with pytest.raises(InvalidPayloadError) as excinfo:
+        split_x_activity(_body(no_account))
+    assert _locs(excinfo) == ["for_user_id"]
+    with pytest.raises(InvalidPayloadError) as excinfo:
+        split_x_activity(_body(too_many))
+    assert _locs(excinfo) == ["tweet_create_events"]
+
+
+def test_split_x_activity_stores_each_tweet_with_its_own_raw() -> None:
+    """Each mention keeps a one-tweet delivery as raw, not the whole body once per tweet."""
+    # GIVEN the sample delivery / WHEN split
+    batch = split_x_activity(_body(load_event("x_tweet_create_events")))
+    # THEN each mention's raw holds just its own tweet
+    for mention in batch.mentions:
+        [tweet] = json.loads(mention.raw)["tweet_create_events"]
+        assert tweet["id_str"] == mention.post_id
