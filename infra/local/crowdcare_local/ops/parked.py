@@ -334,6 +334,8 @@ def _parked_batch(body: dict[str, Any]) -> InboundBatch | None:
 
 def _replay_ingest(target: Target, message: ParkedMessage) -> tuple[Action, str]:
     body = message.json_body()
+    if isinstance(body, dict) and body.get("payload") is None:
+        return Action.FAILED, "only an excerpt was parked (too large for the queue): see show"
     try:
         batch = _parked_batch(body)
     except InvalidPayloadError as error:

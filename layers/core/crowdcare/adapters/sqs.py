@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from crowdcare.adapters.platforms.inbound.meta import BadChange
 
 
+# SQS refuses a message over 256 KiB. A refused entry near the body limit grows when it is
+# JSON-escaped inside the message, so its payload is cut to fit rather than failing to park
+# (which would be a 500 and a redelivery forever).
+MAX_MESSAGE_BYTES = 250_000
+
+
 class IngestParking:
     """Sends refused webhook entries to the ingest parking queue."""
 
@@ -37,4 +43,13 @@ class IngestParking:
             "parked_at": self._clock().isoformat(),
             "payload": bad.payload,
         }
-        self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(message))
+        body = json.dumps(message)
+        if len(body.encode()) > MAX_MESSAGE_BYTES:
+            message["payload"] = None
+            message["reason"] = f"{bad.reason} (payload too large to park whole: excerpt kept)"
+            keep = len(bad.payload)
+            while len(body.encode()) > MAX_MESSAGE_BYTES and keep > 0:
+                keep //= 2
+                message["payload_excerpt"] = bad.payload[:keep]
+                body = json.dumps(message)
+        self._client.send_message(QueueUrl=self._queue_url, MessageBody=body)
