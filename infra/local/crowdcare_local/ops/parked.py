@@ -322,6 +322,9 @@ def _describe_ingest(message: ParkedMessage) -> tuple[str, str]:
 def _parked_batch(body: dict[str, Any]) -> InboundBatch | None:
     """The parked entry split again as its webhook would now (None: no replay for it)."""
     platform = body.get("platform")
+    if body.get("payload") is None:
+        # Too large for the queue: only an excerpt was parked (see `parked show`).
+        raise InvalidPayloadError([{"loc": "payload", "msg": "only an excerpt was parked"}])
     if platform == "x":
         # The payload is a one-tweet delivery with its for_user_id, as the webhook parked it.
         return split_x_activity(body["payload"].encode())
@@ -334,8 +337,6 @@ def _parked_batch(body: dict[str, Any]) -> InboundBatch | None:
 
 def _replay_ingest(target: Target, message: ParkedMessage) -> tuple[Action, str]:
     body = message.json_body()
-    if isinstance(body, dict) and body.get("payload") is None:
-        return Action.FAILED, "only an excerpt was parked (too large for the queue): see show"
     try:
         batch = _parked_batch(body)
     except InvalidPayloadError as error:
