@@ -63,6 +63,7 @@ class FunctionLog(io.TextIOBase):
     """
 
     _target: TextIO | None = None
+    _process_stderr: TextIO = sys.__stderr__ or sys.stderr
 
     @classmethod
     def redirect(cls, target: TextIO | None) -> None:
@@ -70,7 +71,12 @@ class FunctionLog(io.TextIOBase):
         cls._target = target
 
     def _stream(self) -> TextIO:
-        return self._target if self._target is not None else sys.stderr
+        if self._target is not None:
+            return self._target
+        # While the interpreter shuts down, module globals (sys too) may already be None; the
+        # class keeps the process's own stderr for that moment.
+        current: TextIO | None = getattr(sys, "stderr", None)
+        return current if current is not None else self._process_stderr
 
     def write(self, text: str) -> int:
         return self._stream().write(text)
