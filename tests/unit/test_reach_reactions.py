@@ -4,10 +4,8 @@ reply and who answered it (with the answer's text), and reads nobody when the co
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from crowdcare.adapters.platforms.http import JsonHttpClient
 from crowdcare.adapters.platforms.outbound.bluesky import BlueskyReplyAdapter
 from crowdcare.adapters.platforms.outbound.mastodon import MastodonReplyAdapter
@@ -22,24 +20,6 @@ NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 def clock() -> datetime:
     return NOW
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[FakePlatformServer]:
-    fake = FakePlatformServer().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture
-def server(running_server: FakePlatformServer) -> FakePlatformServer:
-    """The running fake with only the outbound routes and no state."""
-    running_server.routes.clear()
-    running_server.calls.clear()
-    running_server.state.clear()
-    return outbound.register(running_server)
 
 
 def http(server: FakePlatformServer, platform: str, token: str | None = "token") -> JsonHttpClient:  # noqa: S107

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -48,25 +48,6 @@ SLEPT: list[float] = []
 
 def clock() -> datetime:
     return NOW
-
-
-@pytest.fixture(scope="module")
-def running_server() -> Iterator[FakePlatformServer]:
-    fake = FakePlatformServer().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture
-def server(running_server: FakePlatformServer) -> FakePlatformServer:
-    """The running fake with only the outbound routes, and no calls, state or faults yet."""
-    running_server.routes.clear()
-    running_server.calls.clear()
-    running_server.state.clear()
-    running_server.clear_faults()
-    return outbound.register(running_server)
 
 
 def http(server: FakePlatformServer, platform: str, token: str | None = "token") -> JsonHttpClient:  # noqa: S107

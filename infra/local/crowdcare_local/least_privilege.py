@@ -164,7 +164,7 @@ def requests(prefix: str, operation: str, params: dict[str, Any]) -> list[tuple[
 
 
 def _table_arn(table: str, index: str | None = None) -> str:
-    arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{table}"
+    arn = _arn("dynamodb", f"table/{table}")
     return f"{arn}/index/{index}" if index else arn
 
 
