@@ -143,7 +143,11 @@ def test_two_batches_racing_on_a_card_count_each_fact_once() -> None:
     mentions_batch = [r for r in records if isinstance(r.event, MentionSeen)]
     audit_batch = [r for r in records if not isinstance(r.event, MentionSeen)]
     store = InMemoryAggregates()
-    store.before_commit = lambda: recorder_on(store).record_batch(audit_batch)
+
+    def audit_batch_first() -> None:
+        recorder_on(store).record_batch(audit_batch)
+
+    store.before_commit = audit_batch_first
     outcome = recorder_on(store).record_batch(mentions_batch)
     assert outcome.fallbacks == 1 and outcome.failed == ()
     assert store.items == oracle(records).items
