@@ -50,7 +50,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         extra={
             "records": len(event["Records"]),
             "written": outcome.items_written,
-            "transactions": outcome.transactions,
+            "commits": outcome.commits,
             "fallbacks": outcome.fallbacks,
         },
     )

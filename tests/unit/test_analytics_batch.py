@@ -97,7 +97,7 @@ def test_a_batch_writes_each_card_once_and_shares_counter_items() -> None:
     store = InMemoryAggregates()
     outcome = recorder_on(store).record_batch(records)
     expected = oracle(records)
-    assert outcome.failed == () and outcome.transactions == 1
+    assert outcome.failed == () and outcome.commits == 1
     assert store.items == expected.items
     assert set(store.posts) == {"x#1", "x#2"} == set(expected.posts)
     assert {m: c.version for m, c in store.cards.items()} == {"x#1": 1, "x#2": 1}
@@ -171,7 +171,7 @@ def test_a_batch_over_one_transaction_is_committed_in_groups() -> None:
     store = InMemoryAggregates()
     outcome = recorder_on(store).record_batch(records)
     expected = oracle(records)
-    assert outcome.failed == () and outcome.transactions > 1
+    assert outcome.failed == () and outcome.commits > 1
     assert store.items == expected.items and len(store.posts) == 40
 
 
@@ -204,7 +204,7 @@ def test_a_poisoned_mention_fails_only_its_own_group() -> None:
     store = PoisonedStore()
     recorder = recorder_on(store)
     outcome = recorder.record_batch(records)
-    assert outcome.transactions >= 2
+    assert outcome.commits >= 2
     failed = set(outcome.failed)
     assert {f"x#bad/{i}" for i in range(1, 5)} <= failed
     assert all(r.record_id in failed for r in records if r.record_id.startswith("x#bad"))

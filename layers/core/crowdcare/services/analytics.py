@@ -77,11 +77,12 @@ class _CardWrite:
 
 class BatchOutcome(Frozen):
     """What counting a stream batch did: the records to report as failed (Lambda retries
-    them), the items written, and how many groups lost a race and were counted per record."""
+    them), the items written, the commits tried, and how many groups lost a race and were counted
+    record by record."""
 
     failed: tuple[str, ...] = ()
     items_written: int = 0
-    transactions: int = 0
+    commits: int = 0  # transactions (or a lone card's conditional put) tried
     fallbacks: int = 0
 
 
@@ -149,7 +150,7 @@ class AnalyticsRecorder:
                 continue
             if write is not None:
                 writes.append(write)
-        written = transactions = fallbacks = 0
+        written = commits = fallbacks = 0
         for group in transaction_groups(writes):
             increments: Increments = {}
             for write in group:
@@ -163,7 +164,7 @@ class AnalyticsRecorder:
                 logger.exception("analytics: a group of %d mentions not counted", len(group))
                 failed.extend(r.record_id for w in group for r in w.records)
                 continue
-            transactions += 1
+            commits += 1
             if committed:
                 written += len(group) + len(increments) + len(posts)
                 continue
@@ -178,7 +179,7 @@ class AnalyticsRecorder:
         return BatchOutcome(
             failed=tuple(failed),
             items_written=written,
-            transactions=transactions,
+            commits=commits,
             fallbacks=fallbacks,
         )
 
