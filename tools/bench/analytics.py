@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from crowdcare.domain.faq import FaqPost
 from crowdcare.domain.models import Platform, ResponderKind
 from crowdcare.domain.triage import RouteKind, SentimentLabel
 from crowdcare.rules.analytics import ALL, day_bucket
@@ -29,6 +31,7 @@ from crowdcare.rules.analytics_facts import (
     MentionSeen,
     Reassigned,
     ReplyRecorded,
+    StreamRecord,
     TriageFacts,
 )
 from crowdcare.services.analytics import AnalyticsRecorder
@@ -39,6 +42,16 @@ START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 DAYS = 28
 TOPICS = ("app", "billing", "thermostat", "delivery", "account", "security", "outage")
 SLA = {"P1": 900, "P2": 1800, "P3": 3600, "P4": 7200}
+# The embedded triage calls 61% of the TWCS inbound tweets a question or complaint (50%
+# complaints, 12% questions): each such mention's triage adds its FAQ post to the commit. Their
+# text averages 108 characters.
+QUESTION_SHARE = 0.6
+POST_CHARS = 108
+# The AnalyticsFunction's event source mappings (template.yaml): BatchSize and batching window.
+BATCH_SIZE = 100
+BATCH_WINDOW_SECONDS = 5
+BATCH_MENTIONS = (1, 2, 5, 10, 25, 50, 100)
+ARRIVAL_GAP = timedelta(seconds=3)
 
 
 def item_bytes(key: tuple[str, str], attributes: dict[str, Any]) -> int:
@@ -56,24 +69,49 @@ class BilledAggregates(InMemoryAggregates):
     def __init__(self) -> None:
         super().__init__()
         self.write_units = 0
-        self.read_units = 0
+        self.max_commit_items = 0
 
-    def load_card(self, mention_id: str) -> MentionCard | None:
-        self.read_units += 1
-        return super().load_card(mention_id)
+    @property
+    def read_units(self) -> int:
+        # A strongly consistent read of a card (GetItem, or a key of a BatchGetItem): 1 unit.
+        return self.card_reads
 
-    def commit(self, card: MentionCard, expected_version: int, increments: Increments) -> bool:
-        card_key = (f"mention#{card.mention_id}", "card")
-        card_size = item_bytes(card_key, {"card": card.model_dump_json(), "version": card.version})
-        per_item = 2 if increments else 1  # a transaction bills twice
+    def commit_cards(
+        self,
+        cards: Sequence[tuple[MentionCard, int]],
+        increments: Increments,
+        posts: Sequence[FaqPost] = (),
+    ) -> bool:
+        sizes = [
+            item_bytes(
+                (f"mention#{card.mention_id}", "card"),
+                {"card": card.model_dump_json(), "version": card.version},
+            )
+            for card, _expected in cards
+        ]
+        sizes += [
+            item_bytes((f"faq#{p.created_at.date()}", p.id), post_attributes(p)) for p in posts
+        ]
         before = {key: item_bytes(key, dict(self.items.get(key, {}))) for key in increments}
-        if not super().commit(card, expected_version, increments):
+        if not super().commit_cards(cards, increments, posts):
             return False
-        self.write_units += per_item * math.ceil(card_size / KB)
-        for key in increments:
-            size = max(before[key], item_bytes(key, dict(self.items[key])))
-            self.write_units += per_item * math.ceil(size / KB)
+        sizes += [max(before[k], item_bytes(k, dict(self.items[k]))) for k in increments]
+        # A lone card is a conditional put (1 unit per KB); anything more a transaction (2).
+        per_item = 1 if len(sizes) == 1 else 2
+        self.write_units += sum(per_item * math.ceil(size / KB) for size in sizes)
+        self.max_commit_items = max(self.max_commit_items, len(sizes))
         return True
+
+
+def post_attributes(post: FaqPost) -> dict[str, Any]:
+    """A FAQ post item's attributes as `crowdcare.adapters.dynamodb.faq.post_item` writes them."""
+    return {
+        "text": post.text,
+        "kind": post.kind,
+        "negative": "1",  # a BOOL is 1 byte
+        "created_at": post.created_at.isoformat(),
+        "expires_at": 1_800_000_000,
+    }
 
 
 def mention_life(rng: random.Random, n: int) -> list[AnalyticsEvent]:
@@ -107,6 +145,154 @@ def mention_life(rng: random.Random, n: int) -> list[AnalyticsEvent]:
     if rng.random() < 0.03:
         events.append(seen.model_copy(update={"triage": triage, "overdue": True}))
     return events
+
+
+def mention_post(rng: random.Random, events: Sequence[AnalyticsEvent]) -> FaqPost | None:
+    """The FAQ post a mention's triaged images carry when the triage calls it a question or a
+    complaint (`QUESTION_SHARE` of mentions); None otherwise."""
+    triaged = next((e for e in events if isinstance(e, MentionSeen) and e.triage), None)
+    if triaged is None or triaged.triage is None or rng.random() >= QUESTION_SHARE:
+        return None
+    return FaqPost(
+        id=triaged.mention_id,
+        text="x" * POST_CHARS,
+        kind=rng.choices(("question", "complaint"), weights=(1, 4))[0],
+        negative=triaged.triage.sentiment is SentimentLabel.NEGATIVE,
+        created_at=triaged.received_at,
+    )
+
+
+def stream_records(events: Sequence[AnalyticsEvent], post: FaqPost | None) -> list[StreamRecord]:
+    """A mention's events as the stream records the function reads: every Mentions image that
+    carries the triage also carries the FAQ post (the recorder keeps it once)."""
+    return [
+        StreamRecord(
+            record_id=f"{event.mention_id}/{n}",
+            event=event,
+            post=post if isinstance(event, MentionSeen) and event.triage else None,
+        )
+        for n, event in enumerate(events)
+    ]
+
+
+def arriving_mentions(count: int, seed: int) -> list[tuple[StreamRecord, StreamRecord]]:
+    """`count` mentions arriving `ARRIVAL_GAP` apart, each as its two Mentions stream records:
+    the receipt (INSERT) and the triage (MODIFY, with the FAQ post of a question/complaint)."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
+    posts = random.Random(seed + 1)  # noqa: S311 - its own stream: the lives stay the same
+    pairs = []
+    for n in range(count):
+        at = START + n * ARRIVAL_GAP
+        events = [e.model_copy(update={"received_at": at}) for e in mention_life(rng, n)[:2]]
+        receipt, triage = stream_records(events, mention_post(posts, events))
+        pairs.append((receipt, triage))
+    return pairs
+
+
+def _recorder(store: InMemoryAggregates) -> AnalyticsRecorder:
+    kinds = FakeResponderKinds(
+        {
+            "ada": ResponderKind.ADVOCATE,
+            "bob": ResponderKind.ADVOCATE,
+            "eve": ResponderKind.EMPLOYEE,
+        }
+    )
+    return AnalyticsRecorder(store, kinds, SLA.__getitem__)
+
+
+def written_per_record(pairs: Sequence[tuple[StreamRecord, StreamRecord]]) -> BilledAggregates:
+    """The per-record path (`AnalyticsRecorder.record`, one commit per record): the store."""
+    store = BilledAggregates()
+    recorder = _recorder(store)
+    for pair in pairs:
+        for record in pair:
+            assert record.event is not None
+            recorder.record(record.event, record.post)
+    return store
+
+
+def written_in_batches(
+    pairs: Sequence[tuple[StreamRecord, StreamRecord]], mentions: int, together: bool
+) -> BilledAggregates:
+    """`record_batch` over batches of `mentions` consecutive mentions: their receipts and
+    triages in one batch (`together`), or the receipts in one and their triages in the next."""
+    store = BilledAggregates()
+    recorder = _recorder(store)
+    for start in range(0, len(pairs), mentions):
+        group = pairs[start : start + mentions]
+        if together:
+            batches = [[record for pair in group for record in pair]]
+        else:
+            batches = [[receipt for receipt, _ in group], [triage for _, triage in group]]
+        for batch in batches:
+            if recorder.record_batch(batch).failed:
+                raise RuntimeError("a bench batch was not counted")
+    return store
+
+
+def bench_batch_sizes(count: int = 1200, seed: int = 13) -> dict[str, Any]:
+    """Items and write units per mention on the Mentions stream, by mentions per stream batch,
+    against the per-record path on the same records; print and return the table."""
+    pairs = arriving_mentions(count, seed)
+    baseline = written_per_record(pairs)
+    per_record = {
+        "items": baseline.items_written / count,
+        "write_units": baseline.write_units / count,
+    }
+    rows: dict[int, dict[str, dict[str, float] | None]] = {}
+    for mentions in BATCH_MENTIONS:
+        rows[mentions] = {}
+        for label, together in (("together", True), ("separate", False)):
+            if (2 if together else 1) * mentions > BATCH_SIZE:
+                rows[mentions][label] = None  # more records than one batch holds
+                continue
+            store = written_in_batches(pairs, mentions, together)
+            rows[mentions][label] = {
+                "items": store.items_written / count,
+                "write_units": store.write_units / count,
+                "card_reads": store.read_units / count,
+            }
+    posts = sum(1 for _receipt, triage in pairs if triage.post is not None)
+
+    def shown(figures: dict[str, float] | None, key: str) -> str:
+        return f"{figures[key]:9.2f}" if figures else f"{'n/a':>9}"
+
+    print(
+        f"\nanalytics writes per mention by stream batch size (record_batch): {count} mentions "
+        f"arriving {ARRIVAL_GAP.seconds} s apart\n(seed {seed}), each a receipt (INSERT) then a "
+        f"triage (MODIFY) record on the Mentions stream;\n{posts / count:.0%} questions or "
+        "complaints (their FAQ post is in the commit)"
+    )
+    print(f"  {'mentions':>9}{'items written per mention':>30}{'write units per mention':>30}")
+    print(f"  {'per batch':>9}" + f"{'together':>9}{'separate':>9}{'record()':>12}" * 2)
+    for mentions, row in rows.items():
+        print(
+            f"  {mentions:9d}"
+            + "".join(
+                shown(row["together"], key)
+                + shown(row["separate"], key)
+                + f"{per_record[key]:12.2f}"
+                for key in ("items", "write_units")
+            )
+        )
+    print(
+        "  together: a mention's receipt and triage in the same batch; separate: the receipts\n"
+        "  in one batch, their triages in the next (a live stream mixes the two: in between);\n"
+        "  record(): the per-record path on the same records (one commit each), the baseline;\n"
+        f"  n/a: {2 * BATCH_MENTIONS[-1]} records are over the event source's BatchSize "
+        f"{BATCH_SIZE}.\n"
+        f"  Which row production sees depends on traffic: a batch is up to {BATCH_SIZE} records "
+        f"from one shard\n  gathered for up to {BATCH_WINDOW_SECONDS} s, so mentions per batch "
+        f"~ mentions per second per shard x {BATCH_WINDOW_SECONDS} s:\n"
+        f"  one every 3 s ~ 2, one a second ~ 5, 10 a second or more ~ 50 (the {BATCH_SIZE} "
+        "records cap)."
+    )
+    return {
+        "mentions": count,
+        "faq_posts_per_mention": posts / count,
+        "per_record": per_record,
+        "per_batch": rows,
+    }
 
 
 def query_read_units(store: InMemoryAggregates, dimension: str, first: date, days: int) -> float:
@@ -169,3 +355,4 @@ def bench_analytics(count: int = 2000, seed: int = 13) -> dict[str, Any]:
 
 if __name__ == "__main__":
     bench_analytics()
+    bench_batch_sizes()
