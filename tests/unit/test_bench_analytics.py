@@ -12,11 +12,14 @@ from tools.bench.analytics import SLA, arriving_mentions, bench_analytics, bench
 
 
 def test_bench_reports_bounded_writes_and_one_query(capsys: pytest.CaptureFixture[str]) -> None:
-    """GIVEN a small synthetic run WHEN benched THEN at most 11 items per record, every write
-    billed, and a week of one dimension reads in one small query."""
-    result = bench_analytics(count=200)
-    assert result["max_items_written_per_record"] <= 11
-    assert result["write_units_per_mention"] >= 2 * result["items_written_per_mention"] - 1
+    """GIVEN a small synthetic run WHEN benched in batches THEN every commit fits a transaction,
+    every item is billed, fewer items than record() on the same records, no lost race, and a
+    week of one dimension reads in one small query."""
+    result = bench_analytics(count=200, batch_mentions=10)
+    assert result["max_items_written_per_commit"] <= 100
+    assert result["write_units_per_mention"] >= result["items_written_per_mention"]
+    assert result["items_written_per_mention"] < result["per_record_items_written_per_mention"]
+    assert result["fallbacks"] == 0
     assert 0 < result["query_read_units_7_days_all"] <= 2
     assert "GET /api/analytics" in capsys.readouterr().out
 

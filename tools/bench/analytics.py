@@ -2,13 +2,17 @@
 
 Synthetic mentions (seeded, so every run prints the same figures) live a typical life: stored,
 triaged, and for those needing a reply: assigned, sometimes declined or escalated, replied.
-Every stream record the AnalyticsFunction would receive goes through the real
-`AnalyticsRecorder` and rules; the store is the in-memory fake, billed as DynamoDB bills:
-a strongly consistent GetItem of a card (under 4 KB) is 1 read unit; a transaction writes each
-item at 2 write units per started KB (the larger of its sizes before and after); a plain put
-(card only) at 1 per KB; a Query reads the summed item sizes at 0.5 units per started 4 KB.
+Every stream record the AnalyticsFunction would receive goes, in stream batches, through the
+real `AnalyticsRecorder.record_batch` and rules; the store is the in-memory fake, billed as
+DynamoDB bills: a strongly consistent read of a card (under 4 KB) is 1 read unit; a transaction
+writes each item at 2 write units per started KB (the larger of its sizes before and after); a
+plain put (a lone card) at 1 per KB; a Query reads the summed item sizes at 0.5 units per
+started 4 KB.
 
-Run: `python -m tools.bench.analytics` (the lead wires `bench_analytics` into `make bench`).
+`bench_batch_sizes` tables the writes per mention by mentions per stream batch, against the
+per-record path (`AnalyticsRecorder.record`) on the same records.
+
+Run: `python -m tools.bench.analytics` (part of `make bench`).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ BATCH_SIZE = 100
 BATCH_WINDOW_SECONDS = 5
 BATCH_MENTIONS = (1, 2, 5, 10, 25, 50, 100)
 ARRIVAL_GAP = timedelta(seconds=3)
+BENCH_BATCH_MENTIONS = 10
 
 
 def item_bytes(key: tuple[str, str], attributes: dict[str, Any]) -> int:
@@ -303,45 +308,96 @@ def query_read_units(store: InMemoryAggregates, dimension: str, first: date, day
     return 0.5 * max(1, math.ceil(size / (4 * KB)))
 
 
-def bench_analytics(count: int = 2000, seed: int = 13) -> dict[str, Any]:
-    """Run `count` synthetic mentions through the recorder; print and return the figures."""
+def stream_batches(lives: Sequence[Sequence[StreamRecord]]) -> list[list[StreamRecord]]:
+    """The batches the function gets for these mentions' records: their receipts, their
+    triages, their audit entries (replies, reassignments, escalations) and their late
+    `overdue` images, each in a batch of its own (receipt and triage apart: the conservative
+    column of `bench_batch_sizes`)."""
+    batches: list[list[StreamRecord]] = [[], [], [], []]
+    for records in lives:
+        for record in records:
+            event = record.event
+            if not isinstance(event, MentionSeen):
+                batches[2].append(record)
+            elif event.overdue:
+                batches[3].append(record)
+            else:
+                batches[1 if event.triage else 0].append(record)
+    return [batch for batch in batches if batch]
+
+
+def bench_analytics(
+    count: int = 2000, seed: int = 13, batch_mentions: int = BENCH_BATCH_MENTIONS
+) -> dict[str, Any]:
+    """Run `count` synthetic mentions through `record_batch`, `batch_mentions` consecutive
+    mentions' records a batch; print and return the figures."""
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
-    store = BilledAggregates()
-    kinds = FakeResponderKinds(
-        {
-            "ada": ResponderKind.ADVOCATE,
-            "bob": ResponderKind.ADVOCATE,
-            "eve": ResponderKind.EMPLOYEE,
-        }
-    )
-    recorder = AnalyticsRecorder(store, kinds, SLA.__getitem__)
-    records, writes, max_writes = 0, 0, 0
+    posts = random.Random(seed + 1)  # noqa: S311 - its own stream: the lives stay the same
+    lives = []
     for n in range(count):
-        for event in mention_life(rng, n):
-            records += 1
-            written = recorder.record(event)
-            writes += written
-            max_writes = max(max_writes, written)
+        events = mention_life(rng, n)
+        lives.append(stream_records(events, mention_post(posts, events)))
+    lives.sort(key=lambda records: _received_at(records[0]))
+    store = BilledAggregates()
+    recorder = _recorder(store)
+    records = sum(len(records) for records in lives)
+    commits = fallbacks = 0
+    # The per-record path on the same records in the same order, for the figures beside.
+    per_record = BilledAggregates()
+    record_one = _recorder(per_record).record
+    for start in range(0, count, batch_mentions):
+        for batch in stream_batches(lives[start : start + batch_mentions]):
+            for record in batch:
+                assert record.event is not None
+                record_one(record.event, record.post)
+            outcome = recorder.record_batch(batch)
+            if outcome.failed:
+                raise RuntimeError("a bench batch was not counted")
+            commits += outcome.commits
+            fallbacks += outcome.fallbacks
     first = START.date()
     result = {
         "mentions": count,
+        "batch_mentions": batch_mentions,
         "stream_records_per_mention": records / count,
         "card_reads_per_mention": store.read_units / count,
-        "items_written_per_mention": writes / count,
-        "max_items_written_per_record": max_writes,
+        "commits_per_mention": commits / count,
+        "items_written_per_mention": store.items_written / count,
+        "max_items_written_per_commit": store.max_commit_items,
         "write_units_per_mention": store.write_units / count,
+        "per_record_items_written_per_mention": per_record.items_written / count,
+        "per_record_write_units_per_mention": per_record.write_units / count,
+        "faq_posts_per_mention": len(store.posts) / count,
+        "fallbacks": fallbacks,
         "query_read_units_7_days_all": query_read_units(store, ALL, first, 7),
         "query_read_units_7_days_platform": query_read_units(store, "platform#x", first, 7),
         "query_read_units_28_days_all": query_read_units(store, ALL, first, DAYS),
     }
     print(f"analytics aggregation: {count} synthetic mentions over {DAYS} days (seed {seed})")
+    print(
+        f"  counted by record_batch, {batch_mentions} consecutive mentions a batch (their receipts,"
+        " triages, audit\n  entries and overdue images each in a batch of their own); the "
+        "mentions are spread over\n  the 28 days, so they share fewer items than a live batch "
+        "would\n  (by batch size: the table of `python -m tools.bench.analytics`)"
+    )
     print(f"  stream records reaching the function  {result['stream_records_per_mention']:.2f}")
     print(f"  card reads (1 RCU each)               {result['card_reads_per_mention']:.2f}")
     print(
         f"  items written                         {result['items_written_per_mention']:.2f}"
-        f"  (at most {max_writes} per record)"
+        f"  (record(): {result['per_record_items_written_per_mention']:.2f})"
     )
-    print(f"  write units (transactions bill 2x)    {result['write_units_per_mention']:.2f}")
+    print(
+        f"  write units (transactions bill 2x)    {result['write_units_per_mention']:.2f}"
+        f"  (record(): {result['per_record_write_units_per_mention']:.2f})"
+    )
+    print(
+        f"  commits                               {commits / count:.2f}"
+        f"  (at most {store.max_commit_items} items each; a transaction holds 100)"
+    )
+    print(
+        f"  FAQ posts among the items             {result['faq_posts_per_mention']:.2f}"
+        "  (a question or complaint's, in its card's commit)"
+    )
     print("  + 1 GetItem per responder per container (their kind, cached)")
     print("GET /api/analytics: one Query per request")
     for label, key in (
@@ -351,6 +407,11 @@ def bench_analytics(count: int = 2000, seed: int = 13) -> dict[str, Any]:
     ):
         print(f"  {label:<38}{result[key]} RCU")
     return result
+
+
+def _received_at(record: StreamRecord) -> datetime:
+    assert isinstance(record.event, MentionSeen)  # a mention's first record is its receipt
+    return record.event.received_at
 
 
 if __name__ == "__main__":
