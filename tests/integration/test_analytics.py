@@ -13,7 +13,9 @@ import boto3
 import pytest
 from crowdcare.adapters.dynamodb.aggregates import AggregatesTable, AnalyticsStreams, table_of
 from crowdcare.adapters.dynamodb.audit import SYSTEM, AuditAction, AuditEntry, AuditTrail
+from crowdcare.adapters.dynamodb.faq import FaqPostIndex
 from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
+from crowdcare.domain.faq import FaqPost
 from crowdcare.domain.models import (
     Author,
     Mention,
@@ -306,3 +308,53 @@ def test_the_event_source_filters_let_through_only_what_analytics_counts(
         if matches_filter(r, filters["AuditEntries"])
     ]
     assert passed == ["declined", "replied"]
+
+
+def test_a_transaction_of_cards_is_all_or_nothing(analytics_aws: AnalyticsAws) -> None:
+    """GIVEN two stored cards WHEN one transaction expects a stale version of one of them THEN
+    nothing is written (neither card nor counter nor post); with both versions right, all is."""
+    table = analytics_aws.aggregates
+    day = ("all", "day#2026-11-30")
+    for mention_id in ("x#1", "x#2"):
+        assert table.commit(MentionCard(mention_id=mention_id, version=1), 0, {})
+    post = FaqPost(id="x#1", text="why?", kind="question", negative=False, created_at=RECEIVED)
+    stale = [
+        (MentionCard(mention_id="x#1", version=2), 1),
+        (MentionCard(mention_id="x#2", version=3), 2),
+    ]
+    assert not table.commit_cards(stale, {day: {"received": 2}}, [post])
+    assert table.buckets(*day, day[1]) == []
+    assert table.load_cards(["x#1", "x#2", "x#3"]) == {
+        "x#1": MentionCard(mention_id="x#1", version=1),
+        "x#2": MentionCard(mention_id="x#2", version=1),
+    }
+    fresh = [(MentionCard(mention_id=m, version=2), 1) for m in ("x#1", "x#2")]
+    assert table.commit_cards(fresh, {day: {"received": 2}}, [post])
+    assert table.buckets(*day, day[1]) == [(day[1], {"received": 2})]
+    assert [
+        p.id
+        for p in FaqPostIndex(analytics_aws.core.dynamodb, AGGREGATES_TABLE).between(
+            RECEIVED, RECEIVED + timedelta(seconds=1)
+        )
+    ] == ["x#1"]
+
+
+def test_the_function_counts_a_batch_of_many_mentions_once(analytics_aws: AnalyticsAws) -> None:
+    """GIVEN 60 mentions' Mentions stream records in one batch (more counter items, cards and
+    posts than one transaction holds) WHEN the function runs, then runs again THEN each is
+    counted once, each complaint is kept once for the FAQ job, and the second run writes
+    nothing."""
+    for n in range(60):
+        live_a_mention(analytics_aws, str(n), timedelta(minutes=10))
+    records = analytics_aws.stream_events(analytics_aws.core.mentions_table)
+    assert run_function(records) == {"batchItemFailures": []}
+    before = analytics_aws.core.dynamodb.scan(TableName=AGGREGATES_TABLE)["Items"]
+    assert run_function(records) == {"batchItemFailures": []}
+    after = analytics_aws.core.dynamodb.scan(TableName=AGGREGATES_TABLE)["Items"]
+    assert sorted(map(str, before)) == sorted(map(str, after))
+    totals = AnalyticsQuery(analytics_aws.aggregates).figures(DAY, DAY, "topic#billing").totals
+    assert (totals.received, totals.needs_reply, totals.sentiment) == (60, 60, {"negative": 60})
+    posts = FaqPostIndex(analytics_aws.core.dynamodb, AGGREGATES_TABLE).between(
+        RECEIVED, RECEIVED + timedelta(seconds=1)
+    )
+    assert len(posts) == 60 and {p.kind for p in posts} == {"complaint"}

@@ -1,7 +1,8 @@
 """What insight costs: aggregation and spike detection per mention, and the daily FAQ job at scale.
 
-1. Aggregation: `tools.bench.analytics` (the analytics commit, now with the 5-minute volume item
-   the spike watch reads), plus the FAQ post item a question or complaint adds (1 put).
+1. Aggregation: `tools.bench.analytics` (stream batches through `record_batch`, its batch size
+   printed beside the figures; the commits hold the 5-minute volume item the spike watch reads
+   and the FAQ post item of a question or complaint).
 2. Detection: `crowdcare.rules.spikes.observe` over 30 days of 5-minute buckets (a daily shape,
    seeded noise): CPU per bucket and the state's size; then the DynamoDB requests of one
    scheduled run per series (state GetItem, one Query of the new buckets, state PutItem), which
@@ -165,7 +166,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(measure_faq_job(args.faq_only)))
         return 0
     bench_analytics()
-    print("  + 1 PutItem (1 WCU) per question or complaint: its FAQ post item")
     bench_detection()
     bench_faq_job(args.posts)
     return 0

@@ -521,6 +521,20 @@ class AnalyticsStore(Protocol):
         False, with nothing written, when the stored card is no longer at expected_version."""
         ...
 
+    def load_cards(self, mention_ids: Sequence[str]) -> Mapping[str, MentionCard]:
+        """The stored cards of these mentions (strongly consistent); unknown ones are absent."""
+        ...
+
+    def commit_cards(
+        self,
+        cards: Sequence[tuple[MentionCard, int]],
+        increments: Increments,
+        posts: Sequence[FaqPost] = (),
+    ) -> bool:
+        """Store each (card, expected_version), add `increments` and keep `posts`, atomically
+        (at most 100 items in all); False, with nothing written, when any card moved on."""
+        ...
+
 
 class AggregateReader(Protocol):
     """Counter items of one dimension over a range of buckets (one query)."""

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from pydantic import field_validator
 
+from crowdcare.domain.faq import FaqPost
 from crowdcare.domain.models import Frozen, Platform, ResponderKind
 from crowdcare.domain.triage import RouteKind, SentimentLabel, Triage
 from crowdcare.rules.analytics import (
@@ -49,6 +50,9 @@ from crowdcare.rules.analytics import (
 
 # (dimension, bucket) -> counter increments: one aggregate item update each.
 Increments = dict[tuple[str, str], Counters]
+# DynamoDB's limit on the items of one transaction: a batch's cards, counters and posts are
+# committed in groups that fit.
+MAX_TRANSACTION_ITEMS = 100
 
 
 class TriageFacts(Frozen):
@@ -126,6 +130,16 @@ class Escalated(Frozen):
 
 
 AnalyticsEvent = MentionSeen | ReplyRecorded | Reassigned | Escalated
+
+
+class StreamRecord(Frozen):
+    """One record of a stream batch, as the recorder counts it: its id (the sequence number
+    the partial batch response names), the event it tells (None when it tells nothing) and
+    the FAQ post its image makes (a triaged question or complaint of the Mentions stream)."""
+
+    record_id: str
+    event: AnalyticsEvent | None = None
+    post: FaqPost | None = None
 
 
 # --- the card -------------------------------------------------------------------------------
@@ -246,6 +260,12 @@ def _facts(card: MentionCard, sla_for: Callable[[str], int]) -> dict[str, Counte
     if card.overdue:
         facts["overdue"] = {OVERDUE: 1}
     return facts
+
+
+def merge_increments(into: Increments, more: Increments) -> None:
+    """Add `more` into `into`, item by item (a batch's mentions share their counter items)."""
+    for item, counters in more.items():
+        _add(into, item, counters)
 
 
 def _add(increments: Increments, item: tuple[str, str], counters: Counters) -> None:

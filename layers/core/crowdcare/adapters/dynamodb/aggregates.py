@@ -9,10 +9,17 @@ Items (PK `dimension`, SK `bucket`):
   * cards: PK `mention#<mention_id>`, SK `card`: the mention's analytics card as JSON, its
     `version` (the commit's condition) and `expires_at` (TTL: 90 days after the receipt, or
     after the reply while the receipt is unknown).
+  * FAQ posts (`crowdcare.adapters.dynamodb.faq`): put in the same transaction as the card
+    that first learns the mention's triage.
+
+A stream batch is committed in transactions of up to 100 items: its mentions' cards, each
+conditional on the version read, the summed ADDs of their counter items, and their posts.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +27,9 @@ from botocore.exceptions import ClientError
 
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditEntry
 from crowdcare.adapters.dynamodb.conditional import cancellation_reasons, is_conditional_failure
+from crowdcare.adapters.dynamodb.faq import post_item, post_of
 from crowdcare.adapters.dynamodb.repositories import from_item, stored_mention_from_item
+from crowdcare.domain.faq import FaqPost
 from crowdcare.domain.models import MentionStatus, ResponderKind
 from crowdcare.rules.analytics import FIVE_MINUTES_PREFIX, Counters, five_minute_start
 from crowdcare.rules.analytics_facts import (
@@ -31,6 +40,7 @@ from crowdcare.rules.analytics_facts import (
     MentionSeen,
     Reassigned,
     ReplyRecorded,
+    StreamRecord,
     TriageFacts,
 )
 
@@ -43,6 +53,7 @@ if TYPE_CHECKING:
     )
 
     from crowdcare.adapters.dynamodb.repositories import ResponderRepository
+    from crowdcare.domain.stored import StoredMention
 
 CARD_BUCKET = "card"
 CARD_TTL = timedelta(days=90)
@@ -51,6 +62,13 @@ KEY_ATTRIBUTES = ("dimension", "bucket")
 # A transaction is cancelled by these when another writer got to the card first: the caller
 # reads the card again and retries; anything else is a real error.
 LOST_RACE = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BACKOFF_SECONDS = 0.05
+
+
+class UnprocessedCardsError(RuntimeError):
+    """BatchGetItem left cards unread after every attempt (throttling): the batch fails."""
 
 
 def card_key(mention_id: str) -> dict[str, Any]:
@@ -71,9 +89,58 @@ class AggregatesTable:
         ).get("Item")
         return None if item is None else MentionCard.model_validate_json(item["card"]["S"])
 
+    def load_cards(self, mention_ids: Sequence[str]) -> dict[str, MentionCard]:
+        """The stored cards of these mentions: one strongly consistent BatchGetItem per 100
+        (a stale card would only lose its commit's condition, but costs a fallback)."""
+        wanted = list(dict.fromkeys(mention_ids))
+        cards: dict[str, MentionCard] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            keys = [card_key(m) for m in wanted[start : start + BATCH_GET_KEYS]]
+            request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:
+                    time.sleep(BATCH_GET_BACKOFF_SECONDS * 2**attempt)
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    card = MentionCard.model_validate_json(item["card"]["S"])
+                    cards[card.mention_id] = card
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise UnprocessedCardsError("the table kept cards unread: the batch is retried")
+        return cards
+
     def commit(self, card: MentionCard, expected_version: int, increments: Increments) -> bool:
         """Put the card over `expected_version` and ADD the increments, in one transaction
         (a plain conditional put when there is nothing to add)."""
+        return self.commit_cards(((card, expected_version),), increments)
+
+    def commit_cards(
+        self,
+        cards: Sequence[tuple[MentionCard, int]],
+        increments: Increments,
+        posts: Sequence[FaqPost] = (),
+    ) -> bool:
+        """Put each card over its expected version, ADD the increments and put the FAQ posts,
+        in one transaction (a plain conditional put for a lone card)."""
+        puts = [self._card_put(card, expected) for card, expected in cards]
+        try:
+            if len(puts) == 1 and not increments and not posts:
+                self._client.put_item(**puts[0])
+                return True
+            items: list[TransactWriteItemTypeDef] = [{"Put": put} for put in puts]
+            items.extend({"Update": self._add(key, c)} for key, c in increments.items())
+            items.extend({"Put": {"TableName": self._table, "Item": post_item(p)}} for p in posts)
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc) or []
+            if is_conditional_failure(exc) or LOST_RACE & set(reasons):
+                return False
+            raise
+        return True
+
+    def _card_put(self, card: MentionCard, expected_version: int) -> PutTypeDef:
         put: PutTypeDef = {
             "TableName": self._table,
             "Item": self._card_item(card),
@@ -83,19 +150,7 @@ class AggregatesTable:
         }
         if expected_version:
             put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
-        try:
-            if not increments:
-                self._client.put_item(**put)
-                return True
-            items: list[TransactWriteItemTypeDef] = [{"Put": put}]
-            items.extend({"Update": self._add(key, c)} for key, c in increments.items())
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            reasons = cancellation_reasons(exc) or []
-            if is_conditional_failure(exc) or LOST_RACE & set(reasons):
-                return False
-            raise
-        return True
+        return put
 
     def buckets(self, dimension: str, first: str, last: str) -> list[tuple[str, Counters]]:
         """(bucket, counters) of one dimension from `first` to `last`, in order: one Query
@@ -192,6 +247,19 @@ class AnalyticsStreams:
             return None if name != "INSERT" or image is None else audit_event(image)
         raise UnknownStreamError(f"analytics does not read the stream of table {table!r}")
 
+    def record(self, record: dict[str, Any]) -> StreamRecord:
+        """The stream record as the recorder counts it: its sequence number, its event and,
+        for a Mentions image, the FAQ post it makes (read from one parse of the image)."""
+        record_id = str(record["dynamodb"]["SequenceNumber"])
+        table = table_of(str(record.get("eventSourceARN", "")))
+        image = record["dynamodb"].get("NewImage")
+        if table == self._mentions_table and record.get("eventName") != "REMOVE" and image:
+            stored = stored_mention_from_item(image)
+            return StreamRecord(
+                record_id=record_id, event=event_of_stored(stored), post=post_of(stored)
+            )
+        return StreamRecord(record_id=record_id, event=self.event(record))
+
 
 def table_of(stream_arn: str) -> str:
     """The table name in a stream ARN (arn:aws:dynamodb:<region>:<acct>:table/<name>/stream/..)."""
@@ -200,7 +268,11 @@ def table_of(stream_arn: str) -> str:
 
 def mention_event(image: dict[str, Any]) -> MentionSeen:
     """What a Mentions table image tells analytics."""
-    stored = stored_mention_from_item(image)
+    return event_of_stored(stored_mention_from_item(image))
+
+
+def event_of_stored(stored: StoredMention) -> MentionSeen:
+    """What a stored mention tells analytics."""
     return MentionSeen(
         mention_id=stored.mention.mention_id,
         received_at=stored.received_at,

@@ -18,22 +18,52 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crowdcare.adapters.dynamodb.mentions import stored_mention_from_item
-from crowdcare.domain.faq import FaqPost, FaqRun, PostedReply
+from crowdcare.domain.faq import FaqPost, FaqRun, Kind, PostedReply
 from crowdcare.domain.triage import Intent, SentimentLabel
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from crowdcare.adapters.dynamodb.replies import ReplyRepository
+    from crowdcare.domain.stored import StoredMention
 
 POST_TTL = timedelta(days=30)
 MAX_TEXT = 500
 MAX_STORED = 100  # candidates kept per run: bounds the item well under DynamoDB's 400 KB
-KINDS = {Intent.QUESTION: "question", Intent.COMPLAINT: "complaint"}
+KINDS: dict[Intent, Kind] = {Intent.QUESTION: "question", Intent.COMPLAINT: "complaint"}
 
 
 def post_partition(at: datetime) -> str:
     return f"faq#{at.date().isoformat()}"
+
+
+def post_of(stored: StoredMention) -> FaqPost | None:
+    """The FAQ post a stored mention makes: a triaged question or complaint (text cut to
+    `MAX_TEXT`), or None for anything else."""
+    if stored.triage is None or stored.triage.analysis.intent not in KINDS:
+        return None
+    analysis = stored.triage.analysis
+    return FaqPost(
+        id=stored.mention.mention_id,
+        text=stored.mention.text[:MAX_TEXT] or "-",
+        kind=KINDS[analysis.intent],
+        negative=analysis.sentiment.label is SentimentLabel.NEGATIVE,
+        created_at=stored.received_at,
+    )
+
+
+def post_item(post: FaqPost) -> dict[str, Any]:
+    """The AggregatesTable item of a post, expiring `POST_TTL` after its receipt."""
+    expires = post.created_at + POST_TTL
+    return {
+        "dimension": {"S": post_partition(post.created_at)},
+        "bucket": {"S": post.id},
+        "text": {"S": post.text},
+        "kind": {"S": post.kind},
+        "negative": {"BOOL": post.negative},
+        "created_at": {"S": post.created_at.isoformat()},
+        "expires_at": {"N": str(int(expires.timestamp()))},
+    }
 
 
 class FaqPostIndex:
@@ -48,24 +78,14 @@ class FaqPostIndex:
 
     def remember(self, image: dict[str, Any]) -> bool:
         """Keep a triaged question or complaint from a Mentions table image (a redelivery writes
-        the same item again); False when the mention is neither, or not triaged yet."""
-        stored = stored_mention_from_item(image)
-        if stored.triage is None or stored.triage.analysis.intent not in KINDS:
+        the same item again); False when the mention is neither, or not triaged yet.
+
+        The analytics function writes the post in its card's transaction instead (see
+        `post_of`), once, when the card first learns the triage; this is the standalone put."""
+        post = post_of(stored_mention_from_item(image))
+        if post is None:
             return False
-        analysis = stored.triage.analysis
-        expires = stored.received_at + POST_TTL
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "dimension": {"S": post_partition(stored.received_at)},
-                "bucket": {"S": stored.mention.mention_id},
-                "text": {"S": stored.mention.text[:MAX_TEXT] or "-"},
-                "kind": {"S": KINDS[analysis.intent]},
-                "negative": {"BOOL": analysis.sentiment.label is SentimentLabel.NEGATIVE},
-                "created_at": {"S": stored.received_at.isoformat()},
-                "expires_at": {"N": str(int(expires.timestamp()))},
-            },
-        )
+        self._client.put_item(TableName=self._table, Item=post_item(post))
         return True
 
     def between(self, since: datetime, until: datetime) -> list[FaqPost]:
