@@ -34,7 +34,12 @@ def wiring() -> tuple[AnalyticsStreams, AnalyticsRecorder]:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     """Count the batch as a whole; the records that could not be read or counted are reported
-    (partial batch response) and retried by Lambda, the others stay counted."""
+    (partial batch response) and retried by Lambda, the others stay counted.
+
+    Not powertools' BatchProcessor: it hands records to a handler one at a time, and counting
+    the batch as a whole (one card write per mention, counters summed) is the point here.
+    Each record is still parsed into its model (`StreamRecord`) and failed on its own.
+    """
     streams, recorder = wiring()
     records: list[StreamRecord] = []
     failed: list[str] = []
