@@ -68,3 +68,39 @@ def test_empty_text_without_hint_is_english() -> None:
     """Text with no letters and no hint gets the default language."""
     # GIVEN only digits and emoji WHEN detecting THEN the default is used
     assert detect_language("123 😀", None) == "en"
+
+
+def test_compact_tables_answer_exactly_as_py3langid_does() -> None:
+    """The flat-buffer automaton gives py3langid's own answer, confidence included, on
+    every kind of text: every script we support, emoji, mixed, markup, junk bytes."""
+    import random
+
+    from crowdcare.rules.triage.language import SUPPORTED_LANGUAGES, _model
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    # GIVEN py3langid as shipped, restricted like ours, and our compacted model
+    pristine = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    pristine.set_languages(list(SUPPORTED_LANGUAGES))
+    compact = _model()
+    assert isinstance(compact.tk_nextmove, memoryview)  # the compaction really ran
+    alphabet = (
+        "abcdefghijklmnopqrstuvwxyz ABCXYZ áéíóúñçüößàèìòùâêîôûëïÿæøåşğıżźćńłęąčšžřů"
+        "!?.,'\"-—日本語の中文字한국어русскийالعربيةहिन्दी🙂🔥👍🏽 0123456789\n\t"
+    )
+    rng = random.Random(7)  # noqa: S311 - test data
+    texts = [
+        "",
+        "🙂🔥",
+        "THIS IS ALL CAPS AND ANGRY",
+        "My thermostat stopped heating the house this morning, can someone help me?",
+        "Mein Thermostat funktioniert seit dem letzten Update überhaupt nicht mehr",
+        "私の注文はまだ届いていません。助けてください。",
+        "Мой заказ до сих пор не пришёл, помогите пожалуйста",
+        "طلبي لم يصل بعد، أرجو المساعدة",
+        *("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 280))) for _ in range(400)),
+    ]
+    # WHEN both classify THEN they agree exactly, bytes input included
+    for text in texts:
+        assert compact.classify(text) == pristine.classify(text), text
+        raw = text.encode("utf-8")
+        assert compact.classify(raw) == pristine.classify(raw), text
