@@ -154,7 +154,12 @@ def routed(world: World, mention: Mention) -> TriageCase:
 def lifecycle_case(case: TriageCase) -> LifecycleCase:
     """What triage hands the assignment workflow (Start Assignment Workflow's Input)."""
     assert case.priority is not None and case.decision is not None
-    return LifecycleCase(mention=case.mention, priority=case.priority, decision=case.decision)
+    return LifecycleCase(
+        mention=case.mention,
+        priority=case.priority,
+        decision=case.decision,
+        analysis=case.analysis,
+    )
 
 
 def open_count(world: World, rid: str) -> int:

@@ -78,9 +78,13 @@ class FakeMentions:
     def get(self, mention_id: str) -> StoredMention | None:
         return self.items.get(mention_id)
 
-    def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
+    def record_triage(
+        self, mention_id: str, triage: Triage, status: MentionStatus, detail: str = ""
+    ) -> None:
         current = self.items[mention_id]  # the table's condition: the mention exists
         self.items[mention_id] = StoredMention(current.mention, current.received_at, status, triage)
+        if detail:
+            self.details[mention_id] = detail
         self.since[mention_id] = self._clock()
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
