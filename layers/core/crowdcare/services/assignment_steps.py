@@ -218,13 +218,9 @@ class LifecycleSteps:
         )
 
     def _move(self, case: LifecycleCase, status: MentionStatus, detail: str) -> LifecycleCase:
-        """Move the mention to `status`; the first time, with the triage the case carries.
-
-        Triage does not write a mention a person must answer: its analysis rides in the case
-        until this first status write stores the triage with it (one write of the item, which
-        the analytics stream reads the triage from). The case then drops the analysis, so later
-        moves write the status alone.
-        """
+        """Move the mention to `status`; the first move also stores the triage the case carries
+        (triage leaves a mention a person must answer unwritten: one write, not triaged then
+        assigned), and the case drops the analysis so later moves write the status alone."""
         if case.analysis is None:
             self._mentions.set_status(case.mention_id, status, detail)
             return case
