@@ -215,7 +215,7 @@ def mention_stream(mention_id: str) -> list[dict[str, Any]]:
     """The Mentions table's stream records of one mention, oldest first (moto's stream)."""
     client = boto3.client("dynamodb", region_name="us-east-1")
     # The endpoint spelt out, as in test_analytics: moto's mock does not route botocore's.
-    streams = boto3.client(
+    streams: Any = boto3.client(
         "dynamodbstreams",
         region_name="us-east-1",
         endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com",

@@ -266,6 +266,15 @@ class SentChannels(Protocol):
         """`send()`'s message id, calling it only when `key` was not sent before."""
         ...
 
+    def decided(self, notice: str, channels: tuple[str, ...]) -> tuple[str, ...]:
+        """The channels chosen for `notice` by its first delivery: `channels`, kept now, or
+        those an earlier delivery kept (so a redelivery never adds a channel)."""
+        ...
+
+    def earlier(self, key: str) -> str | None:
+        """The message id `key` was sent with, or None when it was not sent."""
+        ...
+
 
 class SmsSender(Protocol):
     """Sends one SMS and knows the carrier's opt-out list."""

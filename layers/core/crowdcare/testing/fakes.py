@@ -356,15 +356,23 @@ class RecordingNotificationFailures:
 
 
 class FakeSentChannels:
-    """SentChannels: message ids by key, kept only when the send succeeded."""
+    """SentChannels: message ids by key, kept only when the send succeeded, and each notice's
+    channels as its first delivery chose them."""
 
     def __init__(self) -> None:
         self.sent: dict[str, str] = {}
+        self.decisions: dict[str, tuple[str, ...]] = {}
 
     def once(self, key: str, send: Callable[[], str]) -> str:
         if key not in self.sent:
             self.sent[key] = send()
         return self.sent[key]
+
+    def decided(self, notice: str, channels: tuple[str, ...]) -> tuple[str, ...]:
+        return self.decisions.setdefault(notice, channels)
+
+    def earlier(self, key: str) -> str | None:
+        return self.sent.get(key)
 
 
 class FakeExecutions:
