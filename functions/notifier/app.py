@@ -17,12 +17,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
-from crowdcare.adapters.dynamodb.idempotency import OncePerKey
 from crowdcare.config.clients import default_clients
 from crowdcare.config.settings import NotifierSettings, load_settings
-from crowdcare.config.wiring import build_notice_delivery, build_notify_once
+from crowdcare.config.wiring import build_notice_delivery, build_notifier
 from crowdcare.domain.messages import AssignmentNotice
-from crowdcare.services.notifier import Delivery, NoticeDelivery, NotificationResult
+from crowdcare.services.notifier import Delivery, NoticeDelivery
 
 logger = Logger(service="notifier")
 tracer = Tracer(service="notifier")
@@ -36,14 +35,11 @@ def settings() -> NotifierSettings:
 
 
 @cache
-def notify_once() -> OncePerKey[NotificationResult]:
-    return build_notify_once(settings(), default_clients())
-
-
-@cache
 def delivery() -> NoticeDelivery:
+    # No per-notice idempotency record: the notifier's per-channel claims and the first
+    # delivery's channel choice already make a redelivered notice send nothing twice.
     return build_notice_delivery(
-        settings(), default_clients(), send=lambda notice: notify_once()(notice=notice)
+        settings(), default_clients(), send=build_notifier(settings(), default_clients()).notify
     )
 
 
@@ -82,7 +78,6 @@ def report(notice: AssignmentNotice, outcome: Delivery) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    notify_once().register(context)
     return process_partial_response(
         event=event, record_handler=send_notice, processor=processor, context=context
     )

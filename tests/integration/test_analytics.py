@@ -152,12 +152,14 @@ def complaint_triage() -> Triage:
 
 
 def live_a_mention(aws: AnalyticsAws, post_id: str, reply_after: timedelta) -> str:
-    """Write what the pipeline writes for one mention: stored, triaged, declined, replied."""
+    """Write what the pipeline writes for one mention: stored, triaged and assigned (one write,
+    the first pick's), declined, replied."""
     stored = mention(post_id)
     mention_id = stored.mention_id
     aws.mentions.put_if_new(stored, RECEIVED)
-    aws.mentions.record_triage(mention_id, complaint_triage(), MentionStatus.TRIAGED)
-    aws.mentions.set_status(mention_id, MentionStatus.ASSIGNED, "community attempt 1")
+    aws.mentions.record_triage(
+        mention_id, complaint_triage(), MentionStatus.ASSIGNED, "community attempt 1"
+    )
     for action, actor, at in (
         (AuditAction.ASSIGNED, SYSTEM, RECEIVED),
         (AuditAction.DECLINED, "bob", RECEIVED + timedelta(minutes=2)),
@@ -301,7 +303,7 @@ def test_the_event_source_filters_let_through_only_what_analytics_counts(
         for r in mention_records
         if matches_filter(r, filters["MentionChanges"])
     ]
-    assert passed == ["received", "triaged"]
+    assert passed == ["received", "assigned"]
     passed = [
         r["dynamodb"]["NewImage"]["action"]["S"]
         for r in audit_records

@@ -34,9 +34,7 @@ class Recorder:
 
     def send(self, notice: Notice) -> Sent:
         self.calls.append(notice)
-        return Sent(
-            message_id=f"msg-{len(self.calls)}", channels=("email", "sms"), cost=0.00645
-        )
+        return Sent(message_id=f"msg-{len(self.calls)}", channels=("email", "sms"), cost=0.00645)
 
     def send_dict(self, notice: Notice) -> dict[str, object]:
         self.calls.append(notice)
@@ -69,7 +67,10 @@ def test_same_argument_runs_once_and_returns_the_same_result(
     # GIVEN a side effect wrapped with once_per_key and a pydantic result model
     recorder = Recorder()
     send = once_per_key(
-        recorder.send, table=core_aws.idempotency_table, client=clients.dynamodb, key="notice",
+        recorder.send,
+        table=core_aws.idempotency_table,
+        client=clients.dynamodb,
+        key="notice",
         result_model=Sent,
     )
     send.register(CONTEXT)
@@ -88,7 +89,10 @@ def test_different_argument_runs_again(core_aws: CoreAws, clients: AwsClients) -
     # GIVEN a wrapped side effect already called once
     recorder = Recorder()
     send = once_per_key(
-        recorder.send, table=core_aws.idempotency_table, client=clients.dynamodb, key="notice",
+        recorder.send,
+        table=core_aws.idempotency_table,
+        client=clients.dynamodb,
+        key="notice",
         result_model=Sent,
     )
     send.register(CONTEXT)
@@ -105,8 +109,12 @@ def test_the_record_is_stored_with_an_expiry(core_aws: CoreAws, clients: AwsClie
     # GIVEN a wrapped side effect
     recorder = Recorder()
     send = once_per_key(
-        recorder.send, table=core_aws.idempotency_table, client=clients.dynamodb, key="notice",
-        expires_after_seconds=3600, result_model=Sent,
+        recorder.send,
+        table=core_aws.idempotency_table,
+        client=clients.dynamodb,
+        key="notice",
+        expires_after_seconds=3600,
+        result_model=Sent,
     )
     send.register(CONTEXT)
     # WHEN it is called
@@ -118,9 +126,7 @@ def test_the_record_is_stored_with_an_expiry(core_aws: CoreAws, clients: AwsClie
     assert int(items[0]["expiration"]["N"]) > 0
 
 
-def test_plain_results_round_trip_without_a_model(
-    core_aws: CoreAws, clients: AwsClients
-) -> None:
+def test_plain_results_round_trip_without_a_model(core_aws: CoreAws, clients: AwsClients) -> None:
     """Without result_model a JSON-able result is stored and returned as is on a repeat."""
     # GIVEN a wrapped side effect returning a dict
     recorder = Recorder()
@@ -156,3 +162,33 @@ def test_each_channel_is_sent_once_and_a_failed_send_is_tried_again(core_aws: Co
     assert sent.once("x#1#ana#1#sms", working) == "sms-1"
     assert sent.once("x#1#ana#1#sms", working) == "sms-1"
     assert calls == ["fail", "send"]
+
+
+def test_a_notice_keeps_the_channels_of_its_first_delivery(core_aws: CoreAws) -> None:
+    """GIVEN the sent-channels table on moto, WHEN two deliveries of one notice choose different
+    channels, THEN both get the first's choice (one item, expiring like the channel claims),
+    and another notice keeps its own."""
+    sent = SentChannelsTable(core_aws.dynamodb, core_aws.idempotency_table, lambda: 1_000.0)
+    assert sent.decided("x#1#ana#1", ("email",)) == ("email",)
+    assert sent.decided("x#1#ana#1", ("email", "sms")) == ("email",)
+    assert sent.decided("x#1#ana#2", ()) == ()
+    item = core_aws.dynamodb.get_item(
+        TableName=core_aws.idempotency_table, Key={"id": {"S": "notice#x#1#ana#1"}}
+    )["Item"]
+    assert item["expiration"] == {"N": str(1_000 + 24 * 60 * 60)}
+
+
+def test_earlier_tells_only_a_completed_send(core_aws: CoreAws) -> None:
+    """GIVEN a channel never sent, one whose send failed and one sent, WHEN asked what each
+    sent, THEN only the sent one has a message id."""
+    sent = SentChannelsTable(core_aws.dynamodb, core_aws.idempotency_table, lambda: 1_000.0)
+
+    def failing() -> str:
+        raise ProviderUnavailableError("SES", "Throttling")
+
+    with pytest.raises(ProviderUnavailableError):
+        sent.once("x#1#ana#1#sms", failing)
+    sent.once("x#1#ana#1#email", lambda: "email-1")
+    assert sent.earlier("x#1#ana#1#push") is None
+    assert sent.earlier("x#1#ana#1#sms") is None
+    assert sent.earlier("x#1#ana#1#email") == "email-1"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from crowdcare.adapters.dynamodb.idempotency import SentChannelsTable
 from crowdcare.adapters.dynamodb.repositories import ResponderRepository
 from crowdcare.adapters.ses import SesEmailSender
 from crowdcare.adapters.sns import SnsSmsSender
@@ -209,3 +210,58 @@ def test_email_only_when_sms_is_not_allowed(
     assert len(sent_emails(core_aws)) == 1
     assert sent_sms(core_aws) == []
     assert (result.sms_id, result.sms_reason) == (None, reason)
+
+
+def table_notifier(
+    core_aws: CoreAws, responders: ResponderRepository, ses: Any, sns: Any, now: datetime
+) -> Notifier:
+    """A notifier invocation whose sent channels live on the moto idempotency table (what a
+    later delivery of the same notice, in another invocation, finds)."""
+    return Notifier(
+        responders=responders,
+        email=SesEmailSender(ses, SENDER),
+        sms=SnsSmsSender(sns),
+        sent=SentChannelsTable(core_aws.dynamodb, core_aws.idempotency_table, lambda: 1_000.0),
+        brand="Brightwave",
+        dashboard_url=DASHBOARD,
+        sms_min_priority=70,
+        clock=lambda: now,
+    )
+
+
+def test_a_redelivered_notice_sends_nothing_twice(
+    core_aws: CoreAws, responders: ResponderRepository, ses: Any, sns: Any
+) -> None:
+    """GIVEN an urgent notice emailed and texted, WHEN SQS delivers it again (no per-notice
+    idempotency record), THEN no email or SMS goes out again and the result is the same."""
+    responders.put(responder())
+    first = table_notifier(core_aws, responders, ses, sns, NOON_UTC).notify(notice(priority=85))
+    again = table_notifier(core_aws, responders, ses, sns, NOON_UTC).notify(notice(priority=85))
+    assert (len(sent_emails(core_aws)), len(sent_sms(core_aws))) == (1, 1)
+    assert again == first
+
+
+def test_a_redelivery_after_quiet_hours_adds_no_sms(
+    core_aws: CoreAws, responders: ResponderRepository, ses: Any, sns: Any
+) -> None:
+    """GIVEN a notice emailed only, in the responder's quiet hours, WHEN it is delivered again
+    once SMS would be allowed, THEN the responder is not texted about it on top."""
+    responders.put(responder())
+    first = table_notifier(core_aws, responders, ses, sns, MIDNIGHT_UTC).notify(notice(priority=85))
+    again = table_notifier(core_aws, responders, ses, sns, NOON_UTC).notify(notice(priority=85))
+    assert (len(sent_emails(core_aws)), sent_sms(core_aws)) == (1, [])
+    assert (again.email_id, again.sms_id) == (first.email_id, None)
+
+
+def test_a_redelivery_after_the_email_was_suppressed_still_counts_the_sent_email(
+    core_aws: CoreAws, responders: ResponderRepository, ses: Any, sns: Any
+) -> None:
+    """GIVEN a notice emailed to a responder without SMS, whose address is suppressed since,
+    WHEN it is delivered again, THEN nothing is sent and the earlier email is reported (the
+    responder was reached: not an undeliverable notice that would pass them over)."""
+    responders.put(responder(sms_opt_in=False))
+    first = table_notifier(core_aws, responders, ses, sns, NOON_UTC).notify(notice(priority=85))
+    responders.put(responder(sms_opt_in=False, email_suppressed=True))
+    again = table_notifier(core_aws, responders, ses, sns, NOON_UTC).notify(notice(priority=85))
+    assert len(sent_emails(core_aws)) == 1
+    assert again.email_id == first.email_id is not None

@@ -118,3 +118,24 @@ def test_a_mention_triaged_into_the_queue_is_queued_in_one_write(core_aws: CoreA
     )["Item"]
     assert item["status_detail"]["S"] == "every candidate was full"
     assert "open_status" not in item
+
+
+def test_a_first_pick_retried_into_an_assignment_leaves_the_queue_index(core_aws: CoreAws) -> None:
+    """GIVEN a first pick that recorded its triage as queued and failed before it returned, WHEN
+    its retry assigns the mention (recording the same triage with `assigned`), THEN the mention
+    leaves the queue index, is back in the sweeper's open-status index, with the pick's detail."""
+    repo = MentionRepository(core_aws.dynamodb, core_aws.mentions_table)
+    mention = a_mention("3")
+    repo.put_if_new(mention, NOON - timedelta(minutes=2))
+    triage = Triage(analysis=an_analysis(), priority=a_priority(70), decision=a_decision())
+    repo.record_triage(mention.mention_id, triage, MentionStatus.QUEUED, "no employee free")
+    assert [s.mention.mention_id for s in repo.queued(10)] == [mention.mention_id]
+
+    repo.record_triage(mention.mention_id, triage, MentionStatus.ASSIGNED, "to ana")
+
+    item = core_aws.dynamodb.get_item(
+        TableName=core_aws.mentions_table, Key={"mention_id": {"S": mention.mention_id}}
+    )["Item"]
+    assert "queue" not in item
+    assert (item["open_status"]["S"], item["status_detail"]["S"]) == ("assigned", "to ana")
+    assert repo.queued(10) == []

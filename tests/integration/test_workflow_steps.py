@@ -3,9 +3,11 @@ repositories; the same steps on in-memory fakes are in tests/unit/services)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -154,7 +156,12 @@ def routed(world: World, mention: Mention) -> TriageCase:
 def lifecycle_case(case: TriageCase) -> LifecycleCase:
     """What triage hands the assignment workflow (Start Assignment Workflow's Input)."""
     assert case.priority is not None and case.decision is not None
-    return LifecycleCase(mention=case.mention, priority=case.priority, decision=case.decision)
+    return LifecycleCase(
+        mention=case.mention,
+        priority=case.priority,
+        decision=case.decision,
+        analysis=case.analysis,
+    )
 
 
 def open_count(world: World, rid: str) -> int:
@@ -202,6 +209,52 @@ def test_complaint_goes_to_the_advocate_who_speaks_its_language(world: World) ->
     assert stored.triage is not None
     assert stored.triage.decision == case.decision
     assert [e.action for e in world.audit.history(mention.mention_id)] == [AuditAction.ASSIGNED]
+
+
+def mention_stream(mention_id: str) -> list[dict[str, Any]]:
+    """The Mentions table's stream records of one mention, oldest first (moto's stream)."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    # The endpoint spelt out, as in test_analytics: moto's mock does not route botocore's.
+    streams: Any = boto3.client(
+        "dynamodbstreams",
+        region_name="us-east-1",
+        endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com",
+    )
+    arn = client.describe_table(TableName="mentions")["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records.extend(streams.get_records(ShardIterator=iterator, Limit=1000)["Records"])
+    return [r for r in records if r["dynamodb"]["Keys"]["mention_id"]["S"] == mention_id]
+
+
+def test_the_mention_is_written_once_from_triage_to_the_first_offer(world: World) -> None:
+    """Triage then the first pick write the mention item once (triage and `assigned` together),
+    and that one image is what the analytics stream filter lets through."""
+    from crowdcare_local.stack.pump import matches_filter
+    from crowdcare_local.template import load_template
+
+    # GIVEN a Spanish-speaking advocate and a stored Spanish complaint
+    world.responders.put(advocate("lucia", ("es", "en")))
+    mention = stored_mention(world, SPANISH_COMPLAINT)
+    # WHEN the triage steps run and the assignment workflow picks and notifies
+    case = world.lifecycle.pick(lifecycle_case(routed(world, mention)))
+    world.lifecycle.notify(case, "token-1")
+    # THEN the stream holds the arrival and one change: the triage with the assigned status
+    records = mention_stream(mention.mention_id)
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
+    image = records[1]["dynamodb"]["NewImage"]
+    assert image["status"]["S"] == MentionStatus.ASSIGNED.value
+    assert image["triage"]["M"]["decision"]["M"]["route"]["S"] == RouteKind.COMMUNITY.value
+    # AND analytics receives that change, so the triage reaches it once
+    events = load_template()["Resources"]["AnalyticsFunction"]["Properties"]["Events"]
+    filters = [
+        json.loads(f["Pattern"])
+        for f in events["MentionChanges"]["Properties"]["FilterCriteria"]["Filters"]
+    ]
+    assert [matches_filter(r, filters) for r in records] == [True, True]
 
 
 def test_spam_needs_no_reply_and_is_not_assigned(world: World) -> None:

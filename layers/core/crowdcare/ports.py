@@ -56,7 +56,11 @@ class MentionStore(Protocol):
 
     def get(self, mention_id: str) -> StoredMention | None: ...
 
-    def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None: ...
+    def record_triage(
+        self, mention_id: str, triage: Triage, status: MentionStatus, detail: str = ""
+    ) -> None:
+        """Store the triage and move the mention to `status` in one write."""
+        ...
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None: ...
 
@@ -260,6 +264,15 @@ class SentChannels(Protocol):
 
     def once(self, key: str, send: Callable[[], str]) -> str:
         """`send()`'s message id, calling it only when `key` was not sent before."""
+        ...
+
+    def decided(self, notice: str, channels: tuple[str, ...]) -> tuple[str, ...]:
+        """The channels chosen for `notice` by its first delivery: `channels`, kept now, or
+        those an earlier delivery kept (so a redelivery never adds a channel)."""
+        ...
+
+    def earlier(self, key: str) -> str | None:
+        """The message id `key` was sent with, or None when it was not sent."""
         ...
 
 

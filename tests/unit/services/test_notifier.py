@@ -259,3 +259,28 @@ def test_an_sms_outage_on_the_last_attempt_keeps_the_email_delivery(world: World
     [entry] = world.audit.entries
     assert entry.action is AuditAction.NOTIFIED
     assert "SMS provider unavailable" in entry.reason
+
+
+def test_a_redelivery_that_told_nobody_uses_what_is_allowed_now(world: World) -> None:
+    """GIVEN a notice chosen for email only, whose email never went out (SES down), and ana
+    since suppressed by email but opted in to SMS, WHEN SQS delivers it again, THEN she is
+    texted: the first choice binds a redelivery only once somebody was told on it."""
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=False))
+    world.email.outages = 1
+    with pytest.raises(NoticeIncompleteError):
+        world.notifier.notify(a_notice(90))
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True, email_suppressed=True))
+    result = world.notifier.notify(a_notice(90))
+    assert (result.email_id, result.sms_id) == (None, "sms-1")
+    assert world.email.sent == []
+
+
+def test_a_redelivery_adds_no_channel_to_a_delivered_notice(world: World) -> None:
+    """GIVEN a notice emailed to ana while she had no SMS, WHEN it is delivered again after she
+    opted in to SMS, THEN she is not texted about it on top of the email."""
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=False))
+    first = world.notifier.notify(a_notice(90))
+    world.responders.put(a_responder("ana", phone=PHONE, sms_opt_in=True))
+    again = world.notifier.notify(a_notice(90))
+    assert (again.email_id, again.sms_id) == (first.email_id, None)
+    assert (len(world.email.sent), world.sms.sent) == (1, [])

@@ -9,16 +9,20 @@ from datetime import timedelta
 import pytest
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import AuditAction
+from crowdcare.domain.messages import TriageCase
 from crowdcare.domain.models import MentionStatus, ResponderKind
 from crowdcare.domain.triage import RouteKind, Triage
+from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.services.starter import AssignmentStarter, TriageStarter
 from crowdcare.services.sweeper import Sweeper, sweep_deadlines
+from crowdcare.services.triage_steps import TriageSteps
 from crowdcare.testing import (
     FakeAssignments,
     FakeAuditLog,
     FakeExecutions,
     FakeMentions,
     FakeResponders,
+    FixedSentiment,
     ManualClock,
 )
 from crowdcare.testing.builders import (
@@ -87,6 +91,34 @@ def test_a_mention_received_long_ago_gets_its_triage_started_again(world: World)
     [name] = world.triage.started
     assert "sweep1" in name
     assert world.audit.actions("x#1") == [AuditAction.REDRIVEN]
+
+
+def test_a_mention_routed_but_never_picked_gets_triage_again_not_a_triageless_assignment(
+    world: World,
+) -> None:
+    """GIVEN a mention triage routed to a person 20 minutes ago (route does not write it: the
+    first pick would) whose assignment workflow died before its first pick, WHEN the sweeper
+    runs, THEN it is still `received`, so triage starts again (and with it a new assignment
+    workflow that records the triage), rather than an assignment start with no stored triage."""
+    world.clock.advance(-1200)
+    world.mentions.add(a_mention("1", lang_hint="en"), received_at=NOON - timedelta(minutes=21))
+    world.responders.put(a_responder("ana"))
+    steps = TriageSteps(
+        mentions=world.mentions,
+        responders=world.responders,
+        sentiment=FixedSentiment(compound=0.0),
+        rules=TriageRules.default,
+        clock=world.clock,
+    )
+    case = TriageCase(mention=world.mentions.items["x#1"].mention)
+    routed = steps.route(steps.prioritize(steps.analyze(case)))
+    assert routed.decision is not None
+    assert routed.decision.route is not RouteKind.NONE
+    world.clock.advance(1200)
+    result = world.sweeper.sweep()
+    assert result.redriven == ("x#1",)
+    assert [name for name in world.triage.started if "sweep1" in name]
+    assert world.assignment.started == {}
 
 
 def test_a_fresh_or_final_mention_is_left_alone(world: World) -> None:

@@ -30,14 +30,15 @@ def world() -> World:
     """Steps on fakes with the default rules, an advocate and an employee, x#1 stored."""
     mentions = FakeMentions()
     mentions.add(a_mention(lang_hint="en"))
-    responders = FakeResponders(
-        [a_responder("ana"), a_responder("erin", ResponderKind.EMPLOYEE)]
-    )
+    responders = FakeResponders([a_responder("ana"), a_responder("erin", ResponderKind.EMPLOYEE)])
     sentiment = FixedSentiment(compound=-0.4)
     clock = ManualClock(NOON + timedelta(minutes=10))
     rules = TriageRules.default()
     steps = TriageSteps(
-        mentions=mentions, responders=responders, sentiment=sentiment, rules=lambda: rules,
+        mentions=mentions,
+        responders=responders,
+        sentiment=sentiment,
+        rules=lambda: rules,
         clock=clock,
     )
     return World(steps, mentions, sentiment, clock)
@@ -76,20 +77,23 @@ def test_an_older_mention_is_more_urgent(world: World) -> None:
     assert stale.score > fresh.score
 
 
-def test_route_records_the_triage_on_the_mention(world: World) -> None:
-    """Route stores analysis, priority and decision on the mention and marks it triaged."""
+def test_route_leaves_a_mention_a_person_must_answer_to_the_assignment_workflow(
+    world: World,
+) -> None:
+    """Route decides for a question but does not write it: the first pick records the triage."""
     # GIVEN an analysed and prioritised question
     case = TriageCase(mention=a_mention(), analysis=an_analysis(), priority=a_priority(50))
     # WHEN it is routed
     routed = world.steps.route(case)
-    # THEN the community is asked, and the stored mention says so
+    # THEN the community is asked, with everything the first pick needs on the case
     assert routed.decision is not None
     assert routed.decision.route is RouteKind.COMMUNITY
     assert routed.decision.candidates == ("ana",)
+    assert routed.analysis == case.analysis
+    # AND the stored mention is untouched (still received, no triage): one write comes later
     stored = world.mentions.items["x#1"]
-    assert stored.status is MentionStatus.TRIAGED
-    assert stored.triage is not None
-    assert stored.triage.decision == routed.decision
+    assert stored.status is MentionStatus.RECEIVED
+    assert stored.triage is None
 
 
 def test_spam_is_recorded_as_needing_no_action(world: World) -> None:
@@ -102,6 +106,10 @@ def test_spam_is_recorded_as_needing_no_action(world: World) -> None:
     # THEN nobody is asked
     assert routed.status is MentionStatus.NO_ACTION
     assert world.mentions.status("x#1") is MentionStatus.NO_ACTION
+    # AND the triage is stored with it (nothing else will write this mention)
+    stored = world.mentions.items["x#1"]
+    assert stored.triage is not None
+    assert stored.triage.decision == routed.decision
 
 
 class CountingPools:

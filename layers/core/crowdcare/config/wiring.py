@@ -143,27 +143,13 @@ def build_notifier(
     )
 
 
-def build_notify_once(
-    settings: NotifierSettings, clients: AwsClients, clock: Callable[[], datetime] = utc_now
-) -> OncePerKey[NotificationResult]:
-    """The notifier's send, once per notice (mention, responder, attempt): SQS delivers at
-    least once."""
-    return once_per_key(
-        build_notifier(settings, clients, clock).notify,
-        table=settings.idempotency_table,
-        client=clients.dynamodb,
-        key="notice",
-        result_model=NotificationResult,
-    )
-
-
 def build_notice_delivery(
     settings: NotifierSettings,
     clients: AwsClients,
     send: Callable[[AssignmentNotice], NotificationResult],
     clock: Callable[[], datetime] = utc_now,
 ) -> NoticeDelivery:
-    """The notifier function's service: `send` (the once-per-key notifier), the audit trail,
+    """The notifier function's service: `send` (the notifier's notify), the audit trail,
     and the lifecycle API to move the workflow on when a notice cannot be delivered."""
     return NoticeDelivery(
         send=send,

@@ -145,6 +145,14 @@ class LifecycleCase(Frozen):
     mention: Mention
     priority: Priority
     decision: RouteDecision
+    analysis: Analysis | None = Field(
+        default=None,
+        description=(
+            "triage's analysis, carried from triage until the first pick records the triage "
+            "with the status it leads to (one write of the mention); None once recorded, and "
+            "for a start from the stored triage (queue drain, sweeper, replay)"
+        ),
+    )
     stage: Stage = Stage.COMMUNITY
     attempt: int = Field(default=0, description="attempts made so far, all stages")
     community_attempts: int = 0

@@ -31,7 +31,7 @@ from crowdcare.domain.messages import (
     WaitFailure,
 )
 from crowdcare.domain.models import MentionStatus, Responder, ResponderKind
-from crowdcare.domain.triage import RouteKind
+from crowdcare.domain.triage import RouteKind, Triage
 from crowdcare.rules.assignment import community_candidates, employee_candidates
 from crowdcare.rules.availability import unavailable_reason
 from crowdcare.rules.deeplinks import DeepLinkClaims
@@ -100,7 +100,10 @@ class LifecycleSteps:
             and existing.status is AssignmentStatus.OPEN
             and existing.attempt == case.attempt + 1
         ):
-            # A retried step after a successful write: continue with what was stored.
+            # A retried step after a successful write: continue with what was stored (the
+            # first pick writes the mention again: the same triage and status, idempotent).
+            if case.analysis is not None:
+                case = self._move(case, MentionStatus.ASSIGNED, f"to {existing.responder_id}")
             return self._assigned(case, existing, [], rules, record=False)
         skipped: list[str] = []
         while True:
@@ -176,9 +179,7 @@ class LifecycleSteps:
             reason = f"{case.stage.value} attempt {assignment.attempt}"
             if skipped:
                 reason += "; passed over " + ", ".join(skipped)
-            self._mentions.set_status(
-                case.mention_id, MentionStatus.ASSIGNED, f"to {assignment.responder_id}"
-            )
+            case = self._move(case, MentionStatus.ASSIGNED, f"to {assignment.responder_id}")
             self._audit.append(
                 AuditEntry(
                     mention_id=case.mention_id,
@@ -216,6 +217,17 @@ class LifecycleSteps:
             }
         )
 
+    def _move(self, case: LifecycleCase, status: MentionStatus, detail: str) -> LifecycleCase:
+        """Move the mention to `status`; the first move also stores the triage the case carries
+        (triage leaves a mention a person must answer unwritten: one write, not triaged then
+        assigned), and the case drops the analysis so later moves write the status alone."""
+        if case.analysis is None:
+            self._mentions.set_status(case.mention_id, status, detail)
+            return case
+        triage = Triage(analysis=case.analysis, priority=case.priority, decision=case.decision)
+        self._mentions.record_triage(case.mention_id, triage, status, detail)
+        return case.model_copy(update={"analysis": None})
+
     def _system_event(
         self,
         case: LifecycleCase,
@@ -242,7 +254,7 @@ class LifecycleSteps:
         reason = "no employee with a free slot"
         if skipped:
             reason += " (" + ", ".join(skipped) + ")"
-        self._mentions.set_status(case.mention_id, MentionStatus.QUEUED, reason)
+        case = self._move(case, MentionStatus.QUEUED, reason)
         self._system_event(case, AuditAction.QUEUED, reason, now)
         if case.attempt == 0:
             # Never assigned: it waits in the queue like any mention nobody could take yet.
@@ -351,8 +363,8 @@ class LifecycleSteps:
             return self._alert(
                 cleared, f"notifications failing after {case.deferrals} waits: {reason}", None
             )
-        self._mentions.set_status(
-            case.mention_id,
+        cleared = self._move(
+            cleared,
             MentionStatus.ASSIGNING,
             f"notification providers unavailable; asking again in {wait} s",
         )
@@ -360,7 +372,7 @@ class LifecycleSteps:
 
     def _alert(self, case: LifecycleCase, reason: str, responder_id: str | None) -> LifecycleCase:
         now = self._clock()
-        self._mentions.set_status(case.mention_id, MentionStatus.OVERDUE, reason)
+        case = self._move(case, MentionStatus.OVERDUE, reason)
         self._system_event(case, AuditAction.ADMINS_ALERTED, reason, now, responder_id)
         alert = AdminAlert(
             mention_id=case.mention_id,
@@ -407,4 +419,3 @@ def _required[T](value: T | None) -> T:
     if value is None:
         raise AssignmentError("the case is missing a part its step needs")
     return value
-

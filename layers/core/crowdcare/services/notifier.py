@@ -56,6 +56,8 @@ __all__ = [
 ]
 
 SMS_LIMIT = 160
+EMAIL, SMS = "email", "sms"
+"""Channel names: the suffix of each send's key and the first delivery's choice."""
 EXCERPT_LIMIT = 280
 
 
@@ -74,13 +76,12 @@ def render(
     """The email and SMS texts for one assignment notice."""
     link = notice.link or assignment_link(dashboard_url, notice.mention_id)
     deadline = (
-        "" if notice.deadline is None
+        ""
+        if notice.deadline is None
         else notice.deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     )
     excerpt = (
-        notice.text
-        if len(notice.text) <= EXCERPT_LIMIT
-        else notice.text[: EXCERPT_LIMIT - 1] + "…"
+        notice.text if len(notice.text) <= EXCERPT_LIMIT else notice.text[: EXCERPT_LIMIT - 1] + "…"
     )
     subject = f"[{brand}] {notice.band} mention from {notice.author_handle} on {notice.platform}"
     reasons = "\n".join(f"  - {reason}" for reason in notice.reasons)
@@ -142,7 +143,9 @@ class Notifier:
     """Sends one assignment notice on the channels the responder's preferences allow.
 
     Each channel is sent once per notice (`SentChannels`): a redelivered notice sends only the
-    channels that failed before, so an SMS failure never sends the email again.
+    channels that failed before, so an SMS failure never sends the email again, and only
+    channels its first delivery chose, so it never adds one. That is all a redelivery needs:
+    no per-notice idempotency record besides.
     """
 
     def __init__(
@@ -182,40 +185,50 @@ class Notifier:
             and self._sms.opted_out(responder.phone)
         )
         channels = choose_channels(
-            responder, notice.priority, self._sms_min_priority, self._clock(),
+            responder,
+            notice.priority,
+            self._sms_min_priority,
+            self._clock(),
             sms_opted_out=opted_out,
         )
-        if not channels.email and not channels.sms:
-            raise UndeliverableError(
-                f"email suppressed and no SMS ({channels.sms_reason})"
-            )
-        message = render(notice, responder, self._brand, self._dashboard_url)
         key = f"{notice.mention_id}#{notice.responder_id}#{notice.attempt}"
+        allowed = tuple(name for name, on in ((EMAIL, channels.email), (SMS, channels.sms)) if on)
+        # A redelivery keeps to the first delivery's channels, so the responder is never told
+        # again on a channel that choice left out; a channel refused since (suppressed, opted
+        # out) is not used, and reports what it sent before. Only when that leaves nobody told
+        # does it use what is allowed now.
+        chosen = self._sent.decided(key, allowed)
+        ids = {name: self._sent.earlier(f"{key}#{name}") for name in chosen if name not in allowed}
+        send_on = [name for name in chosen if name in allowed]
+        if not send_on and not any(ids.values()):
+            send_on = list(allowed)
+        if not send_on and not any(ids.values()):
+            raise UndeliverableError(f"email suppressed and no SMS ({channels.sms_reason})")
+        message = render(notice, responder, self._brand, self._dashboard_url)
         outages: list[str] = []
-        email_id = sms_id = None
         sms_reason = channels.sms_reason
-        if channels.email:
+        phone = responder.phone
+        if EMAIL in send_on:
             try:
-                email_id = self._sent.once(
-                    f"{key}#email",
+                ids[EMAIL] = self._sent.once(
+                    f"{key}#{EMAIL}",
                     lambda: self._email.send(
                         responder.email, message, email_tags(notice.mention_id, notice.attempt)
                     ),
                 )
             except ProviderUnavailableError as exc:
                 outages.append(str(exc))
-        phone = responder.phone
-        if channels.sms and phone is not None:
+        if SMS in send_on and phone is not None:
             try:
-                sms_id = self._sent.once(f"{key}#sms", lambda: self._sms.send(phone, message))
+                ids[SMS] = self._sent.once(f"{key}#{SMS}", lambda: self._sms.send(phone, message))
             except ProviderUnavailableError as exc:
                 outages.append(str(exc))
                 sms_reason = "SMS provider unavailable"
         result = NotificationResult(
             mention_id=notice.mention_id,
             responder_id=responder.responder_id,
-            email_id=email_id,
-            sms_id=sms_id,
+            email_id=ids.get(EMAIL),
+            sms_id=ids.get(SMS),
             sms_reason=sms_reason,
         )
         if outages:

@@ -6,7 +6,8 @@ status, then since when). A scheduled run queries each status for entries older 
 deadline (never a Scan, at most `batch` per status, and never past the invocation's time),
 claims each with a conditional write (so a re-drive happens once however many sweeps run), then:
 
-* received (triage never ran or failed): starts triage again;
+* received (triage never ran or failed, or the assignment workflow died before its first pick,
+  which is what records the triage of a mention a person must answer): starts triage again;
 * triaged / assigning (the assignment workflow never started, or crashed): starts it again
   with the stored triage;
 * assigned past the longest hold limit (the workflow died while waiting): gives the responder's

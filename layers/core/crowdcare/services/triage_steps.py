@@ -108,18 +108,24 @@ class TriageSteps:
         return case.model_copy(update={"priority": priority})
 
     def route(self, case: TriageCase) -> TriageCase:
-        """Decide none / community / employee, rank candidates, and record the triage."""
+        """Decide none / community / employee and rank candidates.
+
+        A mention nobody must answer is recorded here (no_action). One a person must answer is
+        not written yet: the assignment workflow's first pick records this triage together with
+        the status it leads to (assigned or queued), so the item is written once, not
+        `triaged` then `assigned`. Until then it stays `received`, which the sweeper re-drives
+        through triage if the assignment workflow never gets that far.
+        """
         analysis = _require(case.analysis, "analysis")
         priority = _require(case.priority, "priority")
         decision = route_from_pools(
             case.mention, analysis, priority, self._responders, self._rules(), self._clock()
         )
-        status = (
-            MentionStatus.NO_ACTION if decision.route is RouteKind.NONE else MentionStatus.TRIAGED
-        )
+        if decision.route is not RouteKind.NONE:
+            return case.model_copy(update={"decision": decision, "status": MentionStatus.TRIAGED})
         self._mentions.record_triage(
             case.mention.mention_id,
             Triage(analysis=analysis, priority=priority, decision=decision),
-            status,
+            MentionStatus.NO_ACTION,
         )
-        return case.model_copy(update={"decision": decision, "status": status})
+        return case.model_copy(update={"decision": decision, "status": MentionStatus.NO_ACTION})

@@ -78,9 +78,13 @@ class FakeMentions:
     def get(self, mention_id: str) -> StoredMention | None:
         return self.items.get(mention_id)
 
-    def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
+    def record_triage(
+        self, mention_id: str, triage: Triage, status: MentionStatus, detail: str = ""
+    ) -> None:
         current = self.items[mention_id]  # the table's condition: the mention exists
         self.items[mention_id] = StoredMention(current.mention, current.received_at, status, triage)
+        if detail:
+            self.details[mention_id] = detail
         self.since[mention_id] = self._clock()
 
     def set_status(self, mention_id: str, status: MentionStatus, detail: str = "") -> None:
@@ -352,15 +356,23 @@ class RecordingNotificationFailures:
 
 
 class FakeSentChannels:
-    """SentChannels: message ids by key, kept only when the send succeeded."""
+    """SentChannels: message ids by key, kept only when the send succeeded, and each notice's
+    channels as its first delivery chose them."""
 
     def __init__(self) -> None:
         self.sent: dict[str, str] = {}
+        self.decisions: dict[str, tuple[str, ...]] = {}
 
     def once(self, key: str, send: Callable[[], str]) -> str:
         if key not in self.sent:
             self.sent[key] = send()
         return self.sent[key]
+
+    def decided(self, notice: str, channels: tuple[str, ...]) -> tuple[str, ...]:
+        return self.decisions.setdefault(notice, channels)
+
+    def earlier(self, key: str) -> str | None:
+        return self.sent.get(key)
 
 
 class FakeExecutions:

@@ -73,13 +73,15 @@ CHANNEL_LOCK_SECONDS = 120
 
 
 class SentChannelsTable:
-    """`SentChannels` on the idempotency table: one item per (notice, channel) send.
+    """`SentChannels` on the idempotency table: one item per (notice, channel) send, and one
+    per notice with the channels its first delivery chose.
 
     A send first claims its key (conditional put, locked for CHANNEL_LOCK_SECONDS so a
     concurrent delivery of the same notice does not send too), then stores the provider's
     message id. A failed send gives its claim back, so only what failed is tried again: an SMS
     failure never sends the email twice. (As with any at-least-once queue, a crash between the
-    provider's answer and the write below may send that one channel again.)
+    provider's answer and the write below may send that one channel again.) The notice's item
+    (one conditional put, never updated) keeps a redelivery to the first delivery's channels.
     """
 
     def __init__(
@@ -131,10 +133,40 @@ class SentChannelsTable:
         )
         return message_id
 
-    def _earlier(self, item_key: dict[str, Any], key: str) -> str:
+    def decided(self, notice: str, channels: tuple[str, ...]) -> tuple[str, ...]:
+        """The channels the notice's first delivery chose: `channels` now, else the stored ones."""
+        item_key = {"id": {"S": f"notice#{notice}"}}
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={
+                    **item_key,
+                    "channels": {"L": [{"S": channel} for channel in channels]},
+                    "expiration": {"N": str(int(self._clock()) + self._expires_after)},
+                },
+                ConditionExpression="attribute_not_exists(id)",
+            )
+        except ClientError as exc:
+            if not is_conditional_failure(exc):
+                raise
+            item = self._client.get_item(
+                TableName=self._table, Key=item_key, ConsistentRead=True
+            ).get("Item")
+            if item is not None:
+                return tuple(value["S"] for value in item["channels"]["L"])
+        return channels
+
+    def earlier(self, key: str) -> str | None:
+        """The message id `key` was sent with, or None when it was not (or not yet) sent."""
         item = self._client.get_item(
-            TableName=self._table, Key=item_key, ConsistentRead=True
+            TableName=self._table, Key={"id": {"S": f"channel#{key}"}}, ConsistentRead=True
         ).get("Item", {})
+        return item["message_id"]["S"] if item.get("status", {}).get("S") == "sent" else None
+
+    def _earlier(self, item_key: dict[str, Any], key: str) -> str:
+        item = self._client.get_item(TableName=self._table, Key=item_key, ConsistentRead=True).get(
+            "Item", {}
+        )
         if item.get("status", {}).get("S") == "sent":
             return item["message_id"]["S"]
         raise ChannelBusyError(key)

@@ -118,13 +118,20 @@ class MentionRepository:
         item = response.get("Item")
         return None if item is None else stored_mention_from_item(item)
 
-    def record_triage(self, mention_id: str, triage: Triage, status: MentionStatus) -> None:
+    def record_triage(
+        self, mention_id: str, triage: Triage, status: MentionStatus, detail: str = ""
+    ) -> None:
         """Store what triage concluded and move the mention on, in one write.
 
-        Triaged straight into the queue, it joins the queue index in the same write (its place
-        from this priority and the stored arrival), or nobody would see it.
+        Triage itself records only the mentions nobody must answer (no_action); for the others
+        the assignment workflow's first pick records the triage with the status it leads to
+        (assigned, queued), so the item is written once between triage and the first offer.
+        Queued, it joins the queue index in the same write (its place from this priority and
+        the stored arrival), or nobody would see it; any other status leaves it (a retried
+        first pick may assign a mention its first try queued).
         """
         index_set, index_remove = _index_update(status)
+        removed = [index_remove.removeprefix(" REMOVE ")] if index_remove else []
         expression = f"SET triage = :triage, #status = :status{index_set}"
         values: dict[str, Any] = {
             ":triage": triage.model_dump(mode="json"),
@@ -132,21 +139,23 @@ class MentionRepository:
             ":since": self._since(),
         }
         if status is MentionStatus.QUEUED:
+            detail = detail or "every candidate was full"
             stored = self.get(mention_id)
             if stored is not None:
                 placed = StoredMention(stored.mention, stored.received_at, status, triage)
-                expression += (
-                    f", status_detail = :detail, {QUEUE_KEY} = :queue, {QUEUE_ORDER} = :order"
-                )
-                values |= {
-                    ":detail": "every candidate was full",
-                    ":queue": QUEUED,
-                    ":order": queue_order(placed),
-                }
+                expression += f", {QUEUE_KEY} = :queue, {QUEUE_ORDER} = :order"
+                values |= {":queue": QUEUED, ":order": queue_order(placed)}
+        else:
+            removed.append(QUEUE_KEY)
+        if detail:
+            expression += ", status_detail = :detail"
+            values[":detail"] = detail
+        if removed:
+            expression += " REMOVE " + ", ".join(removed)
         self._client.update_item(
             TableName=self._table,
             Key={"mention_id": {"S": mention_id}},
-            UpdateExpression=expression + index_remove,
+            UpdateExpression=expression,
             ConditionExpression="attribute_exists(mention_id)",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=to_item(values),
