@@ -556,10 +556,15 @@ class WorkflowRun:
     items_read: int
 
 
-def run_workflows(count: int) -> WorkflowRun:
-    """Store `count` sample mentions in the local stack and wait for every triage to finish.
+QUIET_ROUNDS = 5
+"""Idle pump rounds (0.2 s apart) after the last offer before the writes are totted up."""
 
-    Assignment workflows started by triage wait for a person, so they are not waited for.
+
+def run_workflows(count: int) -> WorkflowRun:
+    """Store `count` sample mentions in the local stack and wait until each is offered.
+
+    Triage finishes, each assignment workflow it started reaches its wait for the responder,
+    and the notices are delivered; the workflows then wait for a person and are not waited for.
     """
     from crowdcare.adapters.dynamodb.repositories import MentionRepository, ResponderRepository
     from crowdcare_local.stack import LocalStack
@@ -582,10 +587,17 @@ def run_workflows(count: int) -> WorkflowRun:
             stored = sum(repository.put_if_new(mention, now) for mention in mentions)
             deadline = time.monotonic() + 150
             settled = False
+            quiet_rounds = 0
             while time.monotonic() < deadline:
-                stack.pump_once()
+                moved = stack.pump_once()
                 stats = workflow_stats(stack, "TriageStateMachine")
-                if stats.executions >= stored and not stats.statuses.get("RUNNING"):
+                triaged = stats.executions >= stored and not stats.statuses.get("RUNNING")
+                # Up to the offer: every assignment workflow waits on its task token and the
+                # notifier has sent what it was given (a few idle rounds in a row: the notices
+                # travel SNS -> SQS -> notifier after the workflow has moved on).
+                offered = triaged and stack.running_executions(count_waiting=False) == 0
+                quiet_rounds = quiet_rounds + 1 if offered and moved == 0 else 0
+                if quiet_rounds >= QUIET_ROUNDS:
                     settled = True
                     break
                 time.sleep(0.2)
