@@ -269,7 +269,7 @@ def test_an_empty_day_stores_an_empty_run() -> None:
 
 
 def test_insight_ports_live_in_crowdcare_ports_and_old_imports_still_work() -> None:
-    """The spike and FAQ ports are declared once, in ports.py; the services re-export them."""
+    """The spike and FAQ ports are declared once, in crowdcare.ports; services re-export them."""
     # GIVEN / WHEN the ports and models are imported from their homes and from the services
     from crowdcare import ports
     from crowdcare.domain import faq
