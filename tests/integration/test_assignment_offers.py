@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tests.integration.conftest import CoreAws
 
 ADVOCATES = tuple(f"r{n}" for n in range(5))
+RULES = TriageRules.default()
 
 
 class CountedWrites(AtomicCalls):
@@ -124,7 +125,7 @@ def test_fifty_concurrent_mentions_with_stale_reads_never_overload_and_never_loo
         audit=audit,
         publisher=published,
         signer=lambda: DeepLinkSigner(b"k" * 32),
-        rules=lambda: TriageRules.default(),
+        rules=lambda: RULES,
         dashboard_url="https://care.example.com",
         clock=ManualClock(NOON),
     )
