@@ -130,7 +130,7 @@ class LifecycleSteps:
                     route=case.decision.route,
                     priority=case.priority.score,
                     band=case.priority.band,
-                    assigned_at=now,
+                    assigned_at=self._clock(),
                     attempt=case.attempt + 1,
                 )
                 return self._planned(case, assignment, skipped, rules)
