@@ -308,23 +308,32 @@ def test_mention_is_queued_when_every_candidate_is_full(world: World) -> None:
     assert open_count(world, "lucia") == 1
 
 
-def test_retried_pick_returns_the_same_assignment(world: World) -> None:
-    """Running pick again after it succeeded returns the stored assignment and takes no slot."""
+def test_a_retried_pick_and_notify_take_one_slot_and_write_the_item_once(world: World) -> None:
+    """Pick writes nothing, so a retried Pick plans again; a retried Notify finds its own
+    attempt open and takes no second slot, audits once, keeps the token."""
     # GIVEN a routed Spanish complaint
     world.responders.put(advocate("lucia", ("es",)))
     world.responders.put(advocate("marta", ("es",)))
     case = lifecycle_case(routed(world, stored_mention(world, SPANISH_COMPLAINT)))
-    # WHEN pick runs, and again on the same input (a Step Functions retry after a lost
-    # response, which re-sends the state the first run started from); the clock moves on
+    # WHEN pick runs twice on the same input (a Step Functions retry), nothing is taken
     first = world.lifecycle.pick(case)
     second = world.lifecycle.pick(case)
-    # THEN both report the same stored assignment, and only one slot was taken in total
     assert first.assignment is not None
-    assert second.assignment == first.assignment
+    assert second.assignment is not None
+    assert second.assignment.responder_id == first.assignment.responder_id
     assert (second.next, second.attempt, second.tried) == (NextStep.WAIT, 1, first.tried)
-    assert len(world.assignments.list_all()) == 1
+    assert world.assignments.list_all() == []
+    # AND notify runs twice on the same input
+    world.lifecycle.notify(first, "token-1")
+    world.lifecycle.notify(first, "token-1")
+    # THEN one slot was taken in total, with the token, and one ASSIGNED entry recorded
+    stored = world.assignments.list_all()
+    assert [(a.responder_id, a.attempt, a.task_token) for a in stored] == [
+        (first.assignment.responder_id, 1, "token-1")
+    ]
     assert open_count(world, "lucia") + open_count(world, "marta") == 1
-    assert open_count(world, first.assignment.responder_id) == 1
+    actions = [e.action for e in world.audit.history(case.mention.mention_id)]
+    assert actions.count(AuditAction.ASSIGNED) == 1
 
 
 class _CancellingClient:

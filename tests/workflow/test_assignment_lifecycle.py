@@ -8,6 +8,7 @@ Each test posts mentions through the signed webhook and answers as a responder w
 
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 from collections.abc import Iterator
@@ -21,8 +22,10 @@ from crowdcare.adapters.dynamodb.assignments import (
 )
 from crowdcare.adapters.dynamodb.audit import AuditAction, AuditTrail
 from crowdcare.adapters.stepfunctions import StepFunctionsCallbacks
+from crowdcare.domain.messages import LifecycleCase
 from crowdcare.domain.models import QuietHours, QuietHoursPolicy, Responder, ResponderKind
 from crowdcare.services.assignment_callbacks import AssignmentLifecycle, NotYourAssignmentError
+from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.services.starter import execution_name
 from crowdcare_local.stack import sent_emails
 
@@ -185,6 +188,45 @@ def test_someone_else_cannot_answer_an_assignment(fast: Deployed) -> None:
         _lifecycle(fast).replied("facebook#o1", other, "https://facebook.com/o1/reply")
     assert _waiting(fast, "facebook#o1", attempt=1).responder_id == first.responder_id
     _lifecycle(fast).replied("facebook#o1", first.responder_id, "https://facebook.com/o1/reply")
+
+
+def test_a_slot_taken_between_pick_and_notify_goes_back_to_pick(
+    fast: Deployed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN the planned advocate fills up between Pick and Notify WHEN the workflow runs THEN
+    Notify's SlotTakenError goes straight back to Pick (no release), the other advocate is
+    offered attempt 1, and the full one is never pushed past max_open."""
+    real_pick = LifecycleSteps.pick
+    filled: list[str] = []
+
+    def pick_then_fill(self: LifecycleSteps, case: LifecycleCase) -> LifecycleCase:
+        planned = real_pick(self, case)
+        if planned.assignment is not None and not filled:
+            filled.append(planned.assignment.responder_id)
+            # Another mention's doing, not Pick's: outside the function's calls (fresh context).
+            contextvars.Context().run(_fill, planned.assignment.responder_id)
+        return planned
+
+    def _fill(responder_id: str) -> None:
+        holder = fast.responders.get(responder_id)
+        assert holder is not None
+        fast.responders.put(holder.model_copy(update={"open_count": holder.max_open}))
+
+    monkeypatch.setattr(LifecycleSteps, "pick", pick_then_fill)
+    fast.post_generic(mention_payload("s1", QUESTION))
+    offered = _waiting(fast, "facebook#s1", attempt=1)
+    _lifecycle(fast).replied("facebook#s1", offered.responder_id, "https://facebook.com/s1/r")
+    fast.settle(until_done=True)
+
+    assert offered.responder_id != filled[0]
+    assert _actions(fast, "facebook#s1") == ["assigned", "notified", "replied"]
+    entered = _entered(fast, "facebook#s1")
+    assert "Release And Record" not in entered
+    assert entered.count("Pick Next Responder") == entered.count("Notify And Wait For Reply") == 2
+    full = fast.responders.get(filled[0])
+    assert full is not None
+    assert full.open_count == full.max_open
+    assert _open_counts(fast)[offered.responder_id] == 0
 
 
 def test_timeout_reassigns_then_the_second_advocate_replies(fast: Deployed) -> None:

@@ -14,6 +14,7 @@ from crowdcare.domain.triage import Analysis, RouteKind, Triage
 from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.rules.triage.rules import TriageRules
 from crowdcare.rules.triage.weights import AssignmentRules
+from crowdcare.services.assignment_callbacks import SLOT_TAKEN_ERROR, SlotTakenError
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.services.triage_steps import TriageSteps
 from crowdcare.testing import (
@@ -120,6 +121,15 @@ def _handed_over(world: World) -> LifecycleCase:
     )
 
 
+def _offer(world: World, case: LifecycleCase) -> LifecycleCase:
+    """Pick then Notify (which takes the slot and records the offer); the wait keeps Pick's
+    output."""
+    picked = world.steps.pick(case)
+    if picked.next is NextStep.WAIT:
+        world.steps.notify(picked, f"token-{picked.attempt}")
+    return picked
+
+
 def _first_pick_case(analysis: Analysis, *candidates: str) -> LifecycleCase:
     return a_case(None, *candidates, priority=a_priority(70, "P1")).model_copy(
         update={"analysis": analysis}
@@ -127,13 +137,17 @@ def _first_pick_case(analysis: Analysis, *candidates: str) -> LifecycleCase:
 
 
 def test_the_mention_is_written_once_between_triage_and_the_first_offer(world: World) -> None:
-    """Triage writes nothing for a complaint; the first pick stores triage and `assigned`."""
+    """Triage writes nothing for a complaint; Pick nothing either; the first offer (Notify)
+    stores triage and `assigned`."""
     # GIVEN an employee who can answer (triage sends this unsure complaint to employees)
     world.responders.put(a_responder("erin", ResponderKind.EMPLOYEE))
     # WHEN triage routes the complaint and the assignment workflow picks
     handed = _handed_over(world)
     assert world.mentions.writes == []
     picked = world.steps.pick(handed)
+    assert world.mentions.writes == []
+    # AND notifies erin
+    world.steps.notify(picked, "token-1")
     # THEN the mention item was written once, with the triage, and now says assigned
     assert world.mentions.writes == [("x#1", MentionStatus.ASSIGNED, True)]
     stored = world.mentions.items["x#1"]
@@ -143,9 +157,9 @@ def test_the_mention_is_written_once_between_triage_and_the_first_offer(world: W
     assert (stored.triage.priority, stored.triage.decision) == (handed.priority, handed.decision)
     assert stored.triage.decision.route is RouteKind.EMPLOYEE
     assert world.mentions.details["x#1"] == "to erin"
-    # AND the case goes on without the analysis: it is stored now
+    # AND the wait keeps Pick's case, analysis included (Notify's answer is discarded)
     assert picked.next is NextStep.WAIT
-    assert picked.analysis is None
+    assert picked.analysis == handed.analysis
 
 
 def test_a_first_pick_that_queues_stores_the_triage_with_the_queued_status(world: World) -> None:
@@ -169,8 +183,8 @@ def test_an_escalated_first_pick_writes_the_mention_once(world: World) -> None:
     # GIVEN a full advocate and a free employee
     world.responders.put(a_responder("ana", max_open=1, open_count=1))
     world.responders.put(a_responder("erin", ResponderKind.EMPLOYEE))
-    # WHEN the first pick runs
-    case = world.steps.pick(_first_pick_case(an_analysis(), "ana"))
+    # WHEN the first pick runs and erin is notified
+    case = _offer(world, _first_pick_case(an_analysis(), "ana"))
     # THEN erin holds it, the escalation is audited, and the mention was written once
     assert case.assignment is not None
     assert case.assignment.responder_id == "erin"
@@ -179,26 +193,25 @@ def test_an_escalated_first_pick_writes_the_mention_once(world: World) -> None:
     assert world.mentions.items["x#1"].triage is not None
 
 
-def test_a_retried_first_pick_writes_the_same_mention_again_and_assigns_nobody_else(
+def test_a_retried_first_notify_writes_the_same_mention_again_and_assigns_nobody_else(
     world: World,
 ) -> None:
-    """A retry after the assignment's write stores the same triage and status, nothing more."""
-    # GIVEN a first pick that assigned ana (its output lost: Step Functions retries the input)
+    """A Notify retried after its writes stores the same triage and status, nothing more."""
+    # GIVEN a first offer to ana (Notify's answer lost: Step Functions runs it again)
     world.responders.put(a_responder("ana"))
     world.responders.put(a_responder("ben"))
-    first = _first_pick_case(an_analysis(), "ana", "ben")
-    world.steps.pick(first)
+    first = world.steps.pick(_first_pick_case(an_analysis(), "ana", "ben"))
+    world.steps.notify(first, "token-1")
     stored = world.mentions.items["x#1"]
-    # WHEN the same input is picked again
-    again = world.steps.pick(first)
-    # THEN ana still holds attempt 1, ben was not asked, nothing is audited twice
-    assert again.assignment is not None
-    assert (again.assignment.responder_id, again.assignment.attempt) == ("ana", 1)
+    # WHEN the same Notify runs again
+    world.steps.notify(first, "token-1")
+    # THEN ana still holds attempt 1 with one slot, ben was not asked, nothing audited twice
+    assert world.assignments.items["x#1"].responder_id == "ana"
+    assert world.responders.items["ana"].open_count == 1
     assert world.responders.items["ben"].open_count == 0
     assert world.audit.actions("x#1") == [AuditAction.ASSIGNED]
     # AND the mention holds the same triage and status (the write is idempotent)
     assert world.mentions.items["x#1"] == stored
-    assert again.analysis is None
 
 
 def test_later_picks_write_the_status_alone(world: World) -> None:
@@ -206,10 +219,10 @@ def test_later_picks_write_the_status_alone(world: World) -> None:
     # GIVEN ana assigned by the first pick, who then declines
     world.responders.put(a_responder("ana"))
     world.responders.put(a_responder("ben"))
-    case = world.steps.pick(_first_pick_case(an_analysis(), "ana", "ben"))
+    case = _offer(world, _first_pick_case(an_analysis(), "ana", "ben"))
     declined = case.model_copy(update={"failure": WaitFailure(Error="Declined", Cause="busy")})
-    # WHEN the slot is released and the workflow picks again
-    nxt = world.steps.pick(world.steps.release(declined))
+    # WHEN the slot is released and the workflow offers it again
+    nxt = _offer(world, world.steps.release(declined))
     # THEN ben is asked and the second write of the mention is its status alone
     assert nxt.assignment is not None
     assert nxt.assignment.responder_id == "ben"
@@ -229,8 +242,25 @@ def test_a_start_from_the_stored_triage_writes_the_status_alone(world: World) ->
     world.mentions.writes.clear()
     world.responders.put(a_responder("ana"))
     # WHEN the assignment workflow starts again from the stored triage and picks
-    world.steps.pick(a_case(None, "ana", priority=a_priority(70, "P1")))
+    _offer(world, a_case(None, "ana", priority=a_priority(70, "P1")))
     # THEN only the status moved; the triage is the one stored before
     assert world.mentions.writes == [("x#1", MentionStatus.ASSIGNED, False)]
     assert world.mentions.items["x#1"].triage == triage
     assert world.mentions.items["x#1"].triage.decision.route is RouteKind.COMMUNITY
+
+
+def test_a_first_plan_that_lost_its_slot_still_writes_the_mention_once(world: World) -> None:
+    """The triage rides on through a plan that lost its slot; the offer that lands stores it."""
+    # GIVEN ana (one slot) is planned first, then her slot goes to another mention
+    world.responders.put(a_responder("ana", max_open=1))
+    world.responders.put(a_responder("ben"))
+    planned = world.steps.pick(_first_pick_case(an_analysis(), "ana", "ben"))
+    world.responders.put(a_responder("ana", max_open=1, open_count=1))
+    with pytest.raises(SlotTakenError):
+        world.steps.notify(planned, "token-1")
+    # WHEN the workflow goes back to Pick and ben is notified
+    lost = WaitFailure(Error=SLOT_TAKEN_ERROR)
+    _offer(world, planned.model_copy(update={"failure": lost}))
+    # THEN the mention was written once, with its triage, assigned to ben
+    assert world.mentions.writes == [("x#1", MentionStatus.ASSIGNED, True)]
+    assert world.mentions.details["x#1"] == "to ben"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 from crowdcare.domain.assignments import AssignmentStatus
 from crowdcare.domain.audit import SYSTEM, AuditAction
-from crowdcare.domain.errors import AssignmentClosedError
+from crowdcare.domain.errors import AssignmentError
 from crowdcare.domain.messages import LifecycleCase, NextStep, ReplyOutcome, Stage, WaitFailure
 from crowdcare.domain.models import MentionStatus, QuietHours, QuietHoursPolicy, ResponderKind
 from crowdcare.domain.triage import RouteKind
@@ -73,6 +73,15 @@ def world() -> World:
     return World(steps, mentions, responders, assignments, audit, published, clock)
 
 
+def _offer(world: World, case: LifecycleCase) -> LifecycleCase:
+    """Pick then Notify, as the workflow runs them: the wait keeps Pick's output (Notify's
+    return value is discarded by waitForTaskToken)."""
+    picked = world.steps.pick(case)
+    if picked.next is NextStep.WAIT:
+        world.steps.notify(picked, f"token-{picked.attempt}")
+    return picked
+
+
 def _declined(case: LifecycleCase) -> LifecycleCase:
     return case.model_copy(update={"failure": WaitFailure(Error="Declined", Cause="on holiday")})
 
@@ -86,8 +95,8 @@ def test_pick_assigns_the_first_ranked_advocate_and_takes_a_slot(world: World) -
     # GIVEN two advocates ranked ana, ben
     world.responders.put(a_responder("ana"))
     world.responders.put(a_responder("ben"))
-    # WHEN the workflow picks
-    case = world.steps.pick(a_case(None, "ana", "ben", priority=a_priority(70, "P1")))
+    # WHEN the workflow picks and notifies
+    case = _offer(world, a_case(None, "ana", "ben", priority=a_priority(70, "P1")))
     # THEN ana holds attempt 1, one of her slots is taken, and the workflow waits 600 s
     assert case.next is NextStep.WAIT
     assert case.assignment is not None
@@ -111,8 +120,8 @@ def test_pick_passes_over_paused_full_and_quiet_advocates_and_says_why(world: Wo
         )
     )
     world.responders.put(a_responder("dana"))
-    # WHEN the workflow picks
-    case = world.steps.pick(a_case(None, "paused", "full", "asleep", "dana"))
+    # WHEN the workflow picks and notifies
+    case = _offer(world, a_case(None, "paused", "full", "asleep", "dana"))
     # THEN dana is asked and each skip is explained
     assert case.assignment is not None
     assert case.assignment.responder_id == "dana"
@@ -127,10 +136,10 @@ def test_decline_releases_the_slot_and_the_next_pick_asks_the_next_advocate(worl
     # GIVEN ana holds the mention
     world.responders.put(a_responder("ana"))
     world.responders.put(a_responder("ben"))
-    case = world.steps.pick(a_case(None, "ana", "ben"))
+    case = _offer(world, a_case(None, "ana", "ben"))
     # WHEN she declines and the workflow picks again
     released = world.steps.release(_declined(case))
-    again = world.steps.pick(released)
+    again = _offer(world, released)
     # THEN her slot is back, the decline is audited as hers, and ben holds attempt 2
     assert released.next is NextStep.PICK
     assert world.responders.items["ana"].open_count == 0
@@ -149,7 +158,7 @@ def test_timeout_expires_the_attempt_as_the_system(world: World) -> None:
     """An SLA timeout closes the attempt as expired, audited by the system."""
     # GIVEN ana holds the mention
     world.responders.put(a_responder("ana"))
-    case = world.steps.pick(a_case(None, "ana"))
+    case = _offer(world, a_case(None, "ana"))
     # WHEN the wait times out
     released = world.steps.release(_timed_out(case))
     # THEN the attempt is expired and the slot free
@@ -164,7 +173,7 @@ def test_undelivered_notice_closes_the_attempt_as_undelivered(world: World) -> N
     """A failed notification closes the attempt as undelivered, with the error's cause."""
     # GIVEN ana holds the mention
     world.responders.put(a_responder("ana"))
-    case = world.steps.pick(a_case(None, "ana"))
+    case = _offer(world, a_case(None, "ana"))
     # WHEN the notifier reports the notice undeliverable
     failure = WaitFailure(Error="NotificationFailed", Cause="email suppressed")
     world.steps.release(case.model_copy(update={"failure": failure}))
@@ -183,7 +192,7 @@ def test_after_max_attempts_the_mention_escalates_to_an_employee(world: World) -
     case = a_case(None, "ana", "ben", "cem")
     # WHEN two advocates in turn let the SLA pass
     for _ in range(2):
-        case = world.steps.release(_timed_out(world.steps.pick(case)))
+        case = world.steps.release(_timed_out(_offer(world, case)))
     case = world.steps.pick(case)
     # THEN the third pick escalates to erin, not to cem nor to the author
     assert case.stage is Stage.EMPLOYEE
@@ -237,7 +246,7 @@ def test_escalated_with_no_free_employee_alerts_the_admins(world: World) -> None
     # GIVEN ana let the SLA pass and the only employee is full
     world.responders.put(a_responder("ana"))
     world.responders.put(a_responder("erin", EMPLOYEE, max_open=1, open_count=1))
-    case = world.steps.release(_timed_out(world.steps.pick(a_case(None, "ana"))))
+    case = world.steps.release(_timed_out(_offer(world, a_case(None, "ana"))))
     # WHEN the workflow picks again
     case = world.steps.pick(case)
     # THEN the admins are alerted and the mention is overdue
@@ -252,7 +261,7 @@ def test_employee_timeout_alerts_the_admins(world: World) -> None:
     """When an employee lets the SLA pass too, the admins are alerted about that employee."""
     # GIVEN an employee holds an employee-routed mention
     world.responders.put(a_responder("erin", EMPLOYEE))
-    case = world.steps.pick(a_case(None, route=RouteKind.EMPLOYEE))
+    case = _offer(world, a_case(None, route=RouteKind.EMPLOYEE))
     # WHEN the wait times out
     case = world.steps.release(_timed_out(case))
     # THEN the admins are alerted, naming her, and her slot is back
@@ -262,21 +271,21 @@ def test_employee_timeout_alerts_the_admins(world: World) -> None:
     assert world.responders.items["erin"].open_count == 0
 
 
-def test_retried_pick_continues_with_the_stored_assignment(world: World) -> None:
-    """A pick retried after its write succeeded returns that assignment and audits nothing new."""
-    # GIVEN a pick that assigned ana
+def test_pick_plans_the_offer_and_writes_nothing(world: World) -> None:
+    """Pick only plans: no slot taken, no assignment item, no status, no audit entry."""
+    # GIVEN two advocates ranked ana, ben
     world.responders.put(a_responder("ana"))
     world.responders.put(a_responder("ben"))
-    first = a_case(None, "ana", "ben")
-    world.steps.pick(first)
-    # WHEN the same step runs again with the same input
-    again = world.steps.pick(first)
-    # THEN it is the same assignment, one slot taken, one audit entry
-    assert again.assignment is not None
-    assert again.assignment.responder_id == "ana"
-    assert world.responders.items["ana"].open_count == 1
-    assert world.responders.items["ben"].open_count == 0
-    assert world.audit.actions("x#1") == [AuditAction.ASSIGNED]
+    # WHEN the workflow picks
+    case = world.steps.pick(a_case(None, "ana", "ben"))
+    # THEN ana is planned for attempt 1, and nothing is written yet
+    assert case.next is NextStep.WAIT
+    assert case.assignment is not None
+    assert (case.assignment.responder_id, case.attempt, case.tried) == ("ana", 1, ("ana",))
+    assert world.responders.items["ana"].open_count == 0
+    assert world.assignments.items == {}
+    assert world.mentions.status("x#1") is MentionStatus.TRIAGED
+    assert world.audit.actions("x#1") == []
 
 
 def test_notify_keeps_the_token_and_publishes_a_signed_notice(world: World) -> None:
@@ -296,24 +305,29 @@ def test_notify_keeps_the_token_and_publishes_a_signed_notice(world: World) -> N
     assert notice.link.startswith("https://care.example.com")
 
 
-def test_notify_for_a_closed_attempt_publishes_nothing(world: World) -> None:
-    """An attempt closed before its notice went out is not announced to anyone."""
-    # GIVEN ana's attempt was closed meanwhile
+def test_notify_when_another_attempt_is_open_publishes_nothing(world: World) -> None:
+    """A mention whose table holds another open attempt is not offered twice: a person looks."""
+    # GIVEN ben holds attempt 1 of the mention, and the workflow planned ana for attempt 1
     world.responders.put(a_responder("ana"))
+    world.responders.put(a_responder("ben"))
     case = world.steps.pick(a_case(None, "ana"))
-    world.assignments.release("x#1", AssignmentStatus.EXPIRED)
+    assert case.assignment is not None
+    world.assignments.try_assign(case.assignment.model_copy(update={"responder_id": "ben"}))
     # WHEN the workflow notifies
-    # THEN it fails as closed and nothing is published
-    with pytest.raises(AssignmentClosedError):
+    # THEN it fails, takes nothing from ana, and nothing is published or audited
+    with pytest.raises(AssignmentError) as raised:
         world.steps.notify(case, "token-1")
+    assert raised.type is AssignmentError  # not SlotTakenError: ana had a free slot
+    assert world.responders.items["ana"].open_count == 0
     assert world.published.notices == []
+    assert world.audit.actions("x#1") == []
 
 
 def test_record_reply_closes_the_assignment_as_replied(world: World) -> None:
     """A posted reply closes the attempt as replied, frees the slot and marks the mention."""
     # GIVEN ana holds the mention and her reply is posted
     world.responders.put(a_responder("ana"))
-    case = world.steps.pick(a_case(None, "ana"))
+    case = _offer(world, a_case(None, "ana"))
     reply = ReplyOutcome(responder_id="ana", attempt=1, reply_url="https://x.com/r/9")
     # WHEN the workflow records it
     done = world.steps.record_reply(case.model_copy(update={"reply": reply}))
@@ -338,7 +352,7 @@ def test_a_provider_outage_waits_with_capped_backoff_and_asks_the_same_advocate(
     counted), waits 60, 120, 240... s capped at 900 s, and the next pick asks ana again."""
     world.responders.put(a_responder("ana"))
     world.responders.put(a_responder("ben"))
-    case = world.steps.pick(a_case(None, "ana", "ben"))
+    case = _offer(world, a_case(None, "ana", "ben"))
     waits = []
     for _ in range(6):
         case = world.steps.release(_deferred(case))
@@ -346,7 +360,7 @@ def test_a_provider_outage_waits_with_capped_backoff_and_asks_the_same_advocate(
         assert world.responders.items["ana"].open_count == 0
         assert (case.tried, case.community_attempts) == ((), 0)
         waits.append(case.retry_in_seconds)
-        case = world.steps.pick(case)
+        case = _offer(world, case)
         assert case.assignment is not None
         assert case.assignment.responder_id == "ana"
     assert waits == [60, 120, 240, 480, 900, 900]
@@ -359,12 +373,12 @@ def test_an_outage_longer_than_the_budget_alerts_the_admins(world: World) -> Non
     """GIVEN the providers stay down, WHEN the notice has been deferred past the budget,
     THEN the admins are alerted (the mention is overdue with the reason), not left waiting."""
     world.responders.put(a_responder("ana"))
-    case = world.steps.pick(a_case(None, "ana"))
+    case = _offer(world, a_case(None, "ana"))
     while True:
         case = world.steps.release(_deferred(case))
         if case.next is not NextStep.RETRY_LATER:
             break
-        case = world.steps.pick(case)
+        case = _offer(world, case)
     assert case.next is NextStep.ALERT_ADMINS
     assert case.deferrals == 16
     assert world.mentions.status("x#1") is MentionStatus.OVERDUE

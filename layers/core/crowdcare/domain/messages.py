@@ -169,6 +169,20 @@ class LifecycleCase(Frozen):
     failure: WaitFailure | None = None
     reply: ReplyOutcome | None = None
     outcome: str = ""
+    passed_over: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "why Pick passed over the candidates ranked before the planned responder; Notify "
+            "audits them when it takes the slot"
+        ),
+    )
+    refused: tuple[str, ...] = Field(
+        default=(),
+        description=(
+            "responders whose last slot was taken between Pick and Notify since the last "
+            "offer: not planned again until a slot is taken (a stale read cannot loop)"
+        ),
+    )
 
     @property
     def mention_id(self) -> str:

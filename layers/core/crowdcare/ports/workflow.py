@@ -133,7 +133,8 @@ class AssignmentStore(Protocol):
     def store_token(
         self, mention_id: str, responder_id: str, attempt: int, token: str, deadline: datetime
     ) -> bool:
-        """Keep the task token on that open attempt; False when it is no longer open."""
+        """Point that open attempt at a new task token (a retried Notify's task; the first
+        token is written with the assignment by `try_assign`); False when it is not open."""
         ...
 
     def release(

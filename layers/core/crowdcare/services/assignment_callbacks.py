@@ -29,11 +29,13 @@ __all__ = [
     "DECLINED_ERROR",
     "NOTIFICATION_DEFERRED_ERROR",
     "NOTIFICATION_FAILED_ERROR",
+    "SLOT_TAKEN_ERROR",
     "AssignmentClosedError",
     "AssignmentError",
     "AssignmentLifecycle",
     "NotYourAssignmentError",
     "Reply",
+    "SlotTakenError",
 ]
 
 # Error names the workflow's wait state receives (SendTaskFailure).
@@ -41,6 +43,15 @@ DECLINED_ERROR = "Declined"
 NOTIFICATION_FAILED_ERROR = "NotificationFailed"
 # The providers (SES, SMS) are down: the workflow waits and asks again, passing nobody over.
 NOTIFICATION_DEFERRED_ERROR = "NotificationDeferred"
+
+
+class SlotTakenError(AssignmentError):
+    """Notify found the planned responder's last slot taken since Pick read it (a stale pool
+    or a concurrent mention): nothing was taken, so the workflow picks again, not releases."""
+
+
+# Raised by the Notify step itself: Lambda names the error after the class, the Catch reads it.
+SLOT_TAKEN_ERROR = SlotTakenError.__name__
 # The former name of the task-success output, for callers that import it from here.
 Reply = ReplyOutcome
 # Step Functions keeps a failure's cause to this many characters here.
@@ -74,7 +85,8 @@ class AssignmentLifecycle:
         if assignment.responder_id != responder_id:
             raise NotYourAssignmentError(mention_id)
         if assignment.task_token is None:
-            # Assigned a moment ago; the workflow has not reached its wait yet.
+            # Taken without a workflow waiting on it (the workflow's Notify writes the token
+            # with the assignment): nothing to answer.
             raise AssignmentClosedError(f"{mention_id}: not waiting for an answer yet")
         return assignment, assignment.task_token
 

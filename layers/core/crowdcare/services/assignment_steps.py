@@ -7,7 +7,9 @@ the dashboard and the reply poster call to answer it.
 
 Load is exact: a slot is taken only by `AssignmentRepository.try_assign` (conditional
 transaction) and given back only by `release` (conditional transaction), which every way out
-of a wait goes through. Every transition is appended to the audit trail.
+of a wait goes through. Pick only plans an offer from what it reads; Notify takes the slot
+with the task token in that one write of the assignment item (`assignment_offers`). Every
+transition is appended to the audit trail.
 """
 
 from __future__ import annotations
@@ -17,11 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from crowdcare.domain.assignments import Assignment, AssignmentStatus
 from crowdcare.domain.audit import SYSTEM, AuditAction, AuditEntry
-from crowdcare.domain.errors import (
-    AlreadyAssignedError,
-    AssignmentClosedError,
-    AssignmentError,
-)
+from crowdcare.domain.errors import AssignmentError
 from crowdcare.domain.messages import (
     AdminAlert,
     AssignmentNotice,
@@ -38,6 +36,15 @@ from crowdcare.rules.deeplinks import DeepLinkClaims
 from crowdcare.services.assignment_callbacks import (
     DECLINED_ERROR,
     NOTIFICATION_DEFERRED_ERROR,
+    NOTIFICATION_FAILED_ERROR,
+    SlotTakenError,
+)
+from crowdcare.services.assignment_offers import (
+    assigned_reason,
+    lost_its_slot,
+    offer_notice,
+    take_slot,
+    unplanned_case,
 )
 from crowdcare.services.notification_outages import OUTAGE_MAX_DEFERRALS, deferred_case
 
@@ -55,6 +62,12 @@ if TYPE_CHECKING:
 
 # Error names the workflow's wait state raises itself (the others come from the callbacks).
 TIMEOUT_ERRORS = frozenset({"States.Timeout", "States.HeartbeatTimeout"})
+# Errors that end a wait whose Notify returned: the offer's writes (the triage too) are done.
+OFFERED_ERRORS = TIMEOUT_ERRORS | {
+    DECLINED_ERROR,
+    NOTIFICATION_FAILED_ERROR,
+    NOTIFICATION_DEFERRED_ERROR,
+}
 EMPLOYEE_POOL_READ = 10
 """Employees with a free slot read for the employee stage (bounded: never the whole table)."""
 
@@ -87,28 +100,26 @@ class LifecycleSteps:
 
     # ------------------------------------------------------------------ Pick Next Responder
     def pick(self, case: LifecycleCase) -> LifecycleCase:
-        """The next untried candidate with a free slot; escalate or queue when none is left."""
+        """Plan the next untried candidate with a free slot (Notify takes it); escalate or
+        queue when none is left. Writes nothing for the planned responder."""
         rules = self._rules().assignment
         now = self._clock()
+        if lost_its_slot(case):
+            case = unplanned_case(case)
+        else:
+            case = case.model_copy(update={"refused": ()})
         if case.decision.route is RouteKind.EMPLOYEE and case.stage is Stage.COMMUNITY:
             case = case.model_copy(update={"stage": Stage.EMPLOYEE})
         if case.stage is Stage.COMMUNITY and case.community_attempts >= rules.max_attempts:
             case = self._escalate(case, f"{case.community_attempts} advocate(s) did not answer")
-        existing = self._assignments.get(case.mention_id)
-        if (
-            existing is not None
-            and existing.status is AssignmentStatus.OPEN
-            and existing.attempt == case.attempt + 1
-        ):
-            # A retried step after a successful write: continue with what was stored (the
-            # first pick writes the mention again: the same triage and status, idempotent).
-            if case.analysis is not None:
-                case = self._move(case, MentionStatus.ASSIGNED, f"to {existing.responder_id}")
-            return self._assigned(case, existing, [], rules, record=False)
         skipped: list[str] = []
         while True:
             for responder in self._candidates(case, self._reachable(case)):
                 reason = unavailable_reason(responder, now)
+                if reason is None and (
+                    not responder.has_capacity or responder.responder_id in case.refused
+                ):
+                    reason = "no free slot"
                 if reason is not None:
                     skipped.append(f"{responder.responder_id}: {reason}")
                     continue
@@ -122,17 +133,7 @@ class LifecycleSteps:
                     assigned_at=self._clock(),
                     attempt=case.attempt + 1,
                 )
-                try:
-                    taken = self._assignments.try_assign(assignment)
-                except AlreadyAssignedError as exc:
-                    # Another attempt of this mention is open: the workflow and the table
-                    # disagree, which a person must look at.
-                    message = f"{case.mention_id} already has an open assignment"
-                    raise AssignmentError(message) from exc
-                if not taken:
-                    skipped.append(f"{responder.responder_id}: no free slot")
-                    continue
-                return self._assigned(case, assignment, skipped, rules)
+                return self._planned(case, assignment, skipped, rules)
             if case.stage is Stage.COMMUNITY:
                 case = self._escalate(case, "no untried advocate with a free slot")
                 continue
@@ -166,31 +167,9 @@ class LifecycleSteps:
         self._system_event(case, AuditAction.ESCALATED, reason, now)
         return case.model_copy(update={"stage": Stage.EMPLOYEE, "escalated_at": now})
 
-    def _assigned(
-        self,
-        case: LifecycleCase,
-        assignment: Assignment,
-        skipped: list[str],
-        rules: Any,
-        *,
-        record: bool = True,
+    def _planned(
+        self, case: LifecycleCase, assignment: Assignment, skipped: list[str], rules: Any
     ) -> LifecycleCase:
-        if record:
-            reason = f"{case.stage.value} attempt {assignment.attempt}"
-            if skipped:
-                reason += "; passed over " + ", ".join(skipped)
-            case = self._move(case, MentionStatus.ASSIGNED, f"to {assignment.responder_id}")
-            self._audit.append(
-                AuditEntry(
-                    mention_id=case.mention_id,
-                    at=assignment.assigned_at,
-                    action=AuditAction.ASSIGNED,
-                    actor=SYSTEM,
-                    responder_id=assignment.responder_id,
-                    attempt=assignment.attempt,
-                    reason=reason,
-                )
-            )
         updated = case.model_copy(
             update={
                 "attempt": assignment.attempt,
@@ -198,6 +177,7 @@ class LifecycleSteps:
                 + (1 if assignment.responder_kind is ResponderKind.ADVOCATE else 0),
                 "tried": (*case.tried, assignment.responder_id),
                 "first_assigned_at": case.first_assigned_at or assignment.assigned_at,
+                "passed_over": tuple(skipped),
             }
         )
         return self._waiting(updated, assignment, self._sla(updated, rules))
@@ -264,13 +244,30 @@ class LifecycleSteps:
 
     # ------------------------------------------------------------------ Notify And Wait
     def notify(self, case: LifecycleCase, task_token: str) -> AssignmentNotice:
-        """Keep the task token on the assignment and publish the notice (with a signed link)."""
-        assignment = _required(case.assignment)
-        deadline = assignment.assigned_at + timedelta(seconds=case.sla_seconds)
-        if not self._assignments.store_token(
-            case.mention_id, assignment.responder_id, assignment.attempt, task_token, deadline
-        ):
-            raise AssignmentClosedError(case.mention_id)
+        """Take the planned slot with the task token (one write of the assignment), record
+        the offer (mention status, audit) and publish the notice with a signed link.
+
+        Raises `SlotTakenError` when the responder has no free slot any more: the workflow
+        picks again. A retry after the slot was taken continues without taking it twice.
+        """
+        planned = _required(case.assignment)
+        deadline = planned.assigned_at + timedelta(seconds=case.sla_seconds)
+        assignment = planned.model_copy(update={"task_token": task_token, "deadline": deadline})
+        if not take_slot(self._assignments, assignment):
+            raise SlotTakenError(f"{assignment.responder_id} has no free slot any more")
+        # Both writes are idempotent on a retry: the same status, the same audit entry key.
+        case = self._move(case, MentionStatus.ASSIGNED, f"to {assignment.responder_id}")
+        self._audit.append(
+            AuditEntry(
+                mention_id=case.mention_id,
+                at=assignment.assigned_at,
+                action=AuditAction.ASSIGNED,
+                actor=SYSTEM,
+                responder_id=assignment.responder_id,
+                attempt=assignment.attempt,
+                reason=assigned_reason(case, assignment),
+            )
+        )
         expires = assignment.assigned_at + timedelta(seconds=max(case.hold_seconds, 1))
         link = self._signer().link(
             self._dashboard_url,
@@ -281,22 +278,9 @@ class LifecycleSteps:
                 expires=expires,
             ),
         )
-        reasons = case.priority.reasons + case.decision.reasons
-        if case.stage is Stage.EMPLOYEE and case.escalated_at is not None:
-            reasons = (
-                f"escalated: {len(case.tried) - 1} earlier responder(s) did not answer",
-                *reasons,
-            )
-        notice = AssignmentNotice.build(
-            case.mention, assignment, case.priority, case.decision
-        ).model_copy(
-            update={
-                "reasons": reasons,
-                "deadline": deadline,
-                "link": link,
-                "attempt": assignment.attempt,
-            }
-        )
+        notice = offer_notice(case, assignment, link)
+        # A retry publishes the same notice again: the notifier sends each channel once per
+        # (mention, responder, attempt) (its SentChannels decision record).
         self._publisher.publish(notice)
         return notice
 
@@ -306,6 +290,9 @@ class LifecycleSteps:
         assignment = _required(case.assignment)
         failure = case.failure or WaitFailure(Error="Unknown")
         now = self._clock()
+        if failure.Error in OFFERED_ERRORS:
+            # Notify returned, so it stored the triage: later moves write the status alone.
+            case = case.model_copy(update={"analysis": None})
         if failure.Error == NOTIFICATION_DEFERRED_ERROR:
             return self._defer(case, assignment, failure.Cause or "providers unavailable")
         if failure.Error in TIMEOUT_ERRORS:

@@ -134,9 +134,11 @@ class AssignmentRepository:
     def store_token(
         self, mention_id: str, responder_id: str, attempt: int, token: str, deadline: datetime
     ) -> bool:
-        """Keep the workflow's task token on the open assignment it belongs to.
+        """Point the open assignment at a new task token of its workflow.
 
-        Returns False when that assignment is no longer open (it was closed meanwhile).
+        The workflow's Notify writes the first token with the assignment (`try_assign`); this
+        is for a retried Notify whose task waits on a new one. Returns False when that
+        assignment is no longer open (it was closed meanwhile).
         """
         try:
             self._client.update_item(
