@@ -61,6 +61,9 @@ def _waiting_token(deployed: Deployed, mention_id: str) -> str:
     while time.monotonic() < deadline:
         current = _assignments(deployed).get(mention_id)
         if current is not None and current.task_token is not None:
+            # The slot and the token are one write; Notify then records the offer (the
+            # mention's status) and publishes: let it finish.
+            deployed.settle()
             return current.responder_id
         time.sleep(0.05)
     raise AssertionError(f"{mention_id} never waited for an answer")
