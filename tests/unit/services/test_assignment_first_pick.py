@@ -12,8 +12,6 @@ from crowdcare.domain.messages import LifecycleCase, NextStep, TriageCase, WaitF
 from crowdcare.domain.models import MentionStatus, ResponderKind
 from crowdcare.domain.triage import Analysis, RouteKind, Triage
 from crowdcare.rules.deeplinks import DeepLinkSigner
-from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.rules.triage.weights import AssignmentRules
 from crowdcare.services.assignment_callbacks import SLOT_TAKEN_ERROR, SlotTakenError
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.services.triage_steps import TriageSteps
@@ -33,18 +31,10 @@ from crowdcare.testing.builders import (
     a_priority,
     a_responder,
     an_analysis,
+    assignment_rules,
 )
 
-RULES = TriageRules.default().model_copy(
-    update={
-        "assignment": AssignmentRules(
-            sla_seconds={"P1": 600, "P2": 1800, "P3": 3600, "P4": 7200},
-            employee_sla_seconds=900,
-            max_attempts=2,
-            hold_limit_factor=4,
-        )
-    }
-)
+RULES = assignment_rules()
 
 
 class CountingMentions(FakeMentions):

@@ -14,8 +14,6 @@ from crowdcare.domain.audit import AuditAction
 from crowdcare.domain.messages import LifecycleCase, NextStep, Stage, WaitFailure
 from crowdcare.domain.models import MentionStatus, Responder
 from crowdcare.rules.deeplinks import DeepLinkSigner
-from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.rules.triage.weights import AssignmentRules
 from crowdcare.services.assignment_callbacks import SLOT_TAKEN_ERROR, SlotTakenError
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.testing import (
@@ -26,18 +24,9 @@ from crowdcare.testing import (
     ManualClock,
     RecordingNoticePublisher,
 )
-from crowdcare.testing.builders import NOON, a_case, a_mention, a_responder
+from crowdcare.testing.builders import NOON, a_case, a_mention, a_responder, assignment_rules
 
-RULES = TriageRules.default().model_copy(
-    update={
-        "assignment": AssignmentRules(
-            sla_seconds={"P1": 600, "P2": 1800, "P3": 3600, "P4": 7200},
-            employee_sla_seconds=900,
-            max_attempts=2,
-            hold_limit_factor=4,
-        )
-    }
-)
+RULES = assignment_rules()
 
 
 class CountingAssignments(FakeAssignments):

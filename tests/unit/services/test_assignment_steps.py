@@ -12,8 +12,6 @@ from crowdcare.domain.messages import LifecycleCase, NextStep, ReplyOutcome, Sta
 from crowdcare.domain.models import MentionStatus, QuietHours, QuietHoursPolicy, ResponderKind
 from crowdcare.domain.triage import RouteKind
 from crowdcare.rules.deeplinks import DeepLinkSigner
-from crowdcare.rules.triage.rules import TriageRules
-from crowdcare.rules.triage.weights import AssignmentRules
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.testing import (
     FakeAssignments,
@@ -23,18 +21,16 @@ from crowdcare.testing import (
     ManualClock,
     RecordingNoticePublisher,
 )
-from crowdcare.testing.builders import NOON, a_case, a_mention, a_priority, a_responder
-
-RULES = TriageRules.default().model_copy(
-    update={
-        "assignment": AssignmentRules(
-            sla_seconds={"P1": 600, "P2": 1800, "P3": 3600, "P4": 7200},
-            employee_sla_seconds=900,
-            max_attempts=2,
-            hold_limit_factor=4,
-        )
-    }
+from crowdcare.testing.builders import (
+    NOON,
+    a_case,
+    a_mention,
+    a_priority,
+    a_responder,
+    assignment_rules,
 )
+
+RULES = assignment_rules()
 EMPLOYEE = ResponderKind.EMPLOYEE
 
 

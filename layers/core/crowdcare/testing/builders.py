@@ -17,8 +17,25 @@ from crowdcare.domain.triage import (
     SentimentLabel,
     SentimentScores,
 )
+from crowdcare.rules.triage.rules import TriageRules
+from crowdcare.rules.triage.weights import AssignmentRules
 
 NOON = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
+
+
+def assignment_rules() -> TriageRules:
+    """The default rules with the assignment timings the workflow tests reason about: SLAs of
+    10 / 30 / 60 / 120 minutes (P1..P4), 15 for employees, two advocates, a hold of 4 SLAs."""
+    return TriageRules.default().model_copy(
+        update={
+            "assignment": AssignmentRules(
+                sla_seconds={"P1": 600, "P2": 1800, "P3": 3600, "P4": 7200},
+                employee_sla_seconds=900,
+                max_attempts=2,
+                hold_limit_factor=4,
+            )
+        }
+    )
 
 
 def a_mention(post_id: str = "1", **fields: Any) -> Mention:
