@@ -11,7 +11,6 @@ from crowdcare.domain.audit import AuditAction
 from crowdcare.domain.messages import LifecycleCase, NextStep, TriageCase, WaitFailure
 from crowdcare.domain.models import MentionStatus, ResponderKind
 from crowdcare.domain.triage import Analysis, RouteKind, Triage
-from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.services.assignment_callbacks import SLOT_TAKEN_ERROR, SlotTakenError
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.services.triage_steps import TriageSteps
@@ -33,6 +32,7 @@ from crowdcare.testing.builders import (
     an_analysis,
     assignment_rules,
 )
+from crowdcare.testing.lifecycle import lifecycle_steps, offer
 
 RULES = assignment_rules()
 
@@ -82,15 +82,12 @@ def world() -> World:
         rules=lambda: RULES,
         clock=clock,
     )
-    steps = LifecycleSteps(
+    steps = lifecycle_steps(
         mentions=mentions,
         responders=responders,
         assignments=assignments,
         audit=audit,
         publisher=RecordingNoticePublisher(),
-        signer=lambda: DeepLinkSigner(b"k" * 32),
-        rules=lambda: RULES,
-        dashboard_url="https://care.example.com",
         clock=clock,
     )
     return World(triage, steps, mentions, responders, assignments, audit)
@@ -112,12 +109,7 @@ def _handed_over(world: World) -> LifecycleCase:
 
 
 def _offer(world: World, case: LifecycleCase) -> LifecycleCase:
-    """Pick then Notify (which takes the slot and records the offer); the wait keeps Pick's
-    output."""
-    picked = world.steps.pick(case)
-    if picked.next is NextStep.WAIT:
-        world.steps.notify(picked, f"token-{picked.attempt}")
-    return picked
+    return offer(world.steps, case)
 
 
 def _first_pick_case(analysis: Analysis, *candidates: str) -> LifecycleCase:

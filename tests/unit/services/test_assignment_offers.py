@@ -13,7 +13,6 @@ from crowdcare.domain.assignments import Assignment
 from crowdcare.domain.audit import AuditAction
 from crowdcare.domain.messages import LifecycleCase, NextStep, Stage, WaitFailure
 from crowdcare.domain.models import MentionStatus, Responder
-from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.services.assignment_callbacks import SLOT_TAKEN_ERROR, SlotTakenError
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.testing import (
@@ -25,6 +24,7 @@ from crowdcare.testing import (
     RecordingNoticePublisher,
 )
 from crowdcare.testing.builders import NOON, a_case, a_mention, a_responder, assignment_rules
+from crowdcare.testing.lifecycle import lifecycle_steps
 
 RULES = assignment_rules()
 
@@ -88,15 +88,12 @@ def world() -> World:
     assignments = CountingAssignments(responders)
     audit = FakeAuditLog()
     published = RecordingNoticePublisher()
-    steps = LifecycleSteps(
+    steps = lifecycle_steps(
         mentions=mentions,
         responders=responders,
         assignments=assignments,
         audit=audit,
         publisher=published,
-        signer=lambda: DeepLinkSigner(b"k" * 32),
-        rules=lambda: RULES,
-        dashboard_url="https://care.example.com",
         clock=ManualClock(NOON),
     )
     return World(steps, mentions, responders, assignments, audit, published)

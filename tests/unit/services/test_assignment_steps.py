@@ -11,7 +11,6 @@ from crowdcare.domain.errors import AssignmentError
 from crowdcare.domain.messages import LifecycleCase, NextStep, ReplyOutcome, Stage, WaitFailure
 from crowdcare.domain.models import MentionStatus, QuietHours, QuietHoursPolicy, ResponderKind
 from crowdcare.domain.triage import RouteKind
-from crowdcare.rules.deeplinks import DeepLinkSigner
 from crowdcare.services.assignment_steps import LifecycleSteps
 from crowdcare.testing import (
     FakeAssignments,
@@ -29,6 +28,7 @@ from crowdcare.testing.builders import (
     a_responder,
     assignment_rules,
 )
+from crowdcare.testing.lifecycle import lifecycle_steps, offer
 
 RULES = assignment_rules()
 EMPLOYEE = ResponderKind.EMPLOYEE
@@ -55,27 +55,19 @@ def world() -> World:
     audit = FakeAuditLog()
     published = RecordingNoticePublisher()
     clock = ManualClock(NOON)
-    steps = LifecycleSteps(
+    steps = lifecycle_steps(
         mentions=mentions,
         responders=responders,
         assignments=assignments,
         audit=audit,
         publisher=published,
-        signer=lambda: DeepLinkSigner(b"k" * 32),
-        rules=lambda: RULES,
-        dashboard_url="https://care.example.com",
         clock=clock,
     )
     return World(steps, mentions, responders, assignments, audit, published, clock)
 
 
 def _offer(world: World, case: LifecycleCase) -> LifecycleCase:
-    """Pick then Notify, as the workflow runs them: the wait keeps Pick's output (Notify's
-    return value is discarded by waitForTaskToken)."""
-    picked = world.steps.pick(case)
-    if picked.next is NextStep.WAIT:
-        world.steps.notify(picked, f"token-{picked.attempt}")
-    return picked
+    return offer(world.steps, case)
 
 
 def _declined(case: LifecycleCase) -> LifecycleCase:
