@@ -77,6 +77,7 @@ class ApiError extends Error {
   constructor(status, body) { super(friendly(body)); this.status = status; this.body = body; }
 }
 async function api(method, path, body, contentType = "application/json", renewed = false) {
+  const session = state.session;
   const headers = { Authorization: `Bearer ${state.token}` };
   const init = { method, headers };
   if (body !== undefined) {
@@ -89,8 +90,12 @@ async function api(method, path, body, contentType = "application/json", renewed
   catch { throw new ApiError(0, { error: "cannot reach the server; check your connection" }); }
   const data = await response.json().catch(() => ({}));
   if (response.status === 401) {
+    // A request of a session that has ended since (the feed's long poll outliving "sign out
+    // everywhere") must not replace the sign-in form's message with its own.
+    if (session !== state.session) throw new ApiError(401, data);
     if (!renewed && await refreshToken()) return api(method, path, body, contentType, true);
-    signOut("Your session has ended. Please sign in again."); throw new ApiError(401, data);
+    if (session === state.session) signOut("Your session has ended. Please sign in again.");
+    throw new ApiError(401, data);
   }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
