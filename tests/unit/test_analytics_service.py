@@ -245,7 +245,7 @@ def test_a_card_that_never_settles_raises(
     """GIVEN every commit loses its race WHEN counting THEN an error (the record is retried)."""
 
     class Losing(InMemoryAggregates):
-        def commit(self, *_: object) -> bool:
+        def commit_cards(self, *_: object) -> bool:
             return False
 
     with pytest.raises(AnalyticsConflictError):

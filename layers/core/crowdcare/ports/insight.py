@@ -21,11 +21,6 @@ class AnalyticsStore(Protocol):
 
     def load_card(self, mention_id: str) -> MentionCard | None: ...
 
-    def commit(self, card: MentionCard, expected_version: int, increments: Increments) -> bool:
-        """Store `card` (as version expected_version + 1) and add `increments`, atomically;
-        False, with nothing written, when the stored card is no longer at expected_version."""
-        ...
-
     def load_cards(self, mention_ids: Sequence[str]) -> Mapping[str, MentionCard]:
         """The stored cards of these mentions (strongly consistent); unknown ones are absent."""
         ...

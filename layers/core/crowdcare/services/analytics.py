@@ -112,11 +112,9 @@ class AnalyticsRecorder:
             if stored is not None and updated == card:
                 return 0  # nothing new: a redelivery, or a fact already known
             new_version = updated.model_copy(update={"version": card.version + 1})
-            if post is not None and _learns_triage(card, updated):
-                if self._store.commit_cards(((new_version, card.version),), increments, [post]):
-                    return 2 + len(increments)
-            elif self._store.commit(new_version, card.version, increments):
-                return 1 + len(increments)
+            posts = [post] if post is not None and _learns_triage(card, updated) else []
+            if self._store.commit_cards(((new_version, card.version),), increments, posts):
+                return 1 + len(increments) + len(posts)
         raise AnalyticsConflictError(
             f"mention {event.mention_id}: card changed {COMMIT_ATTEMPTS} times while counting"
         )
