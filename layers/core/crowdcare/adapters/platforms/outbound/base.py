@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from crowdcare.domain.models import Mention, Platform
+from crowdcare.domain.replies import MAX_REACTIONS, Reaction, ReactionKind
 
 # The published reply and its reach are domain models (crowdcare.domain.replies), re-exported
 # for the adapters that import them from here.
@@ -271,3 +272,18 @@ def texts_match(theirs: object, ours: str, *, markup: bool = False) -> bool:
 def as_int(value: object) -> int:
     """A non-negative count from a platform body (missing or malformed counts as 0)."""
     return value if isinstance(value, int) and value >= 0 else 0
+
+
+def likes_by(accounts: object, id_key: str, handle_key: str) -> list[Reaction]:
+    """LIKE reactions of the accounts a platform listed (at most MAX_REACTIONS; entries that
+    are not objects are skipped), each platform naming the id and handle fields its way."""
+    listed = accounts if isinstance(accounts, list) else []
+    return [
+        Reaction(
+            kind=ReactionKind.LIKE,
+            author_id=str(account.get(id_key, "")),
+            handle=str(account.get(handle_key, "")),
+        )
+        for account in listed[:MAX_REACTIONS]
+        if isinstance(account, dict)
+    ]

@@ -26,6 +26,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     Reach,
     ReplyTargetError,
     as_int,
+    likes_by,
     texts_match,
 )
 from crowdcare.domain.errors import PlatformError
@@ -201,15 +202,7 @@ class BlueskyReplyAdapter(AdapterBase):
     def _likers(self, uri: str) -> list[Reaction]:
         likes = self._read("app.bsky.feed.getLikes", {"uri": uri, "limit": MAX_REACTIONS})
         actors = [like.get("actor") for like in likes.get("likes", []) if isinstance(like, dict)]
-        return [
-            Reaction(
-                kind=ReactionKind.LIKE,
-                author_id=str(a.get("did", "")),
-                handle=str(a.get("handle", "")),
-            )
-            for a in actors[:MAX_REACTIONS]
-            if isinstance(a, dict)
-        ]
+        return likes_by(actors, "did", "handle")
 
     def _answers(self, uri: str) -> list[Reaction]:
         body = self._read("app.bsky.feed.getPostThread", {"uri": uri, "depth": 1})

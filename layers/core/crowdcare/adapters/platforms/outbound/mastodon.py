@@ -31,6 +31,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     PostedReply,
     Reach,
     as_int,
+    likes_by,
     mastodon_limit,
     texts_match,
 )
@@ -165,16 +166,7 @@ class MastodonReplyAdapter(AdapterBase):
             favourited = self._client.get(
                 f"/api/v1/statuses/{status_id}/favourited_by", {"limit": MAX_REACTIONS}
             ).body
-            accounts = favourited if isinstance(favourited, list) else []
-            reactions += [
-                Reaction(
-                    kind=ReactionKind.LIKE,
-                    author_id=str(a.get("id", "")),
-                    handle=str(a.get("acct", "")),
-                )
-                for a in accounts[:MAX_REACTIONS]
-                if isinstance(a, dict)
-            ]
+            reactions += likes_by(favourited, "id", "acct")
         if replies:
             context = self._client.get(f"/api/v1/statuses/{status_id}/context").body
             descendants = context.get("descendants", []) if isinstance(context, dict) else []

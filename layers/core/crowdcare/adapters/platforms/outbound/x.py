@@ -25,6 +25,7 @@ from crowdcare.adapters.platforms.outbound.base import (
     PostedReply,
     Reach,
     as_int,
+    likes_by,
     texts_match,
 )
 from crowdcare.domain.errors import PlatformError
@@ -122,15 +123,7 @@ class XReplyAdapter(AdapterBase):
             f"/2/tweets/{tweet_id}/liking_users", {"max_results": MAX_REACTIONS}
         )
         users = response.body.get("data", []) if isinstance(response.body, dict) else []
-        return [
-            Reaction(
-                kind=ReactionKind.LIKE,
-                author_id=str(u.get("id", "")),
-                handle=str(u.get("username", "")),
-            )
-            for u in users[:MAX_REACTIONS]
-            if isinstance(u, dict)
-        ]
+        return likes_by(users, "id", "username")
 
     def _answers(self, tweet_id: str) -> list[Reaction]:
         response = self._client.get(
