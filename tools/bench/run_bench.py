@@ -556,10 +556,6 @@ class WorkflowRun:
     items_read: int
 
 
-QUIET_ROUNDS = 5
-"""Idle pump rounds (0.2 s apart) after the last offer before the writes are totted up."""
-
-
 def run_workflows(count: int) -> WorkflowRun:
     """Store `count` sample mentions in the local stack and wait until each is offered.
 
@@ -585,22 +581,10 @@ def run_workflows(count: int) -> WorkflowRun:
         # Counted from the webhook's write of each mention to the assignment workflow's offer.
         with counting_items() as counts:
             stored = sum(repository.put_if_new(mention, now) for mention in mentions)
-            deadline = time.monotonic() + 150
-            settled = False
-            quiet_rounds = 0
-            while time.monotonic() < deadline:
-                moved = stack.pump_once()
-                stats = workflow_stats(stack, "TriageStateMachine")
-                triaged = stats.executions >= stored and not stats.statuses.get("RUNNING")
-                # Up to the offer: every assignment workflow waits on its task token and the
-                # notifier has sent what it was given (a few idle rounds in a row: the notices
-                # travel SNS -> SQS -> notifier after the workflow has moved on).
-                offered = triaged and stack.running_executions(count_waiting=False) == 0
-                quiet_rounds = quiet_rounds + 1 if offered and moved == 0 else 0
-                if quiet_rounds >= QUIET_ROUNDS:
-                    settled = True
-                    break
-                time.sleep(0.2)
+            # Up to the offer: every assignment workflow waits on its task token and the
+            # notifier has sent what it was given (settle with until_done=False).
+            settled = stack.settle(timeout=150, until_done=False)
+            settled = settled and workflow_stats(stack, "TriageStateMachine").executions >= stored
         stats = workflow_stats(stack, "TriageStateMachine")
         invocations = dict(stack.runtime.invocations) if stack.runtime else {}
     return WorkflowRun(
