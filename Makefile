@@ -65,6 +65,7 @@ bench: setup
 	$(BIN)/python -m tools.bench.insight
 	$(BIN)/python -m tools.bench.rewards
 	$(BIN)/python -m tools.bench.analytics
+	$(BIN)/python -m tools.bench.language_tables
 	$(BIN)/python -m tools.bench.scaling
 
 # Bounded: N deliveries (C in flight), at most 60 s of sending, then a bounded drain.
